@@ -1,0 +1,106 @@
+/**
+ * Who is calling: the `Authorization: Bearer` JWT verified with jose, and the `{user}` path segment derived
+ * from its subject. The segment encoding is injective and yields only `[A-Za-z0-9_-]`, so it can never carry a
+ * wildcard, a separator or `..`, and, with the `/` that UPLOAD_PREFIX requires after it, one user's prefix is
+ * never inside another's.
+ */
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from './config';
+import { unauthorized } from './errors';
+
+export interface Identity {
+  /** The token's `sub`, as issued. Never logged. */
+  subject: string;
+  /** The `{user}` segment of the upload prefix. */
+  userSegment: string;
+}
+
+/** Clock tolerance for `exp` and `nbf`: small, so a stolen token does not live on. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+const HMAC_ALGORITHMS = ['HS256'];
+/** Asymmetric only: an HS256 token "signed" with the public key can never pass (HS/RS confusion). */
+const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
+const MAX_TOKEN_LENGTH = 8192;
+/** Longer encoded segments are replaced by a digest so prefixes and session policies stay short. */
+export const MAX_USER_SEGMENT_LENGTH = 64;
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
+
+export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
+  // The JWKS is fetched lazily and cached by jose, so a cold start costs nothing until the first request.
+  const key: Uint8Array | JWTVerifyGetKey =
+    auth.kind === 'secret' ? auth.secret : createRemoteJWKSet(auth.jwksUrl, { timeoutDuration: 3000, cooldownDuration: 30_000 });
+  const algorithms = auth.kind === 'secret' ? HMAC_ALGORITHMS : JWKS_ALGORITHMS;
+  const options = {
+    algorithms,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['sub', 'exp'],
+    ...(auth.issuer === undefined ? {} : { issuer: auth.issuer }),
+    ...(auth.audience === undefined ? {} : { audience: auth.audience }),
+  };
+
+  return async (authorization) => {
+    const token = bearerToken(authorization);
+    let subject: unknown;
+    try {
+      const { payload } =
+        typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      subject = payload.sub;
+    } catch (error) {
+      throw unauthorized(describeJoseError(error), error instanceof Error ? error.name : 'unknown');
+    }
+    if (typeof subject !== 'string' || subject === '') throw unauthorized('token has no subject');
+    return { subject, userSegment: userSegmentFor(subject) };
+  };
+}
+
+function bearerToken(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') throw unauthorized('missing bearer token');
+  const match = /^Bearer[ ]+([A-Za-z0-9_.~+/=-]+)\s*$/i.exec(authorization);
+  if (match?.[1] === undefined) throw unauthorized('Authorization must be "Bearer <token>"');
+  if (match[1].length > MAX_TOKEN_LENGTH) throw unauthorized('token is too long');
+  return match[1];
+}
+
+/** Messages the caller may see: they say what is wrong without echoing the token. */
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'token is not yet valid';
+    if (error.claim === 'aud') return 'token audience is not accepted';
+    if (error.claim === 'iss') return 'token issuer is not accepted';
+    return `token claim ${error.claim} is missing or invalid`;
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token key is unknown';
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JOSEError && error.code === 'ERR_JWKS_INVALID') {
+    return 'token keys could not be fetched';
+  }
+  return 'token is malformed';
+}
+
+/**
+ * `[A-Za-z0-9-]` stay as they are; every other UTF-8 byte becomes `_` and two lower-case hex digits. Since `_` is
+ * always escaped itself, the code is prefix-free and so injective. Segments longer than MAX_USER_SEGMENT_LENGTH
+ * become `_h` + the subject's SHA-256 in hex: `_h` never starts an escape (h is not a hex digit), so the two forms
+ * cannot collide.
+ */
+export function userSegmentFor(subject: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(subject, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    encoded += /[A-Za-z0-9-]/.test(char) ? char : `_${byte.toString(16).padStart(2, '0')}`;
+    if (encoded.length > MAX_USER_SEGMENT_LENGTH) break;
+  }
+  if (encoded.length > MAX_USER_SEGMENT_LENGTH || encoded === '') {
+    return `_h${createHash('sha256').update(subject, 'utf8').digest('hex')}`;
+  }
+  return encoded;
+}
+
+/** A short, stable, non-reversible tag for logs. */
+export function userHash(userSegment: string): string {
+  return createHash('sha256').update(userSegment).digest('hex').slice(0, 16);
+}

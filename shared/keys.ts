@@ -1,0 +1,23 @@
+/** Object keys are chosen by the server: `<prefix><yyyy>/<mm>/<random id><.ext>`. */
+import { randomBytes } from 'node:crypto';
+
+export const MAX_EXTENSION_LENGTH = 16;
+
+/** The filename lends only its extension: lower-cased, `[a-z0-9]`, at most 16 characters, else none. */
+export function extensionOf(filename: string): string {
+  const dot = filename.lastIndexOf('.');
+  if (dot < 0) return '';
+  const extension = filename.slice(dot + 1).toLowerCase();
+  return extension.length >= 1 && extension.length <= MAX_EXTENSION_LENGTH && /^[a-z0-9]+$/.test(extension) ? `.${extension}` : '';
+}
+
+/** 128 random bits: unguessable, so nobody can predict (or pre-empt) another upload's key. */
+export function randomObjectId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function objectKeyFor(prefix: string, filename: string, now: Date, randomId: string = randomObjectId()): string {
+  const year = String(now.getUTCFullYear()).padStart(4, '0');
+  const month = String(now.getUTCMonth() + 1).padStart(2, '0');
+  return `${prefix}${year}/${month}/${randomId}${extensionOf(filename)}`;
+}
