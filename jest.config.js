@@ -1,11 +1,11 @@
 /** Tests are type-checked by `npm run typecheck`; jest only transpiles, which keeps the suite fast. */
 /** @type {import('jest').Config} */
-module.exports = {
+module.exports = { // eslint-disable-line no-undef
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false } }],
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { isolatedModules: true, allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false } }],
   },
   // jose 6 ships ES modules only: let ts-jest turn it into CommonJS for the test runtime.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],

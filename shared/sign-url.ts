@@ -1,4 +1,5 @@
 /** The `sign-url` use case: a validated request for one upload in, a signed PUT URL or POST form out. */
+import type { FunctionDefinition } from './http';
 import type { Config } from './config';
 import { signatureLifetimeSeconds, signerCredentials } from './credentials';
 import type { Identity } from './identity';
@@ -22,3 +23,13 @@ export function signUpload(input: { identity: Identity; body: unknown; config: C
   };
   return upload.method === 'POST' ? signPostUpload(signingInput) : signPutUpload(signingInput);
 }
+
+/** What the `sign-url` entry point hands to the FC edge; tests build handlers from the same definition. */
+export const signUrlFunction: FunctionDefinition = {
+  name: 'sign-url',
+  requireSts: false,
+  handle: (input) => {
+    const upload = signUpload(input);
+    return { body: upload, logKey: upload.key };
+  },
+};

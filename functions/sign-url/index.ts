@@ -3,14 +3,7 @@
  * or POST form for one server-chosen key under the caller's prefix. Everything that decides lives in shared/.
  */
 import { createFcHandler } from '../../shared/http';
-import { signUpload } from '../../shared/sign-url';
+import { signUrlFunction } from '../../shared/sign-url';
 
-// Built at cold start: configuration is parsed and checked once per instance.
-export const handler = createFcHandler({
-  name: 'sign-url',
-  requireSts: false,
-  handle: (input) => {
-    const upload = signUpload(input);
-    return { body: upload, logKey: upload.key };
-  },
-});
+// Built at cold start: the configuration is parsed and checked once per instance.
+export const handler = createFcHandler(signUrlFunction);

@@ -1,0 +1,119 @@
+import { CONFIG_VARIABLES, DEFAULT_CONTENT_TYPES, loadConfig, type Config } from '../../shared/config';
+import { baseEnv } from '../support/env';
+
+function problemsOf(env: Record<string, string | undefined>, requireSts = false): string[] {
+  const result = loadConfig(env, { requireSts });
+  return result.ok ? [] : result.problems;
+}
+
+function configOf(env: Record<string, string | undefined>): Config {
+  const result = loadConfig(env, { requireSts: false });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  return result.config;
+}
+
+describe('loadConfig', () => {
+  test('defaults follow DESIGN.md', () => {
+    const config = configOf(baseEnv({ OSS_REGION: 'oss-cn-hangzhou' }));
+    expect(config).toMatchObject({
+      bucket: 'uploads-bucket',
+      region: 'cn-hangzhou',
+      ossEndpoint: 'https://uploads-bucket.oss-cn-hangzhou.aliyuncs.com',
+      uploadPrefix: { before: 'users/', after: '/' },
+      allowedContentTypes: DEFAULT_CONTENT_TYPES,
+      maxUploadBytes: 104_857_600,
+      signedUrlTtlSeconds: 300,
+      signatureVersion: 'v4',
+      allowedOrigins: ['https://app.example.com'],
+      sts: undefined,
+      fallbackCredentials: undefined,
+    });
+    expect(config.allowedContentTypes).not.toContain('text/html');
+    expect(config.allowedContentTypes).not.toContain('image/svg+xml');
+  });
+
+  test('every variable is read, with its value', () => {
+    const config = configOf(
+      baseEnv({
+        OSS_ENDPOINT: 'http://127.0.0.1:9100',
+        UPLOAD_PREFIX: 'tenant-a/{user}/in/',
+        ALLOWED_CONTENT_TYPES: 'image/*, application/pdf',
+        MAX_UPLOAD_BYTES: '2048',
+        SIGNED_URL_TTL_SECONDS: '60',
+        SIGNATURE_VERSION: 'V1',
+        AUTH_ISSUER: 'https://idp.example.com',
+        AUTH_AUDIENCE: 'uploads',
+        ALLOWED_ORIGINS: 'https://a.example.com, http://localhost:3000',
+        STS_ROLE_ARN: 'acs:ram::1234567890123456:role/upload-role',
+        STS_DURATION_SECONDS: '1800',
+        STS_ENDPOINT: '127.0.0.1:9200',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+        ALIBABA_CLOUD_SECURITY_TOKEN: 'token',
+      }),
+    );
+    expect(config).toMatchObject({
+      ossEndpoint: 'http://127.0.0.1:9100',
+      uploadPrefix: { before: 'tenant-a/', after: '/in/' },
+      allowedContentTypes: ['image/*', 'application/pdf'],
+      maxUploadBytes: 2048,
+      signedUrlTtlSeconds: 60,
+      signatureVersion: 'v1',
+      auth: { kind: 'secret', issuer: 'https://idp.example.com', audience: 'uploads' },
+      allowedOrigins: ['https://a.example.com', 'http://localhost:3000'],
+      sts: { roleArn: 'acs:ram::1234567890123456:role/upload-role', durationSeconds: 1800, endpoint: '127.0.0.1:9200' },
+      fallbackCredentials: { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'token' },
+    });
+    expect(CONFIG_VARIABLES.length).toBe(19);
+  });
+
+  const bad: Array<[string, Record<string, string | undefined>, string]> = [
+    ['missing bucket', { OSS_BUCKET: undefined }, 'OSS_BUCKET is required'],
+    ['bad bucket', { OSS_BUCKET: 'Bad_Bucket' }, 'OSS_BUCKET'],
+    ['missing region', { OSS_REGION: '' }, 'OSS_REGION is required'],
+    ['bad region', { OSS_REGION: 'hangzhou!' }, 'OSS_REGION'],
+    ['NaN size', { MAX_UPLOAD_BYTES: 'NaN' }, 'MAX_UPLOAD_BYTES'],
+    ['negative size', { MAX_UPLOAD_BYTES: '-1' }, 'MAX_UPLOAD_BYTES'],
+    ['fractional size', { MAX_UPLOAD_BYTES: '1.5' }, 'MAX_UPLOAD_BYTES'],
+    ['size over 5 GiB', { MAX_UPLOAD_BYTES: '5368709121' }, 'MAX_UPLOAD_BYTES must be between'],
+    ['ttl over an hour', { SIGNED_URL_TTL_SECONDS: '3601' }, 'SIGNED_URL_TTL_SECONDS'],
+    ['ttl zero', { SIGNED_URL_TTL_SECONDS: '0' }, 'SIGNED_URL_TTL_SECONDS'],
+    ['sts duration under 900', { STS_DURATION_SECONDS: '899' }, 'STS_DURATION_SECONDS'],
+    ['unknown signature version', { SIGNATURE_VERSION: 'v2' }, 'SIGNATURE_VERSION'],
+    ['no auth', { AUTH_JWT_SECRET: undefined }, 'one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required'],
+    ['both auth kinds', { AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'set only one'],
+    ['short secret', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET must be at least 32 bytes'],
+    ['http jwks', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, 'AUTH_JWKS_URL must use https'],
+    ['wildcard origin', { ALLOWED_ORIGINS: '*' }, 'ALLOWED_ORIGINS must list exact origins'],
+    ['origin with path', { ALLOWED_ORIGINS: 'https://a.example.com/app' }, 'ALLOWED_ORIGINS entry'],
+    ['endpoint with path', { OSS_ENDPOINT: 'https://cdn.example.com/bucket' }, 'OSS_ENDPOINT must be an origin'],
+    ['http endpoint off loopback', { OSS_ENDPOINT: 'http://cdn.example.com' }, 'OSS_ENDPOINT must use https'],
+    ['prefix without user', { UPLOAD_PREFIX: 'uploads/' }, 'UPLOAD_PREFIX must contain {user} exactly once'],
+    ['prefix with two users', { UPLOAD_PREFIX: '{user}/{user}/' }, 'UPLOAD_PREFIX must contain {user} exactly once'],
+    ['prefix without separator after user', { UPLOAD_PREFIX: 'users/{user}-files/' }, 'UPLOAD_PREFIX must have a / right after {user}'],
+    ['prefix with wildcard', { UPLOAD_PREFIX: 'us*rs/{user}/' }, 'UPLOAD_PREFIX may hold only'],
+    ['prefix with dot-dot', { UPLOAD_PREFIX: '../{user}/' }, 'UPLOAD_PREFIX may hold only'],
+    ['prefix with leading slash', { UPLOAD_PREFIX: '/users/{user}/' }, 'UPLOAD_PREFIX may hold only'],
+    ['content type with parameters', { ALLOWED_CONTENT_TYPES: 'image/png; x=y' }, 'ALLOWED_CONTENT_TYPES'],
+    ['content type any', { ALLOWED_CONTENT_TYPES: '*/*' }, 'ALLOWED_CONTENT_TYPES'],
+    ['bad role arn', { STS_ROLE_ARN: 'role/upload' }, 'STS_ROLE_ARN must look like'],
+    ['half a key pair', { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, 'set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+  ];
+
+  test.each(bad)('%s is refused, naming the variable', (_name, overrides, expected) => {
+    const problems = problemsOf(baseEnv(overrides));
+    expect(problems.join('\n')).toContain(expected);
+  });
+
+  test('sts-token requires STS_ROLE_ARN; sign-url does not', () => {
+    expect(problemsOf(baseEnv(), true)).toEqual(['STS_ROLE_ARN is required by sts-token']);
+    expect(problemsOf(baseEnv(), false)).toEqual([]);
+  });
+
+  test('problems never repeat the secret values', () => {
+    const problems = problemsOf(baseEnv({ AUTH_JWT_SECRET: 'short-secret-value', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'key-secret-value' }));
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join('\n')).not.toContain('short-secret-value');
+    expect(problems.join('\n')).not.toContain('key-secret-value');
+  });
+});
