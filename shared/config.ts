@@ -20,6 +20,8 @@ export interface StsConfig {
   durationSeconds: number;
   /** `host[:port]` or a URL; undefined means the region's public STS endpoint. */
   endpoint: string | undefined;
+  /** Bound on one AssumeRole call, connection included; the answer comes within it. */
+  timeoutMs: number;
 }
 
 export interface Config {
@@ -71,6 +73,7 @@ export const LIMITS = {
   maxUploadBytes: { min: 1, max: 5 * 1024 ** 3, fallback: 104_857_600 },
   signedUrlTtlSeconds: { min: 10, max: 3600, fallback: 300 },
   stsDurationSeconds: { min: 900, max: 43_200, fallback: 900 },
+  stsTimeoutMs: { min: 100, max: 30_000, fallback: 3000 },
 } as const;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -132,11 +135,12 @@ export function loadConfig(env: Env, options: { requireSts: boolean }): ConfigRe
   const roleArn = text('STS_ROLE_ARN');
   const stsDuration = integer('STS_DURATION_SECONDS', LIMITS.stsDurationSeconds);
   const stsEndpoint = text('STS_ENDPOINT');
+  const stsTimeoutMs = integer('STS_TIMEOUT_MS', LIMITS.stsTimeoutMs);
   if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) problems.push('STS_ROLE_ARN must look like acs:ram::<account id>:role/<role name>');
   if (stsEndpoint !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(stsEndpoint)) {
     problems.push('STS_ENDPOINT must be host[:port] or http(s)://host[:port]');
   }
-  if (roleArn !== undefined) sts = { roleArn, durationSeconds: stsDuration, endpoint: stsEndpoint };
+  if (roleArn !== undefined) sts = { roleArn, durationSeconds: stsDuration, endpoint: stsEndpoint, timeoutMs: stsTimeoutMs };
   else if (options.requireSts) problems.push('STS_ROLE_ARN is required by sts-token');
 
   const fallbackCredentials = parseStaticCredentials(text, problems);
@@ -179,6 +183,7 @@ export const CONFIG_VARIABLES = [
   'STS_ROLE_ARN',
   'STS_DURATION_SECONDS',
   'STS_ENDPOINT',
+  'STS_TIMEOUT_MS',
   'ALIBABA_CLOUD_ACCESS_KEY_ID',
   'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
   'ALIBABA_CLOUD_SECURITY_TOKEN',

@@ -33,6 +33,8 @@ export interface HandleResult {
 export interface FunctionDefinition {
   name: string;
   requireSts: boolean;
+  /** Problems of this function's own with a loaded configuration, found at cold start. */
+  checkConfig?(config: Config): string[];
   handle(input: HandleInput): Promise<HandleResult> | HandleResult;
 }
 
@@ -48,9 +50,10 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
   const log = options.log ?? writeLogLine;
   const clock = options.clock ?? (() => new Date());
   const loaded = loadConfig(options.env ?? process.env, { requireSts: definition.requireSts });
-  const configProblem = loaded.ok ? undefined : `configuration: ${loaded.problems.join('; ')}`;
+  const problems = loaded.ok ? (definition.checkConfig?.(loaded.config) ?? []) : loaded.problems;
+  const configProblem = problems.length === 0 ? undefined : `configuration: ${problems.join('; ')}`;
   if (configProblem !== undefined) log({ level: 'error', function: definition.name, requestId: 'cold-start', method: '-', status: 500, durationMs: 0, errorCode: 'InternalError', cause: configProblem });
-  const verifyToken: TokenVerifier | undefined = loaded.ok ? createTokenVerifier(loaded.config.auth) : undefined;
+  const verifyToken: TokenVerifier | undefined = loaded.ok && configProblem === undefined ? createTokenVerifier(loaded.config.auth) : undefined;
 
   return async (event, context) => {
     const started = performance.now();

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
         STS_ROLE_ARN: 'acs:ram::1234567890123456:role/upload-role',
         STS_DURATION_SECONDS: '1800',
         STS_ENDPOINT: '127.0.0.1:9200',
+        STS_TIMEOUT_MS: '1500',
         ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
         ALIBABA_CLOUD_SECURITY_TOKEN: 'token',
@@ -61,10 +62,10 @@ describe('loadConfig', () => {
       signatureVersion: 'v1',
       auth: { kind: 'secret', issuer: 'https://idp.example.com', audience: 'uploads' },
       allowedOrigins: ['https://a.example.com', 'http://localhost:3000'],
-      sts: { roleArn: 'acs:ram::1234567890123456:role/upload-role', durationSeconds: 1800, endpoint: '127.0.0.1:9200' },
+      sts: { roleArn: 'acs:ram::1234567890123456:role/upload-role', durationSeconds: 1800, endpoint: '127.0.0.1:9200', timeoutMs: 1500 },
       fallbackCredentials: { accessKeyId: 'id', accessKeySecret: 'secret', securityToken: 'token' },
     });
-    expect(CONFIG_VARIABLES.length).toBe(19);
+    expect(CONFIG_VARIABLES.length).toBe(20);
   });
 
   const bad: Array<[string, Record<string, string | undefined>, string]> = [
