@@ -37,9 +37,9 @@ export class HttpError extends Error {
     this.logDetail = options.logDetail;
   }
 
-  /** Whether the message may be shown to the caller. */
+  /** Whether the message may be shown: 4xx explain, and 503's fixed "retry shortly" tells the client what to do. */
   get expose(): boolean {
-    return this.status < 500;
+    return this.status < 500 || this.code === 'UpstreamUnavailable';
   }
 }
 
