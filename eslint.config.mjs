@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**', 'web/vendor/**'] },
+  { ignores: ['dist/**', '.dist-staging-*/**', 'node_modules/**', 'coverage/**', 'bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  { files: ['**/*.js', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', performance: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  { files: ['web/**'], languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', XMLHttpRequest: 'readonly', FormData: 'readonly', AbortController: 'readonly', crypto: 'readonly', btoa: 'readonly' } } },
   { files: ['scripts/**', 'local/**', 'test/**'], rules: { 'no-console': 'off' } },
 );

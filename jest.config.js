@@ -1,6 +1,6 @@
 /** Tests are type-checked by `npm run typecheck`; jest only transpiles, which keeps the suite fast. */
 /** @type {import('jest').Config} */
-module.exports = { // eslint-disable-line no-undef
+module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

@@ -1,7 +1,7 @@
 // Bundles each function into dist/<function>/index.js: one CommonJS file for FC's nodejs20 runtime
 // that needs no node_modules beside it. The local dev server is bundled too, so `npm start` needs no TS loader.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,6 +12,7 @@ const functionNames = readdirSync(join(root, 'functions'), { withFileTypes: true
 // Outputs are written beside dist/ and renamed into place, so a running test or server never reads half a file.
 const staging = join(root, `.dist-staging-${process.pid}`);
 rmSync(staging, { recursive: true, force: true });
+process.on('exit', () => rmSync(staging, { recursive: true, force: true })); // also when a build fails
 
 const common = {
   bundle: true,
@@ -41,7 +42,27 @@ await Promise.all(
   ),
 );
 
-const outputs = [...functionNames.map((name) => join(name, 'index.js')), ...localEntries.map((name) => join('local', `${name}.js`))];
+// Command-line tools run by npm scripts.
+const scriptEntries = ['policies', 'smoke', 'bench'].filter((name) => existsSync(join(root, 'scripts', `${name}.ts`)));
+await Promise.all(
+  // They run inside the repository, so node_modules stay where they are (ali-oss's full client does not bundle).
+  scriptEntries.map((name) => build({ ...common, packages: 'external', entryPoints: [join(root, 'scripts', `${name}.ts`)], outfile: join(staging, 'scripts', `${name}.js`), sourcemap: 'inline' })),
+);
+
+// The browser client and the demo page: ES modules for current browsers, with ali-oss's browser build beside them.
+const webEntries = ['demo', 'upload-client'];
+await Promise.all(
+  webEntries.map((name) =>
+    build({ ...common, platform: 'browser', format: 'esm', target: 'es2020', entryPoints: [join(root, 'web', `${name}.ts`)], outfile: join(staging, 'web', `${name}.js`), sourcemap: 'linked', minify: false }),
+  ),
+);
+mkdirSync(join(staging, 'web', 'vendor'), { recursive: true });
+copyFileSync(join(root, 'node_modules', 'ali-oss', 'dist', 'aliyun-oss-sdk.min.js'), join(staging, 'web', 'vendor', 'aliyun-oss-sdk.min.js'));
+
+const outputs = [
+  ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
+  join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
+  ...scriptEntries.map((name) => join('scripts', `${name}.js`)),...functionNames.map((name) => join(name, 'index.js')), ...localEntries.map((name) => join('local', `${name}.js`))];
 for (const output of outputs) {
   mkdirSync(dirname(join(root, 'dist', output)), { recursive: true });
   renameSync(join(staging, output), join(root, 'dist', output));
@@ -49,7 +70,7 @@ for (const output of outputs) {
 rmSync(staging, { recursive: true, force: true });
 // Bundles of functions that no longer exist must not linger and get deployed.
 for (const entry of readdirSync(join(root, 'dist'), { withFileTypes: true })) {
-  if (entry.isDirectory() && entry.name !== 'local' && !functionNames.includes(entry.name)) rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
+  if (entry.isDirectory() && !['local', 'web', 'scripts'].includes(entry.name) && !functionNames.includes(entry.name)) rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
 }
 
-console.log(`built ${functionNames.map((name) => `dist/${name}/index.js`).concat(localEntries.map((name) => `dist/local/${name}.js`)).join(', ')}`);
+console.error(`built ${outputs.filter((output) => !output.endsWith('.map')).map((output) => `dist/${output}`).join(', ')}`);

@@ -1,0 +1,215 @@
+/**
+ * The embedded default: the two functions behind the same FC adapter they use in the cloud, an OSS emulator and
+ * an STS emulator, all on loopback, with zero configuration. Given real configuration (OSS_BUCKET set), it starts
+ * no emulator and serves real credentials for the real cloud.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve } from 'node:path';
+import { SignJWT } from 'jose';
+import { loadConfig, type Env } from '../shared/config';
+import { CredentialCache } from '../shared/credential-cache';
+import { bucketCorsRule, signUrlRolePolicy, stsTokenRolePolicy, uploadRolePolicy } from '../shared/deploy-policies';
+import { createFcHandler } from '../shared/http';
+import { signUrlFunction } from '../shared/sign-url';
+import { assumeRoleWithSdk, type VendedCredentials } from '../shared/sts-client';
+import { createStsTokenFunction } from '../shared/sts-token';
+import { firstKnown, staticAccounts, type CredentialResolver } from './credentials';
+import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
+import { startOssEmulator, type RunningOssEmulator } from './oss-emulator';
+import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
+
+export const LOCAL_ACCOUNT_ID = '1000000000000001';
+export const LOCAL_BUCKET = 'local-uploads';
+export const LOCAL_REGION = 'cn-hangzhou';
+export const LOCAL_ROLES = {
+  upload: `acs:ram::${LOCAL_ACCOUNT_ID}:role/oss-upload`,
+  signUrl: `acs:ram::${LOCAL_ACCOUNT_ID}:role/fc-sign-url`,
+  stsToken: `acs:ram::${LOCAL_ACCOUNT_ID}:role/fc-sts-token`,
+} as const;
+
+/** The local account owner's key: it exists only in the emulators on loopback (smoke tests read back with it). */
+export const LOCAL_ROOT_KEY = { accessKeyId: 'LTAI-local-root', accessKeySecret: 'local-root-secret-loopback-only' } as const;
+
+/** The embedded stack's configuration: a fresh development secret each start, the local roles, the given origins. */
+export function localEnv(origins: readonly string[]): Record<string, string> {
+  return {
+    OSS_BUCKET: LOCAL_BUCKET,
+    OSS_REGION: LOCAL_REGION,
+    AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
+    STS_ROLE_ARN: LOCAL_ROLES.upload,
+    ALLOWED_ORIGINS: origins.join(','),
+  };
+}
+
+export interface DevStackOptions {
+  /** Dev server port; 0 picks one. Default 9000. */
+  port?: number;
+  ossPort?: number;
+  stsPort?: number;
+  /** The environment to read; embedded mode when OSS_BUCKET is absent. */
+  env?: Env;
+  /** Folder in which the OSS emulator keeps objects across restarts; in memory when absent. */
+  ossDataDir?: string;
+  /** Where the demo page lives (default `web/`), and its built scripts (default `dist/web/`, served at /assets/). */
+  webDir?: string;
+  assetsDir?: string;
+  /** The emulators' clock (tests move it to expire URLs and credentials); the functions keep the real one. */
+  emulatorClock?: () => Date;
+}
+
+export interface DevStack {
+  url: string;
+  mode: 'embedded' | 'cloud';
+  oss: RunningOssEmulator | undefined;
+  sts: RunningStsEmulator | undefined;
+  /** The environment the functions were built from (embedded secrets included: local only). */
+  env: Env;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.map': 'application/json', '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
+
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const baseEnv = options.env ?? process.env;
+  const embedded = baseEnv['OSS_BUCKET'] === undefined || baseEnv['OSS_BUCKET'] === '';
+  const port = options.port ?? 9000;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let oss: RunningOssEmulator | undefined;
+  let sts: RunningStsEmulator | undefined;
+  let env: Env = baseEnv;
+  let credentialsFor: (role: string) => Promise<FcContextCredentials | undefined> = async () => undefined;
+  try {
+    if (embedded) {
+      const root = LOCAL_ROOT_KEY;
+      const rootResolver = staticAccounts([root]);
+      const draft = localEnv([url, url.replace('127.0.0.1', 'localhost')]);
+      const draftConfig = loadConfig({ ...baseEnv, ...draft }, { requireSts: true });
+      if (!draftConfig.ok) throw new Error(`local configuration: ${draftConfig.problems.join('; ')}`);
+      const roles = [
+        { arn: LOCAL_ROLES.upload, policy: JSON.stringify(uploadRolePolicy(draftConfig.config)) },
+        { arn: LOCAL_ROLES.signUrl, policy: JSON.stringify(signUrlRolePolicy(draftConfig.config)) },
+        { arn: LOCAL_ROLES.stsToken, policy: JSON.stringify(stsTokenRolePolicy(LOCAL_ROLES.upload)) },
+      ];
+      let issued: CredentialResolver = () => ({ kind: 'error', code: 'InvalidAccessKeyId', message: 'unknown key' });
+      // The sts-token function calls STS with its own role's temporary credentials, as it does in FC.
+      sts = await startStsEmulator({ callers: firstKnown(rootResolver, (id, token, now) => issued(id, token, now)), roles, port: options.stsPort ?? 9200, ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }) });
+      issued = sts.credentialResolver();
+      oss = await startOssEmulator({
+        bucket: LOCAL_BUCKET,
+        region: LOCAL_REGION,
+        credentials: firstKnown(rootResolver, sts.credentialResolver()),
+        corsRules: [bucketCorsRule(draftConfig.config)],
+        port: options.ossPort ?? 9100,
+        ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
+        ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
+      });
+      env = { ...baseEnv, ...draft, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
+
+      // FC hands each function its role's temporary credentials; here they come from the STS emulator.
+      const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
+      const roleCredentials = new CredentialCache<VendedCredentials>({ maxEntries: 4, minRemainingMs: 10 * 60_000, clock: () => new Date() });
+      credentialsFor = async (role) => {
+        const vended = await roleCredentials.get(role, () =>
+          assumeRoleWithSdk({ endpoint: stsEndpoint, caller: { ...root, securityToken: undefined }, roleArn: role, roleSessionName: 'fc-local', durationSeconds: 3600, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] }), timeoutMs: 3000 }),
+        );
+        return { accessKeyId: vended.accessKeyId, accessKeySecret: vended.accessKeySecret, securityToken: vended.securityToken };
+      };
+    }
+  } catch (error) {
+    await Promise.allSettled([oss?.close(), sts?.close(), new Promise((resolve) => server.close(resolve))]);
+    throw error;
+  }
+
+  const signUrl = createFcHandler(signUrlFunction, { env });
+  const stsToken = createFcHandler(createStsTokenFunction(), { env });
+  const devSecret = embedded ? env['AUTH_JWT_SECRET'] : undefined;
+  const webDir = resolve(options.webDir ?? 'web');
+  const assetsDir = resolve(options.assetsDir ?? join('dist', 'web'));
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://local').pathname;
+    const route = async (): Promise<void> => {
+      if (path === '/api/sign-url') return serveWithFcHandler(signUrl, request, response, { functionName: 'sign-url', credentials: () => credentialsFor(LOCAL_ROLES.signUrl) });
+      if (path === '/api/sts-token') return serveWithFcHandler(stsToken, request, response, { functionName: 'sts-token', credentials: () => credentialsFor(LOCAL_ROLES.stsToken) });
+      if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
+      if (path === '/api/dev-token') return devToken(request, response, devSecret);
+      if (path === '/api/dev-objects') return devObjects(request, response, oss);
+      if (path === '/api/config') return sendJson(response, 200, { mode: embedded ? 'embedded' : 'cloud', ossEndpoint: env['OSS_ENDPOINT'] ?? null, bucket: env['OSS_BUCKET'] ?? null });
+      if (path.startsWith('/assets/')) return serveStatic(assetsDir, path.slice('/assets'.length), request, response);
+      return serveStatic(webDir, path, request, response);
+    };
+    route().catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', msg: 'dev server failure', error: error instanceof Error ? error.name : 'unknown' }));
+      if (!response.headersSent) sendJson(response, 500, { error: { code: 'InternalError', message: 'internal error' } });
+      else response.destroy();
+    });
+  });
+
+  return {
+    url,
+    mode: embedded ? 'embedded' : 'cloud',
+    oss,
+    sts,
+    env,
+    close: async () => {
+      server.closeAllConnections();
+      await Promise.allSettled([new Promise((resolve) => server.close(resolve)), oss?.close(), sts?.close()]);
+    },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+const DEV_USER = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/** Development only: a one-hour HS256 token for any name, signed with the stack's random secret. */
+async function devToken(request: IncomingMessage, response: ServerResponse, secret: string | undefined): Promise<void> {
+  const remote = request.socket.remoteAddress ?? '';
+  if (secret === undefined) return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens exist only in the embedded local stack' } });
+  if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens are served to loopback only' } });
+  if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
+  const user = new URL(request.url ?? '/', 'http://local').searchParams.get('user') ?? '';
+  if (!DEV_USER.test(user)) return sendJson(response, 400, { error: { code: 'BadRequest', message: 'user must be 1-64 of A-Z a-z 0-9 . _ @ -' } });
+  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+  sendJson(response, 200, { token, user, expiresIn: 3600 });
+}
+
+/** Development only: what the OSS emulator holds under a prefix, with each object's MD5, to check uploads landed intact. */
+function devObjects(request: IncomingMessage, response: ServerResponse, oss: RunningOssEmulator | undefined): void {
+  if (oss === undefined) return sendJson(response, 403, { error: { code: 'Forbidden', message: 'the object listing exists only in the embedded local stack' } });
+  const prefix = new URL(request.url ?? '/', 'http://local').searchParams.get('prefix') ?? '';
+  const objects = oss
+    .listKeys()
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => {
+      const object = oss.getObject(key);
+      return { key, size: object?.body.length ?? 0, contentType: object?.contentType ?? '', md5: object === undefined ? '' : createHash('md5').update(object.body).digest('hex') };
+    });
+  sendJson(response, 200, { objects });
+}
+
+async function serveStatic(webDir: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
+  const relative = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
+  const file = normalize(join(webDir, relative));
+  if (!file.startsWith(normalize(webDir)) || relative.includes('\0')) return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch {
+    return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
+  }
+  response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+  response.end(request.method === 'HEAD' ? undefined : content);
+}

@@ -1,0 +1,309 @@
+/**
+ * The HTTP side: one request in, in the order OSS works — address, CORS preflight, size guard, body, operation,
+ * authentication (signature or PostObject policy), credential look-up, signature check, RAM `isAllowed`, then the
+ * operation — and one reply out, errors rendered as OSS's XML with `x-oss-request-id` on everything.
+ */
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CredentialResolver, FoundCredential } from '../credentials';
+import { authenticateRequest } from './auth';
+import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
+import { OssError, accessDenied } from './errors';
+import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
+import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
+import { storeSimpleObject } from './objects';
+import { isPostObject, routeOperation } from './operations';
+import { authenticatePost, checkPostPolicy } from './post-policy';
+import { type OssRequest, resolveRequest } from './request';
+import type { ObjectStorage } from './storage';
+import { escapeXml, toXml } from './xml';
+
+/** One line per request for the dev server's log: never the query string, headers or form fields (signatures, tokens). */
+export interface OssRequestLog {
+  requestId: string;
+  method: string;
+  path: string;
+  operation: string | undefined;
+  status: number;
+  code: string | undefined;
+  accessKeyId: string | undefined;
+  durationMs: number;
+}
+
+export interface ServerConfig {
+  bucket: string;
+  region: string;
+  credentials: CredentialResolver;
+  corsRules: readonly CorsRule[] | undefined;
+  storage: ObjectStorage;
+  now: () => Date;
+  strictPostPolicy: boolean;
+  log: ((entry: OssRequestLog) => void) | undefined;
+}
+
+interface Exchange {
+  requestId: string;
+  started: number;
+  operation: string | undefined;
+  accessKeyId: string | undefined;
+  /** CORS headers to add to whatever the answer turns out to be. */
+  cors: Record<string, string>;
+}
+
+function newRequestId(): string {
+  return randomBytes(12).toString('hex').toUpperCase();
+}
+
+export function errorBody(error: OssError, requestId: string, hostId: string): string {
+  const extra = Object.entries(error.details)
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+    .join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>` +
+    `<RequestId>${requestId}</RequestId><HostId>${escapeXml(hostId)}</HostId>${extra}</Error>`
+  );
+}
+
+/** Reads the whole body, refusing more than OSS would take in one request. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OBJECT_BYTES) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => (tooLarge ? reject(entityTooLarge()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+export class OssHttpServer {
+  private readonly server: Server;
+
+  constructor(private readonly config: ServerConfig) {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const exchange: Exchange = { requestId: newRequestId(), started: Date.now(), operation: undefined, accessKeyId: undefined, cors: {} };
+    const method = (req.method ?? 'GET').toUpperCase();
+    const hostId = req.headers.host ?? `${this.config.bucket}.oss-${this.config.region}.aliyuncs.com`;
+    let path = (req.url ?? '/').split('?')[0] ?? '/';
+    let bodyAbandoned = false;
+    try {
+      const request = resolveRequest(method, req.url ?? '/', req.headers, this.config.bucket);
+      path = request.rawPath;
+      if (method === 'OPTIONS') {
+        exchange.operation = 'Preflight';
+        await drain(req);
+        this.send(res, method, exchange, path, this.preflight(request));
+        return;
+      }
+      exchange.cors = this.actualCors(request);
+      const declared = Number(req.headers['content-length'] ?? '0');
+      if (Number.isFinite(declared) && declared > MAX_OBJECT_BYTES) {
+        // Do not read 5 GiB only to refuse it: answer now and close the connection.
+        res.setHeader('Connection', 'close');
+        bodyAbandoned = true;
+        req.resume();
+        throw entityTooLarge();
+      }
+      const body = await readBody(req);
+      const route = routeOperation(request);
+      exchange.operation = route.name;
+      const now = this.config.now();
+      const reply = isPostObject(route)
+        ? this.postObject(request, body, now, exchange, req)
+        : this.signedOperation(route, request, body, now, exchange, req);
+      this.send(res, method, exchange, path, reply);
+    } catch (error) {
+      const ossError =
+        error instanceof OssError ? error : new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+      if (!(error instanceof OssError)) console.error(`oss-emulator: internal error in ${method} ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      // Read what the client still sends before answering, so it sees the answer rather than a reset.
+      if (!bodyAbandoned) await drain(req);
+      this.send(res, method, exchange, path, {
+        status: ossError.status,
+        headers: { 'Content-Type': 'application/xml' },
+        body: errorBody(ossError, exchange.requestId, hostId),
+      }, ossError.code);
+    }
+  }
+
+  /** Resolver look-up, then the signature with the secret it returned, then RAM. */
+  private authorise(
+    claim: { accessKeyId: string; securityToken: string | undefined; verify(secret: string): void },
+    now: Date,
+    exchange: Exchange,
+  ): FoundCredential {
+    exchange.accessKeyId = claim.accessKeyId;
+    const found = this.config.credentials(claim.accessKeyId, claim.securityToken, now);
+    if (found.kind === 'error') throw new OssError(403, found.code, found.message);
+    claim.verify(found.accessKeySecret);
+    return found;
+  }
+
+  private ramContext(now: Date, req: IncomingMessage, extra: Record<string, string>): Record<string, string> {
+    return {
+      'acs:SecureTransport': 'false',
+      'acs:CurrentTime': now.toISOString(),
+      'acs:SourceIp': req.socket.remoteAddress ?? '127.0.0.1',
+      ...extra,
+    };
+  }
+
+  private resource(key: string | undefined): string {
+    return key === undefined ? `acs:oss:*:*:${this.config.bucket}` : `acs:oss:*:*:${this.config.bucket}/${key}`;
+  }
+
+  private signedOperation(operation: Operation, request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
+    const auth = authenticateRequest(request, { region: this.config.region, now });
+    if (auth.kind === 'anonymous') {
+      throw accessDenied('You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.');
+    }
+    const found = this.authorise(auth, now, exchange);
+    const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
+    if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, operation.conditions))) {
+      throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
+    }
+    return operation.run({ request, body, storage: this.config.storage, now, origin: `http://${req.headers.host ?? '127.0.0.1'}` });
+  }
+
+  private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
+    if (boundaryOf(request.headers['content-type']) === undefined) {
+      throw malformedPost('PostObject needs Content-Type: multipart/form-data with a boundary.');
+    }
+    const form = parseMultipartForm(body, request.headers['content-type']);
+    const claim = authenticatePost(form.fields, { region: this.config.region });
+    const found = this.authorise(claim, now, exchange);
+    if (form.file === undefined) throw new OssError(400, 'InvalidArgument', 'The PostObject form has no file field (it must come last).');
+    const get = (name: string): string | undefined => form.fields.get(name)?.value;
+    const rawKey = get('key');
+    if (rawKey === undefined || rawKey === '') throw new OssError(400, 'InvalidArgument', 'The PostObject form has no key field.');
+    checkPostPolicy(claim.policy, { fields: form.fields, bucket: this.config.bucket, fileSize: form.file.data.length, now, strict: this.config.strictPostPolicy });
+
+    const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
+    const resource = this.resource(key);
+    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, {}))) {
+      throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);
+    }
+    const statusField = get('success_action_status');
+    const status = statusField === '200' || statusField === '201' ? Number(statusField) : 204;
+
+    const fieldValues = Object.fromEntries([...form.fields].map(([name, field]) => [name, field.value]));
+    const stored = storeSimpleObject(
+      this.config.storage,
+      {
+        key,
+        body: form.file.data,
+        contentType: get('content-type') ?? form.file.contentType ?? 'application/octet-stream',
+        headers: storedHeaders(fieldValues),
+        forbidOverwrite: forbidsOverwrite(get('x-oss-forbid-overwrite')),
+      },
+      now,
+    );
+    const location = `http://${req.headers.host ?? '127.0.0.1'}/${this.config.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    const replyHeaders = { ETag: stored.etag, Location: location };
+    if (status === 201) {
+      return {
+        status,
+        headers: { ...replyHeaders, 'Content-Type': 'application/xml' },
+        body: toXml('PostResponse', { Bucket: this.config.bucket, Location: location, Key: key, ETag: stored.etag }),
+      };
+    }
+    return { status, headers: replyHeaders };
+  }
+
+  /** `OPTIONS`: 200 with the allow headers when a rule matches origin, method and every requested header. */
+  private preflight(request: OssRequest): Reply {
+    const origin = request.headers['origin'];
+    const method = request.headers['access-control-request-method'];
+    if (origin === undefined || method === undefined) {
+      throw new OssError(403, 'AccessForbidden', 'CORSResponse: a preflight request needs Origin and Access-Control-Request-Method.');
+    }
+    const rules = this.config.corsRules ?? [];
+    if (rules.length === 0) throw new OssError(403, 'AccessForbidden', 'CORSResponse: CORS is not enabled for this bucket.');
+    const requestedHeaders = parseRequestedHeaders(request.headers['access-control-request-headers']);
+    const rule = findCorsRule(rules, origin, method, requestedHeaders);
+    if (rule === undefined) {
+      throw new OssError(
+        403,
+        'AccessForbidden',
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      );
+    }
+    const headers: Record<string, string> = {
+      ...corsResponseHeaders(rule, origin),
+      Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+    };
+    if (requestedHeaders.length > 0) headers['Access-Control-Allow-Headers'] = requestedHeaders.join(', ');
+    return { status: 200, headers };
+  }
+
+  /** CORS headers for an actual request, when its origin and method match a rule (errors carry them too). */
+  private actualCors(request: OssRequest): Record<string, string> {
+    const origin = request.headers['origin'];
+    if (origin === undefined || this.config.corsRules === undefined) return {};
+    const rule = findCorsRule(this.config.corsRules, origin, request.method);
+    return rule === undefined ? { Vary: 'Origin' } : { ...corsResponseHeaders(rule, origin), Vary: 'Origin' };
+  }
+
+  private send(res: ServerResponse, method: string, exchange: Exchange, path: string, reply: Reply, code?: string): void {
+    const body = reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body, 'utf8');
+    const headers: Record<string, string> = {
+      Server: 'AliyunOSS',
+      'x-oss-request-id': exchange.requestId,
+      ...exchange.cors,
+      ...reply.headers,
+    };
+    // HEAD answers carry the length of what GET would send, and no body; so do errors to HEAD.
+    const bodiless = reply.status === 204 || reply.status === 304;
+    if (headers['Content-Length'] === undefined && !bodiless) headers['Content-Length'] = String(body.length);
+    if (!res.headersSent) res.writeHead(reply.status, headers);
+    res.end(method === 'HEAD' || bodiless ? undefined : body);
+    this.config.log?.({
+      requestId: exchange.requestId,
+      method,
+      path,
+      operation: exchange.operation,
+      status: reply.status,
+      code,
+      accessKeyId: exchange.accessKeyId,
+      durationMs: Date.now() - exchange.started,
+    });
+  }
+}
+
+function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.on('end', resolve);
+    req.on('close', resolve);
+    req.on('error', () => resolve());
+    req.resume();
+  });
+}

@@ -1,0 +1,251 @@
+/**
+ * `npm run bench [-- --quick]`: cold start, warm cost per request, STS calls under a burst, bundle sizes,
+ * local-server throughput and a mixed load, each beside its floor measured in the same run on this machine.
+ * Writes bench/results.json and prints a table. `--quick` runs every measurement briefly (npm test runs it).
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SignJWT } from 'jose';
+import { staticAccounts } from '../local/credentials';
+import { startStsEmulator } from '../local/sts-emulator';
+
+const quick = process.argv.includes('--quick');
+const root = resolve(__dirname, '..', '..');
+const ACCOUNT = '1234567890123456';
+const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
+const caller = { accessKeyId: 'LTAI-bench-caller', accessKeySecret: 'bench-caller-secret' };
+const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256';
+
+interface Row {
+  measure: string;
+  value: number;
+  floor: number;
+  unit: string;
+  ratio: number;
+  target: number | null;
+  ok: boolean | null;
+}
+const rows: Row[] = [];
+const extras: Record<string, unknown> = {};
+
+function record(measure: string, value: number, floor: number, unit: string, target: number | null): void {
+  const ratio = floor === 0 ? 0 : value / floor;
+  rows.push({ measure, value: round(value), floor: round(floor), unit, ratio: round(ratio), target, ok: target === null ? null : ratio <= target });
+}
+const round = (n: number): number => Math.round(n * 100) / 100;
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function fcEvent(token: string, body: unknown): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: '/',
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      queryParameters: {},
+      requestContext: { requestId: 'bench', http: { method: 'POST', path: '/', sourceIp: '127.0.0.1' } },
+    }),
+  );
+}
+
+async function tokenFor(user: string): Promise<string> {
+  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+}
+
+type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
+
+/** A fresh copy of a bundle's module state (its cache included), as a new FC instance would have. */
+function loadFresh(path: string): Handler {
+  delete require.cache[require.resolve(path)];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh instance needs the require cache
+  return (require(path) as { handler: Handler }).handler;
+}
+
+async function coldStart(name: string, modulePath: string, event: Buffer, env: Record<string, string>, runs: number): Promise<void> {
+  const context = Buffer.from(JSON.stringify({ requestId: 'cold', credentials: { ...caller, securityToken: '' } })).toString('base64');
+  const once = (path: string): Promise<{ wallMs: number; maxRssKb: number; status: number }> =>
+    new Promise((resolvePromise, reject) => {
+      const started = performance.now();
+      const child = spawn(process.execPath, [join(root, 'scripts', 'cold-start-harness.cjs'), path, event.toString('base64'), context], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let output = '';
+      child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', () => {
+        const result = JSON.parse(output) as { maxRssKb: number; status: number };
+        resolvePromise({ wallMs: performance.now() - started, maxRssKb: result.maxRssKb, status: result.status });
+      });
+    });
+  const target: { wallMs: number[]; rss: number[] } = { wallMs: [], rss: [] };
+  const floor: { wallMs: number[]; rss: number[] } = { wallMs: [], rss: [] };
+  for (let i = 0; i < runs; i += 1) {
+    // Interleaved, so drift in the machine's load touches both alike.
+    const f = await once(join(root, 'scripts', 'empty-handler.cjs'));
+    const t = await once(modulePath);
+    if (t.status !== 200) throw new Error(`${name} cold start answered ${t.status}`);
+    floor.wallMs.push(f.wallMs);
+    floor.rss.push(f.maxRssKb);
+    target.wallMs.push(t.wallMs);
+    target.rss.push(t.maxRssKb);
+  }
+  record(`cold start ${name} (wall, fresh node)`, median(target.wallMs), median(floor.wallMs), 'ms', name === 'sign-url' ? 1.25 : 1.5);
+  record(`cold start ${name} (peak RSS)`, median(target.rss) / 1024, median(floor.rss) / 1024, 'MiB', 1.3);
+}
+
+function microseconds(run: () => Promise<unknown> | unknown, iterations: number): Promise<number> {
+  return (async () => {
+    const batches: number[] = [];
+    const perBatch = Math.max(1, Math.floor(iterations / 10));
+    for (let batch = 0; batch < 10; batch += 1) {
+      const started = performance.now();
+      for (let i = 0; i < perBatch; i += 1) await run();
+      batches.push(((performance.now() - started) * 1000) / perBatch);
+    }
+    return median(batches);
+  })();
+}
+
+/** The floor of a sign-url request: HS256 verification and the V4 HMAC chain with node:crypto alone. */
+function cryptoFloor(token: string): void {
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  const expected = createHmac('sha256', JWT_SECRET).update(`${header}.${payload}`).digest();
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'base64url'))) throw new Error('bad token');
+  JSON.parse(Buffer.from(payload, 'base64url').toString());
+  const day = '20261128';
+  let key: Buffer = createHmac('sha256', `aliyun_v4${caller.accessKeySecret}`).update(day).digest();
+  for (const part of ['cn-hangzhou', 'oss', 'aliyun_v4_request']) key = createHmac('sha256', key).update(part).digest();
+  const hash = createHash('sha256').update('canonical request').digest('hex');
+  createHmac('sha256', key).update(`OSS4-HMAC-SHA256\n${day}T000000Z\n${day}/cn-hangzhou/oss/aliyun_v4_request\n${hash}`).digest('hex');
+}
+
+async function throughput(seconds: number): Promise<void> {
+  const bare = createServer((_req, res) => res.writeHead(200).end('ok'));
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  const server = spawn(process.execPath, [join(root, 'dist', 'local', 'server.js')], { cwd: root, env: { PATH: process.env['PATH'] ?? '', PORT: '0', OSS_EMULATOR_PORT: '0', STS_EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  server.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  try {
+    while (!output.includes('Ctrl-C')) await new Promise((r) => setTimeout(r, 50));
+    const url = /demo page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)![1]!;
+    const token = ((await (await fetch(`${url}/api/dev-token?user=bench`)).json()) as { token: string }).token;
+    const signBody = JSON.stringify({ filename: 'a.png', contentType: 'image/png', size: 1000 });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const run = (options: autocannon.Options): Promise<autocannon.Result> => autocannon({ connections: 50, duration: seconds, ...options });
+    const floor = await run({ url: `http://127.0.0.1:${(bare.address() as AddressInfo).port}/` });
+    const sign = await run({ url: `${url}/api/sign-url`, method: 'POST', headers, body: signBody });
+    if (sign.non2xx > 0 || sign.errors > 0) throw new Error(`sign-url throughput run had ${sign.non2xx} non-2xx and ${sign.errors} errors`);
+    record('local server sign-url throughput (req/s; ratio = floor/value)', sign.requests.average, floor.requests.average, 'req/s', null);
+    rows.at(-1)!.ratio = round(floor.requests.average / Math.max(sign.requests.average, 1));
+
+    // The mixed load of the reliability issue: sign-url and sts-token, 100 connections, memory watched.
+    const loadSeconds = quick ? 2 : 20;
+    const samples: Array<{ at: number; rssKb: number }> = [];
+    const started = performance.now();
+    const sampler = setInterval(() => {
+      const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+      samples.push({ at: (performance.now() - started) / 1000, rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) });
+    }, 250);
+    const load = await autocannon({
+      url: `${url}`,
+      connections: 100,
+      duration: loadSeconds,
+      requests: [
+        { method: 'POST', path: '/api/sign-url', headers, body: signBody },
+        { method: 'POST', path: '/api/sts-token', headers, body: '{}' },
+      ],
+    });
+    clearInterval(sampler);
+    const window = quick ? 0.5 : 5;
+    const first = samples.filter((s) => s.at <= window).map((s) => s.rssKb);
+    const last = samples.filter((s) => s.at >= loadSeconds - window).map((s) => s.rssKb);
+    const growth = first.length && last.length ? median(last) / median(first) - 1 : 0;
+    const status5xx = load['5xx'];
+    extras['load'] = { seconds: loadSeconds, connections: 100, requests: load.requests.total, errors: load.errors, timeouts: load.timeouts, non2xx: load.non2xx, status5xx, rssFirstMiB: round(median(first) / 1024), rssLastMiB: round(median(last) / 1024), memoryGrowth: round(growth) };
+    rows.push({ measure: `mixed load, 100 connections, ${loadSeconds} s: failed requests`, value: load.errors + load.timeouts + load.non2xx, floor: 0, unit: 'requests', ratio: 0, target: 0, ok: load.errors + load.timeouts + load.non2xx === 0 });
+    rows.push({ measure: 'mixed load: memory growth first → last window', value: round(growth * 100), floor: 0, unit: '%', ratio: 0, target: 10, ok: growth < 0.1 });
+  } finally {
+    server.kill('SIGINT');
+    bare.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const sts = await startStsEmulator({ callers: staticAccounts([caller]), roles: [{ arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) }] });
+  const env: Record<string, string> = {
+    OSS_BUCKET: 'bench-bucket',
+    OSS_REGION: 'cn-hangzhou',
+    AUTH_JWT_SECRET: JWT_SECRET,
+    STS_ROLE_ARN: UPLOAD_ROLE,
+    STS_ENDPOINT: sts.endpoint,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
+  };
+  Object.assign(process.env, env);
+  // The handlers log one line per request; a benchmark of thousands of requests keeps them off the terminal.
+  const write = process.stdout.write.bind(process.stdout);
+  const quiet = <T>(run: () => Promise<T>): Promise<T> => {
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    return run().finally(() => (process.stdout.write = write));
+  };
+  try {
+    const token = await tokenFor('alice');
+    const putEvent = fcEvent(token, { filename: 'cat.png', contentType: 'image/png', size: 1000 });
+    const postEvent = fcEvent(token, { filename: 'cat.png', contentType: 'image/png', method: 'POST' });
+    const stsEvent = fcEvent(token, {});
+    const runs = quick ? 3 : 21;
+    await coldStart('sign-url', join(root, 'dist', 'sign-url', 'index.js'), putEvent, env, runs);
+    await coldStart('sts-token', join(root, 'dist', 'sts-token', 'index.js'), stsEvent, env, runs);
+
+    const iterations = quick ? 200 : 5000;
+    const context = { requestId: 'warm', credentials: { ...caller, securityToken: '' } };
+    const signUrl = loadFresh(join(root, 'dist', 'sign-url', 'index.js'));
+    const stsToken = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
+    await quiet(() => stsToken(stsEvent, context)); // fills the cache
+    const floorUs = await microseconds(() => cryptoFloor(token), iterations);
+    record('warm sign-url PUT, V4, with JWT verification', await quiet(() => microseconds(() => signUrl(putEvent, context), iterations)), floorUs, 'µs/request', 3);
+    record('warm sign-url POST, V4, with JWT verification', await quiet(() => microseconds(() => signUrl(postEvent, context), iterations)), floorUs, 'µs/request', 3);
+    record('warm sts-token, cache hit', await quiet(() => microseconds(() => stsToken(stsEvent, context), iterations)), floorUs, 'µs/request', 3);
+
+    const burstHandler = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
+    const before = sts.assumeRoleCalls();
+    const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => tokenFor(`burst-user-${i}`)));
+    const burst = await quiet(() => Promise.all(Array.from({ length: 1000 }, (_, i) => burstHandler(fcEvent(tokens[i % 10]!, {}), context))));
+    const calls = sts.assumeRoleCalls() - before;
+    rows.push({ measure: 'STS AssumeRole calls for 1,000 concurrent requests from 10 users', value: calls, floor: 10, unit: 'calls', ratio: calls / 10, target: 1, ok: calls === 10 && burst.every((r) => r.statusCode === 200) });
+
+    for (const name of ['sign-url', 'sts-token']) extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, 'index.js')).size;
+    const prodDeps = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
+    extras['production dependency packages (npm ls --omit=dev --all)'] = prodDeps;
+
+    await throughput(quick ? 1 : 10);
+  } finally {
+    await sts.close();
+  }
+
+  const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 1024 ** 3), quick, date: new Date().toISOString() };
+  mkdirSync(join(root, 'bench'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify({ machine, rows, extras }, null, 2)}\n`);
+  console.log(`\nmachine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}${quick ? ' (quick run: figures are not stable)' : ''}\n`);
+  console.log('| measure | value | floor | unit | ratio | target | ok |\n|---|---|---|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.measure} | ${row.value} | ${row.floor} | ${row.unit} | ${row.ratio} | ${row.target === null ? '-' : `≤ ${row.target}`} | ${row.ok === null ? '-' : row.ok ? 'yes' : 'NO'} |`);
+  for (const [name, value] of Object.entries(extras)) console.log(`${name}: ${JSON.stringify(value)}`);
+  const missed = rows.filter((row) => row.ok === false);
+  // Quick runs only prove the harness works: their figures are too noisy to judge targets.
+  if (!quick && missed.length > 0) console.log(`\ntargets missed: ${missed.map((row) => row.measure).join('; ')}`);
+  if (rows.some((row) => row.measure.startsWith('STS AssumeRole') && row.ok === false) || rows.some((row) => row.measure.startsWith('mixed load: failed') && row.ok === false)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,103 @@
+/**
+ * `npm run smoke -- <sign-url URL> <sts-token URL>`: checks a deployed stack end to end as a frontend would.
+ * SMOKE_TOKEN is a valid JWT of a test user. SMOKE_ACCESS_KEY_ID / SMOKE_ACCESS_KEY_SECRET (/ SMOKE_SECURITY_TOKEN)
+ * are a key that may read and delete in the bucket: the smoke reads each object back, compares it, then deletes it.
+ */
+import OSS from 'ali-oss';
+import { createHash, randomBytes } from 'node:crypto';
+
+interface Step {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+
+async function callFunction(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${url} answered ${response.status} ${JSON.stringify((answer as { error?: unknown }).error ?? '')}`);
+  return answer;
+}
+
+async function main(): Promise<number> {
+  const [signUrl, stsUrl] = process.argv.slice(2);
+  const token = process.env['SMOKE_TOKEN'];
+  const adminId = process.env['SMOKE_ACCESS_KEY_ID'];
+  const adminSecret = process.env['SMOKE_ACCESS_KEY_SECRET'];
+  if (signUrl === undefined || stsUrl === undefined || !token || !adminId || !adminSecret) {
+    console.error('usage: SMOKE_TOKEN=<jwt> SMOKE_ACCESS_KEY_ID=<id> SMOKE_ACCESS_KEY_SECRET=<secret> npm run smoke -- <sign-url URL> <sts-token URL>');
+    return 2;
+  }
+  const steps: Step[] = [];
+  const uploaded = new Map<string, string>(); // key → md5
+  const run = async (name: string, action: () => Promise<string>): Promise<void> => {
+    try {
+      steps.push({ name, ok: true, detail: await action() });
+    } catch (error) {
+      steps.push({ name, ok: false, detail: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  await run('PUT via signed URL', async () => {
+    const body = randomBytes(4096);
+    const signed = (await callFunction(signUrl, token, { filename: 'smoke.png', contentType: 'image/png', size: body.length, method: 'PUT' })) as { url: string; headers: Record<string, string>; key: string };
+    const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body });
+    if (!response.ok) throw new Error(`OSS answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    uploaded.set(signed.key, md5(body));
+    return signed.key;
+  });
+
+  await run('POST form', async () => {
+    const body = randomBytes(4096);
+    const signed = (await callFunction(signUrl, token, { filename: 'smoke.png', contentType: 'image/png', size: body.length, method: 'POST' })) as { url: string; fields: Record<string, string>; key: string };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
+    form.append('file', new Blob([new Uint8Array(body)], { type: 'image/png' }), 'smoke.png');
+    const response = await fetch(signed.url, { method: 'POST', body: form });
+    if (!response.ok) throw new Error(`OSS answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    uploaded.set(signed.key, md5(body));
+    return signed.key;
+  });
+
+  let bucketOptions: OSS.Options | undefined;
+  await run('STS multipart upload', async () => {
+    const answer = await callFunction(stsUrl, token, {});
+    bucketOptions = { bucket: String(answer['bucket']), region: String(answer['region']), endpoint: String(answer['endpoint']), cname: true, secure: answer['secure'] === true, authorizationV4: true } as OSS.Options;
+    const client = new OSS(answer as unknown as OSS.Options);
+    const body = randomBytes(250 * 1024);
+    const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.bin`;
+    await client.multipartUpload(key, body, { partSize: 100 * 1024, mime: 'application/octet-stream' });
+    uploaded.set(key, md5(body));
+    return `${key} (3 parts)`;
+  });
+
+  if (bucketOptions !== undefined) {
+    const admin = new OSS({ ...bucketOptions, accessKeyId: adminId, accessKeySecret: adminSecret, ...(process.env['SMOKE_SECURITY_TOKEN'] ? { stsToken: process.env['SMOKE_SECURITY_TOKEN'] } : {}) });
+    for (const [key, expected] of uploaded) {
+      await run(`read back ${key}`, async () => {
+        const { content } = (await admin.get(key)) as { content: Buffer };
+        if (md5(content) !== expected) throw new Error('content differs from what was uploaded');
+        return `${content.length} bytes, MD5 matches`;
+      });
+      await run(`delete ${key}`, async () => {
+        await admin.delete(key);
+        return 'deleted';
+      });
+    }
+  }
+
+  for (const step of steps) console.log(`${step.ok ? 'ok  ' : 'FAIL'}  ${step.name}: ${step.detail}`);
+  const failed = steps.filter((step) => !step.ok).length;
+  console.log(`${steps.length - failed} passed, ${failed} failed`);
+  return failed === 0 && uploaded.size === 3 ? 0 : 1;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

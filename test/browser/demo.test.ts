@@ -1,0 +1,89 @@
+/**
+ * The demo page and the browser client in a real headless Chromium, against the stack `npm start` runs:
+ * each upload mode lands the file intact, POST mode shows the size error, multipart reports progress.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { npmStart, type StartedStack } from '../support/npm-start';
+
+const MAX_UPLOAD_BYTES = 600 * 1024;
+let stack: StartedStack;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([npmStart({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) }), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+beforeEach(async () => {
+  page = await browser.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${stack.url}/`);
+  await page.fill('#user-name', 'walter');
+  await page.click('#signin-button');
+  await page.waitForSelector('text=Signed in as walter.');
+});
+afterEach(async () => {
+  await page.close();
+});
+
+async function uploadThroughPage(mode: 'put' | 'post' | 'sts', name: string, contents: Buffer, mimeType = 'image/png'): Promise<{ state: string | null; key: string | null; size: string | null; progressEvents: number }> {
+  await page.check(`input[name="mode"][value="${mode}"]`);
+  const rowsBefore = await page.locator('#uploaded tbody tr').count();
+  const itemsBefore = await page.locator('#transfers li').count();
+  await page.setInputFiles('#file-input', { name, mimeType, buffer: contents });
+  const item = page.locator('#transfers li').nth(itemsBefore);
+  await item.waitFor();
+  await page.waitForFunction((index) => {
+    const li = document.querySelectorAll('#transfers li')[index] as HTMLElement | undefined;
+    return li?.dataset['state'] !== undefined;
+  }, itemsBefore);
+  const state = await item.getAttribute('data-state');
+  const progressEvents = Number((await item.getAttribute('data-progress-events')) ?? '0');
+  if (state !== 'done') return { state, key: null, size: null, progressEvents };
+  const row = page.locator('#uploaded tbody tr').nth(rowsBefore);
+  return { state, key: await row.getAttribute('data-key'), size: await row.getAttribute('data-size'), progressEvents };
+}
+
+async function storedObject(key: string): Promise<{ size: number; md5: string; contentType: string } | undefined> {
+  const listing = (await (await fetch(`${stack.url}/api/dev-objects?prefix=${encodeURIComponent(key)}`)).json()) as { objects: Array<{ key: string; size: number; md5: string; contentType: string }> };
+  return listing.objects.find((object) => object.key === key);
+}
+
+const md5 = (buffer: Buffer): string => createHash('md5').update(buffer).digest('hex');
+
+test.each(['put', 'post', 'sts'] as const)('%s mode: the file is listed and lands intact', async (mode) => {
+  const contents = randomBytes(mode === 'sts' ? 150 * 1024 : 20 * 1024);
+  const result = await uploadThroughPage(mode, `pic-${mode}.png`, contents);
+  expect(result.state).toBe('done');
+  expect(result.key).toMatch(/^users\/walter\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
+  expect(result.size).toBe(String(contents.length));
+  expect(await storedObject(result.key!)).toEqual({ key: result.key, size: contents.length, md5: md5(contents), contentType: 'image/png' });
+  expect(pageErrors).toEqual([]);
+});
+
+test('POST mode: an over-size file shows the size error and nothing lands', async () => {
+  const result = await uploadThroughPage('post', 'huge.png', randomBytes(MAX_UPLOAD_BYTES + 1));
+  expect(result.state).toBe('TooLarge');
+  await expect(page.locator('#error').textContent()).resolves.toContain('too large');
+  await expect(page.locator('#error').textContent()).resolves.toContain(String(MAX_UPLOAD_BYTES));
+});
+
+test('STS multipart: progress is reported more than once and the upload completes', async () => {
+  const contents = randomBytes(450 * 1024);
+  const result = await uploadThroughPage('sts', 'big.pdf', contents, 'application/pdf');
+  expect(result.state).toBe('done');
+  expect(result.progressEvents).toBeGreaterThan(1);
+  expect(await storedObject(result.key!)).toMatchObject({ size: contents.length, md5: md5(contents) });
+});
+
+test('a type the server refuses shows its reason', async () => {
+  const result = await uploadThroughPage('put', 'page.html', Buffer.from('<script>alert(1)</script>'), 'text/html');
+  expect(result.state).toBe('TypeNotAllowed');
+  await expect(page.locator('#error').textContent()).resolves.toContain('cannot be uploaded');
+});

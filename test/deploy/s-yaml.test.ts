@@ -1,0 +1,112 @@
+/**
+ * The deployment, checked before anyone touches the cloud: s.yaml rendered as `s` would render it, each
+ * resource's props against the fc3 component's own schema, every variable against the config module, every
+ * code folder and handler against the build.
+ */
+import Ajv from 'ajv';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES, loadConfig } from '../../shared/config';
+
+const root = join(__dirname, '..', '..');
+const schemaPath = join(root, '..', 'shared', 'schemas', 'fc3-props.schema.json');
+const raw = readFileSync(join(root, 's.yaml'), 'utf8');
+
+/** What a deployer exports (README "Deploy"); values only for rendering, never deployed. */
+const sampleEnv: Record<string, string> = {
+  OSS_BUCKET: 'my-uploads',
+  OSS_REGION: 'cn-hangzhou',
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+  AUTH_ISSUER: 'https://idp.example.com/',
+  AUTH_AUDIENCE: 'uploads',
+  STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
+  SIGN_URL_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sign-url',
+  STS_TOKEN_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sts-token',
+};
+
+interface Resource {
+  component: string;
+  actions?: Record<string, Array<{ run: string; path: string }>>;
+  props: Record<string, unknown>;
+}
+
+/** `${env('X')}` and `${vars.x}`, the two kinds of magic variable s.yaml uses. */
+function render(value: unknown, vars: Record<string, unknown>): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\$\{vars\.([A-Za-z0-9_]+)\}$/.exec(value);
+    if (whole?.[1] !== undefined) return vars[whole[1]];
+    return value.replace(/\$\{env\('([A-Z0-9_]+)'\)\}/g, (_match, name: string) => {
+      if (!(name in sampleEnv)) throw new Error(`s.yaml reads ${name}, which the deploy guide does not list`);
+      return sampleEnv[name]!;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item) => render(item, vars));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v, vars)]));
+  return value;
+}
+
+const document = parse(raw) as { edition: string; name: string; vars: Record<string, unknown>; resources: Record<string, Resource> };
+const vars = render(document.vars, {}) as Record<string, unknown>;
+const resources = render(document.resources, vars) as Record<string, Resource>;
+const functionNames = readdirSync(join(root, 'functions'));
+
+test('edition 3.0.0 with one fc3 resource per function', () => {
+  expect(document.edition).toBe('3.0.0');
+  expect(Object.keys(resources).sort()).toEqual([...functionNames].sort());
+  for (const resource of Object.values(resources)) expect(resource.component).toBe('fc3');
+});
+
+const schemaTest = existsSync(schemaPath) ? test : test.skip;
+if (!existsSync(schemaPath)) console.warn(`fc3 props schema not found at ${schemaPath}: the schema check is skipped`);
+
+schemaTest.each(functionNames)('%s: props validate against the fc3 component schema', (name) => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
+  const valid = validate(resources[name]!.props);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(valid).toBe(true);
+});
+
+test.each(functionNames)('%s: nodejs20, the built bundle, a small memory size, an anonymous POST/OPTIONS trigger, a role, logs', (name) => {
+  const props = resources[name]!.props;
+  expect(props).toMatchObject({
+    runtime: 'nodejs20',
+    code: `./dist/${name}`,
+    handler: 'index.handler',
+    memorySize: 128,
+    logConfig: 'auto',
+    role: sampleEnv[name === 'sign-url' ? 'SIGN_URL_FUNCTION_ROLE_ARN' : 'STS_TOKEN_FUNCTION_ROLE_ARN'],
+    triggers: [{ triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST', 'OPTIONS'] } }],
+  });
+  expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
+});
+
+test.each(functionNames)('%s: every variable is one the config module reads, the required ones are there, and the rendered set loads', (name) => {
+  const environment = resources[name]!.props['environmentVariables'] as Record<string, string>;
+  for (const variable of Object.keys(environment)) expect(CONFIG_VARIABLES).toContain(variable);
+  for (const required of ['OSS_BUCKET', 'OSS_REGION', 'ALLOWED_ORIGINS', 'STS_ROLE_ARN']) expect(environment).toHaveProperty(required);
+  expect('AUTH_JWT_SECRET' in environment || 'AUTH_JWKS_URL' in environment).toBe(true);
+  const loaded = loadConfig(environment, { requireSts: name === 'sts-token' });
+  expect(loaded.ok ? [] : loaded.problems).toEqual([]);
+  expect(JSON.stringify(environment).length).toBeLessThan(4096); // FC's limit on all variables together
+});
+
+test('no secret literal: secrets only ever come from the deployer\'s environment', () => {
+  const literalEnvironment = (document.vars['environment'] ?? {}) as Record<string, string>;
+  for (const name of ['AUTH_JWT_SECRET', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_ACCESS_KEY_ID']) {
+    if (name in literalEnvironment) expect(literalEnvironment[name]).toMatch(/^\$\{env\('[A-Z0-9_]+'\)\}$/);
+  }
+  expect(raw).not.toMatch(/LTAI[0-9A-Za-z]{8,}|AccessKeySecret\s*:/);
+});
+
+test.each(functionNames)('%s: the code folder and handler exist after npm run build', (name) => {
+  const bundle = join(root, 'dist', name, 'index.js');
+  expect(existsSync(bundle)).toBe(true);
+  // Loaded with the rendered environment, as FC would: a valid configuration writes nothing at cold start.
+  const environment = resources[name]!.props['environmentVariables'] as Record<string, string>;
+  const kind = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], { env: { PATH: process.env['PATH'] ?? '', ...environment }, encoding: 'utf8' });
+  expect(kind).toBe('function');
+});

@@ -1,0 +1,45 @@
+/** `npm start` run as a user runs it, in its own process group, for tests that need the whole stack. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface StartedStack {
+  url: string;
+  output: () => string;
+  /** Ctrl-C, then wait for the exit; resolves to the exit code or the signal name. */
+  stop: () => Promise<string>;
+  child: ChildProcessWithoutNullStreams;
+}
+
+export async function npmStart(env: Record<string, string> = {}): Promise<StartedStack> {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: join(__dirname, '..', '..'),
+    env: { ...process.env, PORT: '0', OSS_EMULATOR_PORT: '0', STS_EMULATOR_PORT: '0', OSS_BUCKET: '', ...env },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`${code ?? ''}${signal ?? ''}`)));
+
+  const started = Date.now();
+  while (!output.includes('Ctrl-C stops everything') && child.exitCode === null && Date.now() - started < 60_000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const url = /demo page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+  if (url === undefined) {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    throw new Error(`npm start did not come up:\n${output}`);
+  }
+  return {
+    url,
+    output: () => output,
+    child,
+    stop: async () => {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
+      const outcome = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+      if (outcome === 'timeout') process.kill(-child.pid!, 'SIGKILL');
+      return outcome;
+    },
+  };
+}

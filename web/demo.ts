@@ -1,0 +1,124 @@
+/** The demo page: sign in with a development token, pick or drop files, watch them go straight to OSS. */
+import { formatBytes } from './errors';
+import { upload, UploadError, type UploadMode } from './upload-client';
+
+const $ = <T extends Element>(selector: string): T => {
+  const element = document.querySelector<T>(selector);
+  if (element === null) throw new Error(`missing ${selector}`);
+  return element;
+};
+
+let token: string | undefined;
+const errorLine = $<HTMLParagraphElement>('#error');
+
+$<HTMLFormElement>('#signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const user = $<HTMLInputElement>('#user-name').value.trim();
+  const status = $<HTMLParagraphElement>('#signin-status');
+  try {
+    const response = await fetch(`/api/dev-token?user=${encodeURIComponent(user)}`);
+    const answer = (await response.json()) as { token?: string; error?: { message?: string } };
+    if (!response.ok || answer.token === undefined) throw new Error(answer.error?.message ?? `HTTP ${response.status}`);
+    token = answer.token;
+    status.textContent = `Signed in as ${user}.`;
+    errorLine.textContent = '';
+  } catch (error) {
+    status.textContent = 'Not signed in.';
+    errorLine.textContent = `Sign-in failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+});
+
+function selectedMode(): UploadMode {
+  return ($<HTMLInputElement>('input[name="mode"]:checked').value as UploadMode) ?? 'put';
+}
+
+function endpointFor(mode: UploadMode): string {
+  return mode === 'sts' ? '/api/sts-token' : '/api/sign-url';
+}
+
+function startUpload(file: File): void {
+  if (token === undefined) {
+    errorLine.textContent = 'Sign in first.';
+    $<HTMLInputElement>('#user-name').focus();
+    return;
+  }
+  errorLine.textContent = '';
+  const mode = selectedMode();
+  const item = document.createElement('li');
+  const name = document.createElement('span');
+  name.textContent = `${file.name} (${formatBytes(file.size)})`;
+  const cancel = document.createElement('button');
+  cancel.type = 'button';
+  cancel.className = 'secondary';
+  cancel.textContent = 'Cancel';
+  cancel.setAttribute('aria-label', `Cancel ${file.name}`);
+  const bar = document.createElement('progress');
+  bar.max = Math.max(file.size, 1);
+  bar.value = 0;
+  bar.setAttribute('aria-label', `Progress of ${file.name}`);
+  const state = document.createElement('span');
+  state.className = 'state';
+  state.textContent = 'Starting…';
+  item.append(name, cancel, bar, state);
+  $<HTMLUListElement>('#transfers').append(item);
+
+  const controller = new AbortController();
+  cancel.addEventListener('click', () => controller.abort());
+  let progressEvents = 0;
+  const currentToken = token;
+  upload(file, {
+    endpoint: endpointFor(mode),
+    mode,
+    getToken: () => currentToken,
+    signal: controller.signal,
+    partSize: 100 * 1024,
+    onProgress: (loaded, total) => {
+      progressEvents += 1;
+      bar.max = Math.max(total, 1);
+      bar.value = loaded;
+      state.textContent = `${Math.round((loaded / Math.max(total, 1)) * 100)}%`;
+      item.dataset['progressEvents'] = String(progressEvents);
+    },
+  }).then(
+    (result) => {
+      state.textContent = 'Uploaded.';
+      cancel.remove();
+      item.dataset['state'] = 'done';
+      const row = document.createElement('tr');
+      for (const text of [result.key, formatBytes(result.size), mode.toUpperCase()]) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.append(cell);
+      }
+      row.dataset['key'] = result.key;
+      row.dataset['size'] = String(result.size);
+      $<HTMLTableSectionElement>('#uploaded tbody').append(row);
+    },
+    (error: unknown) => {
+      const message = error instanceof UploadError ? error.message : 'The upload failed.';
+      state.textContent = message;
+      state.classList.add('failed');
+      cancel.remove();
+      item.dataset['state'] = error instanceof UploadError ? error.code : 'Failed';
+      errorLine.textContent = `${file.name}: ${message}`;
+    },
+  );
+}
+
+const input = $<HTMLInputElement>('#file-input');
+input.addEventListener('change', () => {
+  for (const file of Array.from(input.files ?? [])) startUpload(file);
+  input.value = '';
+});
+
+const zone = $<HTMLDivElement>('#drop-zone');
+zone.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  zone.classList.add('dragging');
+});
+zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+zone.addEventListener('drop', (event) => {
+  event.preventDefault();
+  zone.classList.remove('dragging');
+  for (const file of Array.from(event.dataTransfer?.files ?? [])) startUpload(file);
+});

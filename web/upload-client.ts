@@ -1,0 +1,230 @@
+/**
+ * The browser client a frontend team copies: `upload(file, options)` in one of three modes.
+ * - `put`:  sign-url gives a signed PUT URL; the file goes up in one request.
+ * - `post`: sign-url gives a form policy; OSS itself enforces the size limit.
+ * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts, resumable.
+ * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
+ */
+import { createCredentialProvider, type CredentialProvider, type StsAnswer } from './credentials';
+import { UploadError, blockedMessage, fromFunctionError, fromOssCode, parseOssError } from './errors';
+
+export { UploadError } from './errors';
+export { createCredentialProvider } from './credentials';
+
+export type UploadMode = 'put' | 'post' | 'sts';
+
+export interface UploadOptions {
+  /** The function URL: sign-url for `put` and `post`, sts-token for `sts`. */
+  endpoint: string;
+  mode: UploadMode;
+  /** Your app's JWT for the signed-in user. */
+  getToken: () => string | Promise<string>;
+  onProgress?: (loaded: number, total: number) => void;
+  signal?: AbortSignal;
+  /** `sts` mode: part size in bytes (OSS needs at least 100 KiB). Default 1 MiB. */
+  partSize?: number;
+  /** `sts` mode: retries of a failed part, resuming from the last checkpoint. Default 3. */
+  retries?: number;
+  /** `sts` mode: the ali-oss browser constructor; default `window.OSS` from aliyun-oss-sdk.min.js. */
+  OSS?: AliOssConstructor;
+}
+
+export interface UploadResult {
+  key: string;
+  bucket: string;
+  size: number;
+  etag: string | undefined;
+}
+
+/** The slice of ali-oss's browser client this file uses. */
+export interface AliOssClient {
+  multipartUpload(name: string, file: Blob, options: Record<string, unknown>): Promise<{ name: string; etag?: string; res?: { headers?: Record<string, string> } }>;
+  cancel(): void;
+}
+export type AliOssConstructor = new (options: Record<string, unknown>) => AliOssClient;
+
+export async function upload(file: File, options: UploadOptions): Promise<UploadResult> {
+  throwIfAborted(options.signal);
+  if (options.mode === 'sts') return uploadWithSts(file, options);
+  const signed = await callFunction(options, { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size, method: options.mode === 'post' ? 'POST' : 'PUT' });
+  return options.mode === 'post' ? postForm(file, signed as SignedPost, options) : putFile(file, signed as SignedPut, options);
+}
+
+interface SignedPut {
+  url: string;
+  headers: Record<string, string>;
+  bucket: string;
+  key: string;
+}
+interface SignedPost {
+  url: string;
+  fields: Record<string, string>;
+  bucket: string;
+  key: string;
+  maxBytes: number;
+}
+
+async function callFunction(options: UploadOptions, body: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(options.endpoint, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await options.getToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    throwIfAborted(options.signal);
+    throw new UploadError('Blocked', `Could not reach the upload service at ${options.endpoint}: check the URL and its CORS settings. (${String(error)})`);
+  }
+  const answer = (await response.json().catch(() => undefined)) as unknown;
+  if (!response.ok) throw fromFunctionError(response.status, answer);
+  return answer;
+}
+
+function putFile(file: File, signed: SignedPut, options: UploadOptions): Promise<UploadResult> {
+  return send('PUT', signed.url, file, signed.headers, file.size, options).then((xhr) => ({ key: signed.key, bucket: signed.bucket, size: file.size, etag: etagOf(xhr) }));
+}
+
+function postForm(file: File, signed: SignedPost, options: UploadOptions): Promise<UploadResult> {
+  if (file.size > signed.maxBytes) return Promise.reject(fromOssCode('EntityTooLarge', { maxBytes: signed.maxBytes }));
+  const form = new FormData();
+  for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
+  form.append('file', file); // OSS reads every field before the file: it must come last
+  return send('POST', signed.url, form, {}, file.size, options, signed.maxBytes).then((xhr) => ({ key: signed.key, bucket: signed.bucket, size: file.size, etag: etagOf(xhr) }));
+}
+
+function etagOf(xhr: XMLHttpRequest): string | undefined {
+  return xhr.getResponseHeader('ETag') ?? undefined;
+}
+
+function send(method: 'PUT' | 'POST', url: string, body: Blob | FormData, headers: Record<string, string>, total: number, options: UploadOptions, maxBytes?: number): Promise<XMLHttpRequest> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => options.onProgress?.(Math.min(event.loaded, total), total);
+    const onAbort = (): void => xhr.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => options.signal?.removeEventListener('abort', onAbort);
+    xhr.onload = () => {
+      done();
+      if (xhr.status >= 200 && xhr.status < 300) {
+        options.onProgress?.(total, total);
+        resolve(xhr);
+        return;
+      }
+      const parsed = parseOssError(xhr.responseText);
+      reject(parsed === undefined ? new UploadError('Failed', `OSS answered ${xhr.status}.`) : fromOssCode(parsed.code, maxBytes === undefined ? {} : { maxBytes }));
+    };
+    xhr.onerror = () => {
+      done();
+      reject(new UploadError('Blocked', blockedMessage));
+    };
+    xhr.onabort = () => {
+      done();
+      reject(new UploadError('Cancelled', 'The upload was cancelled.'));
+    };
+    xhr.send(body);
+  });
+}
+
+/** One provider per (endpoint, token source): every concurrent upload shares its refreshes. */
+const providers = new Map<string, CredentialProvider>();
+const getTokenIds = new WeakMap<object, number>();
+let nextTokenId = 0;
+
+function providerFor(options: UploadOptions): CredentialProvider {
+  let tokenId = getTokenIds.get(options.getToken);
+  if (tokenId === undefined) getTokenIds.set(options.getToken, (tokenId = nextTokenId++));
+  const id = `${options.endpoint}\n${tokenId}`;
+  let provider = providers.get(id);
+  if (provider === undefined) {
+    provider = createCredentialProvider({ fetchCredentials: () => callFunction(options, {}) as Promise<StsAnswer> });
+    providers.set(id, provider);
+  }
+  return provider;
+}
+
+async function uploadWithSts(file: File, options: UploadOptions): Promise<UploadResult> {
+  const OSS = options.OSS ?? (globalThis as { OSS?: AliOssConstructor }).OSS;
+  if (OSS === undefined) throw new UploadError('Failed', 'STS mode needs ali-oss: load aliyun-oss-sdk.min.js first, or pass options.OSS.');
+  const provider = providerFor(options);
+  const credentials = await provider.get();
+  if (file.size > credentials.maxBytes) throw fromOssCode('EntityTooLarge', { maxBytes: credentials.maxBytes });
+  const key = `${credentials.prefix}${new Date().toISOString().slice(0, 7).replace('-', '/')}/${randomId()}${extensionOf(file.name)}`;
+
+  const client = new OSS({
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    stsToken: credentials.securityToken,
+    bucket: credentials.bucket,
+    region: credentials.region,
+    endpoint: credentials.endpoint,
+    cname: true,
+    secure: credentials.endpoint.startsWith('https:'),
+    authorizationV4: true,
+    // ali-oss asks at most every 10 s; the provider answers from its cache until the refresh margin is reached.
+    refreshSTSTokenInterval: 10_000,
+    refreshSTSToken: async () => {
+      const fresh = await provider.get();
+      return { accessKeyId: fresh.accessKeyId, accessKeySecret: fresh.accessKeySecret, stsToken: fresh.securityToken };
+    },
+  });
+  const onAbort = (): void => client.cancel();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let checkpoint: unknown;
+  const retries = options.retries ?? 3;
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await client.multipartUpload(key, file, {
+          partSize: Math.max(options.partSize ?? 1024 * 1024, 100 * 1024),
+          mime: file.type || 'application/octet-stream',
+          headers: { 'x-oss-forbid-overwrite': 'true' },
+          ...(checkpoint === undefined ? {} : { checkpoint }),
+          progress: async (fraction: number, point: unknown) => {
+            if (point !== undefined) checkpoint = point;
+            options.onProgress?.(Math.round(fraction * file.size), file.size);
+          },
+        });
+        return { key, bucket: credentials.bucket, size: file.size, etag: result.etag ?? result.res?.headers?.['etag'] };
+      } catch (error) {
+        throwIfAborted(options.signal);
+        const code = (error as { code?: unknown; name?: unknown }).code ?? (error as { name?: unknown }).name;
+        if (code === 'cancel') throw new UploadError('Cancelled', 'The upload was cancelled.');
+        if (code === 'SecurityTokenExpired' || code === 'InvalidAccessKeyId') provider.invalidate();
+        const retryable = checkpoint !== undefined && attempt < retries && !['AccessDenied', 'FileAlreadyExists', 'EntityTooLarge'].includes(String(code));
+        if (!retryable) throw describeAliOssError(error);
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function describeAliOssError(error: unknown): UploadError {
+  const { code, status, message } = error as { code?: unknown; status?: unknown; message?: unknown };
+  if (typeof code === 'string' && code !== '' && code !== 'RequestError') return fromOssCode(code);
+  if (typeof message === 'string' && /etag/i.test(message)) {
+    return new UploadError('EtagNotExposed', 'The bucket CORS rule must expose the ETag header (ExposeHeader: ETag) for multipart uploads.');
+  }
+  if (status === -1 || status === 0 || code === 'RequestError') return new UploadError('Blocked', blockedMessage);
+  return new UploadError('Failed', 'The upload failed.');
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new UploadError('Cancelled', 'The upload was cancelled.');
+}
+
+/** STS mode picks its own key inside the prefix, like the server does: `<prefix><yyyy>/<mm>/<random><.ext>`. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function extensionOf(filename: string): string {
+  const match = /\.([A-Za-z0-9]{1,16})$/.exec(filename);
+  return match?.[1] === undefined ? '' : `.${match[1].toLowerCase()}`;
+}
