@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
+import { registerAnswer } from '../support/log-capture';
 import { npmStart, type StartedStack } from '../support/npm-start';
 
 const MAX_UPLOAD_BYTES = 600 * 1024;
@@ -23,6 +24,9 @@ afterAll(async () => {
 beforeEach(async () => {
   page = await browser.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('response', (response) => {
+    if (new URL(response.url()).pathname.startsWith('/api/')) response.json().then(registerAnswer, () => undefined);
+  });
   await page.goto(`${stack.url}/`);
   await page.fill('#user-name', 'walter');
   await page.click('#signin-button');

@@ -5,6 +5,7 @@
 import OSS from 'ali-oss';
 import { randomBytes } from 'node:crypto';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
+import { registerAnswer } from '../support/log-capture';
 
 const MAX_UPLOAD_BYTES = 400_000;
 let stack: DevStack;
@@ -20,12 +21,15 @@ afterAll(() => stack.close());
 async function tokenFor(user: string): Promise<string> {
   const response = await fetch(`${stack.url}/api/dev-token?user=${user}`);
   expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
+  const answer = (await response.json()) as { token: string };
+  registerAnswer(answer);
+  return answer.token;
 }
 
 async function callFunction(name: 'sign-url' | 'sts-token', user: string, body: unknown = {}): Promise<Record<string, unknown>> {
   const response = await fetch(`${stack.url}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${await tokenFor(user)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = (await response.json()) as Record<string, unknown>;
+  registerAnswer(answer);
   if (response.status !== 200) throw new Error(`${name} answered ${response.status}: ${JSON.stringify(answer)}`);
   return answer;
 }

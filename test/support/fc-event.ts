@@ -1,5 +1,6 @@
 /** FC 3.0 HTTP-trigger events as the runtime delivers them: a Buffer of JSON. */
 import { randomUUID } from 'node:crypto';
+import { registerAnswer, registerIssued } from './log-capture';
 
 export interface EventInput {
   method?: string;
@@ -52,6 +53,7 @@ export interface FcTestContext {
 }
 
 export function fcContext(credentials: FcTestContext['credentials']): FcTestContext {
+  registerIssued(credentials.accessKeySecret, credentials.securityToken);
   return {
     requestId: randomUUID(),
     credentials,
@@ -68,6 +70,9 @@ export interface FcResponse {
   isBase64Encoded: boolean;
 }
 
+/** The parsed answer; whatever secret it carries is registered so the suite's logs are checked for it. */
 export function jsonOf(response: FcResponse): Record<string, unknown> {
-  return JSON.parse(response.body) as Record<string, unknown>;
+  const answer = JSON.parse(response.body) as Record<string, unknown>;
+  registerAnswer(answer);
+  return answer;
 }

@@ -1,6 +1,7 @@
 /** `npm start` run as a user runs it, in its own process group, for tests that need the whole stack. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { captureOutput } from './log-capture';
 
 export interface StartedStack {
   url: string;
@@ -18,8 +19,12 @@ export async function npmStart(env: Record<string, string> = {}): Promise<Starte
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString();
+    captureOutput(chunk.toString());
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`${code ?? ''}${signal ?? ''}`)));
 
   const started = Date.now();

@@ -1,12 +1,16 @@
 /** Tokens signed with jose, the way an identity provider would sign them. */
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
+import { registerIssued } from './log-capture';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
+registerIssued(TEST_JWT_SECRET);
 
 export async function hsToken(claims: JWTPayload, options: { secret?: string; expiresIn?: string | number; alg?: string } = {}): Promise<string> {
   const jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? 'HS256' }).setIssuedAt();
   if (claims.exp === undefined) jwt.setExpirationTime(options.expiresIn ?? '10m');
-  return jwt.sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+  const token = await jwt.sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+  registerIssued(token);
+  return token;
 }
 
 export async function rsaKeys(): Promise<{ privateKey: CryptoKey; jwks: { keys: object[] }; publicPem: string }> {
@@ -18,7 +22,9 @@ export async function rsaKeys(): Promise<{ privateKey: CryptoKey; jwks: { keys: 
 }
 
 export async function rsToken(privateKey: CryptoKey, claims: JWTPayload): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+  registerIssued(token);
+  return token;
 }
 
 /** A JWT with `alg: none`: jose refuses to make one, so it is put together by hand. */

@@ -1,0 +1,185 @@
+/**
+ * Property-based fuzzing of both functions through the FC 3.0 edge: arbitrary methods, headers, bodies,
+ * encodings, base64 flags, missing and oversized fields, hostile identities. FUZZ_RUNS sets the case count
+ * (1,000 per function in npm test; `npm run fuzz` runs 100,000).
+ */
+import fc from 'fast-check';
+import { staticAccounts } from '../../local/credentials';
+import { startStsEmulator, type RunningStsEmulator } from '../../local/sts-emulator';
+import { createFcHandler, type FcHandler } from '../../shared/http';
+import { userSegmentFor } from '../../shared/identity';
+import type { LogWriter, RequestLogLine } from '../../shared/log';
+import { signUrlFunction } from '../../shared/sign-url';
+import { createStsTokenFunction } from '../../shared/sts-token';
+import { baseEnv } from '../support/env';
+import { hsToken } from '../support/tokens';
+
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1000);
+const DOCUMENTED = new Set([200, 204, 400, 401, 403, 405, 413, 415, 429, 503]);
+const ACCOUNT = '1234567890123456';
+const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
+const caller = { accessKeyId: 'LTAI-fuzz-caller', accessKeySecret: 'fuzz-caller-secret' };
+const context = { requestId: 'fuzz', credentials: { accessKeyId: 'STS.fuzz', accessKeySecret: 'fuzz-signer-secret', securityToken: 'fuzz-token' } };
+
+let sts: RunningStsEmulator;
+let signUrl: FcHandler;
+let stsToken: FcHandler;
+const logs: RequestLogLine[] = [];
+const successes = { 'sign-url': 0, 'sts-token': 0 };
+const log: LogWriter = (line) => {
+  if (logs.length < 10_000) logs.push(line);
+};
+
+beforeAll(async () => {
+  sts = await startStsEmulator({ callers: staticAccounts([caller]), roles: [{ arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) }] });
+  const env = baseEnv({ MAX_UPLOAD_BYTES: '1000000', STS_ROLE_ARN: UPLOAD_ROLE, STS_ENDPOINT: sts.endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret });
+  signUrl = createFcHandler(signUrlFunction, { env, log });
+  stsToken = createFcHandler(createStsTokenFunction(), { env, log });
+});
+afterAll(() => sts.close());
+
+/** Identities an attacker might pick: separators, wildcards, traversal, Unicode, controls, very long. */
+const hostileSubject = fc.oneof(
+  fc.constantFrom('*', '?', '/', 'a/b', '../x', '..', '.', 'alice/', 'alice*', '%2F', '\u0000', '\u202e', ' ', 'alice', 'users/bob'),
+  fc.string({ minLength: 1, maxLength: 40 }),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+  fc.string({ minLength: 60, maxLength: 600 }),
+);
+
+const anyJsonValue = fc.jsonValue({ maxDepth: 3 });
+const field = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+const uploadBody = fc.record(
+  {
+    filename: field(fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('cat.png', '../../x.png', 'a\u0000.png', 'x'.repeat(256)), anyJsonValue)),
+    contentType: field(fc.oneof(fc.constantFrom('image/png', 'IMAGE/PNG', 'text/html', 'image/svg+xml', 'image/png; x=y', 'application/pdf', ''), fc.string({ maxLength: 40 }), anyJsonValue)),
+    size: field(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1, 1_000_000, 1_000_001, Number.MAX_SAFE_INTEGER), fc.string(), anyJsonValue)),
+    method: field(fc.oneof(fc.constantFrom('PUT', 'POST', 'put', 'GET', ''), anyJsonValue)),
+    __proto__: field(anyJsonValue),
+    constructor: field(anyJsonValue),
+  },
+  { requiredKeys: [] },
+);
+
+function acceptableFilename(name: string): boolean {
+  return !name.includes('..') && !/[/\\]/.test(name) && ![...name].some((char) => char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f) || char === '\u2028' || char === '\u2029');
+}
+
+/** Mostly valid requests with hostile identities, so the key and policy properties are exercised often. */
+const validBody = fc.record({
+  // Names sign-url accepts: no separators, no controls, no `..` (the filename check itself is fuzzed by uploadBody).
+  filename: fc.oneof(fc.constantFrom('cat.png', 'photo.JPG', 'scan.pdf', 'noext', 'a.b.c.webp'), fc.string({ minLength: 1, maxLength: 60 }).filter((name) => acceptableFilename(name))),
+  contentType: fc.constantFrom('image/png', 'image/jpeg', 'application/pdf', 'image/webp'),
+  size: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
+  method: fc.constantFrom('PUT', 'POST'),
+});
+
+const bodyText = fc.oneof(
+  { arbitrary: validBody.map((body) => JSON.stringify(body)), weight: 6 },
+  { arbitrary: uploadBody.map((body) => JSON.stringify(body)), weight: 2 },
+  { arbitrary: fc.string({ maxLength: 200 }), weight: 1 },
+  { arbitrary: anyJsonValue.map((value) => JSON.stringify(value)), weight: 1 },
+  { arbitrary: fc.constant('x'.repeat(17 * 1024)), weight: 1 },
+);
+
+const requestShape = fc.record({
+  subject: hostileSubject,
+  authMode: fc.constantFrom('good', 'good', 'good', 'good', 'none', 'garbage', 'wrong-scheme'),
+  method: fc.oneof({ arbitrary: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'POST', 'OPTIONS', 'GET', 'PUT', 'DELETE', 'post'), weight: 9 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 }),
+  contentType: fc.oneof({ arbitrary: fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain', ''), weight: 9 }, { arbitrary: fc.string({ maxLength: 30 }), weight: 1 }),
+  origin: field(fc.constantFrom('https://app.example.com', 'https://evil.example.com', 'null')),
+  extraHeaders: fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 50 }), { maxKeys: 4 }),
+  body: bodyText,
+  base64: fc.boolean(),
+  corruptBase64: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
+});
+
+type RequestShape = typeof requestShape extends fc.Arbitrary<infer T> ? T : never;
+
+async function eventFor(shape: RequestShape): Promise<{ event: Buffer; subject: string; authenticated: boolean }> {
+  const headers: Record<string, string> = { ...shape.extraHeaders };
+  let authenticated = false;
+  if (shape.authMode === 'good') {
+    headers['authorization'] = `Bearer ${await hsToken({ sub: shape.subject })}`;
+    authenticated = true;
+  } else if (shape.authMode === 'garbage') headers['authorization'] = 'Bearer x.y.z';
+  else if (shape.authMode === 'wrong-scheme') headers['authorization'] = 'Basic abc';
+  if (shape.contentType !== '') headers['content-type'] = shape.contentType;
+  if (shape.origin !== undefined) headers['origin'] = shape.origin;
+  let body = shape.body;
+  if (shape.base64) body = shape.corruptBase64 ? `${Buffer.from(body).toString('base64')}%%` : Buffer.from(body).toString('base64');
+  const event = Buffer.from(
+    JSON.stringify({ version: 'v1', rawPath: '/', body, isBase64Encoded: shape.base64, headers, queryParameters: {}, requestContext: { requestId: 'fuzz', http: { method: shape.method, path: '/', sourceIp: '203.0.113.9' } } }),
+  );
+  return { event, subject: shape.subject, authenticated };
+}
+
+function checkWellFormed(response: { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }): Record<string, unknown> | undefined {
+  expect(DOCUMENTED.has(response.statusCode)).toBe(true);
+  expect(response.isBase64Encoded).toBe(false);
+  expect(response.headers['Cache-Control']).toBe('no-store');
+  if (response.statusCode === 204) {
+    expect(response.body).toBe('');
+    return undefined;
+  }
+  const parsed = JSON.parse(response.body) as Record<string, unknown>;
+  if (response.statusCode >= 400) {
+    expect(parsed).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    if (response.statusCode === 401) expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer /);
+    if (response.statusCode === 405) expect(response.headers['Allow']).toBe('POST, OPTIONS');
+  }
+  return parsed;
+}
+
+test(`sign-url: ${RUNS} arbitrary requests, always a documented answer, never a key outside the caller's prefix`, async () => {
+  await fc.assert(
+    fc.asyncProperty(requestShape, async (shape) => {
+      const { event, subject, authenticated } = await eventFor(shape);
+      const response = (await signUrl(event, context)) as { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+      const answer = checkWellFormed(response);
+      if (response.statusCode === 200) {
+        successes['sign-url'] += 1;
+        expect(authenticated).toBe(true);
+        const prefix = `users/${userSegmentFor(subject)}/`;
+        const key = String(answer?.['key']);
+        expect(key.startsWith(prefix)).toBe(true);
+        expect(key.slice(prefix.length)).toMatch(/^\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}(\.[a-z0-9]{1,16})?$/);
+        const url = new URL(String(answer?.['url']));
+        if (answer?.['method'] === 'PUT') expect(decodeURIComponent(url.pathname)).toBe(`/${key}`);
+        else expect((answer?.['fields'] as Record<string, string>)['key']).toBe(key);
+      }
+    }),
+    { numRuns: RUNS },
+  );
+}, 600_000);
+
+test(`sts-token: ${RUNS} arbitrary requests, always a documented answer, never a policy broader than the caller's prefix`, async () => {
+  await fc.assert(
+    fc.asyncProperty(requestShape, async (shape) => {
+      const { event, subject, authenticated } = await eventFor(shape);
+      const before = sts.assumeRoleCalls();
+      const response = (await stsToken(event, { requestId: 'fuzz' })) as { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+      const answer = checkWellFormed(response);
+      if (response.statusCode === 200) {
+        successes['sts-token'] += 1;
+        expect(authenticated).toBe(true);
+        const prefix = `users/${userSegmentFor(subject)}/`;
+        expect(answer?.['prefix']).toBe(prefix);
+        if (sts.assumeRoleCalls() > before) {
+          const policy = JSON.parse(sts.lastRequests().at(-1)!.policy!) as unknown;
+          expect(policy).toEqual({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], Resource: [`acs:oss:*:*:uploads-bucket/${prefix}*`] }] });
+        }
+      }
+    }),
+    { numRuns: RUNS },
+  );
+}, 600_000);
+
+test('the properties were exercised: a fair share of the cases were granted', () => {
+  expect(successes['sign-url']).toBeGreaterThan(RUNS * 0.05);
+  expect(successes['sts-token']).toBeGreaterThan(RUNS * 0.05);
+});
+
+test('no 500 was logged for any client input', () => {
+  expect(logs.length).toBeGreaterThan(0);
+  expect(logs.filter((line) => line.status >= 500)).toEqual([]);
+});
