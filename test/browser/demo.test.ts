@@ -91,3 +91,50 @@ test('a type the server refuses shows its reason', async () => {
   expect(result.state).toBe('TypeNotAllowed');
   await expect(page.locator('#error').textContent()).resolves.toContain('cannot be uploaded');
 });
+
+test('STS multipart: a failed part is retried from the checkpoint and the upload completes intact', async () => {
+  let failed = 0;
+  // The network drops the first attempt at part 2, once.
+  await page.route(/[?&]partNumber=2&/, async (route) => {
+    if (failed === 0) {
+      failed += 1;
+      await route.abort('connectionreset');
+      return;
+    }
+    await route.continue();
+  });
+  const contents = randomBytes(350 * 1024);
+  const result = await uploadThroughPage('sts', 'resume.png', contents);
+  expect(failed).toBe(1);
+  expect(result.state).toBe('done');
+  expect(await storedObject(result.key!)).toMatchObject({ size: contents.length, md5: md5(contents) });
+});
+
+test('Cancel stops an upload in flight and says so', async () => {
+  // Parts are held back, so the upload is still running when Cancel is pressed.
+  await page.route(/[?&]partNumber=/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await route.continue().catch(() => undefined);
+  });
+  await page.check('input[name="mode"][value="sts"]');
+  await page.setInputFiles('#file-input', { name: 'cancel-me.png', mimeType: 'image/png', buffer: randomBytes(600 * 1024) });
+  const item = page.locator('#transfers li').last();
+  await item.getByRole('button', { name: /Cancel cancel-me.png/ }).click();
+  await page.waitForFunction(() => (document.querySelector('#transfers li:last-child') as HTMLElement | null)?.dataset['state'] !== undefined);
+  expect(await item.getAttribute('data-state')).toBe('Cancelled');
+  await expect(item.locator('.state').textContent()).resolves.toBe('The upload was cancelled.');
+});
+
+test('keyboard: the controls are reachable with Tab and focus is visible', async () => {
+  await page.focus('#user-name');
+  const order: string[] = [];
+  for (let i = 0; i < 6; i += 1) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => `${document.activeElement?.tagName}:${(document.activeElement as HTMLInputElement | null)?.type ?? ''}`));
+  }
+  expect(order).toContain('BUTTON:submit');
+  expect(order.some((entry) => entry === 'INPUT:radio')).toBe(true);
+  expect(order).toContain('INPUT:file');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+  expect(outline).not.toBe('none');
+});

@@ -4,5 +4,5 @@ const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 
 module.exports = async () => {
-  rmSync(join(__dirname, '..', '..', '.test-logs'), { recursive: true, force: true });
+  rmSync(join(__dirname, '..', '..', '.test-logs'), { recursive: true, force: true, maxRetries: 5 });
 };
