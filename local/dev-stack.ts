@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
 import { loadConfig, type Env } from '../shared/config';
 import { CredentialCache } from '../shared/credential-cache';
@@ -201,9 +201,15 @@ function devObjects(request: IncomingMessage, response: ServerResponse, oss: Run
 
 async function serveStatic(webDir: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
-  const relative = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
+  let relative: string;
+  try {
+    relative = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
+  } catch {
+    return sendJson(response, 400, { error: { code: 'BadRequest', message: 'malformed path' } });
+  }
   const file = normalize(join(webDir, relative));
-  if (!file.startsWith(normalize(webDir)) || relative.includes('\0')) return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
+  // Inside the folder itself (with the separator, so a sibling like web-old/ is outside too).
+  if (!file.startsWith(normalize(webDir) + sep) || relative.includes('\0')) return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
   let content: Buffer;
   try {
     content = await readFile(file);

@@ -57,7 +57,7 @@ export const DEFAULT_CONTENT_TYPES: readonly string[] = [
   'application/pdf',
 ];
 
-/** Types a browser may execute; a `type/*` entry never covers them, only an exact entry does. */
+/** Types a browser may execute; a `type/*` entry never covers them, only an exact entry does (see isActiveContentType). */
 export const ACTIVE_CONTENT_TYPES: ReadonlySet<string> = new Set([
   'text/html',
   'image/svg+xml',
@@ -68,6 +68,12 @@ export const ACTIVE_CONTENT_TYPES: ReadonlySet<string> = new Set([
   'application/javascript',
   'application/x-shockwave-flash',
 ]);
+
+/** Listed above, or any XML, XSL or script flavour (`+xml` types render as XML, which can run script), or multipart. */
+export function isActiveContentType(contentType: string): boolean {
+  const [type = '', subtype = ''] = contentType.split('/');
+  return ACTIVE_CONTENT_TYPES.has(contentType) || type === 'multipart' || subtype.endsWith('+xml') || /xml|xsl|script|html/.test(subtype);
+}
 
 export const LIMITS = {
   maxUploadBytes: { min: 1, max: 5 * 1024 ** 3, fallback: 104_857_600 },
@@ -128,7 +134,7 @@ export function loadConfig(env: Env, options: { requireSts: boolean }): ConfigRe
   if (rawVersion !== 'v4' && rawVersion !== 'v1') problems.push(`SIGNATURE_VERSION must be v4 or v1, got ${JSON.stringify(rawVersion.slice(0, 20))}`);
   const signatureVersion: SignatureVersion = rawVersion === 'v1' ? 'v1' : 'v4';
 
-  const auth = parseAuth(text, problems);
+  const auth = parseAuth(env, text, problems);
   const allowedOrigins = parseOrigins(text('ALLOWED_ORIGINS'), problems);
 
   let sts: StsConfig | undefined;
@@ -137,9 +143,7 @@ export function loadConfig(env: Env, options: { requireSts: boolean }): ConfigRe
   const stsEndpoint = text('STS_ENDPOINT');
   const stsTimeoutMs = integer('STS_TIMEOUT_MS', LIMITS.stsTimeoutMs);
   if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) problems.push('STS_ROLE_ARN must look like acs:ram::<account id>:role/<role name>');
-  if (stsEndpoint !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(stsEndpoint)) {
-    problems.push('STS_ENDPOINT must be host[:port] or http(s)://host[:port]');
-  }
+  if (stsEndpoint !== undefined) checkStsEndpoint(stsEndpoint, problems);
   if (roleArn !== undefined) sts = { roleArn, durationSeconds: stsDuration, endpoint: stsEndpoint, timeoutMs: stsTimeoutMs };
   else if (options.requireSts) problems.push('STS_ROLE_ARN is required by sts-token');
 
@@ -189,8 +193,30 @@ export const CONFIG_VARIABLES = [
   'ALIBABA_CLOUD_SECURITY_TOKEN',
 ] as const;
 
-function isLoopbackHost(hostname: string): boolean {
+/** host[:port] or an origin; plain http only to a loopback host, since credentials and secrets travel on it. */
+function checkStsEndpoint(value: string, problems: string[]): void {
+  let url: URL;
+  try {
+    url = new URL(/^https?:\/\//.test(value) ? value : `scheme-less://${value}`);
+  } catch {
+    problems.push('STS_ENDPOINT must be host[:port] or http(s)://host[:port]');
+    return;
+  }
+  const explicitHttp = url.protocol === 'http:';
+  if (!isOriginOnly(url) && !(url.protocol === 'scheme-less:' && (url.pathname === '' || url.pathname === '/'))) {
+    problems.push('STS_ENDPOINT must be host[:port] or http(s)://host[:port]');
+  } else if (explicitHttp && !isLoopbackHost(url.hostname)) {
+    problems.push('STS_ENDPOINT must use https (http only on loopback)');
+  }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Scheme, host and port only; `https://App.Example.com:443/` counts, and is normalised by URL#origin. */
+function isOriginOnly(url: URL): boolean {
+  return url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
 }
 
 function parseOrigin(name: string, value: string | undefined, problems: string[]): string | undefined {
@@ -206,8 +232,9 @@ function parseOrigin(name: string, value: string | undefined, problems: string[]
     problems.push(`${name} must use https (http only on loopback)`);
     return undefined;
   }
-  if (url.origin !== value.replace(/\/$/, '') || url.username !== '' || url.password !== '') {
-    problems.push(`${name} must be an origin only (scheme, host, port), got ${JSON.stringify(value.slice(0, 80))}`);
+  if (!isOriginOnly(url)) {
+    // The value is not repeated: a URL with credentials in it would put them in the log.
+    problems.push(`${name} must be an origin only (scheme, host, port), with no path, query or credentials`);
     return undefined;
   }
   return url.origin;
@@ -218,6 +245,9 @@ function parseUploadPrefix(template: string, problems: string[]): { before: stri
   const [before = '', after = ''] = parts;
   if (parts.length !== 2) {
     problems.push('UPLOAD_PREFIX must contain {user} exactly once');
+  } else if (before === '' || !before.endsWith('/')) {
+    // Users at the bucket root could claim the app's own folders (a user named "assets" would own assets/).
+    problems.push('UPLOAD_PREFIX must start with a folder before {user}, e.g. users/{user}/');
   } else if (!after.startsWith('/')) {
     // Without a separator right after the user, users/al would be a prefix of users/alice.
     problems.push('UPLOAD_PREFIX must have a / right after {user}, e.g. users/{user}/');
@@ -254,8 +284,8 @@ function parseOrigins(value: string | undefined, problems: string[]): readonly s
     } catch {
       url = undefined;
     }
-    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== entry) {
-      problems.push(`ALLOWED_ORIGINS entry ${JSON.stringify(entry.slice(0, 80))} is not an origin like https://app.example.com`);
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || !isOriginOnly(url)) {
+      problems.push(`ALLOWED_ORIGINS has an entry that is not an origin like https://app.example.com (no path, query or credentials)`);
       continue;
     }
     origins.push(url.origin);
@@ -263,8 +293,10 @@ function parseOrigins(value: string | undefined, problems: string[]): readonly s
   return origins;
 }
 
-function parseAuth(text: (name: string) => string | undefined, problems: string[]): AuthConfig | undefined {
-  const secret = text('AUTH_JWT_SECRET');
+function parseAuth(env: Env, text: (name: string) => string | undefined, problems: string[]): AuthConfig | undefined {
+  // A secret is used exactly as given: trimming would silently change it and every token would fail.
+  const rawSecret = env['AUTH_JWT_SECRET'];
+  const secret = rawSecret === undefined || rawSecret === '' ? undefined : rawSecret;
   const jwksUrl = text('AUTH_JWKS_URL');
   const issuer = text('AUTH_ISSUER');
   const audience = text('AUTH_AUDIENCE');
@@ -290,6 +322,12 @@ function parseAuth(text: (name: string) => string | undefined, problems: string[
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
       problems.push('AUTH_JWKS_URL must use https (http only on loopback)');
+      return undefined;
+    }
+    // A JWKS is often an identity provider's shared key set (one for every app it serves): without issuer and
+    // audience, any token it ever issued to anyone would be accepted.
+    if (issuer === undefined || audience === undefined) {
+      problems.push('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE, so that only tokens issued for this app are accepted');
       return undefined;
     }
     return { kind: 'jwks', jwksUrl: url, issuer, audience };

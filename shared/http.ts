@@ -91,7 +91,8 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
         logKey = result.logKey;
       }
     } catch (error) {
-      failure = error instanceof HttpError ? error : internalError(error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown');
+      // Only the name and where it was thrown: an unexpected error's message could carry anything.
+      failure = error instanceof HttpError ? error : internalError(error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
       const mapped = toErrorResponse(failure);
       status = mapped.status;
       headers = { ...headers, ...mapped.headers };
@@ -114,6 +115,11 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
     });
     return toFcResponse({ status, headers, body });
   };
+}
+
+function thrownAt(error: Error): string {
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return frame?.trim().replace(/^at /, '').replace(/\(.*[/\\]/, '(').slice(0, 120) ?? 'unknown';
 }
 
 function parseJsonBody(request: PlainRequest): unknown {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config';
-import { unauthorized } from './errors';
+import { HttpError, unauthorized } from './errors';
 
 export interface Identity {
   /** The token's `sub`, as issued. Never logged. */
@@ -47,13 +47,23 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
   return async (authorization) => {
     const token = bearerToken(authorization);
     let subject: unknown;
+    let expiry: unknown;
     try {
       const { payload } = auth.kind === 'secret' ? await jwtVerify(token, await (key as () => Promise<CryptoKey>)(), options) : await jwtVerify(token, key as JWTVerifyGetKey, options);
       subject = payload.sub;
+      expiry = payload.exp;
     } catch (error) {
+      if (auth.kind === 'jwks' && isKeySetFailure(error)) {
+        // The identity provider's keys could not be had: the caller's token may be fine, so 503, not 401.
+        throw new HttpError(503, 'UpstreamUnavailable', 'the token keys could not be fetched, retry shortly', { headers: { 'Retry-After': '5' }, logDetail: `JWKS: ${error instanceof Error ? error.name : 'unknown'}` });
+      }
       throw unauthorized(describeJoseError(error), error instanceof Error ? error.name : 'unknown');
     }
+    // `"exp": 1e400` parses to Infinity, which jose's comparisons accept: such a token would never expire.
+    if (typeof expiry !== 'number' || !Number.isFinite(expiry)) throw unauthorized('token claim exp is missing or invalid');
     if (typeof subject !== 'string' || subject === '') throw unauthorized('token has no subject');
+    // Lone surrogates all encode to U+FFFD in UTF-8: distinct subjects would share one prefix.
+    if (!subject.isWellFormed()) throw unauthorized('token subject is not well-formed Unicode');
     return { subject, userSegment: userSegmentFor(subject) };
   };
 }
@@ -64,6 +74,14 @@ function bearerToken(authorization: string | undefined): string {
   if (match?.[1] === undefined) throw unauthorized('Authorization must be "Bearer <token>"');
   if (match[1].length > MAX_TOKEN_LENGTH) throw unauthorized('token is too long');
   return match[1];
+}
+
+/** The JWKS endpoint failed (network, timeout, not 200, not a key set), as opposed to the token being wrong. */
+function isKeySetFailure(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  const { name, message } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown };
+  if (name === 'TypeError' && typeof message === 'string' && /fetch/i.test(message)) return true; // fetch itself failed (from any realm)
+  return error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set|200 OK/i.test(error.message);
 }
 
 /** Messages the caller may see: they say what is wrong without echoing the token. */
@@ -78,9 +96,6 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token key is unknown';
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JOSEError && error.code === 'ERR_JWKS_INVALID') {
-    return 'token keys could not be fetched';
-  }
   return 'token is malformed';
 }
 

@@ -3,7 +3,7 @@
  * policy) is built, so they can never disagree. `uploadRulesFor` is the authorisation hook: identity in,
  * constraints out.
  */
-import { ACTIVE_CONTENT_TYPES, type Config } from './config';
+import { isActiveContentType, type Config } from './config';
 import { HttpError, badRequest } from './errors';
 import type { Identity } from './identity';
 
@@ -39,7 +39,7 @@ const CONTENT_TYPE_VALUE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#
 export function isContentTypeAllowed(contentType: string, allowed: readonly string[]): boolean {
   if (!CONTENT_TYPE_VALUE.test(contentType)) return false;
   if (allowed.includes(contentType)) return true;
-  if (ACTIVE_CONTENT_TYPES.has(contentType)) return false;
+  if (isActiveContentType(contentType)) return false;
   const family = contentType.slice(0, contentType.indexOf('/'));
   return allowed.includes(`${family}/*`);
 }

@@ -5,6 +5,7 @@
  */
 import { Config as OpenApiConfig } from '@alicloud/openapi-client';
 import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
+import { isLoopbackHost } from './config';
 import { HttpError, internalError } from './errors';
 
 export interface CallerCredentials {
@@ -48,7 +49,8 @@ export function stsEndpointFor(region: string, configured: string | undefined): 
   const match = /^(https?):\/\/(.+?)\/?$/.exec(configured);
   if (match?.[1] !== undefined && match[2] !== undefined) return { host: match[2], protocol: match[1] === 'http' ? 'http' : 'https' };
   // A bare host:port: loopback endpoints are plain HTTP (the local emulator), everything else HTTPS.
-  return { host: configured, protocol: /^(127\.|localhost[:/]?)/.test(configured) ? 'http' : 'https' };
+  const hostname = configured.replace(/:\d+$/, '');
+  return { host: configured, protocol: isLoopbackHost(hostname) ? 'http' : 'https' };
 }
 
 export const assumeRoleWithSdk: AssumeRole = async (input) => {

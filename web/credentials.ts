@@ -46,24 +46,29 @@ export function createCredentialProvider(options: CredentialProviderOptions): Cr
   let inFlight: Promise<StsAnswer> | undefined;
   let skew = 0;
 
+  const fetchOnce = async (): Promise<StsAnswer> => {
+    const requestedAt = now();
+    const answer = await options.fetchCredentials();
+    const receivedAt = now();
+    const serverTime = Date.parse(answer.serverTime);
+    const expiration = Date.parse(answer.expiration);
+    if (Number.isNaN(serverTime) || Number.isNaN(expiration)) throw new Error('sts-token answered without serverTime or expiration');
+    // The server stamped its time somewhere between our request and its answer: take the midpoint.
+    skew = serverTime - (requestedAt + receivedAt) / 2;
+    current = { answer, expiresAtLocal: expiration - skew };
+    return answer;
+  };
+
   const refresh = (): Promise<StsAnswer> => {
-    inFlight ??= (async () => {
-      const requestedAt = now();
-      try {
-        const answer = await options.fetchCredentials();
-        const receivedAt = now();
-        const serverTime = Date.parse(answer.serverTime);
-        const expiration = Date.parse(answer.expiration);
-        if (Number.isNaN(serverTime) || Number.isNaN(expiration)) throw new Error('sts-token answered without serverTime or expiration');
-        // The server stamped its time somewhere between our request and its answer: take the midpoint.
-        skew = serverTime - (requestedAt + receivedAt) / 2;
-        current = { answer, expiresAtLocal: expiration - skew };
-        return answer;
-      } finally {
-        inFlight = undefined;
-      }
-    })();
-    return inFlight;
+    if (inFlight !== undefined) return inFlight;
+    // An async function turns even a synchronous throw of fetchCredentials into this promise's rejection.
+    const call = fetchOnce();
+    inFlight = call;
+    const release = (): void => {
+      if (inFlight === call) inFlight = undefined; // only this call's own slot
+    };
+    call.then(release, release);
+    return call;
   };
 
   return {

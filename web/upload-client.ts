@@ -129,27 +129,34 @@ function send(method: 'PUT' | 'POST', url: string, body: Blob | FormData, header
   });
 }
 
-/** One provider per (endpoint, token source): every concurrent upload shares its refreshes. */
+/**
+ * One provider per (endpoint, signed-in token): every concurrent upload of that user shares its refreshes, and
+ * another user signing in (another token) never reuses them. A few at most, oldest dropped.
+ */
 const providers = new Map<string, CredentialProvider>();
-const getTokenIds = new WeakMap<object, number>();
-let nextTokenId = 0;
+const MAX_PROVIDERS = 4;
 
-function providerFor(options: UploadOptions): CredentialProvider {
-  let tokenId = getTokenIds.get(options.getToken);
-  if (tokenId === undefined) getTokenIds.set(options.getToken, (tokenId = nextTokenId++));
-  const id = `${options.endpoint}\n${tokenId}`;
+async function providerFor(options: UploadOptions): Promise<CredentialProvider> {
+  const token = await options.getToken();
+  const id = `${options.endpoint}\n${token}`;
   let provider = providers.get(id);
   if (provider === undefined) {
-    provider = createCredentialProvider({ fetchCredentials: () => callFunction(options, {}) as Promise<StsAnswer> });
+    provider = createCredentialProvider({ fetchCredentials: () => callFunction({ ...options, getToken: () => token }, {}) as Promise<StsAnswer> });
     providers.set(id, provider);
+    while (providers.size > MAX_PROVIDERS) providers.delete(providers.keys().next().value as string);
   }
   return provider;
+}
+
+/** Forget every cached STS credential: call it when the user signs out. */
+export function resetCredentials(): void {
+  providers.clear();
 }
 
 async function uploadWithSts(file: File, options: UploadOptions): Promise<UploadResult> {
   const OSS = options.OSS ?? (globalThis as { OSS?: AliOssConstructor }).OSS;
   if (OSS === undefined) throw new UploadError('Failed', 'STS mode needs ali-oss: load aliyun-oss-sdk.min.js first, or pass options.OSS.');
-  const provider = providerFor(options);
+  const provider = await providerFor(options);
   const credentials = await provider.get();
   if (file.size > credentials.maxBytes) throw fromOssCode('EntityTooLarge', { maxBytes: credentials.maxBytes });
   const key = `${credentials.prefix}${new Date().toISOString().slice(0, 7).replace('-', '/')}/${randomId()}${extensionOf(file.name)}`;

@@ -72,7 +72,7 @@ describe('npm run policies', () => {
   });
 
   test('with a deployment configuration, prints its policies; a missing role ARN is named', () => {
-    const env = { PATH: process.env['PATH'] ?? '', OSS_BUCKET: 'my-uploads', OSS_REGION: 'cn-shanghai', AUTH_JWKS_URL: 'https://idp.example.com/jwks', ALLOWED_ORIGINS: 'https://app.example.com', STS_ROLE_ARN: roles.uploadRoleArn, SIGN_URL_FUNCTION_ROLE_ARN: roles.signUrlFunctionRoleArn, STS_TOKEN_FUNCTION_ROLE_ARN: roles.stsTokenFunctionRoleArn };
+    const env = { PATH: process.env['PATH'] ?? '', OSS_BUCKET: 'my-uploads', OSS_REGION: 'cn-shanghai', AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/', AUTH_AUDIENCE: 'uploads', ALLOWED_ORIGINS: 'https://app.example.com', STS_ROLE_ARN: roles.uploadRoleArn, SIGN_URL_FUNCTION_ROLE_ARN: roles.signUrlFunctionRoleArn, STS_TOKEN_FUNCTION_ROLE_ARN: roles.stsTokenFunctionRoleArn };
     const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as { signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } } };
     expect(printed.signUrlFunctionRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:my-uploads/users/*']);
     let stderr = '';

@@ -86,7 +86,14 @@ describe('loadConfig', () => {
     ['short secret', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET must be at least 32 bytes'],
     ['http jwks', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, 'AUTH_JWKS_URL must use https'],
     ['wildcard origin', { ALLOWED_ORIGINS: '*' }, 'ALLOWED_ORIGINS must list exact origins'],
-    ['origin with path', { ALLOWED_ORIGINS: 'https://a.example.com/app' }, 'ALLOWED_ORIGINS entry'],
+    ['origin with path', { ALLOWED_ORIGINS: 'https://a.example.com/app' }, 'ALLOWED_ORIGINS has an entry that is not an origin'],
+    ['users at the bucket root', { UPLOAD_PREFIX: '{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
+    ['user glued to a static part', { UPLOAD_PREFIX: 'users-{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
+    ['JWKS without issuer and audience', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE'],
+    ['JWKS without audience', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/' }, 'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE'],
+    ['plain-http STS off loopback', { STS_ENDPOINT: 'http://sts.example.com' }, 'STS_ENDPOINT must use https'],
+    ['STS port out of range', { STS_ENDPOINT: '127.0.0.1:99999' }, 'STS_ENDPOINT must be host[:port]'],
+    ['STS endpoint with a path', { STS_ENDPOINT: 'https://sts.example.com/x' }, 'STS_ENDPOINT must be host[:port]'],
     ['endpoint with path', { OSS_ENDPOINT: 'https://cdn.example.com/bucket' }, 'OSS_ENDPOINT must be an origin'],
     ['http endpoint off loopback', { OSS_ENDPOINT: 'http://cdn.example.com' }, 'OSS_ENDPOINT must use https'],
     ['prefix without user', { UPLOAD_PREFIX: 'uploads/' }, 'UPLOAD_PREFIX must contain {user} exactly once'],
@@ -109,6 +116,19 @@ describe('loadConfig', () => {
   test('sts-token requires STS_ROLE_ARN; sign-url does not', () => {
     expect(problemsOf(baseEnv(), true)).toEqual(['STS_ROLE_ARN is required by sts-token']);
     expect(problemsOf(baseEnv(), false)).toEqual([]);
+  });
+
+  test('origins are normalised; secrets are used exactly as given; loopback STS endpoints are plain http', () => {
+    const config = configOf(baseEnv({ ALLOWED_ORIGINS: 'https://App.Example.com:443/, http://localhost:3000/', AUTH_JWT_SECRET: '  secret with spaces around it, long enough  ', STS_ENDPOINT: '127.0.0.1:9200' }));
+    expect(config.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect(new TextDecoder().decode(config.auth.kind === 'secret' ? config.auth.secret : new Uint8Array())).toBe('  secret with spaces around it, long enough  ');
+    expect(configOf(baseEnv({ STS_ENDPOINT: 'http://127.0.0.1:9200' }))).toBeDefined();
+  });
+
+  test('a URL with credentials in it is refused without being repeated', () => {
+    const problems = problemsOf(baseEnv({ OSS_ENDPOINT: 'https://ak:topsecret@cdn.example.com' }));
+    expect(problems.join('\n')).toContain('OSS_ENDPOINT must be an origin only');
+    expect(problems.join('\n')).not.toContain('topsecret');
   });
 
   test('problems never repeat the secret values', () => {

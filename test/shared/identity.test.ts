@@ -51,6 +51,23 @@ describe('HS256 verification', () => {
     expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
   });
 
+  test('lone surrogates, which would all encode to U+FFFD, are refused', async () => {
+    for (const subject of ['\ud800', '\udbff', 'a\udc00b']) {
+      const error = await rejection(verify(`Bearer ${await hsToken({ ...claims, sub: subject })}`));
+      expect(error.message).toBe('token subject is not well-formed Unicode');
+    }
+    await expect(verify(`Bearer ${await hsToken({ ...claims, sub: '\ufffd' })}`)).resolves.toMatchObject({ userSegment: '_ef_bf_bd' });
+  });
+
+  test('an exp of 1e400 (Infinity) is refused: the token would never expire', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+    const payload = Buffer.from(`{"sub":"alice","iss":"https://idp.example.com","aud":"uploads","exp":1e400}`).toString('base64url');
+    const { createHmac } = await import('node:crypto');
+    const signature = createHmac('sha256', TEST_JWT_SECRET).update(`${header}.${payload}`).digest('base64url');
+    const error = await rejection(verify(`Bearer ${header}.${payload}.${signature}`));
+    expect(error.status).toBe(401);
+  });
+
   test('a little clock skew is tolerated', async () => {
     const token = await hsToken({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 });
     await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({ subject: 'alice' });
@@ -72,6 +89,21 @@ describe('JWKS verification', () => {
     auth = { kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`), issuer: undefined, audience: undefined };
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('JWKS endpoint down or failing → 503 with Retry-After, not 401', async () => {
+    const failing = createServer((_req, res) => res.writeHead(500).end('oops'));
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const port = (failing.address() as AddressInfo).port;
+    const token = `Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`;
+    try {
+      const error500 = await rejection(createTokenVerifier({ kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`), issuer: undefined, audience: undefined })(token));
+      expect([error500.status, error500.code, error500.headers['Retry-After']]).toEqual([503, 'UpstreamUnavailable', '5']);
+    } finally {
+      await new Promise<void>((resolve) => failing.close(() => resolve()));
+    }
+    const refused = await rejection(createTokenVerifier({ kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`), issuer: undefined, audience: undefined })(token));
+    expect([refused.status, refused.code]).toEqual([503, 'UpstreamUnavailable']);
+  });
 
   test('an RS256 token from the JWKS is accepted', async () => {
     const verify = createTokenVerifier(auth);

@@ -90,6 +90,11 @@ describe('content types', () => {
     expect(isContentTypeAllowed('text/html', ['text/*'])).toBe(false);
     expect(isContentTypeAllowed('image/svg+xml', ['image/svg+xml'])).toBe(true);
     expect(isContentTypeAllowed('video/mp4', ['image/*'])).toBe(false);
+    for (const active of ['application/rss+xml', 'application/xslt+xml', 'application/mathml+xml', 'text/xsl', 'application/x-javascript', 'text/ecmascript', 'multipart/related', 'text/xml']) {
+      expect(isContentTypeAllowed(active, ['application/*', 'text/*', 'multipart/*'])).toBe(false);
+    }
+    expect(isContentTypeAllowed('application/json', ['application/*'])).toBe(true);
+    expect(isContentTypeAllowed('text/plain', ['text/*'])).toBe(true);
   });
 });
 

@@ -100,3 +100,17 @@ test('answers without serverTime or expiration are refused', async () => {
   const provider = createCredentialProvider({ fetchCredentials: async () => ({ ...answer(0, 1, 'x'), serverTime: 'nope' }) });
   await expect(provider.get()).rejects.toThrow('serverTime');
 });
+
+test('a fetch that throws synchronously does not wedge the provider', async () => {
+  let calls = 0;
+  const provider = createCredentialProvider({
+    now: () => 0,
+    fetchCredentials: () => {
+      calls += 1;
+      if (calls === 1) throw new Error('synchronous failure');
+      return Promise.resolve(answer(0, 15 * MINUTE, 'STS.after'));
+    },
+  });
+  await expect(provider.get()).rejects.toThrow('synchronous failure');
+  await expect(provider.get()).resolves.toMatchObject({ accessKeyId: 'STS.after' });
+});
