@@ -19,3 +19,28 @@ test('npm start serves the stack and stops cleanly on SIGINT', async () => {
   expect(stack.output()).not.toMatch(/could not start|Error|ERR!/);
   await expect(fetch(`${stack.url}/healthz`)).rejects.toThrow();
 }, 60_000);
+
+test('with a data folder, uploaded objects survive a restart of npm start', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const data = mkdtempSync(join(tmpdir(), 'oss-data-'));
+  const first = await npmStart({ OSS_EMULATOR_DATA: data });
+  let key = '';
+  try {
+    expect(first.output()).toContain(`stored in ${data}`);
+    const { token } = (await (await fetch(`${first.url}/api/dev-token?user=keeper`)).json()) as { token: string };
+    const signed = (await (await fetch(`${first.url}/api/sign-url`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'kept.png', contentType: 'image/png' }) })).json()) as { url: string; headers: Record<string, string>; key: string };
+    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'kept across restarts' })).status).toBe(200);
+    key = signed.key;
+  } finally {
+    await first.stop();
+  }
+  const second = await npmStart({ OSS_EMULATOR_DATA: data });
+  try {
+    const listing = (await (await fetch(`${second.url}/api/dev-objects?prefix=users/keeper/`)).json()) as { objects: Array<{ key: string; size: number }> };
+    expect(listing.objects).toEqual([expect.objectContaining({ key, size: 'kept across restarts'.length })]);
+  } finally {
+    await second.stop();
+  }
+}, 90_000);
