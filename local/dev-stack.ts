@@ -11,7 +11,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
 import { loadConfig, type Env } from '../shared/config';
 import { CredentialCache } from '../shared/credential-cache';
-import { bucketCorsRule, signUrlRolePolicy, stsTokenRolePolicy, uploadRolePolicy } from '../shared/deploy-policies';
+import { bucketCorsRule, signUrlRolePolicy, stsTokenRolePolicy, uploadRolePolicy, type CorsRule } from '../shared/deploy-policies';
 import { createFcHandler } from '../shared/http';
 import { signUrlFunction } from '../shared/sign-url';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/sts-client';
@@ -58,6 +58,8 @@ export interface DevStackOptions {
   assetsDir?: string;
   /** The emulators' clock (tests move it to expire URLs and credentials); the functions keep the real one. */
   emulatorClock?: () => Date;
+  /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
+  bucketCorsRule?: CorsRule;
 }
 
 export interface DevStack {
@@ -107,7 +109,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         bucket: LOCAL_BUCKET,
         region: LOCAL_REGION,
         credentials: firstKnown(rootResolver, sts.credentialResolver()),
-        corsRules: [bucketCorsRule(draftConfig.config)],
+        corsRules: [options.bucketCorsRule ?? bucketCorsRule(draftConfig.config)],
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
