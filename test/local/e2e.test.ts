@@ -157,3 +157,27 @@ describe('the dev server', () => {
     expect((await fetch(`${stack.url}/api/dev-token?user=${encodeURIComponent('a/b')}`)).status).toBe(400);
   });
 });
+
+describe('the dev server with real configuration', () => {
+  test('starts no emulator, signs for the real bucket with the given keys, and refuses development tokens', async () => {
+    const cloud = await startDevStack({
+      port: 0,
+      env: { OSS_BUCKET: 'real-bucket', OSS_REGION: 'cn-shanghai', AUTH_JWT_SECRET: 'a-real-deployment-secret-of-enough-length', ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-deployer', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'deployer-secret-value', STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' },
+    });
+    try {
+      expect([cloud.mode, cloud.oss, cloud.sts]).toEqual(['cloud', undefined, undefined]);
+      expect((await fetch(`${cloud.url}/api/dev-token?user=alice`)).status).toBe(403);
+      const { SignJWT } = await import('jose');
+      const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('5m').sign(new TextEncoder().encode('a-real-deployment-secret-of-enough-length'));
+      const response = await fetch(`${cloud.url}/api/sign-url`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.png', contentType: 'image/png' }) });
+      const answer = (await response.json()) as { url: string };
+      registerAnswer(answer);
+      expect(response.status).toBe(200);
+      const url = new URL(answer.url);
+      expect(url.origin).toBe('https://real-bucket.oss-cn-shanghai.aliyuncs.com');
+      expect(url.searchParams.get('x-oss-credential')).toMatch(/^LTAI-deployer\/\d{8}\/cn-shanghai\/oss\/aliyun_v4_request$/);
+    } finally {
+      await cloud.close();
+    }
+  });
+});
