@@ -57,7 +57,8 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
 
   return async (event, context) => {
     const started = performance.now();
-    const fallbackId = typeof (context as { requestId?: unknown } | undefined)?.requestId === 'string' ? String((context as { requestId: string }).requestId) : randomUUID();
+    const contextRequestId = (context as { requestId?: unknown } | undefined)?.requestId;
+    const fallbackId = typeof contextRequestId === 'string' ? contextRequestId : randomUUID();
     let request: PlainRequest | undefined;
     let user: string | undefined;
     let logKey: string | undefined;

@@ -1,15 +1,8 @@
 /** Object keys are chosen by the server: `<prefix><yyyy>/<mm>/<random id><.ext>`. */
 import { randomBytes } from 'node:crypto';
+import { extensionOf } from './extension';
 
-export const MAX_EXTENSION_LENGTH = 16;
-
-/** The filename lends only its extension: lower-cased, `[a-z0-9]`, at most 16 characters, else none. */
-export function extensionOf(filename: string): string {
-  const dot = filename.lastIndexOf('.');
-  if (dot < 0) return '';
-  const extension = filename.slice(dot + 1).toLowerCase();
-  return extension.length >= 1 && extension.length <= MAX_EXTENSION_LENGTH && /^[a-z0-9]+$/.test(extension) ? `.${extension}` : '';
-}
+export { extensionOf, MAX_EXTENSION_LENGTH } from './extension';
 
 /** 128 random bits: unguessable, so nobody can predict (or pre-empt) another upload's key. */
 export function randomObjectId(): string {

@@ -6,6 +6,7 @@
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
 import { createCredentialProvider, type CredentialProvider, type StsAnswer } from './credentials';
+import { extensionOf } from '../shared/extension';
 import { UploadError, blockedMessage, fromFunctionError, fromOssCode, parseOssError } from './errors';
 
 export { UploadError } from './errors';
@@ -229,9 +230,4 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function extensionOf(filename: string): string {
-  const match = /\.([A-Za-z0-9]{1,16})$/.exec(filename);
-  return match?.[1] === undefined ? '' : `.${match[1].toLowerCase()}`;
 }
