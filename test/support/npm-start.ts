@@ -42,7 +42,9 @@ export async function npmStart(env: Record<string, string> = {}): Promise<Starte
     child,
     stop: async () => {
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
-      const outcome = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000)))]);
+      clearTimeout(timer);
       if (outcome === 'timeout') process.kill(-child.pid!, 'SIGKILL');
       return outcome;
     },
