@@ -2,7 +2,7 @@
  * `npm run policies`: everything a deployer creates in RAM and on the bucket, printed from the same rules the
  * functions use. Reads the deployment's environment (README "Deploy"); with no OSS_BUCKET, prints the local stack's.
  */
-import { loadConfig } from '../shared/config';
+import { loadConfig, ROLE_ARN } from '../shared/config';
 import { deploymentPolicies, type DeploymentRoles } from '../shared/deploy-policies';
 import { LOCAL_ROLES, localEnv } from '../local/dev-stack';
 
@@ -15,7 +15,7 @@ function main(): number {
     : { uploadRoleArn: env['STS_ROLE_ARN'] ?? '', signUrlFunctionRoleArn: env['SIGN_URL_FUNCTION_ROLE_ARN'] ?? '', stsTokenFunctionRoleArn: env['STS_TOKEN_FUNCTION_ROLE_ARN'] ?? '' };
   const problems = loaded.ok ? [] : [...loaded.problems];
   for (const [name, arn] of [['SIGN_URL_FUNCTION_ROLE_ARN', roles.signUrlFunctionRoleArn], ['STS_TOKEN_FUNCTION_ROLE_ARN', roles.stsTokenFunctionRoleArn]] as const) {
-    if (!/^acs:ram::\d+:role\/[A-Za-z0-9.@_-]{1,64}$/.test(arn)) problems.push(`${name} must be the ARN of the function's role, acs:ram::<account>:role/<name>`);
+    if (!ROLE_ARN.test(arn)) problems.push(`${name} must be the ARN of the function's role, acs:ram::<account>:role/<name>`);
   }
   if (!loaded.ok || problems.length > 0) {
     console.error(`cannot print the policies:\n  ${problems.join('\n  ')}`);

@@ -84,7 +84,8 @@ export const LIMITS = {
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
-const ROLE_ARN = /^acs:ram::\d{1,32}:role\/[A-Za-z0-9.@_-]{1,64}$/;
+/** A RAM role ARN; also checked by `npm run policies` for the function roles. */
+export const ROLE_ARN = /^acs:ram::\d{1,32}:role\/[A-Za-z0-9.@_-]{1,64}$/;
 /** Static parts of the prefix: no wildcards (`*`, `?`), no `$`, no spaces or controls. */
 const PREFIX_PART = /^[A-Za-z0-9!_.()=,;:@+-]*(\/[A-Za-z0-9!_.()=,;:@+-]+)*\/?$/;
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126})$/;

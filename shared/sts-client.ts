@@ -74,7 +74,7 @@ export const assumeRoleWithSdk: AssumeRole = async (input) => {
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new HttpError(503, 'UpstreamUnavailable', 'the credential service is unavailable, retry shortly', { headers: { 'Retry-After': RETRY_AFTER_SECONDS.unavailable }, logDetail: `STS did not answer within ${input.timeoutMs} ms` })), input.timeoutMs);
+    timer = setTimeout(() => reject(unavailable(`STS did not answer within ${input.timeoutMs} ms`)), input.timeoutMs);
     timer.unref();
   });
   try {
