@@ -46,7 +46,11 @@ export function staticAccounts(accounts: readonly StaticAccount[]): CredentialRe
 /** Tries each resolver in turn; the first one that knows the key answers. */
 export function firstKnown(...resolvers: CredentialResolver[]): CredentialResolver {
   return (accessKeyId, securityToken, now) => {
-    let last: CredentialLookup = { kind: 'error', code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.' };
+    let last: CredentialLookup = {
+      kind: 'error',
+      code: 'InvalidAccessKeyId',
+      message: 'The OSS Access Key Id you provided does not exist in our records.',
+    };
     for (const resolve of resolvers) {
       last = resolve(accessKeyId, securityToken, now);
       if (last.kind === 'found' || last.code !== 'InvalidAccessKeyId') return last;

@@ -72,7 +72,15 @@ export interface DevStack {
   close(): Promise<void>;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.map': 'application/json', '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
 
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const baseEnv = options.env ?? process.env;
@@ -103,7 +111,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       ];
       let issued: CredentialResolver = () => ({ kind: 'error', code: 'InvalidAccessKeyId', message: 'unknown key' });
       // The sts-token function calls STS with its own role's temporary credentials, as it does in FC.
-      sts = await startStsEmulator({ callers: firstKnown(rootResolver, (id, token, now) => issued(id, token, now)), roles, port: options.stsPort ?? 9200, ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }) });
+      sts = await startStsEmulator({
+        callers: firstKnown(rootResolver, (id, token, now) => issued(id, token, now)),
+        roles,
+        port: options.stsPort ?? 9200,
+        ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
+      });
       issued = sts.credentialResolver();
       oss = await startOssEmulator({
         bucket: LOCAL_BUCKET,
@@ -118,10 +131,22 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
       // FC hands each function its role's temporary credentials; here they come from the STS emulator.
       const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
-      const roleCredentials = new CredentialCache<VendedCredentials>({ maxEntries: 4, minRemainingMs: 10 * 60_000, clock: () => new Date() });
+      const roleCredentials = new CredentialCache<VendedCredentials>({
+        maxEntries: 4,
+        minRemainingMs: 10 * 60_000,
+        clock: () => new Date(),
+      });
       credentialsFor = async (role) => {
         const vended = await roleCredentials.get(role, () =>
-          assumeRoleWithSdk({ endpoint: stsEndpoint, caller: { ...root, securityToken: undefined }, roleArn: role, roleSessionName: 'fc-local', durationSeconds: 3600, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] }), timeoutMs: 3000 }),
+          assumeRoleWithSdk({
+            endpoint: stsEndpoint,
+            caller: { ...root, securityToken: undefined },
+            roleArn: role,
+            roleSessionName: 'fc-local',
+            durationSeconds: 3600,
+            policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] }),
+            timeoutMs: 3000,
+          }),
         );
         return { accessKeyId: vended.accessKeyId, accessKeySecret: vended.accessKeySecret, securityToken: vended.securityToken };
       };
@@ -140,12 +165,25 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://local').pathname;
     const route = async (): Promise<void> => {
-      if (path === '/api/sign-url') return serveWithFcHandler(signUrl, request, response, { functionName: 'sign-url', credentials: () => credentialsFor(LOCAL_ROLES.signUrl) });
-      if (path === '/api/sts-token') return serveWithFcHandler(stsToken, request, response, { functionName: 'sts-token', credentials: () => credentialsFor(LOCAL_ROLES.stsToken) });
+      if (path === '/api/sign-url')
+        return serveWithFcHandler(signUrl, request, response, {
+          functionName: 'sign-url',
+          credentials: () => credentialsFor(LOCAL_ROLES.signUrl),
+        });
+      if (path === '/api/sts-token')
+        return serveWithFcHandler(stsToken, request, response, {
+          functionName: 'sts-token',
+          credentials: () => credentialsFor(LOCAL_ROLES.stsToken),
+        });
       if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
       if (path === '/api/dev-token') return devToken(request, response, devSecret);
       if (path === '/api/dev-objects') return devObjects(request, response, oss);
-      if (path === '/api/config') return sendJson(response, 200, { mode: embedded ? 'embedded' : 'cloud', ossEndpoint: env['OSS_ENDPOINT'] ?? null, bucket: env['OSS_BUCKET'] ?? null });
+      if (path === '/api/config')
+        return sendJson(response, 200, {
+          mode: embedded ? 'embedded' : 'cloud',
+          ossEndpoint: env['OSS_ENDPOINT'] ?? null,
+          bucket: env['OSS_BUCKET'] ?? null,
+        });
       if (path.startsWith('/assets/')) return serveStatic(assetsDir, path.slice('/assets'.length), request, response);
       return serveStatic(webDir, path, request, response);
     };
@@ -178,31 +216,46 @@ const DEV_USER = /^[A-Za-z0-9._@-]{1,64}$/;
 /** Development only: a one-hour HS256 token for any name, signed with the stack's random secret. */
 async function devToken(request: IncomingMessage, response: ServerResponse, secret: string | undefined): Promise<void> {
   const remote = request.socket.remoteAddress ?? '';
-  if (secret === undefined) return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens exist only in the embedded local stack' } });
-  if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens are served to loopback only' } });
+  if (secret === undefined)
+    return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens exist only in the embedded local stack' } });
+  if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote))
+    return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens are served to loopback only' } });
   if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
   const user = new URL(request.url ?? '/', 'http://local').searchParams.get('user') ?? '';
-  if (!DEV_USER.test(user)) return sendJson(response, 400, { error: { code: 'BadRequest', message: 'user must be 1-64 of A-Z a-z 0-9 . _ @ -' } });
-  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+  if (!DEV_USER.test(user))
+    return sendJson(response, 400, { error: { code: 'BadRequest', message: 'user must be 1-64 of A-Z a-z 0-9 . _ @ -' } });
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
   sendJson(response, 200, { token, user, expiresIn: 3600 });
 }
 
 /** Development only: what the OSS emulator holds under a prefix, with each object's MD5, to check uploads landed intact. */
 function devObjects(request: IncomingMessage, response: ServerResponse, oss: RunningOssEmulator | undefined): void {
-  if (oss === undefined) return sendJson(response, 403, { error: { code: 'Forbidden', message: 'the object listing exists only in the embedded local stack' } });
+  if (oss === undefined)
+    return sendJson(response, 403, { error: { code: 'Forbidden', message: 'the object listing exists only in the embedded local stack' } });
   const prefix = new URL(request.url ?? '/', 'http://local').searchParams.get('prefix') ?? '';
   const objects = oss
     .listKeys()
     .filter((key) => key.startsWith(prefix))
     .map((key) => {
       const object = oss.getObject(key);
-      return { key, size: object?.body.length ?? 0, contentType: object?.contentType ?? '', md5: object === undefined ? '' : createHash('md5').update(object.body).digest('hex') };
+      return {
+        key,
+        size: object?.body.length ?? 0,
+        contentType: object?.contentType ?? '',
+        md5: object === undefined ? '' : createHash('md5').update(object.body).digest('hex'),
+      };
     });
   sendJson(response, 200, { objects });
 }
 
 async function serveStatic(webDir: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
   let relative: string;
   try {
     relative = path === '/' ? 'index.html' : decodeURIComponent(path).replace(/^\/+/, '');
@@ -211,13 +264,18 @@ async function serveStatic(webDir: string, path: string, request: IncomingMessag
   }
   const file = normalize(join(webDir, relative));
   // Inside the folder itself (with the separator, so a sibling like web-old/ is outside too).
-  if (!file.startsWith(normalize(webDir) + sep) || relative.includes('\0')) return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
+  if (!file.startsWith(normalize(webDir) + sep) || relative.includes('\0'))
+    return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
   let content: Buffer;
   try {
     content = await readFile(file);
   } catch {
     return sendJson(response, 404, { error: { code: 'NotFound', message: 'not found' } });
   }
-  response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+  response.writeHead(200, {
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
   response.end(request.method === 'HEAD' ? undefined : content);
 }

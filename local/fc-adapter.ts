@@ -11,7 +11,10 @@ export interface FcContextCredentials {
   securityToken: string;
 }
 
-export type FcHandlerLike = (event: Buffer, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>;
+export type FcHandlerLike = (
+  event: Buffer,
+  context: unknown,
+) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>;
 
 /** FC's own limit on a synchronous request body. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -48,7 +51,13 @@ export function toFcEvent(request: IncomingMessage, body: Buffer, path: string):
         requestId,
         time: new Date().toUTCString(),
         timeEpoch: String(Date.now()),
-        http: { method: request.method ?? 'GET', path, protocol: `HTTP/${request.httpVersion}`, sourceIp: request.socket.remoteAddress ?? '', userAgent: request.headers['user-agent'] ?? '' },
+        http: {
+          method: request.method ?? 'GET',
+          path,
+          protocol: `HTTP/${request.httpVersion}`,
+          sourceIp: request.socket.remoteAddress ?? '',
+          userAgent: request.headers['user-agent'] ?? '',
+        },
       },
     }),
   );
@@ -62,7 +71,9 @@ export async function serveWithFcHandler(
 ): Promise<void> {
   const body = await readBody(request);
   if (body === undefined) {
-    response.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'PayloadTooLarge', message: 'request body over 32 MB' } }));
+    response
+      .writeHead(413, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { code: 'PayloadTooLarge', message: 'request body over 32 MB' } }));
     return;
   }
   const event = toFcEvent(request, body, new URL(request.url ?? '/', 'http://local').pathname);

@@ -24,10 +24,27 @@ import { isIP, BlockList } from 'node:net';
 export type Effect = 'Allow' | 'Deny';
 
 export const CONDITION_OPERATORS = [
-  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
-  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
-  'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
-  'Bool', 'IpAddress', 'NotIpAddress',
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'NumericEquals',
+  'NumericNotEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateNotEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'Bool',
+  'IpAddress',
+  'NotIpAddress',
 ] as const;
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 
@@ -56,8 +73,7 @@ export interface PolicyDocument {
 }
 
 export type ParsePolicyResult =
-  | { ok: true; policy: PolicyDocument }
-  | { ok: false; code: 'InvalidParameter.PolicyGrammar'; message: string };
+  { ok: true; policy: PolicyDocument } | { ok: false; code: 'InvalidParameter.PolicyGrammar'; message: string };
 
 export type EvaluationContext = Readonly<Record<string, string>>;
 
@@ -66,7 +82,12 @@ class GrammarError extends Error {}
 const STATEMENT_KEYS = new Set(['Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const ACTION_PATTERN = /^(\*|[A-Za-z0-9-]+:[^\s:]+)$/;
 const NEGATED_OPERATORS: ReadonlySet<ConditionOperator> = new Set([
-  'StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'NumericNotEquals', 'DateNotEquals', 'NotIpAddress',
+  'StringNotEquals',
+  'StringNotEqualsIgnoreCase',
+  'StringNotLike',
+  'NumericNotEquals',
+  'DateNotEquals',
+  'NotIpAddress',
 ]);
 
 /** Parses and validates a policy document. Never throws. */
@@ -120,7 +141,12 @@ function parseStatement(raw: unknown, index: number): PolicyStatement {
   return { effect, action, resource, conditions };
 }
 
-function parsePatternList(statement: Record<string, unknown>, name: 'Action' | 'Resource', where: string, check: (value: string) => void): PatternList {
+function parsePatternList(
+  statement: Record<string, unknown>,
+  name: 'Action' | 'Resource',
+  where: string,
+  check: (value: string) => void,
+): PatternList {
   const positive = statement[name];
   const negative = statement[`Not${name}`];
   if (positive !== undefined && negative !== undefined) throw new GrammarError(`${where}: use "${name}" or "Not${name}", not both.`);
@@ -150,7 +176,8 @@ function parseConditionBlock(raw: unknown, where: string): PolicyCondition[] {
 
 function checkConditionValue(operator: ConditionOperator, value: string, where: string): void {
   if (operator.startsWith('Numeric') && parseNumber(value) === undefined) throw new GrammarError(`${where}: "${value}" is not a number.`);
-  if (operator.startsWith('Date') && parseDate(value) === undefined) throw new GrammarError(`${where}: "${value}" is not an ISO 8601 date.`);
+  if (operator.startsWith('Date') && parseDate(value) === undefined)
+    throw new GrammarError(`${where}: "${value}" is not an ISO 8601 date.`);
   if (operator === 'Bool' && value !== 'true' && value !== 'false') throw new GrammarError(`${where}: Bool values are "true" or "false".`);
   if ((operator === 'IpAddress' || operator === 'NotIpAddress') && parseCidr(value) === undefined) {
     throw new GrammarError(`${where}: "${value}" is not an IP address or CIDR block.`);
@@ -171,7 +198,8 @@ function stringList(raw: unknown, what: string): string[] {
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw new GrammarError(`${what} must not be empty.`);
   return list.map((item) => {
-    if (typeof item !== 'string' || item === '') throw new GrammarError(`${what} must hold non-empty strings (quote numbers and booleans).`);
+    if (typeof item !== 'string' || item === '')
+      throw new GrammarError(`${what} must hold non-empty strings (quote numbers and booleans).`);
     return item;
   });
 }
@@ -201,7 +229,12 @@ export function evaluate(policies: readonly PolicyDocument[], action: string, re
   return allowedByAll;
 }
 
-function statementApplies(statement: PolicyStatement, action: string, resource: string, lookup: (key: string) => string | undefined): boolean {
+function statementApplies(
+  statement: PolicyStatement,
+  action: string,
+  resource: string,
+  lookup: (key: string) => string | undefined,
+): boolean {
   return (
     listApplies(statement.action, (pattern) => actionMatches(pattern, action)) &&
     listApplies(statement.resource, (pattern) => resourceMatches(pattern, resource)) &&

@@ -36,7 +36,15 @@ const extras: Record<string, unknown> = {};
 
 function record(measure: string, value: number, floor: number, unit: string, target: number | null): void {
   const ratio = floor === 0 ? 0 : value / floor;
-  rows.push({ measure, value: round(value), floor: round(floor), unit, ratio: round(ratio), target, ok: target === null ? null : ratio <= target });
+  rows.push({
+    measure,
+    value: round(value),
+    floor: round(floor),
+    unit,
+    ratio: round(ratio),
+    target,
+    ok: target === null ? null : ratio <= target,
+  });
 }
 const round = (n: number): number => Math.round(n * 100) / 100;
 const median = (values: number[]): number => {
@@ -60,7 +68,12 @@ function fcEvent(token: string, body: unknown): Buffer {
 }
 
 async function tokenFor(user: string): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(JWT_SECRET));
 }
 
 type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
@@ -77,7 +90,10 @@ async function coldStart(name: string, modulePath: string, event: Buffer, env: R
   const once = (path: string): Promise<{ wallMs: number; maxRssKb: number; status: number }> =>
     new Promise((resolvePromise, reject) => {
       const started = performance.now();
-      const child = spawn(process.execPath, [join(root, 'scripts', 'cold-start-harness.cjs'), path, event.toString('base64'), context], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [join(root, 'scripts', 'cold-start-harness.cjs'), path, event.toString('base64'), context], {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let output = '';
       child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
       child.on('error', reject);
@@ -131,7 +147,11 @@ function cryptoFloor(token: string): void {
 async function throughput(seconds: number): Promise<void> {
   const bare = createServer((_req, res) => res.writeHead(200).end('ok'));
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const server = spawn(process.execPath, [join(root, 'dist', 'local', 'server.js')], { cwd: root, env: { PATH: process.env['PATH'] ?? '', PORT: '0', OSS_EMULATOR_PORT: '0', STS_EMULATOR_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [join(root, 'dist', 'local', 'server.js')], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', OSS_EMULATOR_PORT: '0', STS_EMULATOR_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   server.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   try {
@@ -170,9 +190,36 @@ async function throughput(seconds: number): Promise<void> {
     const last = samples.filter((s) => s.at >= loadSeconds - window).map((s) => s.rssKb);
     const growth = first.length && last.length ? median(last) / median(first) - 1 : 0;
     const status5xx = load['5xx'];
-    extras['load'] = { seconds: loadSeconds, connections: 100, requests: load.requests.total, errors: load.errors, timeouts: load.timeouts, non2xx: load.non2xx, status5xx, rssFirstMiB: round(median(first) / 1024), rssLastMiB: round(median(last) / 1024), memoryGrowth: round(growth) };
-    rows.push({ measure: `mixed load, 100 connections, ${loadSeconds} s: failed requests`, value: load.errors + load.timeouts + load.non2xx, floor: 0, unit: 'requests', ratio: 0, target: 0, ok: load.errors + load.timeouts + load.non2xx === 0 });
-    rows.push({ measure: 'mixed load: memory growth first → last window', value: round(growth * 100), floor: 0, unit: '%', ratio: 0, target: 10, ok: growth < 0.1 });
+    extras['load'] = {
+      seconds: loadSeconds,
+      connections: 100,
+      requests: load.requests.total,
+      errors: load.errors,
+      timeouts: load.timeouts,
+      non2xx: load.non2xx,
+      status5xx,
+      rssFirstMiB: round(median(first) / 1024),
+      rssLastMiB: round(median(last) / 1024),
+      memoryGrowth: round(growth),
+    };
+    rows.push({
+      measure: `mixed load, 100 connections, ${loadSeconds} s: failed requests`,
+      value: load.errors + load.timeouts + load.non2xx,
+      floor: 0,
+      unit: 'requests',
+      ratio: 0,
+      target: 0,
+      ok: load.errors + load.timeouts + load.non2xx === 0,
+    });
+    rows.push({
+      measure: 'mixed load: memory growth first → last window',
+      value: round(growth * 100),
+      floor: 0,
+      unit: '%',
+      ratio: 0,
+      target: 10,
+      ok: growth < 0.1,
+    });
   } finally {
     server.kill('SIGINT');
     bare.close();
@@ -180,7 +227,12 @@ async function throughput(seconds: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const sts = await startStsEmulator({ callers: staticAccounts([caller]), roles: [{ arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) }] });
+  const sts = await startStsEmulator({
+    callers: staticAccounts([caller]),
+    roles: [
+      { arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) },
+    ],
+  });
   const env: Record<string, string> = {
     OSS_BUCKET: 'bench-bucket',
     OSS_REGION: 'cn-hangzhou',
@@ -212,19 +264,48 @@ async function main(): Promise<void> {
     const stsToken = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
     await quiet(() => stsToken(stsEvent, context)); // fills the cache
     const floorUs = await microseconds(() => cryptoFloor(token), iterations);
-    record('warm sign-url PUT, V4, with JWT verification', await quiet(() => microseconds(() => signUrl(putEvent, context), iterations)), floorUs, 'µs/request', 3);
-    record('warm sign-url POST, V4, with JWT verification', await quiet(() => microseconds(() => signUrl(postEvent, context), iterations)), floorUs, 'µs/request', 3);
-    record('warm sts-token, cache hit', await quiet(() => microseconds(() => stsToken(stsEvent, context), iterations)), floorUs, 'µs/request', 3);
+    record(
+      'warm sign-url PUT, V4, with JWT verification',
+      await quiet(() => microseconds(() => signUrl(putEvent, context), iterations)),
+      floorUs,
+      'µs/request',
+      3,
+    );
+    record(
+      'warm sign-url POST, V4, with JWT verification',
+      await quiet(() => microseconds(() => signUrl(postEvent, context), iterations)),
+      floorUs,
+      'µs/request',
+      3,
+    );
+    record(
+      'warm sts-token, cache hit',
+      await quiet(() => microseconds(() => stsToken(stsEvent, context), iterations)),
+      floorUs,
+      'µs/request',
+      3,
+    );
 
     const burstHandler = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
     const before = sts.assumeRoleCalls();
     const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => tokenFor(`burst-user-${i}`)));
-    const burst = await quiet(() => Promise.all(Array.from({ length: 1000 }, (_, i) => burstHandler(fcEvent(tokens[i % 10]!, {}), context))));
+    const burst = await quiet(() =>
+      Promise.all(Array.from({ length: 1000 }, (_, i) => burstHandler(fcEvent(tokens[i % 10]!, {}), context))),
+    );
     const calls = sts.assumeRoleCalls() - before;
-    rows.push({ measure: 'STS AssumeRole calls for 1,000 concurrent requests from 10 users', value: calls, floor: 10, unit: 'calls', ratio: calls / 10, target: 1, ok: calls === 10 && burst.every((r) => r.statusCode === 200) });
+    rows.push({
+      measure: 'STS AssumeRole calls for 1,000 concurrent requests from 10 users',
+      value: calls,
+      floor: 10,
+      unit: 'calls',
+      ratio: calls / 10,
+      target: 1,
+      ok: calls === 10 && burst.every((r) => r.statusCode === 200),
+    });
 
     for (const name of ['sign-url', 'sts-token']) extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, 'index.js')).size;
-    const prodDeps = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
+    const prodDeps =
+      execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
     extras['production dependency packages (npm ls --omit=dev --all)'] = prodDeps;
 
     await throughput(quick ? 1 : 10);
@@ -232,17 +313,32 @@ async function main(): Promise<void> {
     await sts.close();
   }
 
-  const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 1024 ** 3), quick, date: new Date().toISOString() };
+  const machine = {
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    quick,
+    date: new Date().toISOString(),
+  };
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify({ machine, rows, extras }, null, 2)}\n`);
-  console.log(`\nmachine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}${quick ? ' (quick run: figures are not stable)' : ''}\n`);
+  console.log(
+    `\nmachine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}${quick ? ' (quick run: figures are not stable)' : ''}\n`,
+  );
   console.log('| measure | value | floor | unit | ratio | target | ok |\n|---|---|---|---|---|---|---|');
-  for (const row of rows) console.log(`| ${row.measure} | ${row.value} | ${row.floor} | ${row.unit} | ${row.ratio} | ${row.target === null ? '-' : `≤ ${row.target}`} | ${row.ok === null ? '-' : row.ok ? 'yes' : 'NO'} |`);
+  for (const row of rows)
+    console.log(
+      `| ${row.measure} | ${row.value} | ${row.floor} | ${row.unit} | ${row.ratio} | ${row.target === null ? '-' : `≤ ${row.target}`} | ${row.ok === null ? '-' : row.ok ? 'yes' : 'NO'} |`,
+    );
   for (const [name, value] of Object.entries(extras)) console.log(`${name}: ${JSON.stringify(value)}`);
   const missed = rows.filter((row) => row.ok === false);
   // Quick runs only prove the harness works: their figures are too noisy to judge targets.
   if (!quick && missed.length > 0) console.log(`\ntargets missed: ${missed.map((row) => row.measure).join('; ')}`);
-  if (rows.some((row) => row.measure.startsWith('STS AssumeRole') && row.ok === false) || rows.some((row) => row.measure.startsWith('mixed load: failed') && row.ok === false)) process.exitCode = 1;
+  if (
+    rows.some((row) => row.measure.startsWith('STS AssumeRole') && row.ok === false) ||
+    rows.some((row) => row.measure.startsWith('mixed load: failed') && row.ok === false)
+  )
+    process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -45,7 +45,12 @@ await Promise.all(
 const localEntries = ['server'].filter((name) => existsSync(join(root, 'local', `${name}.ts`)));
 await Promise.all(
   localEntries.map((name) =>
-    build({ ...common, entryPoints: [join(root, 'local', `${name}.ts`)], outfile: join(staging, 'local', `${name}.js`), sourcemap: 'inline' }),
+    build({
+      ...common,
+      entryPoints: [join(root, 'local', `${name}.ts`)],
+      outfile: join(staging, 'local', `${name}.js`),
+      sourcemap: 'inline',
+    }),
   ),
 );
 
@@ -53,23 +58,46 @@ await Promise.all(
 const scriptEntries = ['policies', 'smoke', 'bench'].filter((name) => existsSync(join(root, 'scripts', `${name}.ts`)));
 await Promise.all(
   // They run inside the repository, so node_modules stay where they are (ali-oss's full client does not bundle).
-  scriptEntries.map((name) => build({ ...common, packages: 'external', entryPoints: [join(root, 'scripts', `${name}.ts`)], outfile: join(staging, 'scripts', `${name}.js`), sourcemap: 'inline' })),
+  scriptEntries.map((name) =>
+    build({
+      ...common,
+      packages: 'external',
+      entryPoints: [join(root, 'scripts', `${name}.ts`)],
+      outfile: join(staging, 'scripts', `${name}.js`),
+      sourcemap: 'inline',
+    }),
+  ),
 );
 
 // The browser client and the demo page: ES modules for current browsers, with ali-oss's browser build beside them.
 const webEntries = ['demo', 'upload-client'];
 await Promise.all(
   webEntries.map((name) =>
-    build({ ...common, platform: 'browser', format: 'esm', target: 'es2020', entryPoints: [join(root, 'web', `${name}.ts`)], outfile: join(staging, 'web', `${name}.js`), sourcemap: 'linked', minify: false }),
+    build({
+      ...common,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2020',
+      entryPoints: [join(root, 'web', `${name}.ts`)],
+      outfile: join(staging, 'web', `${name}.js`),
+      sourcemap: 'linked',
+      minify: false,
+    }),
   ),
 );
 mkdirSync(join(staging, 'web', 'vendor'), { recursive: true });
-copyFileSync(join(root, 'node_modules', 'ali-oss', 'dist', 'aliyun-oss-sdk.min.js'), join(staging, 'web', 'vendor', 'aliyun-oss-sdk.min.js'));
+copyFileSync(
+  join(root, 'node_modules', 'ali-oss', 'dist', 'aliyun-oss-sdk.min.js'),
+  join(staging, 'web', 'vendor', 'aliyun-oss-sdk.min.js'),
+);
 
 const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
-  ...scriptEntries.map((name) => join('scripts', `${name}.js`)),...functionNames.map((name) => join(name, 'index.js')), ...localEntries.map((name) => join('local', `${name}.js`))];
+  ...scriptEntries.map((name) => join('scripts', `${name}.js`)),
+  ...functionNames.map((name) => join(name, 'index.js')),
+  ...localEntries.map((name) => join('local', `${name}.js`)),
+];
 for (const output of outputs) {
   mkdirSync(dirname(join(root, 'dist', output)), { recursive: true });
   renameSync(join(staging, output), join(root, 'dist', output));
@@ -77,7 +105,13 @@ for (const output of outputs) {
 rmSync(staging, { recursive: true, force: true });
 // Bundles of functions that no longer exist must not linger and get deployed.
 for (const entry of readdirSync(join(root, 'dist'), { withFileTypes: true })) {
-  if (entry.isDirectory() && !['local', 'web', 'scripts'].includes(entry.name) && !functionNames.includes(entry.name)) rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
+  if (entry.isDirectory() && !['local', 'web', 'scripts'].includes(entry.name) && !functionNames.includes(entry.name))
+    rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
 }
 
-console.error(`built ${outputs.filter((output) => !output.endsWith('.map')).map((output) => `dist/${output}`).join(', ')}`);
+console.error(
+  `built ${outputs
+    .filter((output) => !output.endsWith('.map'))
+    .map((output) => `dist/${output}`)
+    .join(', ')}`,
+);

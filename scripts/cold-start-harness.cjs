@@ -9,6 +9,12 @@ Promise.resolve(handler(Buffer.from(eventB64, 'base64'), JSON.parse(Buffer.from(
   const answered = performance.now();
   // stderr: the handler writes its own log line to stdout.
   process.stderr.write(
-    JSON.stringify({ loadMs: loaded - started, answerMs: answered - loaded, sinceProcessStartMs: answered, status: response.statusCode, maxRssKb: process.resourceUsage().maxRSS }),
+    JSON.stringify({
+      loadMs: loaded - started,
+      answerMs: answered - loaded,
+      sinceProcessStartMs: answered,
+      status: response.statusCode,
+      maxRssKb: process.resourceUsage().maxRSS,
+    }),
   );
 });

@@ -15,7 +15,11 @@ interface Step {
 const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
 
 async function callFunction(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok) throw new Error(`${url} answered ${response.status} ${JSON.stringify((answer as { error?: unknown }).error ?? '')}`);
   return answer;
@@ -27,7 +31,9 @@ async function main(): Promise<number> {
   const adminId = process.env['SMOKE_ACCESS_KEY_ID'];
   const adminSecret = process.env['SMOKE_ACCESS_KEY_SECRET'];
   if (signUrl === undefined || stsUrl === undefined || !token || !adminId || !adminSecret) {
-    console.error('usage: SMOKE_TOKEN=<jwt> SMOKE_ACCESS_KEY_ID=<id> SMOKE_ACCESS_KEY_SECRET=<secret> npm run smoke -- <sign-url URL> <sts-token URL>');
+    console.error(
+      'usage: SMOKE_TOKEN=<jwt> SMOKE_ACCESS_KEY_ID=<id> SMOKE_ACCESS_KEY_SECRET=<secret> npm run smoke -- <sign-url URL> <sts-token URL>',
+    );
     return 2;
   }
   const steps: Step[] = [];
@@ -42,7 +48,12 @@ async function main(): Promise<number> {
 
   await run('PUT via signed URL', async () => {
     const body = randomBytes(4096);
-    const signed = (await callFunction(signUrl, token, { filename: 'smoke.png', contentType: 'image/png', size: body.length, method: 'PUT' })) as { url: string; headers: Record<string, string>; key: string };
+    const signed = (await callFunction(signUrl, token, {
+      filename: 'smoke.png',
+      contentType: 'image/png',
+      size: body.length,
+      method: 'PUT',
+    })) as { url: string; headers: Record<string, string>; key: string };
     const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body });
     if (!response.ok) throw new Error(`OSS answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
     uploaded.set(signed.key, md5(body));
@@ -51,7 +62,12 @@ async function main(): Promise<number> {
 
   await run('POST form', async () => {
     const body = randomBytes(4096);
-    const signed = (await callFunction(signUrl, token, { filename: 'smoke.png', contentType: 'image/png', size: body.length, method: 'POST' })) as { url: string; fields: Record<string, string>; key: string };
+    const signed = (await callFunction(signUrl, token, {
+      filename: 'smoke.png',
+      contentType: 'image/png',
+      size: body.length,
+      method: 'POST',
+    })) as { url: string; fields: Record<string, string>; key: string };
     const form = new FormData();
     for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
     form.append('file', new Blob([new Uint8Array(body)], { type: 'image/png' }), 'smoke.png');
@@ -64,7 +80,14 @@ async function main(): Promise<number> {
   let bucketOptions: OSS.Options | undefined;
   await run('STS multipart upload', async () => {
     const answer = await callFunction(stsUrl, token, {});
-    bucketOptions = { bucket: String(answer['bucket']), region: String(answer['region']), endpoint: String(answer['endpoint']), cname: true, secure: answer['secure'] === true, authorizationV4: true } as OSS.Options;
+    bucketOptions = {
+      bucket: String(answer['bucket']),
+      region: String(answer['region']),
+      endpoint: String(answer['endpoint']),
+      cname: true,
+      secure: answer['secure'] === true,
+      authorizationV4: true,
+    } as OSS.Options;
     const client = new OSS(answer as unknown as OSS.Options);
     const body = randomBytes(250 * 1024);
     const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.bin`;
@@ -74,7 +97,12 @@ async function main(): Promise<number> {
   });
 
   if (bucketOptions !== undefined) {
-    const admin = new OSS({ ...bucketOptions, accessKeyId: adminId, accessKeySecret: adminSecret, ...(process.env['SMOKE_SECURITY_TOKEN'] ? { stsToken: process.env['SMOKE_SECURITY_TOKEN'] } : {}) });
+    const admin = new OSS({
+      ...bucketOptions,
+      accessKeyId: adminId,
+      accessKeySecret: adminSecret,
+      ...(process.env['SMOKE_SECURITY_TOKEN'] ? { stsToken: process.env['SMOKE_SECURITY_TOKEN'] } : {}),
+    });
     for (const [key, expected] of uploaded) {
       await run(`read back ${key}`, async () => {
         const { content } = (await admin.get(key)) as { content: Buffer };

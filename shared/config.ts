@@ -122,7 +122,8 @@ export function loadConfig(env: Env, options: { requireSts: boolean }): ConfigRe
 
   const rawRegion = required('OSS_REGION');
   const region = rawRegion.replace(/^oss-/, '');
-  if (rawRegion !== '' && !REGION_ID.test(region)) problems.push(`OSS_REGION is not a region id like cn-hangzhou, got ${JSON.stringify(rawRegion.slice(0, 40))}`);
+  if (rawRegion !== '' && !REGION_ID.test(region))
+    problems.push(`OSS_REGION is not a region id like cn-hangzhou, got ${JSON.stringify(rawRegion.slice(0, 40))}`);
 
   const ossEndpoint = parseOrigin('OSS_ENDPOINT', text('OSS_ENDPOINT'), problems) ?? `https://${bucket}.oss-${region}.aliyuncs.com`;
 
@@ -132,7 +133,8 @@ export function loadConfig(env: Env, options: { requireSts: boolean }): ConfigRe
   const signedUrlTtlSeconds = integer('SIGNED_URL_TTL_SECONDS', LIMITS.signedUrlTtlSeconds);
 
   const rawVersion = (text('SIGNATURE_VERSION') ?? 'v4').toLowerCase();
-  if (rawVersion !== 'v4' && rawVersion !== 'v1') problems.push(`SIGNATURE_VERSION must be v4 or v1, got ${JSON.stringify(rawVersion.slice(0, 20))}`);
+  if (rawVersion !== 'v4' && rawVersion !== 'v1')
+    problems.push(`SIGNATURE_VERSION must be v4 or v1, got ${JSON.stringify(rawVersion.slice(0, 20))}`);
   const signatureVersion: SignatureVersion = rawVersion === 'v1' ? 'v1' : 'v4';
 
   const auth = parseAuth(env, text, problems);
@@ -254,7 +256,13 @@ function parseUploadPrefix(template: string, problems: string[]): { before: stri
     problems.push('UPLOAD_PREFIX must have a / right after {user}, e.g. users/{user}/');
   } else if (!after.endsWith('/')) {
     problems.push('UPLOAD_PREFIX must end with /');
-  } else if (!PREFIX_PART.test(before) || !PREFIX_PART.test(after) || before.startsWith('/') || `${before}x${after}`.split('/').some((s) => s === '.' || s === '..') || /\/\//.test(`${before}x${after}`)) {
+  } else if (
+    !PREFIX_PART.test(before) ||
+    !PREFIX_PART.test(after) ||
+    before.startsWith('/') ||
+    `${before}x${after}`.split('/').some((s) => s === '.' || s === '..') ||
+    /\/\//.test(`${before}x${after}`)
+  ) {
     problems.push('UPLOAD_PREFIX may hold only letters, digits and !_.()=,;:@+- between single slashes, and must not start with /');
   } else if (before.length + after.length > 200) {
     problems.push('UPLOAD_PREFIX is longer than 200 characters');
@@ -264,17 +272,29 @@ function parseUploadPrefix(template: string, problems: string[]): { before: stri
 
 function parseContentTypes(value: string | undefined, problems: string[]): readonly string[] {
   if (value === undefined) return DEFAULT_CONTENT_TYPES;
-  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   const invalid = entries.filter((entry) => !CONTENT_TYPE.test(entry) || entry.startsWith('*'));
   if (entries.length === 0) problems.push('ALLOWED_CONTENT_TYPES must list at least one type');
-  if (invalid.length > 0) problems.push(`ALLOWED_CONTENT_TYPES has entries that are not lower-case type/subtype or type/*: ${invalid.slice(0, 3).map((e) => JSON.stringify(e.slice(0, 40))).join(', ')}`);
+  if (invalid.length > 0)
+    problems.push(
+      `ALLOWED_CONTENT_TYPES has entries that are not lower-case type/subtype or type/*: ${invalid
+        .slice(0, 3)
+        .map((e) => JSON.stringify(e.slice(0, 40)))
+        .join(', ')}`,
+    );
   return [...new Set(entries)];
 }
 
 function parseOrigins(value: string | undefined, problems: string[]): readonly string[] {
   if (value === undefined) return [];
   const origins: string[] = [];
-  for (const entry of value.split(',').map((item) => item.trim()).filter((item) => item !== '')) {
+  for (const entry of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
     if (entry === '*' || entry.includes('*')) {
       problems.push('ALLOWED_ORIGINS must list exact origins; * is not accepted');
       continue;
@@ -342,7 +362,8 @@ function parseStaticCredentials(text: (name: string) => string | undefined, prob
   const accessKeySecret = text('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
   const securityToken = text('ALIBABA_CLOUD_SECURITY_TOKEN');
   if (accessKeyId === undefined && accessKeySecret === undefined) {
-    if (securityToken !== undefined) problems.push('ALIBABA_CLOUD_SECURITY_TOKEN is set without ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+    if (securityToken !== undefined)
+      problems.push('ALIBABA_CLOUD_SECURITY_TOKEN is set without ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
     return undefined;
   }
   if (accessKeyId === undefined || accessKeySecret === undefined) {

@@ -18,7 +18,9 @@ export function signerCredentials(context: unknown, fallback: StaticCredentials 
   const fromContext = credentialsFromContext(context);
   if (fromContext !== undefined) return fromContext;
   if (fallback !== undefined) return { ...fallback, expiration: undefined };
-  throw internalError('no signer credentials: give the function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  throw internalError(
+    'no signer credentials: give the function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  );
 }
 
 function credentialsFromContext(context: unknown): SignerCredentials | undefined {
@@ -26,7 +28,8 @@ function credentialsFromContext(context: unknown): SignerCredentials | undefined
   const credentials = (context as { credentials?: unknown }).credentials;
   if (typeof credentials !== 'object' || credentials === null) return undefined;
   const { accessKeyId, accessKeySecret, securityToken, expiration } = credentials as Record<string, unknown>;
-  if (typeof accessKeyId !== 'string' || accessKeyId === '' || typeof accessKeySecret !== 'string' || accessKeySecret === '') return undefined;
+  if (typeof accessKeyId !== 'string' || accessKeyId === '' || typeof accessKeySecret !== 'string' || accessKeySecret === '')
+    return undefined;
   const expiry = typeof expiration === 'string' || typeof expiration === 'number' ? new Date(expiration) : undefined;
   return {
     accessKeyId,

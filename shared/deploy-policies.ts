@@ -12,12 +12,18 @@ export function allUsersPattern(config: Pick<Config, 'uploadPrefix'>): string {
 
 /** The upload role's permissions: the session policy's actions, over every user's prefix. */
 export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
-  return { Version: '1', Statement: [{ Effect: 'Allow', Action: [...SESSION_ACTIONS], Resource: [objectResource(config.bucket, allUsersPattern(config))] }] };
+  return {
+    Version: '1',
+    Statement: [{ Effect: 'Allow', Action: [...SESSION_ACTIONS], Resource: [objectResource(config.bucket, allUsersPattern(config))] }],
+  };
 }
 
 /** The `sign-url` function role: it only signs uploads. */
 export function signUrlRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
-  return { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [objectResource(config.bucket, allUsersPattern(config))] }] };
+  return {
+    Version: '1',
+    Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [objectResource(config.bucket, allUsersPattern(config))] }],
+  };
 }
 
 /** The `sts-token` function role: AssumeRole on the one upload role. */
@@ -90,10 +96,27 @@ export interface DeploymentRoles {
 /** Everything a deployer must create, in one object: `npm run policies` prints it. */
 export function deploymentPolicies(config: Config, roles: DeploymentRoles): Record<string, unknown> {
   return {
-    uploadRole: { arn: roles.uploadRoleArn, trustPolicy: uploadRoleTrustPolicy(roles.stsTokenFunctionRoleArn), permissionPolicy: uploadRolePolicy(config), maxSessionDurationSeconds: Math.max(3600, config.sts?.durationSeconds ?? 900) },
-    stsTokenFunctionRole: { arn: roles.stsTokenFunctionRoleArn, trustPolicy: functionRoleTrustPolicy(), permissionPolicy: stsTokenRolePolicy(roles.uploadRoleArn) },
-    signUrlFunctionRole: { arn: roles.signUrlFunctionRoleArn, trustPolicy: functionRoleTrustPolicy(), permissionPolicy: signUrlRolePolicy(config) },
+    uploadRole: {
+      arn: roles.uploadRoleArn,
+      trustPolicy: uploadRoleTrustPolicy(roles.stsTokenFunctionRoleArn),
+      permissionPolicy: uploadRolePolicy(config),
+      maxSessionDurationSeconds: Math.max(3600, config.sts?.durationSeconds ?? 900),
+    },
+    stsTokenFunctionRole: {
+      arn: roles.stsTokenFunctionRoleArn,
+      trustPolicy: functionRoleTrustPolicy(),
+      permissionPolicy: stsTokenRolePolicy(roles.uploadRoleArn),
+    },
+    signUrlFunctionRole: {
+      arn: roles.signUrlFunctionRoleArn,
+      trustPolicy: functionRoleTrustPolicy(),
+      permissionPolicy: signUrlRolePolicy(config),
+    },
     bucketCors: { rule: bucketCorsRule(config), xml: bucketCorsXml(bucketCorsRule(config)) },
-    bucketLifecycle: { abortIncompleteMultipartUploadsAfterDays: ABORT_MULTIPART_AFTER_DAYS, prefix: config.uploadPrefix.before, xml: lifecycleXml(config) },
+    bucketLifecycle: {
+      abortIncompleteMultipartUploadsAfterDays: ABORT_MULTIPART_AFTER_DAYS,
+      prefix: config.uploadPrefix.before,
+      xml: lifecycleXml(config),
+    },
   };
 }

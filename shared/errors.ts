@@ -51,8 +51,7 @@ export const unauthorized = (message: string, logDetail?: string): HttpError =>
     ...(logDetail === undefined ? {} : { logDetail }),
   });
 
-export const internalError = (logDetail: string): HttpError =>
-  new HttpError(500, 'InternalError', 'internal error', { logDetail });
+export const internalError = (logDetail: string): HttpError => new HttpError(500, 'InternalError', 'internal error', { logDetail });
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };

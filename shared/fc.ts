@@ -61,14 +61,16 @@ export function parseFcEvent(event: unknown, fallbackRequestId: string): PlainRe
   let body = Buffer.alloc(0);
   if (typeof rawBody === 'string' && rawBody !== '') {
     if (raw['isBase64Encoded'] === true) {
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1) throw new HttpError(400, 'BadRequest', 'body is not valid base64');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1)
+        throw new HttpError(400, 'BadRequest', 'body is not valid base64');
       body = Buffer.from(rawBody, 'base64');
     } else {
       body = Buffer.from(rawBody, 'utf8');
     }
   }
 
-  const requestId = typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId;
+  const requestId =
+    typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId;
   return {
     method,
     path: typeof raw['rawPath'] === 'string' ? raw['rawPath'] : typeof http['path'] === 'string' ? http['path'] : '/',

@@ -52,8 +52,19 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
   const loaded = loadConfig(options.env ?? process.env, { requireSts: definition.requireSts });
   const problems = loaded.ok ? (definition.checkConfig?.(loaded.config) ?? []) : loaded.problems;
   const configProblem = problems.length === 0 ? undefined : `configuration: ${problems.join('; ')}`;
-  if (configProblem !== undefined) log({ level: 'error', function: definition.name, requestId: 'cold-start', method: '-', status: 500, durationMs: 0, errorCode: 'InternalError', cause: configProblem });
-  const verifyToken: TokenVerifier | undefined = loaded.ok && configProblem === undefined ? createTokenVerifier(loaded.config.auth) : undefined;
+  if (configProblem !== undefined)
+    log({
+      level: 'error',
+      function: definition.name,
+      requestId: 'cold-start',
+      method: '-',
+      status: 500,
+      durationMs: 0,
+      errorCode: 'InternalError',
+      cause: configProblem,
+    });
+  const verifyToken: TokenVerifier | undefined =
+    loaded.ok && configProblem === undefined ? createTokenVerifier(loaded.config.auth) : undefined;
 
   return async (event, context) => {
     const started = performance.now();
@@ -79,9 +90,15 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
           throw new HttpError(403, 'Forbidden', 'origin is not allowed');
         }
         status = 204;
-        headers = { ...(origin === undefined ? { Vary: 'Origin' } : preflightHeaders(origin, config.allowedOrigins)), Allow: ALLOWED_METHODS };
+        headers = {
+          ...(origin === undefined ? { Vary: 'Origin' } : preflightHeaders(origin, config.allowedOrigins)),
+          Allow: ALLOWED_METHODS,
+        };
       } else {
-        if (request.method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', `method ${request.method} is not allowed; use POST`, { headers: { Allow: ALLOWED_METHODS } });
+        if (request.method !== 'POST')
+          throw new HttpError(405, 'MethodNotAllowed', `method ${request.method} is not allowed; use POST`, {
+            headers: { Allow: ALLOWED_METHODS },
+          });
         const identity = await verifyToken(request.headers['authorization']);
         user = userHash(identity.userSegment);
         const input = parseJsonBody(request);
@@ -93,7 +110,10 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
       }
     } catch (error) {
       // Only the name and where it was thrown: an unexpected error's message could carry anything.
-      failure = error instanceof HttpError ? error : internalError(error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
+      failure =
+        error instanceof HttpError
+          ? error
+          : internalError(error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
       const mapped = toErrorResponse(failure);
       status = mapped.status;
       headers = { ...headers, ...mapped.headers };
@@ -120,7 +140,13 @@ export function createFcHandler(definition: FunctionDefinition, options: Handler
 
 function thrownAt(error: Error): string {
   const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
-  return frame?.trim().replace(/^at /, '').replace(/\(.*[/\\]/, '(').slice(0, 120) ?? 'unknown';
+  return (
+    frame
+      ?.trim()
+      .replace(/^at /, '')
+      .replace(/\(.*[/\\]/, '(')
+      .slice(0, 120) ?? 'unknown'
+  );
 }
 
 function parseJsonBody(request: PlainRequest): unknown {

@@ -33,7 +33,8 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
   let hmacKey: Promise<CryptoKey> | undefined;
   const key: (() => Promise<CryptoKey>) | JWTVerifyGetKey =
     auth.kind === 'secret'
-      ? () => (hmacKey ??= crypto.subtle.importKey('raw', Uint8Array.from(auth.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
+      ? () =>
+          (hmacKey ??= crypto.subtle.importKey('raw', Uint8Array.from(auth.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
       : createRemoteJWKSet(auth.jwksUrl, { timeoutDuration: 3000, cooldownDuration: 30_000 });
   const algorithms = auth.kind === 'secret' ? HMAC_ALGORITHMS : JWKS_ALGORITHMS;
   const options = {
@@ -49,13 +50,19 @@ export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
     let subject: unknown;
     let expiry: unknown;
     try {
-      const { payload } = auth.kind === 'secret' ? await jwtVerify(token, await (key as () => Promise<CryptoKey>)(), options) : await jwtVerify(token, key as JWTVerifyGetKey, options);
+      const { payload } =
+        auth.kind === 'secret'
+          ? await jwtVerify(token, await (key as () => Promise<CryptoKey>)(), options)
+          : await jwtVerify(token, key as JWTVerifyGetKey, options);
       subject = payload.sub;
       expiry = payload.exp;
     } catch (error) {
       if (auth.kind === 'jwks' && isKeySetFailure(error)) {
         // The identity provider's keys could not be had: the caller's token may be fine, so 503, not 401.
-        throw new HttpError(503, 'UpstreamUnavailable', 'the token keys could not be fetched, retry shortly', { headers: { 'Retry-After': '5' }, logDetail: `JWKS: ${error instanceof Error ? error.name : 'unknown'}` });
+        throw new HttpError(503, 'UpstreamUnavailable', 'the token keys could not be fetched, retry shortly', {
+          headers: { 'Retry-After': '5' },
+          logDetail: `JWKS: ${error instanceof Error ? error.name : 'unknown'}`,
+        });
       }
       throw unauthorized(describeJoseError(error), error instanceof Error ? error.name : 'unknown');
     }

@@ -54,7 +54,10 @@ export function objectUrl(ossEndpoint: string, key: string): string {
 
 /** `yyyymmddTHHMMSSZ`, the V4 timestamp. */
 export function v4Timestamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function queryString(params: Record<string, string>): string {
@@ -71,9 +74,20 @@ export function signPutUpload(input: SigningInput): SignedPutUpload {
 
   if (input.version === 'v1') {
     const expires = String(Math.floor(expiresAt.getTime() / 1000));
-    const subResources: Record<string, string> = credentials.securityToken === undefined ? {} : { 'security-token': credentials.securityToken };
-    const canonical = signUtils.buildCanonicalString('PUT', `/${rules.bucket}/${key}`, { headers: lowerCaseKeys(headers), parameters: subResources }, expires);
-    const query = { OSSAccessKeyId: credentials.accessKeyId, Expires: expires, ...subResources, Signature: signUtils.computeSignature(credentials.accessKeySecret, canonical) };
+    const subResources: Record<string, string> =
+      credentials.securityToken === undefined ? {} : { 'security-token': credentials.securityToken };
+    const canonical = signUtils.buildCanonicalString(
+      'PUT',
+      `/${rules.bucket}/${key}`,
+      { headers: lowerCaseKeys(headers), parameters: subResources },
+      expires,
+    );
+    const query = {
+      OSSAccessKeyId: credentials.accessKeyId,
+      Expires: expires,
+      ...subResources,
+      Signature: signUtils.computeSignature(credentials.accessKeySecret, canonical),
+    };
     return { ...base, url: `${objectUrl(rules.ossEndpoint, key)}?${queryString(query)}` };
   }
 
@@ -87,7 +101,12 @@ export function signPutUpload(input: SigningInput): SignedPutUpload {
     ...(credentials.securityToken === undefined ? {} : { 'x-oss-security-token': credentials.securityToken }),
   };
   const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers: lowerCaseKeys(headers), queries }, rules.bucket, key, []);
-  const signature = signUtils.getSignatureV4(credentials.accessKeySecret, day, rules.region, signUtils.getStringToSign(rules.region, timestamp, canonicalRequest));
+  const signature = signUtils.getSignatureV4(
+    credentials.accessKeySecret,
+    day,
+    rules.region,
+    signUtils.getStringToSign(rules.region, timestamp, canonicalRequest),
+  );
   return { ...base, url: `${objectUrl(rules.ossEndpoint, key)}?${queryString({ ...queries, 'x-oss-signature': signature })}` };
 }
 
@@ -132,10 +151,19 @@ export function signPostUpload(input: SigningInput): SignedPostUpload {
 
   const signatureFields =
     input.version === 'v1'
-      ? { OSSAccessKeyId: credentials.accessKeyId, policy: encodedPolicy, Signature: signUtils.computeSignature(credentials.accessKeySecret, encodedPolicy) }
+      ? {
+          OSSAccessKeyId: credentials.accessKeyId,
+          policy: encodedPolicy,
+          Signature: signUtils.computeSignature(credentials.accessKeySecret, encodedPolicy),
+        }
       : {
           policy: encodedPolicy,
-          'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, (authFields['x-oss-date'] ?? '').slice(0, 8), rules.region, encodedPolicy),
+          'x-oss-signature': signUtils.getSignatureV4(
+            credentials.accessKeySecret,
+            (authFields['x-oss-date'] ?? '').slice(0, 8),
+            rules.region,
+            encodedPolicy,
+          ),
         };
 
   return {

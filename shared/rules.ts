@@ -58,14 +58,16 @@ export const MAX_FILENAME_LENGTH = 255;
 /** Reads only own, known fields of the parsed body: `__proto__`, `constructor` and extras change nothing. */
 export function parseUploadRequest(body: unknown, rules: UploadRules): UploadRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('BadRequest', 'body must be a JSON object');
-  const field = (name: string): unknown => (Object.prototype.hasOwnProperty.call(body, name) ? (body as Record<string, unknown>)[name] : undefined);
+  const field = (name: string): unknown =>
+    Object.prototype.hasOwnProperty.call(body, name) ? (body as Record<string, unknown>)[name] : undefined;
 
   const filename = field('filename');
   if (typeof filename !== 'string') throw badRequest('InvalidFilename', 'filename must be a string');
   checkFilename(filename);
 
   const contentType = field('contentType');
-  if (typeof contentType !== 'string' || contentType === '') throw badRequest('InvalidContentType', 'contentType must be a non-empty string');
+  if (typeof contentType !== 'string' || contentType === '')
+    throw badRequest('InvalidContentType', 'contentType must be a non-empty string');
   if (!CONTENT_TYPE_VALUE.test(contentType)) {
     throw badRequest('InvalidContentType', 'contentType must be a lower-case type/subtype without parameters');
   }
@@ -92,9 +94,11 @@ export function parseUploadRequest(body: unknown, rules: UploadRules): UploadReq
 /** Rejected rather than sanitised: a name like this is a client bug worth reporting, and only its extension is used. */
 function checkFilename(filename: string): void {
   if (filename === '') throw badRequest('InvalidFilename', 'filename must not be empty');
-  if (filename.length > MAX_FILENAME_LENGTH) throw badRequest('InvalidFilename', `filename is longer than ${MAX_FILENAME_LENGTH} characters`);
+  if (filename.length > MAX_FILENAME_LENGTH)
+    throw badRequest('InvalidFilename', `filename is longer than ${MAX_FILENAME_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(filename)) throw badRequest('InvalidFilename', 'filename must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(filename))
+    throw badRequest('InvalidFilename', 'filename must not contain control characters');
   if (/[/\\]/.test(filename)) throw badRequest('InvalidFilename', 'filename must not contain path separators');
   if (filename.includes('..')) throw badRequest('InvalidFilename', 'filename must not contain ..');
 }

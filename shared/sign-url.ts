@@ -7,7 +7,13 @@ import { objectKeyFor } from './keys';
 import { signPostUpload, signPutUpload, type SignedPostUpload, type SignedPutUpload } from './oss-signing';
 import { parseUploadRequest, uploadRulesFor } from './rules';
 
-export function signUpload(input: { identity: Identity; body: unknown; config: Config; context: unknown; now: Date }): SignedPutUpload | SignedPostUpload {
+export function signUpload(input: {
+  identity: Identity;
+  body: unknown;
+  config: Config;
+  context: unknown;
+  now: Date;
+}): SignedPutUpload | SignedPostUpload {
   const { identity, body, config, context, now } = input;
   const rules = uploadRulesFor(identity, config);
   const upload = parseUploadRequest(body, rules);

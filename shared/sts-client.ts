@@ -40,7 +40,8 @@ export interface AssumeRoleInput {
 export type AssumeRole = (input: AssumeRoleInput) => Promise<VendedCredentials>;
 
 /** Configuration mistakes of the deployer: a generic 500 for the client, the STS code in the log. */
-const CONFIGURATION_CODES = /^(NoPermission|EntityNotExist\.|InvalidParameter|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken|MissingParameter|Forbidden|IncompleteSignature)/;
+const CONFIGURATION_CODES =
+  /^(NoPermission|EntityNotExist\.|InvalidParameter|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken|MissingParameter|Forbidden|IncompleteSignature)/;
 const THROTTLING_CODES = /^Throttling/;
 export const RETRY_AFTER_SECONDS = { unavailable: '2', throttled: '1' } as const;
 
@@ -84,7 +85,12 @@ export const assumeRoleWithSdk: AssumeRole = async (input) => {
     if (!credentials?.accessKeyId || !credentials.accessKeySecret || !credentials.securityToken || Number.isNaN(expiration.getTime())) {
       throw unavailable('STS answered without complete credentials');
     }
-    return { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, securityToken: credentials.securityToken, expiration };
+    return {
+      accessKeyId: credentials.accessKeyId,
+      accessKeySecret: credentials.accessKeySecret,
+      securityToken: credentials.securityToken,
+      expiration,
+    };
   } catch (error) {
     throw toHttpError(error);
   } finally {
@@ -93,7 +99,10 @@ export const assumeRoleWithSdk: AssumeRole = async (input) => {
 };
 
 function unavailable(logDetail: string): HttpError {
-  return new HttpError(503, 'UpstreamUnavailable', 'the credential service is unavailable, retry shortly', { headers: { 'Retry-After': RETRY_AFTER_SECONDS.unavailable }, logDetail });
+  return new HttpError(503, 'UpstreamUnavailable', 'the credential service is unavailable, retry shortly', {
+    headers: { 'Retry-After': RETRY_AFTER_SECONDS.unavailable },
+    logDetail,
+  });
 }
 
 /** Only the error's code and status are read: its message can echo request parameters. */
@@ -103,7 +112,10 @@ export function toHttpError(error: unknown): HttpError {
   const stsCode = typeof code === 'string' ? code.slice(0, 80).replace(/[^A-Za-z0-9._-]/g, '') : '';
   const status = typeof statusCode === 'number' ? statusCode : undefined;
   if (THROTTLING_CODES.test(stsCode)) {
-    return new HttpError(429, 'TooManyRequests', 'too many credential requests, retry shortly', { headers: { 'Retry-After': RETRY_AFTER_SECONDS.throttled }, logDetail: `STS ${stsCode}` });
+    return new HttpError(429, 'TooManyRequests', 'too many credential requests, retry shortly', {
+      headers: { 'Retry-After': RETRY_AFTER_SECONDS.throttled },
+      logDetail: `STS ${stsCode}`,
+    });
   }
   if (CONFIGURATION_CODES.test(stsCode)) return internalError(`STS refused AssumeRole: ${stsCode} (${status ?? '-'})`);
   const name = error instanceof Error ? error.name : typeof error;

@@ -37,21 +37,41 @@ export function parseOssError(xml: string): { code: string; message: string } | 
 export function fromOssCode(code: string, context: { maxBytes?: number; status?: number } = {}): UploadError {
   switch (code) {
     case 'EntityTooLarge':
-      return new UploadError('TooLarge', `The file is too large${context.maxBytes === undefined ? '' : `: the limit is ${formatBytes(context.maxBytes)}`}.`, code);
+      return new UploadError(
+        'TooLarge',
+        `The file is too large${context.maxBytes === undefined ? '' : `: the limit is ${formatBytes(context.maxBytes)}`}.`,
+        code,
+      );
     case 'EntityTooSmall':
       return new UploadError('Refused', 'The file is empty, or a part is smaller than OSS allows.', code);
     case 'RequestTimeTooSkewed':
-      return new UploadError('ClockSkew', "This device's clock is more than 15 minutes off. Set the clock to the right time and try again.", code);
+      return new UploadError(
+        'ClockSkew',
+        "This device's clock is more than 15 minutes off. Set the clock to the right time and try again.",
+        code,
+      );
     case 'SecurityTokenExpired':
     case 'InvalidAccessKeyId':
     case 'InvalidSecurityToken':
       return new UploadError('CredentialsExpired', 'The upload permission expired before the upload finished. Try again.', code);
     case 'FileAlreadyExists':
-      return new UploadError('AlreadyExists', 'An object with this key already exists and cannot be overwritten. Ask for a new upload URL.', code);
+      return new UploadError(
+        'AlreadyExists',
+        'An object with this key already exists and cannot be overwritten. Ask for a new upload URL.',
+        code,
+      );
     case 'SignatureDoesNotMatch':
-      return new UploadError('Refused', 'OSS refused the signature: the upload must send exactly the headers and fields it was given.', code);
+      return new UploadError(
+        'Refused',
+        'OSS refused the signature: the upload must send exactly the headers and fields it was given.',
+        code,
+      );
     case 'AccessDenied':
-      return new UploadError('Refused', 'OSS refused the upload: the permission expired, or the file does not match what was signed (key, type or size).', code);
+      return new UploadError(
+        'Refused',
+        'OSS refused the upload: the permission expired, or the file does not match what was signed (key, type or size).',
+        code,
+      );
     default:
       return new UploadError('Failed', `OSS refused the upload (${code}).`, code);
   }

@@ -39,7 +39,11 @@ export interface UploadResult {
 
 /** The slice of ali-oss's browser client this file uses. */
 export interface AliOssClient {
-  multipartUpload(name: string, file: Blob, options: Record<string, unknown>): Promise<{ name: string; etag?: string; res?: { headers?: Record<string, string> } }>;
+  multipartUpload(
+    name: string,
+    file: Blob,
+    options: Record<string, unknown>,
+  ): Promise<{ name: string; etag?: string; res?: { headers?: Record<string, string> } }>;
   cancel(): void;
 }
 export type AliOssConstructor = new (options: Record<string, unknown>) => AliOssClient;
@@ -47,7 +51,12 @@ export type AliOssConstructor = new (options: Record<string, unknown>) => AliOss
 export async function upload(file: File, options: UploadOptions): Promise<UploadResult> {
   throwIfAborted(options.signal);
   if (options.mode === 'sts') return uploadWithSts(file, options);
-  const signed = await callFunction(options, { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size, method: options.mode === 'post' ? 'POST' : 'PUT' });
+  const signed = await callFunction(options, {
+    filename: file.name,
+    contentType: file.type || 'application/octet-stream',
+    size: file.size,
+    method: options.mode === 'post' ? 'POST' : 'PUT',
+  });
   return options.mode === 'post' ? postForm(file, signed as SignedPost, options) : putFile(file, signed as SignedPut, options);
 }
 
@@ -76,7 +85,10 @@ async function callFunction(options: UploadOptions, body: unknown): Promise<unkn
     });
   } catch (error) {
     throwIfAborted(options.signal);
-    throw new UploadError('Blocked', `Could not reach the upload service at ${options.endpoint}: check the URL and its CORS settings. (${String(error)})`);
+    throw new UploadError(
+      'Blocked',
+      `Could not reach the upload service at ${options.endpoint}: check the URL and its CORS settings. (${String(error)})`,
+    );
   }
   const answer = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) throw fromFunctionError(response.status, answer);
@@ -84,7 +96,12 @@ async function callFunction(options: UploadOptions, body: unknown): Promise<unkn
 }
 
 function putFile(file: File, signed: SignedPut, options: UploadOptions): Promise<UploadResult> {
-  return send('PUT', signed.url, file, signed.headers, file.size, options).then((xhr) => ({ key: signed.key, bucket: signed.bucket, size: file.size, etag: etagOf(xhr) }));
+  return send('PUT', signed.url, file, signed.headers, file.size, options).then((xhr) => ({
+    key: signed.key,
+    bucket: signed.bucket,
+    size: file.size,
+    etag: etagOf(xhr),
+  }));
 }
 
 function postForm(file: File, signed: SignedPost, options: UploadOptions): Promise<UploadResult> {
@@ -92,14 +109,27 @@ function postForm(file: File, signed: SignedPost, options: UploadOptions): Promi
   const form = new FormData();
   for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
   form.append('file', file); // OSS reads every field before the file: it must come last
-  return send('POST', signed.url, form, {}, file.size, options, signed.maxBytes).then((xhr) => ({ key: signed.key, bucket: signed.bucket, size: file.size, etag: etagOf(xhr) }));
+  return send('POST', signed.url, form, {}, file.size, options, signed.maxBytes).then((xhr) => ({
+    key: signed.key,
+    bucket: signed.bucket,
+    size: file.size,
+    etag: etagOf(xhr),
+  }));
 }
 
 function etagOf(xhr: XMLHttpRequest): string | undefined {
   return xhr.getResponseHeader('ETag') ?? undefined;
 }
 
-function send(method: 'PUT' | 'POST', url: string, body: Blob | FormData, headers: Record<string, string>, total: number, options: UploadOptions, maxBytes?: number): Promise<XMLHttpRequest> {
+function send(
+  method: 'PUT' | 'POST',
+  url: string,
+  body: Blob | FormData,
+  headers: Record<string, string>,
+  total: number,
+  options: UploadOptions,
+  maxBytes?: number,
+): Promise<XMLHttpRequest> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
@@ -116,7 +146,11 @@ function send(method: 'PUT' | 'POST', url: string, body: Blob | FormData, header
         return;
       }
       const parsed = parseOssError(xhr.responseText);
-      reject(parsed === undefined ? new UploadError('Failed', `OSS answered ${xhr.status}.`) : fromOssCode(parsed.code, maxBytes === undefined ? {} : { maxBytes }));
+      reject(
+        parsed === undefined
+          ? new UploadError('Failed', `OSS answered ${xhr.status}.`)
+          : fromOssCode(parsed.code, maxBytes === undefined ? {} : { maxBytes }),
+      );
     };
     xhr.onerror = () => {
       done();
@@ -142,7 +176,9 @@ async function providerFor(options: UploadOptions): Promise<CredentialProvider> 
   const id = `${options.endpoint}\n${token}`;
   let provider = providers.get(id);
   if (provider === undefined) {
-    provider = createCredentialProvider({ fetchCredentials: () => callFunction({ ...options, getToken: () => token }, {}) as Promise<StsAnswer> });
+    provider = createCredentialProvider({
+      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, {}) as Promise<StsAnswer>,
+    });
     providers.set(id, provider);
     while (providers.size > MAX_PROVIDERS) providers.delete(providers.keys().next().value as string);
   }
@@ -203,7 +239,8 @@ async function uploadWithSts(file: File, options: UploadOptions): Promise<Upload
         const code = (error as { code?: unknown; name?: unknown }).code ?? (error as { name?: unknown }).name;
         if (code === 'cancel') throw new UploadError('Cancelled', 'The upload was cancelled.');
         if (code === 'SecurityTokenExpired' || code === 'InvalidAccessKeyId') provider.invalidate();
-        const retryable = checkpoint !== undefined && attempt < retries && !['AccessDenied', 'FileAlreadyExists', 'EntityTooLarge'].includes(String(code));
+        const retryable =
+          checkpoint !== undefined && attempt < retries && !['AccessDenied', 'FileAlreadyExists', 'EntityTooLarge'].includes(String(code));
         if (!retryable) throw describeAliOssError(error);
       }
     }
@@ -216,7 +253,10 @@ function describeAliOssError(error: unknown): UploadError {
   const { code, status, message } = error as { code?: unknown; status?: unknown; message?: unknown };
   if (typeof code === 'string' && code !== '' && code !== 'RequestError') return fromOssCode(code);
   if (typeof message === 'string' && /etag/i.test(message)) {
-    return new UploadError('EtagNotExposed', 'The bucket CORS rule must expose the ETag header (ExposeHeader: ETag) for multipart uploads.');
+    return new UploadError(
+      'EtagNotExposed',
+      'The bucket CORS rule must expose the ETag header (ExposeHeader: ETag) for multipart uploads.',
+    );
   }
   if (status === -1 || status === 0 || code === 'RequestError') return new UploadError('Blocked', blockedMessage);
   return new UploadError('Failed', 'The upload failed.');
@@ -229,5 +269,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 /** STS mode picks its own key inside the prefix, like the server does: `<prefix><yyyy>/<mm>/<random><.ext>`. */
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }

@@ -74,7 +74,9 @@ export function v4SigningKey(secret: string, date: string, region: string, produ
 
 /** Hex HMAC-SHA256 of `message` (a string to sign, or a base64 POST policy) with the derived signing key. */
 export function v4Sign(secret: string, date: string, region: string, message: string, product = 'oss'): string {
-  return createHmac('sha256', v4SigningKey(secret, date, region, product)).update(message, 'utf8').digest('hex');
+  return createHmac('sha256', v4SigningKey(secret, date, region, product))
+    .update(message, 'utf8')
+    .digest('hex');
 }
 
 /** `<ak>/<yyyymmdd>/<region>/<product>/aliyun_v4_request`, as in the header, the query and the POST form. */

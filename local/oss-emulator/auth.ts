@@ -41,7 +41,12 @@ export interface SignedClaim {
 
 export type Authentication = { kind: 'anonymous' } | SignedClaim;
 
-export function signatureDoesNotMatch(accessKeyId: string, provided: string, stringToSign: string, extra: Record<string, string> = {}): OssError {
+export function signatureDoesNotMatch(
+  accessKeyId: string,
+  provided: string,
+  stringToSign: string,
+  extra: Record<string, string> = {},
+): OssError {
   return new OssError(
     403,
     'SignatureDoesNotMatch',
@@ -98,7 +103,10 @@ function v4Query(request: SignableRequest, options: AuthOptions): SignedClaim {
   if (signedAt === undefined) throw invalidArgument('Invalid x-oss-date: expected yyyymmddTHHMMSSZ.');
   const expiresAt = new Date(signedAt.getTime() + auth.expiresSeconds * 1000);
   if (options.now.getTime() > expiresAt.getTime()) {
-    throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: expiresAt.toISOString(), ServerTime: options.now.toISOString() });
+    throw new OssError(403, 'AccessDenied', 'Request has expired.', {
+      Expires: expiresAt.toISOString(),
+      ServerTime: options.now.toISOString(),
+    });
   }
   // A URL dated in the future would outlive the validity its signer meant to give it.
   if (signedAt.getTime() - options.now.getTime() > MAX_CLOCK_SKEW_MS) throw tooSkewed(signedAt, options.now);
@@ -190,4 +198,3 @@ export function authenticateRequest(request: SignableRequest, options: AuthOptio
   if (v1QuerySigned) return v1Query(request, options);
   return { kind: 'anonymous' };
 }
-

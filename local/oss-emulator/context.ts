@@ -64,7 +64,11 @@ export function forbidsOverwrite(value: string | undefined): boolean {
 export function checkKey(key: string): void {
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes === 0 || bytes > 1023 || key.startsWith('/') || key.startsWith('\\')) {
-    throw new OssError(400, 'InvalidObjectName', 'The specified object is not valid: keys are 1 to 1023 bytes and do not start with "/" or "\\".');
+    throw new OssError(
+      400,
+      'InvalidObjectName',
+      'The specified object is not valid: keys are 1 to 1023 bytes and do not start with "/" or "\\".',
+    );
   }
 }
 
@@ -72,7 +76,10 @@ export function checkKey(key: string): void {
 export function storedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-oss-meta-') || ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(name)) {
+    if (
+      name.startsWith('x-oss-meta-') ||
+      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(name)
+    ) {
       kept[name] = value;
     }
   }
@@ -98,6 +105,7 @@ export function checkContentMd5(header: string | undefined, body: Buffer): void 
 export function queryInteger(request: OssRequest, name: string, fallback: number, limit: number): number {
   const raw = firstQueryValue(request.query, name);
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > limit) throw invalidArgument(`${name} must be an integer from 0 to ${limit}.`, { ArgumentName: name, ArgumentValue: raw });
+  if (!/^\d+$/.test(raw) || Number(raw) > limit)
+    throw invalidArgument(`${name} must be an integer from 0 to ${limit}.`, { ArgumentName: name, ArgumentValue: raw });
   return Number(raw);
 }

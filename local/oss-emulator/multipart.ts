@@ -34,9 +34,14 @@ export function multipartEtag(partEtags: readonly string[]): string {
 }
 
 function noSuchUpload(uploadId: string): OssError {
-  return new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', {
-    UploadId: uploadId,
-  });
+  return new OssError(
+    404,
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    {
+      UploadId: uploadId,
+    },
+  );
 }
 
 function findUpload(context: OperationContext) {
@@ -63,7 +68,10 @@ export function initiateMultipartUpload({ request, storage, now }: OperationCont
 
 function partNumberOf(raw: string | undefined): number {
   if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PART_NUMBER) {
-    throw invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`, { ArgumentName: 'partNumber', ArgumentValue: raw ?? '' });
+    throw invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`, {
+      ArgumentName: 'partNumber',
+      ArgumentValue: raw ?? '',
+    });
   }
   return Number(raw);
 }
@@ -85,22 +93,33 @@ export function completeMultipartUpload(context: OperationContext): Reply {
   const completeAll = request.headers['x-oss-complete-all']?.toLowerCase() === 'yes';
   if (completeAll && body.length > 0) throw invalidArgument('With x-oss-complete-all: yes the request body must be empty.');
   const requested = completeAll
-    ? [...upload.parts.values()].sort((a, b) => a.partNumber - b.partNumber).map((part) => ({ partNumber: part.partNumber, etag: part.etag }))
+    ? [...upload.parts.values()]
+        .sort((a, b) => a.partNumber - b.partNumber)
+        .map((part) => ({ partNumber: part.partNumber, etag: part.etag }))
     : parseCompleteMultipartUpload(body.toString('utf8'));
   if (requested.length === 0) throw invalidArgument('A multipart upload needs at least one part.');
 
   for (let i = 1; i < requested.length; i += 1) {
     if ((requested[i]?.partNumber ?? 0) <= (requested[i - 1]?.partNumber ?? 0)) {
-      throw new OssError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts list must be specified in order by part number.');
+      throw new OssError(
+        400,
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. Parts list must be specified in order by part number.',
+      );
     }
   }
   const parts = requested.map(({ partNumber, etag }) => {
     const part = upload.parts.get(partNumber);
     if (part === undefined || normaliseEtag(part.etag) !== normaliseEtag(etag)) {
-      throw new OssError(400, 'InvalidPart', 'One or more of the specified parts could not be found or the specified entity tag might not have matched the part\'s entity tag.', {
-        PartNumber: String(partNumber),
-        ETag: etag,
-      });
+      throw new OssError(
+        400,
+        'InvalidPart',
+        "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+        {
+          PartNumber: String(partNumber),
+          ETag: etag,
+        },
+      );
     }
     return part;
   });
@@ -195,6 +214,11 @@ export function listMultipartUploads({ request, storage }: OperationContext): Re
     Prefix: prefix,
     MaxUploads: maxUploads,
     IsTruncated: after.length > shown.length,
-    Upload: shown.map((upload) => ({ Key: upload.key, UploadId: upload.uploadId, StorageClass: 'Standard', Initiated: upload.initiated.toISOString() })),
+    Upload: shown.map((upload) => ({
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      StorageClass: 'Standard',
+      Initiated: upload.initiated.toISOString(),
+    })),
   });
 }

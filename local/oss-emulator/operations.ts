@@ -19,12 +19,44 @@ import type { OssRequest } from './request';
 
 /** Sub-resources of other OSS APIs (ACL, tagging, …): answered with NotImplemented rather than misread. */
 const UNSUPPORTED_SUBRESOURCES = [
-  'acl', 'tagging', 'symlink', 'append', 'position', 'restore', 'objectMeta', 'delete', 'cors', 'lifecycle', 'logging',
-  'website', 'referer', 'policy', 'versioning', 'versions', 'versionId', 'location', 'bucketInfo', 'stat', 'encryption',
-  'inventory', 'worm', 'replication', 'x-oss-process', 'callback', 'qos', 'requestPayment', 'asyncFetch',
+  'acl',
+  'tagging',
+  'symlink',
+  'append',
+  'position',
+  'restore',
+  'objectMeta',
+  'delete',
+  'cors',
+  'lifecycle',
+  'logging',
+  'website',
+  'referer',
+  'policy',
+  'versioning',
+  'versions',
+  'versionId',
+  'location',
+  'bucketInfo',
+  'stat',
+  'encryption',
+  'inventory',
+  'worm',
+  'replication',
+  'x-oss-process',
+  'callback',
+  'qos',
+  'requestPayment',
+  'asyncFetch',
 ];
 
-const op = (name: string, action: string, scope: Operation['scope'], run: Operation['run'], conditions: Record<string, string> = {}): Operation => ({
+const op = (
+  name: string,
+  action: string,
+  scope: Operation['scope'],
+  run: Operation['run'],
+  conditions: Record<string, string> = {},
+): Operation => ({
   name,
   action,
   scope,

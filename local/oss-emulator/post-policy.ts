@@ -37,7 +37,13 @@ function parseCondition(raw: unknown): PolicyCondition[] {
     const [operator, first, second] = raw as unknown[];
     const op = typeof operator === 'string' ? operator.toLowerCase() : undefined;
     if (op === 'content-length-range') {
-      if (raw.length !== 3 || !Number.isSafeInteger(first) || !Number.isSafeInteger(second) || (first as number) < 0 || (first as number) > (second as number)) {
+      if (
+        raw.length !== 3 ||
+        !Number.isSafeInteger(first) ||
+        !Number.isSafeInteger(second) ||
+        (first as number) < 0 ||
+        (first as number) > (second as number)
+      ) {
         throw invalidPolicy(`content-length-range needs two integers 0 <= min <= max: ${text}`);
       }
       return [{ kind: 'content-length-range', min: first as number, max: second as number, text }];
@@ -137,8 +143,12 @@ export function checkPostPolicy(policy: PostPolicy, context: PolicyCheckContext)
     }
   }
   if (context.strict) {
-    const mentioned = new Set(policy.conditions.flatMap((condition) => (condition.kind === 'content-length-range' ? [] : [condition.field])));
-    const extra = [...context.fields.keys()].filter((name) => !EXEMPT_FIELDS.has(name) && !name.startsWith('x-ignore-') && !mentioned.has(name));
+    const mentioned = new Set(
+      policy.conditions.flatMap((condition) => (condition.kind === 'content-length-range' ? [] : [condition.field])),
+    );
+    const extra = [...context.fields.keys()].filter(
+      (name) => !EXEMPT_FIELDS.has(name) && !name.startsWith('x-ignore-') && !mentioned.has(name),
+    );
     if (extra.length > 0) throw accessDenied(`Invalid according to Policy: Extra input fields: ${extra.join(', ')}`);
   }
 }
@@ -165,7 +175,9 @@ export function authenticatePost(fields: ReadonlyMap<string, FormField>, options
   const v4 = get('x-oss-signature-version') !== undefined || get('x-oss-signature') !== undefined;
   const v1 = get('ossaccesskeyid') !== undefined || get('signature') !== undefined;
   if (policyBase64 === undefined || (!v4 && !v1)) {
-    throw accessDenied('Anonymous PostObject is not allowed on this bucket: send policy and a signature (V4 x-oss-signature or V1 OSSAccessKeyId/Signature).');
+    throw accessDenied(
+      'Anonymous PostObject is not allowed on this bucket: send policy and a signature (V4 x-oss-signature or V1 OSSAccessKeyId/Signature).',
+    );
   }
   const policy = decodePostPolicy(policyBase64);
   const securityToken = get('x-oss-security-token');

@@ -62,12 +62,7 @@ export function isVirtualHosted(host: string | undefined, bucket: string): boole
   return hostname.startsWith(`${bucket.toLowerCase()}.`);
 }
 
-export function resolveRequest(
-  method: string,
-  rawUrl: string,
-  headers: IncomingHttpHeaders,
-  bucket: string,
-): OssRequest {
+export function resolveRequest(method: string, rawUrl: string, headers: IncomingHttpHeaders, bucket: string): OssRequest {
   // Absolute-form request targets (`GET http://host/path`) come from proxies; keep only path and query.
   const target = /^https?:\/\//i.test(rawUrl) ? rawUrl.replace(/^https?:\/\/[^/]*/i, '') || '/' : rawUrl;
   const questionMark = target.indexOf('?');

@@ -143,14 +143,22 @@ export class OssHttpServer {
     } catch (error) {
       const ossError =
         error instanceof OssError ? error : new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
-      if (!(error instanceof OssError)) console.error(`oss-emulator: internal error in ${method} ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof OssError))
+        console.error(`oss-emulator: internal error in ${method} ${path}: ${error instanceof Error ? error.message : String(error)}`);
       // Read what the client still sends before answering, so it sees the answer rather than a reset.
       if (!bodyAbandoned) await drain(req);
-      this.send(res, method, exchange, path, {
-        status: ossError.status,
-        headers: { 'Content-Type': 'application/xml' },
-        body: errorBody(ossError, exchange.requestId, hostId),
-      }, ossError.code);
+      this.send(
+        res,
+        method,
+        exchange,
+        path,
+        {
+          status: ossError.status,
+          headers: { 'Content-Type': 'application/xml' },
+          body: errorBody(ossError, exchange.requestId, hostId),
+        },
+        ossError.code,
+      );
     }
   }
 
@@ -180,10 +188,19 @@ export class OssHttpServer {
     return key === undefined ? `acs:oss:*:*:${this.config.bucket}` : `acs:oss:*:*:${this.config.bucket}/${key}`;
   }
 
-  private signedOperation(operation: Operation, request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
+  private signedOperation(
+    operation: Operation,
+    request: OssRequest,
+    body: Buffer,
+    now: Date,
+    exchange: Exchange,
+    req: IncomingMessage,
+  ): Reply {
     const auth = authenticateRequest(request, { region: this.config.region, now });
     if (auth.kind === 'anonymous') {
-      throw accessDenied('You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.');
+      throw accessDenied(
+        'You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.',
+      );
     }
     const found = this.authorise(auth, now, exchange);
     const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
@@ -204,7 +221,13 @@ export class OssHttpServer {
     const get = (name: string): string | undefined => form.fields.get(name)?.value;
     const rawKey = get('key');
     if (rawKey === undefined || rawKey === '') throw new OssError(400, 'InvalidArgument', 'The PostObject form has no key field.');
-    checkPostPolicy(claim.policy, { fields: form.fields, bucket: this.config.bucket, fileSize: form.file.data.length, now, strict: this.config.strictPostPolicy });
+    checkPostPolicy(claim.policy, {
+      fields: form.fields,
+      bucket: this.config.bucket,
+      fileSize: form.file.data.length,
+      now,
+      strict: this.config.strictPostPolicy,
+    });
 
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
     const resource = this.resource(key);

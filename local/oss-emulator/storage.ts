@@ -228,7 +228,12 @@ export class ObjectStorage {
       for (const name of readdirSync(folder)) {
         if (!name.endsWith('.part')) continue;
         const { meta, body } = decodeRecord<PartRecord>(readFileSync(join(folder, name)));
-        upload.parts.set(meta.partNumber, { partNumber: meta.partNumber, body, etag: meta.etag, lastModified: new Date(meta.lastModified) });
+        upload.parts.set(meta.partNumber, {
+          partNumber: meta.partNumber,
+          body,
+          etag: meta.etag,
+          lastModified: new Date(meta.lastModified),
+        });
       }
       this.uploads.set(uploadId, upload);
     }

@@ -20,12 +20,18 @@ export const stsErrors = {
   missingParameter: (name: string) => new StsError(400, `Missing${name}`, `${name} is mandatory for this action.`),
   invalidParameter: (detail: string) => new StsError(400, 'InvalidParameter', detail),
   contentType: () =>
-    new StsError(400, 'InvalidParameter.ContentType', 'The ContentType request header must be either "application/json" or "application/x-www-form-urlencoded".'),
+    new StsError(
+      400,
+      'InvalidParameter.ContentType',
+      'The ContentType request header must be either "application/json" or "application/x-www-form-urlencoded".',
+    ),
   bodyTooLarge: () => new StsError(413, 'RequestEntityTooLarge', 'The request body is too large.'), // emulator
   methodNotAllowed: () => new StsError(405, 'UnsupportedHTTPMethod', 'Only GET and POST are supported.'), // emulator
-  actionNotFound: (action: string) => new StsError(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method. (${action})`),
+  actionNotFound: (action: string) =>
+    new StsError(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method. (${action})`),
   invalidVersion: () => new StsError(400, 'InvalidVersion', 'Specified parameter Version is not valid.'),
-  unsupportedSignature: (detail: string) => new StsError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. ${detail}`),
+  unsupportedSignature: (detail: string) =>
+    new StsError(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. ${detail}`),
   timestampFormat: () => new StsError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.'),
   timestampExpired: () => new StsError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.'),
   nonceUsed: () => new StsError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.'),
@@ -40,7 +46,8 @@ export const stsErrors = {
   missingRoleSessionName: () => new StsError(400, 'MissingParameter.RoleSessionName', 'Parameter RoleSessionName is required.'),
   roleArn: () => new StsError(400, 'InvalidParameter.RoleArn', 'The parameter RoleArn is wrongly formed.'),
   roleSessionName: () => new StsError(400, 'InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is wrongly formed.'),
-  durationSeconds: (max: number) => new StsError(400, 'InvalidParameter.DurationSeconds', `The Min/Max value of DurationSeconds is 900/${max} seconds.`),
+  durationSeconds: (max: number) =>
+    new StsError(400, 'InvalidParameter.DurationSeconds', `The Min/Max value of DurationSeconds is 900/${max} seconds.`),
   policySize: () => new StsError(400, 'InvalidParameter.PolicySize', 'The size of Policy must be smaller than 2048 bytes.'),
   policyGrammar: (detail: string) => new StsError(400, 'InvalidParameter.PolicyGrammar', detail),
   noPermission: () => new StsError(403, 'NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.'),

@@ -7,7 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePolicyDocument } from '../ram-policy';
-import { assumeRole, durationParam, MAX_ROLE_SESSION_SECONDS, newRoleId, parseRoleArn, DEFAULT_DURATION_SECONDS, type RoleEntry } from './assume-role';
+import {
+  assumeRole,
+  durationParam,
+  MAX_ROLE_SESSION_SECONDS,
+  newRoleId,
+  parseRoleArn,
+  DEFAULT_DURATION_SECONDS,
+  type RoleEntry,
+} from './assume-role';
 import { API_VERSION, authenticate, createNonceCache, readEnvelope } from './authenticate';
 import { errorBody, StsError, stsErrors } from './errors';
 import { headerValue, parseStsRequest } from './request';

@@ -23,8 +23,20 @@ export default class StaticCredential {
     }
   }
 
-  async getCredential(): Promise<{ accessKeyId: string | undefined; accessKeySecret: string | undefined; securityToken: string | undefined; type: string | undefined; providerName: string }> {
-    return { accessKeyId: this.config.accessKeyId, accessKeySecret: this.config.accessKeySecret, securityToken: this.config.securityToken, type: this.config.type, providerName: '' };
+  async getCredential(): Promise<{
+    accessKeyId: string | undefined;
+    accessKeySecret: string | undefined;
+    securityToken: string | undefined;
+    type: string | undefined;
+    providerName: string;
+  }> {
+    return {
+      accessKeyId: this.config.accessKeyId,
+      accessKeySecret: this.config.accessKeySecret,
+      securityToken: this.config.securityToken,
+      type: this.config.type,
+      providerName: '',
+    };
   }
 
   async getAccessKeyId(): Promise<string | undefined> {

@@ -25,7 +25,19 @@ async function uploadWith(stack: DevStack, mode: 'put' | 'sts'): Promise<{ state
 }
 
 test('a bucket whose CORS rule does not allow the page origin: the error names CORS', async () => {
-  const stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, env: {}, bucketCorsRule: { allowedOrigins: ['https://elsewhere.example.com'], allowedMethods: ['PUT', 'POST'], allowedHeaders: ['*'], exposeHeaders: ['ETag'], maxAgeSeconds: 60 } });
+  const stack = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    env: {},
+    bucketCorsRule: {
+      allowedOrigins: ['https://elsewhere.example.com'],
+      allowedMethods: ['PUT', 'POST'],
+      allowedHeaders: ['*'],
+      exposeHeaders: ['ETag'],
+      maxAgeSeconds: 60,
+    },
+  });
   try {
     const result = await uploadWith(stack, 'put');
     expect(result.state).toBe('Blocked');
@@ -37,7 +49,19 @@ test('a bucket whose CORS rule does not allow the page origin: the error names C
 });
 
 test('a bucket that does not expose ETag: STS multipart says so', async () => {
-  const stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, env: {}, bucketCorsRule: { allowedOrigins: ['*'], allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], allowedHeaders: ['*'], exposeHeaders: ['x-oss-request-id'], maxAgeSeconds: 60 } });
+  const stack = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    env: {},
+    bucketCorsRule: {
+      allowedOrigins: ['*'],
+      allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
+      allowedHeaders: ['*'],
+      exposeHeaders: ['x-oss-request-id'],
+      maxAgeSeconds: 60,
+    },
+  });
   try {
     const result = await uploadWith(stack, 'sts');
     expect(result.state).toBe('EtagNotExposed');

@@ -36,7 +36,12 @@ afterEach(async () => {
   await page.close();
 });
 
-async function uploadThroughPage(mode: 'put' | 'post' | 'sts', name: string, contents: Buffer, mimeType = 'image/png'): Promise<{ state: string | null; key: string | null; size: string | null; progressEvents: number }> {
+async function uploadThroughPage(
+  mode: 'put' | 'post' | 'sts',
+  name: string,
+  contents: Buffer,
+  mimeType = 'image/png',
+): Promise<{ state: string | null; key: string | null; size: string | null; progressEvents: number }> {
   await page.check(`input[name="mode"][value="${mode}"]`);
   const rowsBefore = await page.locator('#uploaded tbody tr').count();
   const itemsBefore = await page.locator('#transfers li').count();
@@ -55,7 +60,9 @@ async function uploadThroughPage(mode: 'put' | 'post' | 'sts', name: string, con
 }
 
 async function storedObject(key: string): Promise<{ size: number; md5: string; contentType: string } | undefined> {
-  const listing = (await (await fetch(`${stack.url}/api/dev-objects?prefix=${encodeURIComponent(key)}`)).json()) as { objects: Array<{ key: string; size: number; md5: string; contentType: string }> };
+  const listing = (await (await fetch(`${stack.url}/api/dev-objects?prefix=${encodeURIComponent(key)}`)).json()) as {
+    objects: Array<{ key: string; size: number; md5: string; contentType: string }>;
+  };
   return listing.objects.find((object) => object.key === key);
 }
 
@@ -120,7 +127,9 @@ test('Cancel stops an upload in flight and says so', async () => {
   await page.setInputFiles('#file-input', { name: 'cancel-me.png', mimeType: 'image/png', buffer: randomBytes(600 * 1024) });
   const item = page.locator('#transfers li').last();
   await item.getByRole('button', { name: /Cancel cancel-me.png/ }).click();
-  await page.waitForFunction(() => (document.querySelector('#transfers li:last-child') as HTMLElement | null)?.dataset['state'] !== undefined);
+  await page.waitForFunction(
+    () => (document.querySelector('#transfers li:last-child') as HTMLElement | null)?.dataset['state'] !== undefined,
+  );
   expect(await item.getAttribute('data-state')).toBe('Cancelled');
   await expect(item.locator('.state').textContent()).resolves.toBe('The upload was cancelled.');
 });
@@ -130,7 +139,9 @@ test('keyboard: the controls are reachable with Tab and focus is visible', async
   const order: string[] = [];
   for (let i = 0; i < 6; i += 1) {
     await page.keyboard.press('Tab');
-    order.push(await page.evaluate(() => `${document.activeElement?.tagName}:${(document.activeElement as HTMLInputElement | null)?.type ?? ''}`));
+    order.push(
+      await page.evaluate(() => `${document.activeElement?.tagName}:${(document.activeElement as HTMLInputElement | null)?.type ?? ''}`),
+    );
   }
   expect(order).toContain('BUTTON:submit');
   expect(order.some((entry) => entry === 'INPUT:radio')).toBe(true);

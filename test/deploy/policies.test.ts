@@ -7,10 +7,17 @@ import { sessionPolicyFor } from '../../shared/session-policy';
 import { baseEnv } from '../support/env';
 
 const ACCOUNT = '1234567890123456';
-const roles = { uploadRoleArn: `acs:ram::${ACCOUNT}:role/oss-upload`, signUrlFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sign-url`, stsTokenFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sts-token` };
+const roles = {
+  uploadRoleArn: `acs:ram::${ACCOUNT}:role/oss-upload`,
+  signUrlFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sign-url`,
+  stsTokenFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sts-token`,
+};
 
 function config(overrides: Record<string, string> = {}): Config {
-  const loaded = loadConfig(baseEnv({ STS_ROLE_ARN: roles.uploadRoleArn, ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com', ...overrides }), { requireSts: true });
+  const loaded = loadConfig(
+    baseEnv({ STS_ROLE_ARN: roles.uploadRoleArn, ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com', ...overrides }),
+    { requireSts: true },
+  );
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   return loaded.config;
 }
@@ -19,22 +26,49 @@ test('each policy, exactly', () => {
   expect(deploymentPolicies(config(), roles)).toEqual({
     uploadRole: {
       arn: roles.uploadRoleArn,
-      trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [roles.stsTokenFunctionRoleArn] } }] },
-      permissionPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }] },
+      trustPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [roles.stsTokenFunctionRoleArn] } }],
+      },
+      permissionPolicy: {
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+          },
+        ],
+      },
       maxSessionDurationSeconds: 3600,
     },
     stsTokenFunctionRole: {
       arn: roles.stsTokenFunctionRoleArn,
-      trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }] },
+      trustPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
+      },
       permissionPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [roles.uploadRoleArn] }] },
     },
     signUrlFunctionRole: {
       arn: roles.signUrlFunctionRoleArn,
-      trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }] },
-      permissionPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }] },
+      trustPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
+      },
+      permissionPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }],
+      },
     },
     bucketCors: {
-      rule: { allowedOrigins: ['https://app.example.com', 'https://admin.example.com'], allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], allowedHeaders: ['*'], exposeHeaders: ['ETag', 'x-oss-request-id'], maxAgeSeconds: 600 },
+      rule: {
+        allowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
+        allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
+        allowedHeaders: ['*'],
+        exposeHeaders: ['ETag', 'x-oss-request-id'],
+        maxAgeSeconds: 600,
+      },
       xml:
         '<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.com</AllowedOrigin><AllowedOrigin>https://admin.example.com</AllowedOrigin>' +
         '<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader>' +
@@ -50,7 +84,9 @@ test('each policy, exactly', () => {
 
 test('the upload role allows exactly the session policy actions, over every user prefix and no more', () => {
   const cfg = config({ UPLOAD_PREFIX: 'tenant/{user}/files/' });
-  const policies = deploymentPolicies(cfg, roles) as { uploadRole: { permissionPolicy: { Statement: Array<{ Action: string[]; Resource: string[] }> } } };
+  const policies = deploymentPolicies(cfg, roles) as {
+    uploadRole: { permissionPolicy: { Statement: Array<{ Action: string[]; Resource: string[] }> } };
+  };
   const session = sessionPolicyFor({ bucket: cfg.bucket, prefix: 'tenant/alice/files/' });
   expect(policies.uploadRole.permissionPolicy.Statement[0]!.Action).toEqual(session.Statement[0]!.Action);
   expect(policies.uploadRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/*']);
@@ -64,20 +100,41 @@ test('no wildcard origin ever, even with no ALLOWED_ORIGINS', () => {
 describe('npm run policies', () => {
   const script = join(__dirname, '..', '..', 'dist', 'scripts', 'policies.js');
 
-  test('with no configuration, prints the local stack\'s policies as JSON', () => {
-    const output = execFileSync(process.execPath, [script], { env: { PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  test("with no configuration, prints the local stack's policies as JSON", () => {
+    const output = execFileSync(process.execPath, [script], {
+      env: { PATH: process.env['PATH'] ?? '' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const printed = JSON.parse(output) as { uploadRole: { arn: string }; bucketCors: { rule: { allowedOrigins: string[] } } };
     expect(printed.uploadRole.arn).toBe('acs:ram::1000000000000001:role/oss-upload');
     expect(printed.bucketCors.rule.allowedOrigins).toEqual(['http://127.0.0.1:9000', 'http://localhost:9000']);
   });
 
   test('with a deployment configuration, prints its policies; a missing role ARN is named', () => {
-    const env = { PATH: process.env['PATH'] ?? '', OSS_BUCKET: 'my-uploads', OSS_REGION: 'cn-shanghai', AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/', AUTH_AUDIENCE: 'uploads', ALLOWED_ORIGINS: 'https://app.example.com', STS_ROLE_ARN: roles.uploadRoleArn, SIGN_URL_FUNCTION_ROLE_ARN: roles.signUrlFunctionRoleArn, STS_TOKEN_FUNCTION_ROLE_ARN: roles.stsTokenFunctionRoleArn };
-    const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as { signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } } };
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      OSS_BUCKET: 'my-uploads',
+      OSS_REGION: 'cn-shanghai',
+      AUTH_JWKS_URL: 'https://idp.example.com/jwks',
+      AUTH_ISSUER: 'https://idp.example.com/',
+      AUTH_AUDIENCE: 'uploads',
+      ALLOWED_ORIGINS: 'https://app.example.com',
+      STS_ROLE_ARN: roles.uploadRoleArn,
+      SIGN_URL_FUNCTION_ROLE_ARN: roles.signUrlFunctionRoleArn,
+      STS_TOKEN_FUNCTION_ROLE_ARN: roles.stsTokenFunctionRoleArn,
+    };
+    const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as {
+      signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
+    };
     expect(printed.signUrlFunctionRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:my-uploads/users/*']);
     let stderr = '';
     try {
-      execFileSync(process.execPath, [script], { env: { ...env, STS_TOKEN_FUNCTION_ROLE_ARN: '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [script], {
+        env: { ...env, STS_TOKEN_FUNCTION_ROLE_ARN: '' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error) {
       stderr = String((error as { stderr?: unknown }).stderr);
     }

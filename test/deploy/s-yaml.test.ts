@@ -84,19 +84,27 @@ test.each(functionNames)('%s: nodejs20, the built bundle, a small memory size, a
   expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
 });
 
-test.each(functionNames)('%s: every variable is one the config module reads, the required ones are there, and the rendered set loads', (name) => {
-  const environment = resources[name]!.props['environmentVariables'] as Record<string, string>;
-  for (const variable of Object.keys(environment)) expect(CONFIG_VARIABLES).toContain(variable);
-  for (const required of ['OSS_BUCKET', 'OSS_REGION', 'ALLOWED_ORIGINS', 'STS_ROLE_ARN']) expect(environment).toHaveProperty(required);
-  expect('AUTH_JWT_SECRET' in environment || 'AUTH_JWKS_URL' in environment).toBe(true);
-  const loaded = loadConfig(environment, { requireSts: name === 'sts-token' });
-  expect(loaded.ok ? [] : loaded.problems).toEqual([]);
-  expect(JSON.stringify(environment).length).toBeLessThan(4096); // FC's limit on all variables together
-});
+test.each(functionNames)(
+  '%s: every variable is one the config module reads, the required ones are there, and the rendered set loads',
+  (name) => {
+    const environment = resources[name]!.props['environmentVariables'] as Record<string, string>;
+    for (const variable of Object.keys(environment)) expect(CONFIG_VARIABLES).toContain(variable);
+    for (const required of ['OSS_BUCKET', 'OSS_REGION', 'ALLOWED_ORIGINS', 'STS_ROLE_ARN']) expect(environment).toHaveProperty(required);
+    expect('AUTH_JWT_SECRET' in environment || 'AUTH_JWKS_URL' in environment).toBe(true);
+    const loaded = loadConfig(environment, { requireSts: name === 'sts-token' });
+    expect(loaded.ok ? [] : loaded.problems).toEqual([]);
+    expect(JSON.stringify(environment).length).toBeLessThan(4096); // FC's limit on all variables together
+  },
+);
 
-test('no secret literal: secrets only ever come from the deployer\'s environment', () => {
+test("no secret literal: secrets only ever come from the deployer's environment", () => {
   const literalEnvironment = (document.vars['environment'] ?? {}) as Record<string, string>;
-  for (const name of ['AUTH_JWT_SECRET', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_ACCESS_KEY_ID']) {
+  for (const name of [
+    'AUTH_JWT_SECRET',
+    'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    'ALIBABA_CLOUD_SECURITY_TOKEN',
+    'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  ]) {
     if (name in literalEnvironment) expect(literalEnvironment[name]).toMatch(/^\$\{env\('[A-Z0-9_]+'\)\}$/);
   }
   expect(raw).not.toMatch(/LTAI[0-9A-Za-z]{8,}|AccessKeySecret\s*:/);
@@ -107,6 +115,9 @@ test.each(functionNames)('%s: the code folder and handler exist after npm run bu
   expect(existsSync(bundle)).toBe(true);
   // Loaded with the rendered environment, as FC would: a valid configuration writes nothing at cold start.
   const environment = resources[name]!.props['environmentVariables'] as Record<string, string>;
-  const kind = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], { env: { PATH: process.env['PATH'] ?? '', ...environment }, encoding: 'utf8' });
+  const kind = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], {
+    env: { PATH: process.env['PATH'] ?? '', ...environment },
+    encoding: 'utf8',
+  });
   expect(kind).toBe('function');
 });

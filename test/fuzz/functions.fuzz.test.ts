@@ -19,7 +19,10 @@ const DOCUMENTED = new Set([200, 204, 400, 401, 403, 405, 413, 415, 429, 503]);
 const ACCOUNT = '1234567890123456';
 const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
 const caller = { accessKeyId: 'LTAI-fuzz-caller', accessKeySecret: 'fuzz-caller-secret' };
-const context = { requestId: 'fuzz', credentials: { accessKeyId: 'STS.fuzz', accessKeySecret: 'fuzz-signer-secret', securityToken: 'fuzz-token' } };
+const context = {
+  requestId: 'fuzz',
+  credentials: { accessKeyId: 'STS.fuzz', accessKeySecret: 'fuzz-signer-secret', securityToken: 'fuzz-token' },
+};
 
 let sts: RunningStsEmulator;
 let signUrl: FcHandler;
@@ -34,8 +37,19 @@ const log: LogWriter = (line) => {
 };
 
 beforeAll(async () => {
-  sts = await startStsEmulator({ callers: staticAccounts([caller]), roles: [{ arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) }] });
-  const env = baseEnv({ MAX_UPLOAD_BYTES: '1000000', STS_ROLE_ARN: UPLOAD_ROLE, STS_ENDPOINT: sts.endpoint, ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret });
+  sts = await startStsEmulator({
+    callers: staticAccounts([caller]),
+    roles: [
+      { arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) },
+    ],
+  });
+  const env = baseEnv({
+    MAX_UPLOAD_BYTES: '1000000',
+    STS_ROLE_ARN: UPLOAD_ROLE,
+    STS_ENDPOINT: sts.endpoint,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
+  });
   signUrl = createFcHandler(signUrlFunction, { env, log });
   stsToken = createFcHandler(createStsTokenFunction(), { env, log });
 });
@@ -53,9 +67,25 @@ const anyJsonValue = fc.jsonValue({ maxDepth: 3 });
 const field = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
 const uploadBody = fc.record(
   {
-    filename: field(fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('cat.png', '../../x.png', 'a\u0000.png', 'x'.repeat(256)), anyJsonValue)),
-    contentType: field(fc.oneof(fc.constantFrom('image/png', 'IMAGE/PNG', 'text/html', 'image/svg+xml', 'image/png; x=y', 'application/pdf', ''), fc.string({ maxLength: 40 }), anyJsonValue)),
-    size: field(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1, 1_000_000, 1_000_001, Number.MAX_SAFE_INTEGER), fc.string(), anyJsonValue)),
+    filename: field(
+      fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('cat.png', '../../x.png', 'a\u0000.png', 'x'.repeat(256)), anyJsonValue),
+    ),
+    contentType: field(
+      fc.oneof(
+        fc.constantFrom('image/png', 'IMAGE/PNG', 'text/html', 'image/svg+xml', 'image/png; x=y', 'application/pdf', ''),
+        fc.string({ maxLength: 40 }),
+        anyJsonValue,
+      ),
+    ),
+    size: field(
+      fc.oneof(
+        fc.integer(),
+        fc.double(),
+        fc.constantFrom(0, -1, 1, 1_000_000, 1_000_001, Number.MAX_SAFE_INTEGER),
+        fc.string(),
+        anyJsonValue,
+      ),
+    ),
     method: field(fc.oneof(fc.constantFrom('PUT', 'POST', 'put', 'GET', ''), anyJsonValue)),
     __proto__: field(anyJsonValue),
     constructor: field(anyJsonValue),
@@ -64,13 +94,23 @@ const uploadBody = fc.record(
 );
 
 function acceptableFilename(name: string): boolean {
-  return !name.includes('..') && !/[/\\]/.test(name) && ![...name].some((char) => char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f) || char === '\u2028' || char === '\u2029');
+  return (
+    !name.includes('..') &&
+    !/[/\\]/.test(name) &&
+    ![...name].some(
+      (char) =>
+        char.charCodeAt(0) < 0x20 || (char.charCodeAt(0) >= 0x7f && char.charCodeAt(0) <= 0x9f) || char === '\u2028' || char === '\u2029',
+    )
+  );
 }
 
 /** Mostly valid requests with hostile identities, so the key and policy properties are exercised often. */
 const validBody = fc.record({
   // Names sign-url accepts: no separators, no controls, no `..` (the filename check itself is fuzzed by uploadBody).
-  filename: fc.oneof(fc.constantFrom('cat.png', 'photo.JPG', 'scan.pdf', 'noext', 'a.b.c.webp'), fc.string({ minLength: 1, maxLength: 60 }).filter((name) => acceptableFilename(name))),
+  filename: fc.oneof(
+    fc.constantFrom('cat.png', 'photo.JPG', 'scan.pdf', 'noext', 'a.b.c.webp'),
+    fc.string({ minLength: 1, maxLength: 60 }).filter((name) => acceptableFilename(name)),
+  ),
   contentType: fc.constantFrom('image/png', 'image/jpeg', 'application/pdf', 'image/webp'),
   size: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
   method: fc.constantFrom('PUT', 'POST'),
@@ -87,8 +127,24 @@ const bodyText = fc.oneof(
 const requestShape = fc.record({
   subject: hostileSubject,
   authMode: fc.constantFrom('good', 'good', 'good', 'good', 'none', 'garbage', 'wrong-scheme'),
-  method: fc.oneof({ arbitrary: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'POST', 'OPTIONS', 'GET', 'PUT', 'DELETE', 'post'), weight: 9 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 }),
-  contentType: fc.oneof({ arbitrary: fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'text/plain', ''), weight: 9 }, { arbitrary: fc.string({ maxLength: 30 }), weight: 1 }),
+  method: fc.oneof(
+    { arbitrary: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'POST', 'OPTIONS', 'GET', 'PUT', 'DELETE', 'post'), weight: 9 },
+    { arbitrary: fc.string({ maxLength: 12 }), weight: 1 },
+  ),
+  contentType: fc.oneof(
+    {
+      arbitrary: fc.constantFrom(
+        'application/json',
+        'application/json',
+        'application/json; charset=utf-8',
+        'APPLICATION/JSON',
+        'text/plain',
+        '',
+      ),
+      weight: 9,
+    },
+    { arbitrary: fc.string({ maxLength: 30 }), weight: 1 },
+  ),
   origin: field(fc.constantFrom('https://app.example.com', 'https://evil.example.com', 'null')),
   extraHeaders: fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 50 }), { maxKeys: 4 }),
   body: bodyText,
@@ -111,12 +167,25 @@ async function eventFor(shape: RequestShape): Promise<{ event: Buffer; subject: 
   let body = shape.body;
   if (shape.base64) body = shape.corruptBase64 ? `${Buffer.from(body).toString('base64')}%%` : Buffer.from(body).toString('base64');
   const event = Buffer.from(
-    JSON.stringify({ version: 'v1', rawPath: '/', body, isBase64Encoded: shape.base64, headers, queryParameters: {}, requestContext: { requestId: 'fuzz', http: { method: shape.method, path: '/', sourceIp: '203.0.113.9' } } }),
+    JSON.stringify({
+      version: 'v1',
+      rawPath: '/',
+      body,
+      isBase64Encoded: shape.base64,
+      headers,
+      queryParameters: {},
+      requestContext: { requestId: 'fuzz', http: { method: shape.method, path: '/', sourceIp: '203.0.113.9' } },
+    }),
   );
   return { event, subject: shape.subject, authenticated };
 }
 
-function checkWellFormed(response: { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }): Record<string, unknown> | undefined {
+function checkWellFormed(response: {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}): Record<string, unknown> | undefined {
   expect(DOCUMENTED.has(response.statusCode)).toBe(true);
   expect(response.isBase64Encoded).toBe(false);
   expect(response.headers['Cache-Control']).toBe('no-store');
@@ -137,7 +206,12 @@ test(`sign-url: ${RUNS} arbitrary requests, always a documented answer, never a 
   await fc.assert(
     fc.asyncProperty(requestShape, async (shape) => {
       const { event, subject, authenticated } = await eventFor(shape);
-      const response = (await signUrl(event, context)) as { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+      const response = (await signUrl(event, context)) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+        isBase64Encoded: boolean;
+      };
       const answer = checkWellFormed(response);
       if (response.statusCode === 200) {
         successes['sign-url'] += 1;
@@ -160,7 +234,12 @@ test(`sts-token: ${RUNS} arbitrary requests, always a documented answer, never a
     fc.asyncProperty(requestShape, async (shape) => {
       const { event, subject, authenticated } = await eventFor(shape);
       const before = sts.assumeRoleCalls();
-      const response = (await stsToken(event, { requestId: 'fuzz' })) as { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+      const response = (await stsToken(event, { requestId: 'fuzz' })) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+        isBase64Encoded: boolean;
+      };
       const answer = checkWellFormed(response);
       if (response.statusCode === 200) {
         successes['sts-token'] += 1;
@@ -169,7 +248,16 @@ test(`sts-token: ${RUNS} arbitrary requests, always a documented answer, never a
         expect(answer?.['prefix']).toBe(prefix);
         if (sts.assumeRoleCalls() > before) {
           const policy = JSON.parse(sts.lastRequests().at(-1)!.policy!) as unknown;
-          expect(policy).toEqual({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], Resource: [`acs:oss:*:*:uploads-bucket/${prefix}*`] }] });
+          expect(policy).toEqual({
+            Version: '1',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
+                Resource: [`acs:oss:*:*:uploads-bucket/${prefix}*`],
+              },
+            ],
+          });
         }
       }
     }),

@@ -11,7 +11,13 @@ const MAX_UPLOAD_BYTES = 400_000;
 let stack: DevStack;
 let clockOffsetMs = 0;
 beforeAll(async () => {
-  stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) }, emulatorClock: () => new Date(Date.now() + clockOffsetMs) });
+  stack = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) },
+    emulatorClock: () => new Date(Date.now() + clockOffsetMs),
+  });
 });
 afterEach(() => {
   clockOffsetMs = 0;
@@ -27,7 +33,11 @@ async function tokenFor(user: string): Promise<string> {
 }
 
 async function callFunction(name: 'sign-url' | 'sts-token', user: string, body: unknown = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(`${stack.url}/api/${name}`, { method: 'POST', headers: { authorization: `Bearer ${await tokenFor(user)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${stack.url}/api/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await tokenFor(user)}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const answer = (await response.json()) as Record<string, unknown>;
   registerAnswer(answer);
   if (response.status !== 200) throw new Error(`${name} answered ${response.status}: ${JSON.stringify(answer)}`);
@@ -61,7 +71,7 @@ describe('ali-oss with credentials from sts-token', () => {
     expect(stack.oss!.getObject(`${prefix}big.bin`)?.body.equals(big)).toBe(true);
   });
 
-  test('outside the prefix, another user\'s objects and the bucket listing are AccessDenied', async () => {
+  test("outside the prefix, another user's objects and the bucket listing are AccessDenied", async () => {
     const bob = await clientFor('bob');
     await bob.client.put(`${bob.prefix}private.bin`, Buffer.from('bob'));
     const { client, prefix } = await clientFor('mallory');
@@ -88,7 +98,11 @@ describe('ali-oss with credentials from sts-token', () => {
 
 describe('signed PUT URL with fetch', () => {
   test('succeeds; another Content-Type is SignatureDoesNotMatch; a second PUT is FileAlreadyExists', async () => {
-    const signed = (await callFunction('sign-url', 'carol', { filename: 'photo.png', contentType: 'image/png' })) as { url: string; headers: Record<string, string>; key: string };
+    const signed = (await callFunction('sign-url', 'carol', { filename: 'photo.png', contentType: 'image/png' })) as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+    };
     const body = randomBytes(2048);
     const wrongType = await fetch(signed.url, { method: 'PUT', headers: { ...signed.headers, 'Content-Type': 'text/html' }, body });
     expect(wrongType.status).toBe(403);
@@ -104,7 +118,11 @@ describe('signed PUT URL with fetch', () => {
   });
 
   test('an expired URL is refused', async () => {
-    const signed = (await callFunction('sign-url', 'carol', { filename: 'late.png', contentType: 'image/png' })) as { url: string; headers: Record<string, string>; key: string };
+    const signed = (await callFunction('sign-url', 'carol', { filename: 'late.png', contentType: 'image/png' })) as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+    };
     clockOffsetMs = 301_000;
     const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: Buffer.from('late') });
     expect(response.status).toBe(403);
@@ -114,8 +132,16 @@ describe('signed PUT URL with fetch', () => {
 });
 
 describe('POST form with FormData', () => {
-  async function form(user: string, contentType = 'image/png'): Promise<{ url: string; fields: Record<string, string>; key: string; maxBytes: number }> {
-    return (await callFunction('sign-url', user, { filename: 'scan.png', contentType, method: 'POST' })) as { url: string; fields: Record<string, string>; key: string; maxBytes: number };
+  async function form(
+    user: string,
+    contentType = 'image/png',
+  ): Promise<{ url: string; fields: Record<string, string>; key: string; maxBytes: number }> {
+    return (await callFunction('sign-url', user, { filename: 'scan.png', contentType, method: 'POST' })) as {
+      url: string;
+      fields: Record<string, string>;
+      key: string;
+      maxBytes: number;
+    };
   }
   function formData(fields: Record<string, string>, file: Buffer, type = 'image/png'): FormData {
     const data = new FormData();
@@ -143,9 +169,15 @@ describe('POST form with FormData', () => {
 
   test('a changed key or Content-Type field is refused', async () => {
     const signed = await form('erin');
-    const otherKey = await fetch(signed.url, { method: 'POST', body: formData({ ...signed.fields, key: 'users/someone-else/x.png' }, Buffer.from('x')) });
+    const otherKey = await fetch(signed.url, {
+      method: 'POST',
+      body: formData({ ...signed.fields, key: 'users/someone-else/x.png' }, Buffer.from('x')),
+    });
     expect(otherKey.status).toBe(403);
-    const otherType = await fetch(signed.url, { method: 'POST', body: formData({ ...signed.fields, 'Content-Type': 'text/html' }, Buffer.from('x')) });
+    const otherType = await fetch(signed.url, {
+      method: 'POST',
+      body: formData({ ...signed.fields, 'Content-Type': 'text/html' }, Buffer.from('x')),
+    });
     expect(otherType.status).toBe(403);
     expect(stack.oss!.listKeys().some((key) => key.startsWith('users/someone-else/'))).toBe(false);
   });
@@ -162,14 +194,29 @@ describe('the dev server with real configuration', () => {
   test('starts no emulator, signs for the real bucket with the given keys, and refuses development tokens', async () => {
     const cloud = await startDevStack({
       port: 0,
-      env: { OSS_BUCKET: 'real-bucket', OSS_REGION: 'cn-shanghai', AUTH_JWT_SECRET: 'a-real-deployment-secret-of-enough-length', ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-deployer', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'deployer-secret-value', STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' },
+      env: {
+        OSS_BUCKET: 'real-bucket',
+        OSS_REGION: 'cn-shanghai',
+        AUTH_JWT_SECRET: 'a-real-deployment-secret-of-enough-length',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-deployer',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'deployer-secret-value',
+        STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
+      },
     });
     try {
       expect([cloud.mode, cloud.oss, cloud.sts]).toEqual(['cloud', undefined, undefined]);
       expect((await fetch(`${cloud.url}/api/dev-token?user=alice`)).status).toBe(403);
       const { SignJWT } = await import('jose');
-      const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('5m').sign(new TextEncoder().encode('a-real-deployment-secret-of-enough-length'));
-      const response = await fetch(`${cloud.url}/api/sign-url`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.png', contentType: 'image/png' }) });
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('alice')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode('a-real-deployment-secret-of-enough-length'));
+      const response = await fetch(`${cloud.url}/api/sign-url`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ filename: 'a.png', contentType: 'image/png' }),
+      });
       const answer = (await response.json()) as { url: string };
       registerAnswer(answer);
       expect(response.status).toBe(200);

@@ -30,7 +30,13 @@ test('with a data folder, uploaded objects survive a restart of npm start', asyn
   try {
     expect(first.output()).toContain(`stored in ${data}`);
     const { token } = (await (await fetch(`${first.url}/api/dev-token?user=keeper`)).json()) as { token: string };
-    const signed = (await (await fetch(`${first.url}/api/sign-url`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'kept.png', contentType: 'image/png' }) })).json()) as { url: string; headers: Record<string, string>; key: string };
+    const signed = (await (
+      await fetch(`${first.url}/api/sign-url`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ filename: 'kept.png', contentType: 'image/png' }),
+      })
+    ).json()) as { url: string; headers: Record<string, string>; key: string };
     expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'kept across restarts' })).status).toBe(200);
     key = signed.key;
   } finally {
@@ -38,7 +44,9 @@ test('with a data folder, uploaded objects survive a restart of npm start', asyn
   }
   const second = await npmStart({ OSS_EMULATOR_DATA: data });
   try {
-    const listing = (await (await fetch(`${second.url}/api/dev-objects?prefix=users/keeper/`)).json()) as { objects: Array<{ key: string; size: number }> };
+    const listing = (await (await fetch(`${second.url}/api/dev-objects?prefix=users/keeper/`)).json()) as {
+      objects: Array<{ key: string; size: number }>;
+    };
     expect(listing.objects).toEqual([expect.objectContaining({ key, size: 'kept across restarts'.length })]);
   } finally {
     await second.stop();

@@ -93,11 +93,19 @@ describe.each([
     expect(put.res.status).toBe(200);
     expect((put.res.headers as Record<string, string>)['etag']).toBe(upperMd5(body));
     expect(calls).toEqual([
-      { action: 'oss:PutObject', resource: `acs:oss:*:*:${BUCKET}/dir/a file+1.bin`, context: expect.objectContaining({ 'acs:SecureTransport': 'false' }) },
+      {
+        action: 'oss:PutObject',
+        resource: `acs:oss:*:*:${BUCKET}/dir/a file+1.bin`,
+        context: expect.objectContaining({ 'acs:SecureTransport': 'false' }),
+      },
     ]);
     expect(Date.parse(calls[0]?.context['acs:CurrentTime'] ?? '')).not.toBeNaN();
 
-    expect(oss.getObject('dir/a file+1.bin')).toMatchObject({ contentType: 'image/png', etag: upperMd5(body), headers: { 'x-oss-meta-owner': 'alice' } });
+    expect(oss.getObject('dir/a file+1.bin')).toMatchObject({
+      contentType: 'image/png',
+      etag: upperMd5(body),
+      headers: { 'x-oss-meta-owner': 'alice' },
+    });
     const got = await store.get('dir/a file+1.bin');
     expect(Buffer.compare(got.content as Buffer, body)).toBe(0);
     expect((got.res.headers as Record<string, string>)['content-type']).toBe('image/png');
@@ -111,7 +119,13 @@ describe.each([
     expect(oss.getObject('dir/a file+1.bin')).toBeUndefined();
     const missing = await ossErrorOf(store.get('dir/a file+1.bin'));
     expect(missing).toMatchObject({ code: 'NoSuchKey', status: 404 });
-    expect(calls.map((call) => call.action)).toEqual(['oss:PutObject', 'oss:GetObject', 'oss:GetObject', 'oss:DeleteObject', 'oss:GetObject']);
+    expect(calls.map((call) => call.action)).toEqual([
+      'oss:PutObject',
+      'oss:GetObject',
+      'oss:GetObject',
+      'oss:DeleteObject',
+      'oss:GetObject',
+    ]);
   });
 
   it('handles non-ASCII and reserved characters in keys', async () => {
@@ -132,7 +146,11 @@ describe.each([
     expect(v1.prefixes).toEqual(['list/sub/']);
     expect(v1.objects[0]?.etag).toBe(upperMd5(Buffer.from('list/a.txt')));
     expect(v1.objects[0]?.size).toBe(10);
-    expect(calls[0]).toEqual({ action: 'oss:ListObjects', resource: `acs:oss:*:*:${BUCKET}`, context: expect.objectContaining({ 'oss:Prefix': 'list/' }) });
+    expect(calls[0]).toEqual({
+      action: 'oss:ListObjects',
+      resource: `acs:oss:*:*:${BUCKET}`,
+      context: expect.objectContaining({ 'oss:Prefix': 'list/' }),
+    });
 
     const page1 = await store.list({ prefix: 'list/', 'max-keys': 3 }, {});
     expect(page1.objects.map((object) => object.name)).toEqual(['list/a.txt', 'list/b.txt', 'list/sub/c.txt']);
@@ -152,10 +170,17 @@ describe.each([
 
   it('uploads 4 parts with multipartUpload and reads the object back byte-identical, with the OSS multipart ETag', async () => {
     const body = randomBytes(350 * 1024);
-    const result = await store.multipartUpload('big/file.bin', body, { partSize: 100 * 1024, mime: 'application/pdf' } as OSS.MultipartUploadOptions);
+    const result = await store.multipartUpload('big/file.bin', body, {
+      partSize: 100 * 1024,
+      mime: 'application/pdf',
+    } as OSS.MultipartUploadOptions);
     expect(result.res.status).toBe(200);
 
-    const partMd5s = [0, 1, 2, 3].map((i) => createHash('md5').update(body.subarray(i * 102400, (i + 1) * 102400)).digest());
+    const partMd5s = [0, 1, 2, 3].map((i) =>
+      createHash('md5')
+        .update(body.subarray(i * 102400, (i + 1) * 102400))
+        .digest(),
+    );
     const expectedEtag = `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex').toUpperCase()}-4"`;
     const stored = oss.getObject('big/file.bin');
     expect(stored?.etag).toBe(expectedEtag);
@@ -163,7 +188,15 @@ describe.each([
     expect(Buffer.compare(stored?.body ?? Buffer.alloc(0), body)).toBe(0);
     const got = await store.get('big/file.bin');
     expect(Buffer.compare(got.content as Buffer, body)).toBe(0);
-    expect(calls.map((call) => call.action)).toEqual(['oss:PutObject', 'oss:PutObject', 'oss:PutObject', 'oss:PutObject', 'oss:PutObject', 'oss:PutObject', 'oss:GetObject']);
+    expect(calls.map((call) => call.action)).toEqual([
+      'oss:PutObject',
+      'oss:PutObject',
+      'oss:PutObject',
+      'oss:PutObject',
+      'oss:PutObject',
+      'oss:PutObject',
+      'oss:GetObject',
+    ]);
     expect(oss.listUploads()).toEqual([]);
   });
 
@@ -177,7 +210,10 @@ describe.each([
     const uploads = await store.listUploads({}, {});
     expect(uploads.uploads.map((upload) => upload.uploadId)).toContain(init.uploadId);
     await store.abortMultipartUpload('parts/x.bin', init.uploadId);
-    expect(await ossErrorOf(store.listParts('parts/x.bin', init.uploadId, {} as OSS.ListPartsQuery, {}))).toMatchObject({ code: 'NoSuchUpload', status: 404 });
+    expect(await ossErrorOf(store.listParts('parts/x.bin', init.uploadId, {} as OSS.ListPartsQuery, {}))).toMatchObject({
+      code: 'NoSuchUpload',
+      status: 404,
+    });
     expect(calls.map((call) => call.action)).toEqual([
       'oss:PutObject',
       'oss:PutObject',
@@ -271,7 +307,9 @@ describe('presigned URLs with fetch', () => {
     const clocked = await startOssEmulator({ bucket: BUCKET, region: REGION, credentials: recordingResolver().resolver, now: () => now });
     try {
       const v4 = await client(clocked.url).signatureUrlV4('GET', 60, {}, 'k.txt');
-      const v1 = client(`http://localhost:${clocked.port}`, { authorizationV4: false }).signatureUrl('k.txt', { expires: 60 }).replace('//localhost:', '//127.0.0.1:');
+      const v1 = client(`http://localhost:${clocked.port}`, { authorizationV4: false })
+        .signatureUrl('k.txt', { expires: 60 })
+        .replace('//localhost:', '//127.0.0.1:');
       now = new Date(Date.now() + 5 * 60_000);
       for (const url of [v4, v1]) {
         const response = await fetch(url);
@@ -284,10 +322,18 @@ describe('presigned URLs with fetch', () => {
   });
 
   it('refuses header-signed requests from a client clock 20 minutes off with RequestTimeTooSkewed', async () => {
-    const skewed = await startOssEmulator({ bucket: BUCKET, region: REGION, credentials: recordingResolver().resolver, now: () => new Date(Date.now() + 20 * 60_000) });
+    const skewed = await startOssEmulator({
+      bucket: BUCKET,
+      region: REGION,
+      credentials: recordingResolver().resolver,
+      now: () => new Date(Date.now() + 20 * 60_000),
+    });
     try {
       for (const authorizationV4 of [true, false]) {
-        expect(await ossErrorOf(client(skewed.url, { authorizationV4 }).put('k.txt', Buffer.from('x')))).toMatchObject({ code: 'RequestTimeTooSkewed', status: 403 });
+        expect(await ossErrorOf(client(skewed.url, { authorizationV4 }).put('k.txt', Buffer.from('x')))).toMatchObject({
+          code: 'RequestTimeTooSkewed',
+          status: 403,
+        });
       }
     } finally {
       await skewed.close();
@@ -295,14 +341,21 @@ describe('presigned URLs with fetch', () => {
   });
 
   it('refuses anonymous requests, and answers errors as OSS does', async () => {
-    for (const [method, path] of [['GET', '/signed/read.txt'], ['PUT', '/anon.txt'], ['GET', '/'], ['GET', `/${BUCKET}/signed/read.txt`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/signed/read.txt'],
+      ['PUT', '/anon.txt'],
+      ['GET', '/'],
+      ['GET', `/${BUCKET}/signed/read.txt`],
+    ] as const) {
       const response = await fetch(`${oss.url}${path}`, method === 'PUT' ? { method, body: 'x' } : { method });
       expect(response.status).toBe(403);
       expect(response.headers.get('content-type')).toBe('application/xml');
       const requestId = response.headers.get('x-oss-request-id');
       expect(requestId).toMatch(/^[0-9A-F]{24}$/);
       const xml = await response.text();
-      expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{24}<\/RequestId><HostId>[^<]+<\/HostId><\/Error>$/);
+      expect(xml).toMatch(
+        /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{24}<\/RequestId><HostId>[^<]+<\/HostId><\/Error>$/,
+      );
       expect(xml).toContain(`<RequestId>${requestId}</RequestId>`);
     }
     expect(oss.listKeys()).not.toContain('anon.txt');
@@ -312,12 +365,21 @@ describe('presigned URLs with fetch', () => {
     const body = Buffer.from('checked');
     const md5 = createHash('md5').update(body).digest('base64');
     await store.put('semantics/md5.txt', body, { headers: { 'Content-MD5': md5 } });
-    expect(await ossErrorOf(store.put('semantics/md5-bad.txt', body, { headers: { 'Content-MD5': createHash('md5').update('other').digest('base64') } }))).toMatchObject({
+    expect(
+      await ossErrorOf(
+        store.put('semantics/md5-bad.txt', body, { headers: { 'Content-MD5': createHash('md5').update('other').digest('base64') } }),
+      ),
+    ).toMatchObject({
       code: 'BadDigest',
       status: 400,
     });
-    expect(await ossErrorOf(store.put('semantics/md5-bad.txt', body, { headers: { 'Content-MD5': 'not-md5' } }))).toMatchObject({ code: 'InvalidDigest', status: 400 });
-    expect(await ossErrorOf(store.put('semantics/md5.txt', Buffer.from('again'), { headers: { 'x-oss-forbid-overwrite': 'true' } }))).toMatchObject({
+    expect(await ossErrorOf(store.put('semantics/md5-bad.txt', body, { headers: { 'Content-MD5': 'not-md5' } }))).toMatchObject({
+      code: 'InvalidDigest',
+      status: 400,
+    });
+    expect(
+      await ossErrorOf(store.put('semantics/md5.txt', Buffer.from('again'), { headers: { 'x-oss-forbid-overwrite': 'true' } })),
+    ).toMatchObject({
       code: 'FileAlreadyExists',
       status: 409,
     });
@@ -367,18 +429,34 @@ describe('multipart completion rules', () => {
   it('refuses a wrong ETag or missing part (InvalidPart), descending order (InvalidPartOrder), bad XML, and a small middle part (EntityTooSmall)', async () => {
     const { uploadId, parts } = await uploadParts('rules/a.bin', [100 * 1024, 100 * 1024, 10]);
     const [p1, p2, p3] = parts as [{ number: number; etag: string }, { number: number; etag: string }, { number: number; etag: string }];
-    expect(await ossErrorOf(store.completeMultipartUpload('rules/a.bin', uploadId, [p1, { number: 2, etag: p3.etag }, p3]))).toMatchObject({ code: 'InvalidPart' });
-    expect(await ossErrorOf(store.completeMultipartUpload('rules/a.bin', uploadId, [p1, { number: 4, etag: p3.etag }]))).toMatchObject({ code: 'InvalidPart' });
+    expect(await ossErrorOf(store.completeMultipartUpload('rules/a.bin', uploadId, [p1, { number: 2, etag: p3.etag }, p3]))).toMatchObject({
+      code: 'InvalidPart',
+    });
+    expect(await ossErrorOf(store.completeMultipartUpload('rules/a.bin', uploadId, [p1, { number: 4, etag: p3.etag }]))).toMatchObject({
+      code: 'InvalidPart',
+    });
     // ali-oss sorts the parts itself: send the out-of-order list through a signed URL.
-    const url = await store.signatureUrlV4('POST', 60, { headers: { 'Content-Type': 'application/xml' }, queries: { uploadId } }, 'rules/a.bin');
+    const url = await store.signatureUrlV4(
+      'POST',
+      60,
+      { headers: { 'Content-Type': 'application/xml' }, queries: { uploadId } },
+      'rules/a.bin',
+    );
     const xml = `<CompleteMultipartUpload>${[p2, p1, p3].map((p) => `<Part><PartNumber>${p.number}</PartNumber><ETag>${p.etag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
     const unordered = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: xml });
     expect(unordered.status).toBe(400);
     expect(errorOf(await unordered.text()).code).toBe('InvalidPartOrder');
-    const malformed = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: '<CompleteMultipartUpload><Part>' });
+    const malformed = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/xml' },
+      body: '<CompleteMultipartUpload><Part>',
+    });
     expect(errorOf(await malformed.text()).code).toBe('MalformedXML');
     const small = await uploadParts('rules/b.bin', [10, 100 * 1024]);
-    expect(await ossErrorOf(store.completeMultipartUpload('rules/b.bin', small.uploadId, small.parts))).toMatchObject({ code: 'EntityTooSmall', status: 400 });
+    expect(await ossErrorOf(store.completeMultipartUpload('rules/b.bin', small.uploadId, small.parts))).toMatchObject({
+      code: 'EntityTooSmall',
+      status: 400,
+    });
     // Skipping a part number is fine (the object is made of the parts listed), as on OSS.
     const done = await store.completeMultipartUpload('rules/a.bin', uploadId, [p1, p2, p3]);
     expect(done.res.status).toBe(200);
@@ -388,7 +466,9 @@ describe('multipart completion rules', () => {
   it('honours x-oss-forbid-overwrite on CompleteMultipartUpload', async () => {
     await store.put('rules/exists.bin', Buffer.from('first'));
     const { uploadId, parts } = await uploadParts('rules/exists.bin', [10]);
-    const refused = await ossErrorOf(store.completeMultipartUpload('rules/exists.bin', uploadId, parts, { headers: { 'x-oss-forbid-overwrite': 'true' } }));
+    const refused = await ossErrorOf(
+      store.completeMultipartUpload('rules/exists.bin', uploadId, parts, { headers: { 'x-oss-forbid-overwrite': 'true' } }),
+    );
     expect(refused).toMatchObject({ code: 'FileAlreadyExists', status: 409 });
     expect(oss.getObject('rules/exists.bin')?.body.toString()).toBe('first');
   });
@@ -420,15 +500,19 @@ describe('resolver decisions', () => {
     const seen: Array<string | undefined> = [];
     const resolver: CredentialResolver = (_accessKeyId, token) => {
       seen.push(token);
-      if (token === 'expired-token') return { kind: 'error', code: 'SecurityTokenExpired', message: 'The security token you provided has expired.' };
-      if (token !== 'good-token') return { kind: 'error', code: 'InvalidSecurityToken', message: 'The security token you provided is invalid.' };
+      if (token === 'expired-token')
+        return { kind: 'error', code: 'SecurityTokenExpired', message: 'The security token you provided has expired.' };
+      if (token !== 'good-token')
+        return { kind: 'error', code: 'InvalidSecurityToken', message: 'The security token you provided is invalid.' };
       return { kind: 'found', accessKeySecret: ACCESS_KEY_SECRET, isAllowed: () => true };
     };
     const oss = await startOssEmulator({ bucket: BUCKET, region: REGION, credentials: resolver });
     try {
       for (const authorizationV4 of [true, false]) {
         await client(oss.url, { authorizationV4, stsToken: 'good-token' }).put('sts.txt', Buffer.from('x'));
-        expect(await ossErrorOf(client(oss.url, { authorizationV4, stsToken: 'expired-token' }).put('sts.txt', Buffer.from('x')))).toMatchObject({
+        expect(
+          await ossErrorOf(client(oss.url, { authorizationV4, stsToken: 'expired-token' }).put('sts.txt', Buffer.from('x'))),
+        ).toMatchObject({
           code: 'SecurityTokenExpired',
           status: 403,
         });
@@ -479,7 +563,11 @@ describe('CORS', () => {
   const preflight = (origin: string, method: string, headers?: string) =>
     fetch(`${oss.url}/uploads/a.png`, {
       method: 'OPTIONS',
-      headers: { Origin: origin, 'Access-Control-Request-Method': method, ...(headers === undefined ? {} : { 'Access-Control-Request-Headers': headers }) },
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': method,
+        ...(headers === undefined ? {} : { 'Access-Control-Request-Headers': headers }),
+      },
     });
 
   it('answers an allowed preflight with the allow headers', async () => {
@@ -516,7 +604,11 @@ describe('CORS', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:9000');
     expect(ok.headers.get('access-control-expose-headers')).toBe('ETag, x-oss-request-id');
     expect(ok.headers.get('vary')).toBe('Origin');
-    const refused = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'text/html', Origin: 'http://localhost:9000' }, body: 'png' });
+    const refused = await fetch(url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/html', Origin: 'http://localhost:9000' },
+      body: 'png',
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost:9000');
     const foreign = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'image/png', Origin: 'http://evil.test' }, body: 'png' });
@@ -526,7 +618,10 @@ describe('CORS', () => {
   it('refuses every preflight when the bucket has no CORS rules', async () => {
     const bare = await startOssEmulator({ bucket: BUCKET, region: REGION, credentials: recordingResolver().resolver });
     try {
-      const response = await fetch(`${bare.url}/a.png`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:9000', 'Access-Control-Request-Method': 'PUT' } });
+      const response = await fetch(`${bare.url}/a.png`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'http://localhost:9000', 'Access-Control-Request-Method': 'PUT' },
+      });
       expect(response.status).toBe(403);
       expect(errorOf(await response.text()).code).toBe('AccessForbidden');
     } finally {

@@ -16,7 +16,8 @@ let calls: Array<{ action: string; resource: string; token: string | undefined }
 let denyKeys: string[] = [];
 
 const resolver: CredentialResolver = (accessKeyId, securityToken) => {
-  if (accessKeyId !== ACCESS_KEY_ID) return { kind: 'error', code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.' };
+  if (accessKeyId !== ACCESS_KEY_ID)
+    return { kind: 'error', code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.' };
   return {
     kind: 'found',
     accessKeySecret: SECRET,
@@ -44,7 +45,11 @@ beforeEach(() => {
   denyKeys = [];
 });
 
-const v4Datetime = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const v4Datetime = (date: Date): string =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
 
 interface PolicyInput {
@@ -68,7 +73,8 @@ function v4Fields(input: PolicyInput): Record<string, string> {
   const credential = `${ACCESS_KEY_ID}/${datetime.slice(0, 8)}/${REGION}/oss/aliyun_v4_request`;
   const fields: Record<string, string> = { key: input.key };
   const conditions: unknown[] = [{ bucket: BUCKET }, { key: input.key }];
-  if (!input.skipPins) conditions.push({ 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }, { 'x-oss-credential': credential }, { 'x-oss-date': datetime });
+  if (!input.skipPins)
+    conditions.push({ 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }, { 'x-oss-credential': credential }, { 'x-oss-date': datetime });
   if (input.contentType !== undefined) {
     fields['Content-Type'] = input.contentType;
     conditions.push(['eq', '$Content-Type', input.contentType]);
@@ -114,8 +120,17 @@ function v1Fields(input: PolicyInput): Record<string, string> {
     fields['success_action_status'] = input.status;
     conditions.push({ success_action_status: input.status });
   }
-  const policy = Buffer.from(JSON.stringify({ expiration: new Date(now.getTime() + (input.expiresInMs ?? 300_000)).toISOString(), conditions })).toString('base64');
-  return { ...fields, policy, OSSAccessKeyId: ACCESS_KEY_ID, Signature: createHmac('sha1', input.secret ?? SECRET).update(policy).digest('base64') };
+  const policy = Buffer.from(
+    JSON.stringify({ expiration: new Date(now.getTime() + (input.expiresInMs ?? 300_000)).toISOString(), conditions }),
+  ).toString('base64');
+  return {
+    ...fields,
+    policy,
+    OSSAccessKeyId: ACCESS_KEY_ID,
+    Signature: createHmac('sha1', input.secret ?? SECRET)
+      .update(policy)
+      .digest('base64'),
+  };
 }
 
 async function post(
@@ -125,7 +140,11 @@ async function post(
 ): Promise<{ status: number; text: string; headers: Headers }> {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('file', new Blob([new Uint8Array(file)], { type: options.fileType ?? 'application/octet-stream' }), options.filename ?? 'upload.bin');
+  form.append(
+    'file',
+    new Blob([new Uint8Array(file)], { type: options.fileType ?? 'application/octet-stream' }),
+    options.filename ?? 'upload.bin',
+  );
   for (const [name, value] of Object.entries(options.after ?? {})) form.append(name, value);
   const response = await fetch(`${(options.target ?? oss).url}${options.path ?? '/'}`, { method: 'POST', body: form });
   return { status: response.status, text: await response.text(), headers: response.headers };
@@ -149,12 +168,16 @@ describe('PostObject with a V4 policy', () => {
   });
 
   it('answers 201 with the PostResponse XML, and 200 empty, as success_action_status asks', async () => {
-    const created = await post(v4Fields({ key: 'users/alice/201.png', contentType: 'image/png', status: '201' }), Buffer.from('png'), { path: `/${BUCKET}` });
+    const created = await post(v4Fields({ key: 'users/alice/201.png', contentType: 'image/png', status: '201' }), Buffer.from('png'), {
+      path: `/${BUCKET}`,
+    });
     expect(created.status).toBe(201);
     expect(created.text).toContain('<Key>users/alice/201.png</Key>');
     expect(created.text).toContain(`<Bucket>${BUCKET}</Bucket>`);
     expect(created.text).toContain(`<ETag>${quotedMd5(Buffer.from('png')).replace(/"/g, '&quot;')}</ETag>`);
-    const ok = await post(v4Fields({ key: 'users/alice/200.png', contentType: 'image/png', status: '200' }), Buffer.from('png'), { path: `/${BUCKET}/` });
+    const ok = await post(v4Fields({ key: 'users/alice/200.png', contentType: 'image/png', status: '200' }), Buffer.from('png'), {
+      path: `/${BUCKET}/`,
+    });
     expect(ok.status).toBe(200);
     expect(oss.listKeys()).toEqual(expect.arrayContaining(['users/alice/201.png', 'users/alice/200.png']));
   });
@@ -179,7 +202,9 @@ describe('PostObject with a V4 policy', () => {
     const otherType = await post({ ...fields, 'Content-Type': 'text/html' }, Buffer.from('<script>'));
     expect(codeOf(otherType.text)).toBe('AccessDenied');
     expect(messageOf(otherType.text)).toContain('$Content-Type');
-    const noType = await post(Object.fromEntries(Object.entries(fields).filter(([name]) => name !== 'Content-Type')), Buffer.from('x'), { fileType: 'image/png' });
+    const noType = await post(Object.fromEntries(Object.entries(fields).filter(([name]) => name !== 'Content-Type')), Buffer.from('x'), {
+      fileType: 'image/png',
+    });
     expect(codeOf(noType.text)).toBe('AccessDenied');
     expect(oss.listKeys().filter((key) => key.startsWith('users/bob/') || key === 'users/alice/a.png')).toEqual([]);
   });
@@ -209,13 +234,20 @@ describe('PostObject with a V4 policy', () => {
   });
 
   it('refuses a wrong secret, a policy changed after signing, and an unknown key id', async () => {
-    expect(codeOf((await post(v4Fields({ key: 'users/alice/s.png', secret: 'wrong' }), Buffer.from('x'))).text)).toBe('SignatureDoesNotMatch');
+    expect(codeOf((await post(v4Fields({ key: 'users/alice/s.png', secret: 'wrong' }), Buffer.from('x'))).text)).toBe(
+      'SignatureDoesNotMatch',
+    );
     const fields = v4Fields({ key: 'users/alice/s.png', maxBytes: 10 });
     const widened = JSON.parse(Buffer.from(fields['policy'] ?? '', 'base64').toString()) as { conditions: unknown[] };
-    widened.conditions = widened.conditions.map((c) => (Array.isArray(c) && c[0] === 'content-length-range' ? ['content-length-range', 1, 1e9] : c));
+    widened.conditions = widened.conditions.map((c) =>
+      Array.isArray(c) && c[0] === 'content-length-range' ? ['content-length-range', 1, 1e9] : c,
+    );
     const tampered = await post({ ...fields, policy: Buffer.from(JSON.stringify(widened)).toString('base64') }, Buffer.alloc(11));
     expect(codeOf(tampered.text)).toBe('SignatureDoesNotMatch');
-    const unknown = await post({ ...fields, 'x-oss-credential': (fields['x-oss-credential'] ?? '').replace(ACCESS_KEY_ID, 'LTAI-nobody') }, Buffer.alloc(1));
+    const unknown = await post(
+      { ...fields, 'x-oss-credential': (fields['x-oss-credential'] ?? '').replace(ACCESS_KEY_ID, 'LTAI-nobody') },
+      Buffer.alloc(1),
+    );
     expect(codeOf(unknown.text)).toBe('InvalidAccessKeyId');
     expect(oss.getObject('users/alice/s.png')).toBeUndefined();
   });
@@ -248,7 +280,9 @@ describe('PostObject with a V4 policy', () => {
     const anonymous = await post({ key: 'anon.png' }, Buffer.from('x'));
     expect(anonymous.status).toBe(403);
     expect(codeOf(anonymous.text)).toBe('AccessDenied');
-    const late = await post(v4Fields({ key: 'users/alice/late-field.png', contentType: 'image/png' }), Buffer.from('x'), { after: { 'Content-Type': 'text/html', key: 'evil' } });
+    const late = await post(v4Fields({ key: 'users/alice/late-field.png', contentType: 'image/png' }), Buffer.from('x'), {
+      after: { 'Content-Type': 'text/html', key: 'evil' },
+    });
     expect(late.status).toBe(204);
     expect(oss.getObject('users/alice/late-field.png')?.contentType).toBe('image/png');
   });
@@ -271,14 +305,21 @@ describe('PostObject with a V4 policy', () => {
 
 describe('PostObject with a V1 policy', () => {
   it('stores the file and answers 201', async () => {
-    const answer = await post(v1Fields({ key: 'users/carol/v1.txt', contentType: 'text/plain', status: '201', maxBytes: 100 }), Buffer.from('hello v1'));
+    const answer = await post(
+      v1Fields({ key: 'users/carol/v1.txt', contentType: 'text/plain', status: '201', maxBytes: 100 }),
+      Buffer.from('hello v1'),
+    );
     expect(answer.status).toBe(201);
     expect(oss.getObject('users/carol/v1.txt')).toMatchObject({ contentType: 'text/plain', etag: quotedMd5(Buffer.from('hello v1')) });
   });
 
   it('refuses a wrong secret, a changed key and a file too large', async () => {
-    expect(codeOf((await post(v1Fields({ key: 'users/carol/x.txt', secret: 'nope' }), Buffer.from('x'))).text)).toBe('SignatureDoesNotMatch');
-    expect(codeOf((await post({ ...v1Fields({ key: 'users/carol/x.txt' }), key: 'users/dave/x.txt' }, Buffer.from('x'))).text)).toBe('AccessDenied');
+    expect(codeOf((await post(v1Fields({ key: 'users/carol/x.txt', secret: 'nope' }), Buffer.from('x'))).text)).toBe(
+      'SignatureDoesNotMatch',
+    );
+    expect(codeOf((await post({ ...v1Fields({ key: 'users/carol/x.txt' }), key: 'users/dave/x.txt' }, Buffer.from('x'))).text)).toBe(
+      'AccessDenied',
+    );
     expect(codeOf((await post(v1Fields({ key: 'users/carol/x.txt', maxBytes: 2 }), Buffer.from('xyz'))).text)).toBe('EntityTooLarge');
     expect(oss.listKeys().filter((key) => key.endsWith('/x.txt'))).toEqual([]);
   });

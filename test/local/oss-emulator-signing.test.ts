@@ -19,7 +19,10 @@ const REGION = 'cn-hangzhou';
 
 /** `yyyymmddTHHMMSSZ` */
 function v4Datetime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(epochSeconds * 1000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function expectOssError(run: () => unknown, code: string, message?: RegExp): OssError {
@@ -74,20 +77,64 @@ function v4QueryRequest(epoch: number, signature: string, extra: { token?: strin
   if (extra.token !== undefined) query.push(['x-oss-security-token', extra.token]);
   if (extra.additional !== undefined) query.push(['x-oss-additional-headers', extra.additional]);
   query.push(['x-oss-signature', signature]);
-  return { method: 'PUT', bucket: 'bucket', key: '1234+-/123/1.txt', query, headers: { ...V4_HEADERS, 'content-type': 'application/octet-stream' } };
+  return {
+    method: 'PUT',
+    bucket: 'bucket',
+    key: '1234+-/123/1.txt',
+    query,
+    headers: { ...V4_HEADERS, 'content-type': 'application/octet-stream' },
+  };
 }
 
 const V4_VECTORS = [
-  { name: 'header', form: 'header', epoch: 1702743657, extra: {}, signature: 'e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe' },
-  { name: 'header + STS', form: 'header', epoch: 1702784856, extra: { token: 'token' }, signature: 'b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea' },
-  { name: 'header + additional', form: 'header', epoch: 1702747512, extra: { additional: 'abc;zabc' }, signature: '4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f' },
-  { name: 'query', form: 'query', epoch: 1702781677, extra: {}, signature: 'a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe' },
-  { name: 'query + STS', form: 'query', epoch: 1702785388, extra: { token: 'token' }, signature: '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5' },
-  { name: 'query + additional', form: 'query', epoch: 1702783809, extra: { additional: 'abc;zabc' }, signature: '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7' },
+  {
+    name: 'header',
+    form: 'header',
+    epoch: 1702743657,
+    extra: {},
+    signature: 'e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe',
+  },
+  {
+    name: 'header + STS',
+    form: 'header',
+    epoch: 1702784856,
+    extra: { token: 'token' },
+    signature: 'b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea',
+  },
+  {
+    name: 'header + additional',
+    form: 'header',
+    epoch: 1702747512,
+    extra: { additional: 'abc;zabc' },
+    signature: '4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f',
+  },
+  {
+    name: 'query',
+    form: 'query',
+    epoch: 1702781677,
+    extra: {},
+    signature: 'a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe',
+  },
+  {
+    name: 'query + STS',
+    form: 'query',
+    epoch: 1702785388,
+    extra: { token: 'token' },
+    signature: '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5',
+  },
+  {
+    name: 'query + additional',
+    form: 'query',
+    epoch: 1702783809,
+    extra: { additional: 'abc;zabc' },
+    signature: '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7',
+  },
 ] as const;
 
 function buildV4(vector: (typeof V4_VECTORS)[number], signature: string = vector.signature): SignableRequest {
-  return vector.form === 'header' ? v4HeaderRequest(vector.epoch, signature, vector.extra) : v4QueryRequest(vector.epoch, signature, vector.extra);
+  return vector.form === 'header'
+    ? v4HeaderRequest(vector.epoch, signature, vector.extra)
+    : v4QueryRequest(vector.epoch, signature, vector.extra);
 }
 
 describe('V4 canonical pieces', () => {
@@ -113,7 +160,9 @@ describe.each(V4_VECTORS)('V4 official vector: $name', (vector) => {
     if (auth.kind !== 'signed') throw new Error('expected a signed request');
     const error = expectOssError(() => auth.verify('sk2'), 'SignatureDoesNotMatch');
     expect(error.status).toBe(403);
-    expect(error.details['StringToSign']).toMatch(/^OSS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/cn-hangzhou\/oss\/aliyun_v4_request\n[0-9a-f]{64}$/);
+    expect(error.details['StringToSign']).toMatch(
+      /^OSS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/cn-hangzhou\/oss\/aliyun_v4_request\n[0-9a-f]{64}$/,
+    );
     expect(error.details['CanonicalRequest']).toContain('/bucket/1234%2B-/123/1.txt');
   });
 
@@ -147,15 +196,25 @@ describe.each(V4_VECTORS)('V4 official vector: $name', (vector) => {
   if (vector.form === 'header') {
     it('is refused as skewed 16 minutes later or earlier, and accepted 14 minutes later', () => {
       const request = buildV4(vector);
-      expectOssError(() => authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() + 16 * 60_000) }), 'RequestTimeTooSkewed');
-      expectOssError(() => authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() - 16 * 60_000) }), 'RequestTimeTooSkewed');
+      expectOssError(
+        () => authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() + 16 * 60_000) }),
+        'RequestTimeTooSkewed',
+      );
+      expectOssError(
+        () => authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() - 16 * 60_000) }),
+        'RequestTimeTooSkewed',
+      );
       expect(authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() + 14 * 60_000) }).kind).toBe('signed');
     });
   } else {
     it('is accepted until x-oss-date + x-oss-expires, then refused as expired', () => {
       const request = buildV4(vector);
       expect(authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() + 599_000) }).kind).toBe('signed');
-      expectOssError(() => authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() + 600_000) }), 'AccessDenied', /^Request has expired\.$/);
+      expectOssError(
+        () => authenticateRequest(request, { region: REGION, now: new Date(signedAt.getTime() + 600_000) }),
+        'AccessDenied',
+        /^Request has expired\.$/,
+      );
     });
   }
 });
@@ -163,7 +222,9 @@ describe.each(V4_VECTORS)('V4 official vector: $name', (vector) => {
 describe('V1 official vectors', () => {
   it('signs the three official strings to sign', () => {
     expect(v1Sign('sk', 'GET\n\n\n1699807420\n/bucket/key?versionId=versionId')).toBe('dcLTea+Yh9ApirQ8o8dOPqtvJXQ=');
-    expect(v1Sign('sk', 'GET\n\n\n1699808204\n/bucket/key+123?security-token=token&versionId=versionId')).toBe('jzKYRrM5y6Br0dRFPaTGOsbrDhY=');
+    expect(v1Sign('sk', 'GET\n\n\n1699808204\n/bucket/key+123?security-token=token&versionId=versionId')).toBe(
+      'jzKYRrM5y6Br0dRFPaTGOsbrDhY=',
+    );
     expect(
       v1Sign(
         'sk',
@@ -237,30 +298,64 @@ describe('V1 official vectors', () => {
   });
 
   it('ignores query parameters that are not sub-resources, as OSS does', () => {
-    const auth = authenticateRequest({ ...query1, query: [...query1.query, ['prefix', 'anything']] }, { region: REGION, now: new Date(1699807000_000) });
+    const auth = authenticateRequest(
+      { ...query1, query: [...query1.query, ['prefix', 'anything']] },
+      { region: REGION, now: new Date(1699807000_000) },
+    );
     if (auth.kind !== 'signed') throw new Error('unreachable');
     expect(() => auth.verify('sk')).not.toThrow();
   });
 
   it('refuses an expired V1 URL and a skewed V1 header', () => {
-    expectOssError(() => authenticateRequest(query1, { region: REGION, now: new Date(1699807421_000) }), 'AccessDenied', /^Request has expired\.$/);
-    expectOssError(() => authenticateRequest(header, { region: REGION, now: new Date(headerTime.getTime() + 16 * 60_000) }), 'RequestTimeTooSkewed');
+    expectOssError(
+      () => authenticateRequest(query1, { region: REGION, now: new Date(1699807421_000) }),
+      'AccessDenied',
+      /^Request has expired\.$/,
+    );
+    expectOssError(
+      () => authenticateRequest(header, { region: REGION, now: new Date(headerTime.getTime() + 16 * 60_000) }),
+      'RequestTimeTooSkewed',
+    );
   });
 });
 
 describe('authentication forms', () => {
   it('treats an unsigned request as anonymous', () => {
-    expect(authenticateRequest({ method: 'GET', bucket: 'b', key: 'k', query: [], headers: {} }, { region: REGION, now: new Date() })).toEqual({ kind: 'anonymous' });
+    expect(
+      authenticateRequest({ method: 'GET', bucket: 'b', key: 'k', query: [], headers: {} }, { region: REGION, now: new Date() }),
+    ).toEqual({ kind: 'anonymous' });
   });
 
   it.each([
     ['an unknown scheme', { authorization: 'Bearer abc' }, [], 'InvalidArgument'],
     ['a header and a signed URL at once', { authorization: 'OSS ak:sig' }, [['Signature', 'x']], 'InvalidArgument'],
-    ['a V4 header without x-oss-date', { authorization: 'OSS4-HMAC-SHA256 Credential=ak/20240101/cn-hangzhou/oss/aliyun_v4_request,Signature=00' }, [], 'AccessDenied'],
-    ['a V4 URL with x-oss-expires out of range', {}, [['x-oss-signature-version', 'OSS4-HMAC-SHA256'], ['x-oss-credential', 'ak/20240101/cn-hangzhou/oss/aliyun_v4_request'], ['x-oss-date', '20240101T000000Z'], ['x-oss-expires', '604801'], ['x-oss-signature', '00']], 'InvalidArgument'],
+    [
+      'a V4 header without x-oss-date',
+      { authorization: 'OSS4-HMAC-SHA256 Credential=ak/20240101/cn-hangzhou/oss/aliyun_v4_request,Signature=00' },
+      [],
+      'AccessDenied',
+    ],
+    [
+      'a V4 URL with x-oss-expires out of range',
+      {},
+      [
+        ['x-oss-signature-version', 'OSS4-HMAC-SHA256'],
+        ['x-oss-credential', 'ak/20240101/cn-hangzhou/oss/aliyun_v4_request'],
+        ['x-oss-date', '20240101T000000Z'],
+        ['x-oss-expires', '604801'],
+        ['x-oss-signature', '00'],
+      ],
+      'InvalidArgument',
+    ],
     ['a V1 header without a date', { authorization: 'OSS ak:sig' }, [], 'AccessDenied'],
   ] as const)('refuses %s', (_name, headers, query, code) => {
-    const request: SignableRequest = { method: 'GET', bucket: 'b', key: 'k', query: query.map(([k, v]) => [k, v] as [string, string]), headers };
+    const request: SignableRequest = {
+      method: 'GET',
+      bucket: 'b',
+      key: 'k',
+      query: query.map(([k, v]) => [k, v] as [string, string]),
+      headers,
+    };
     expectOssError(() => authenticateRequest(request, { region: REGION, now: new Date('2024-01-01T00:00:00Z') }), code);
   });
 });
@@ -269,7 +364,8 @@ describe('PostObject policy conditions', () => {
   const now = new Date('2030-01-01T00:00:00Z');
   const policyOf = (conditions: unknown[], expiration = '2030-01-01T01:00:00.000Z'): string =>
     Buffer.from(JSON.stringify({ expiration, conditions })).toString('base64');
-  const fields = (values: Record<string, string>) => new Map(Object.entries(values).map(([name, value]) => [name.toLowerCase(), { name, value }]));
+  const fields = (values: Record<string, string>) =>
+    new Map(Object.entries(values).map(([name, value]) => [name.toLowerCase(), { name, value }]));
   const form = fields({ key: 'users/alice/a.png', 'Content-Type': 'image/png', 'x-oss-meta-tag': 'blue', success_action_status: '201' });
   const check = (conditions: unknown[], size = 10, strict = false, expiration?: string) =>
     checkPostPolicy(decodePostPolicy(policyOf(conditions, expiration)), { fields: form, bucket: 'b', fileSize: size, now, strict });
@@ -309,9 +405,22 @@ describe('PostObject policy conditions', () => {
   });
 
   it('in strict mode refuses fields no condition mentions', () => {
-    expectOssError(() => check([{ key: 'users/alice/a.png' }], 10, true), 'AccessDenied', /Extra input fields: content-type, x-oss-meta-tag, success_action_status/);
+    expectOssError(
+      () => check([{ key: 'users/alice/a.png' }], 10, true),
+      'AccessDenied',
+      /Extra input fields: content-type, x-oss-meta-tag, success_action_status/,
+    );
     expect(() =>
-      check([{ key: 'users/alice/a.png' }, { 'Content-Type': 'image/png' }, ['starts-with', '$x-oss-meta-tag', ''], { success_action_status: '201' }], 10, true),
+      check(
+        [
+          { key: 'users/alice/a.png' },
+          { 'Content-Type': 'image/png' },
+          ['starts-with', '$x-oss-meta-tag', ''],
+          { success_action_status: '201' },
+        ],
+        10,
+        true,
+      ),
     ).not.toThrow();
   });
 

@@ -15,7 +15,14 @@ const account = { accessKeyId: 'LTAI-persist', accessKeySecret: 'persist-secret'
 const credentials = staticAccounts([account]);
 
 function client(url: string): OSS {
-  return new OSS({ ...account, bucket: BUCKET, region: 'oss-cn-hangzhou', endpoint: url, cname: true, authorizationV4: true } as OSS.Options);
+  return new OSS({
+    ...account,
+    bucket: BUCKET,
+    region: 'oss-cn-hangzhou',
+    endpoint: url,
+    cname: true,
+    authorizationV4: true,
+  } as OSS.Options);
 }
 
 let dir: string;
@@ -114,7 +121,12 @@ describe('startOssEmulator options', () => {
   it('logs one line per request with no query string, signature or secret in it', async () => {
     const lines: string[] = [];
     let signature = '';
-    const emulator = await startOssEmulator({ bucket: BUCKET, region: 'cn-hangzhou', credentials, log: (entry) => lines.push(JSON.stringify(entry)) });
+    const emulator = await startOssEmulator({
+      bucket: BUCKET,
+      region: 'cn-hangzhou',
+      credentials,
+      log: (entry) => lines.push(JSON.stringify(entry)),
+    });
     try {
       const store = client(emulator.url);
       await store.put('logged.txt', Buffer.from('x'));
@@ -126,7 +138,14 @@ describe('startOssEmulator options', () => {
       await emulator.close();
     }
     expect(lines).toHaveLength(3);
-    expect(JSON.parse(lines[2] ?? '{}')).toMatchObject({ method: 'GET', path: '/logged.txt', operation: 'GetObject', status: 403, code: 'SignatureDoesNotMatch', accessKeyId: account.accessKeyId });
+    expect(JSON.parse(lines[2] ?? '{}')).toMatchObject({
+      method: 'GET',
+      path: '/logged.txt',
+      operation: 'GetObject',
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      accessKeyId: account.accessKeyId,
+    });
     for (const line of lines) {
       expect(line).not.toContain(account.accessKeySecret);
       expect(line).not.toContain('x-oss-');

@@ -73,12 +73,36 @@ describe('parsePolicyDocument', () => {
     ['resource not an ARN', JSON.stringify(statement({ ...allow, Resource: 'bucket/users/alice/*' })), /not "\*" or an "acs:" ARN/],
     ['Principal', JSON.stringify(statement({ ...allow, Principal: { RAM: ['*'] } })), /"Principal" belongs in trust policies/],
     ['Sid (not in the RAM grammar)', JSON.stringify(statement({ ...allow, Sid: 'one' })), /unknown element "Sid"/],
-    ['unknown operator', JSON.stringify(statement({ ...allow, Condition: { StringStartsWith: { 'oss:Prefix': 'a' } } })), /unknown or unsupported condition operator "StringStartsWith"/],
-    ['set operator prefix', JSON.stringify(statement({ ...allow, Condition: { 'ForAnyValue:StringEquals': { k: 'a' } } })), /unsupported condition operator/],
-    ['boolean condition value', JSON.stringify(statement({ ...allow, Condition: { Bool: { 'acs:SecureTransport': true } } })), /quote numbers and booleans/],
-    ['Bool value not true/false', JSON.stringify(statement({ ...allow, Condition: { Bool: { 'acs:SecureTransport': 'yes' } } })), /"true" or "false"/],
-    ['bad CIDR', JSON.stringify(statement({ ...allow, Condition: { IpAddress: { 'acs:SourceIp': '10.0.0.0/33' } } })), /not an IP address or CIDR/],
-    ['bad date', JSON.stringify(statement({ ...allow, Condition: { DateLessThan: { 'acs:CurrentTime': 'tomorrow' } } })), /not an ISO 8601 date/],
+    [
+      'unknown operator',
+      JSON.stringify(statement({ ...allow, Condition: { StringStartsWith: { 'oss:Prefix': 'a' } } })),
+      /unknown or unsupported condition operator "StringStartsWith"/,
+    ],
+    [
+      'set operator prefix',
+      JSON.stringify(statement({ ...allow, Condition: { 'ForAnyValue:StringEquals': { k: 'a' } } })),
+      /unsupported condition operator/,
+    ],
+    [
+      'boolean condition value',
+      JSON.stringify(statement({ ...allow, Condition: { Bool: { 'acs:SecureTransport': true } } })),
+      /quote numbers and booleans/,
+    ],
+    [
+      'Bool value not true/false',
+      JSON.stringify(statement({ ...allow, Condition: { Bool: { 'acs:SecureTransport': 'yes' } } })),
+      /"true" or "false"/,
+    ],
+    [
+      'bad CIDR',
+      JSON.stringify(statement({ ...allow, Condition: { IpAddress: { 'acs:SourceIp': '10.0.0.0/33' } } })),
+      /not an IP address or CIDR/,
+    ],
+    [
+      'bad date',
+      JSON.stringify(statement({ ...allow, Condition: { DateLessThan: { 'acs:CurrentTime': 'tomorrow' } } })),
+      /not an ISO 8601 date/,
+    ],
     ['bad number', JSON.stringify(statement({ ...allow, Condition: { NumericLessThan: { 'oss:MaxKeys': '1e3' } } })), /not a number/],
     ['operator with no keys', JSON.stringify(statement({ ...allow, Condition: { StringEquals: {} } })), /has no keys/],
     ['condition as a list', JSON.stringify(statement({ ...allow, Condition: [] })), /Condition must be a JSON object/],
@@ -172,7 +196,9 @@ describe('evaluate: actions and resources', () => {
   });
 
   it('treats a "*" region or account in the checked resource as unknown, matching any value', () => {
-    const scoped = policy(statement({ Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:cn-hangzhou:1234567890:bucket/users/alice/*' }));
+    const scoped = policy(
+      statement({ Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:cn-hangzhou:1234567890:bucket/users/alice/*' }),
+    );
     expect(evaluate([scoped], 'oss:PutObject', object('users/alice/x'), {})).toBe(true);
     expect(evaluate([scoped], 'oss:PutObject', 'acs:oss:cn-hangzhou:1234567890:bucket/users/alice/x', {})).toBe(true);
     expect(evaluate([scoped], 'oss:PutObject', 'acs:oss:cn-beijing:1234567890:bucket/users/alice/x', {})).toBe(false);

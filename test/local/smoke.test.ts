@@ -13,9 +13,18 @@ afterAll(() => stack.stop());
 
 test('each mode passes, and the test objects are deleted', async () => {
   const token = ((await (await fetch(`${stack.url}/api/dev-token?user=smoke-tester`)).json()) as { token: string }).token;
-  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'scripts', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`], {
-    env: { PATH: process.env['PATH'] ?? '', SMOKE_TOKEN: token, SMOKE_ACCESS_KEY_ID: LOCAL_ROOT_KEY.accessKeyId, SMOKE_ACCESS_KEY_SECRET: LOCAL_ROOT_KEY.accessKeySecret },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(__dirname, '..', '..', 'dist', 'scripts', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`],
+    {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SMOKE_TOKEN: token,
+        SMOKE_ACCESS_KEY_ID: LOCAL_ROOT_KEY.accessKeyId,
+        SMOKE_ACCESS_KEY_SECRET: LOCAL_ROOT_KEY.accessKeySecret,
+      },
+    },
+  );
   expect(stdout).toMatch(/^ok +PUT via signed URL: users\/smoke-tester\//m);
   expect(stdout).toMatch(/^ok +POST form: /m);
   expect(stdout).toMatch(/^ok +STS multipart upload: /m);
@@ -26,8 +35,17 @@ test('each mode passes, and the test objects are deleted', async () => {
 });
 
 test('a bad token fails the smoke with a non-zero exit', async () => {
-  const run = promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'scripts', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`], {
-    env: { PATH: process.env['PATH'] ?? '', SMOKE_TOKEN: 'not-a-token', SMOKE_ACCESS_KEY_ID: LOCAL_ROOT_KEY.accessKeyId, SMOKE_ACCESS_KEY_SECRET: LOCAL_ROOT_KEY.accessKeySecret },
-  });
+  const run = promisify(execFile)(
+    process.execPath,
+    [join(__dirname, '..', '..', 'dist', 'scripts', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`],
+    {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SMOKE_TOKEN: 'not-a-token',
+        SMOKE_ACCESS_KEY_ID: LOCAL_ROOT_KEY.accessKeyId,
+        SMOKE_ACCESS_KEY_SECRET: LOCAL_ROOT_KEY.accessKeySecret,
+      },
+    },
+  );
   await expect(run).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining('FAIL  PUT via signed URL: ') });
 });

@@ -52,12 +52,24 @@ interface Acs3Input {
 
 function signAcs3(input: Acs3Input): Record<string, string> {
   const headers: Record<string, string> = { ...input.headers, host: input.host, 'x-acs-content-sha256': sha256(input.body) };
-  const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
+  const names = Object.keys(headers)
+    .map((n) => n.toLowerCase())
+    .sort();
   const canonicalHeaders = names.map((n) => `${n}:${(headers[n] ?? '').trim()}\n`).join('');
-  const canonical = [input.method, '/', canonicalQuery(input.query), canonicalHeaders, names.join(';'), headers['x-acs-content-sha256']].join('\n');
+  const canonical = [
+    input.method,
+    '/',
+    canonicalQuery(input.query),
+    canonicalHeaders,
+    names.join(';'),
+    headers['x-acs-content-sha256'],
+  ].join('\n');
   const stringToSign = `ACS3-HMAC-SHA256\n${sha256(canonical)}`;
   const signature = createHmac('sha256', input.secret).update(stringToSign).digest('hex');
-  return { ...headers, authorization: `ACS3-HMAC-SHA256 Credential=${input.accessKeyId},SignedHeaders=${names.join(';')},Signature=${signature}` };
+  return {
+    ...headers,
+    authorization: `ACS3-HMAC-SHA256 Credential=${input.accessKeyId},SignedHeaders=${names.join(';')},Signature=${signature}`,
+  };
 }
 
 const isoSeconds = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
@@ -72,22 +84,31 @@ interface RawAnswer {
   json: Record<string, unknown> | undefined;
 }
 
-function send(emulator: RunningStsEmulator, method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<RawAnswer> {
+function send(
+  emulator: RunningStsEmulator,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: emulator.port, method, path, headers: { host: emulator.endpoint, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> | undefined;
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: emulator.port, method, path, headers: { host: emulator.endpoint, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: Record<string, unknown> | undefined;
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -106,7 +127,10 @@ function rpcParams(overrides: Record<string, string> = {}): Record<string, strin
     RoleArn: ROLE_ARN,
     RoleSessionName: 'alice',
     DurationSeconds: '900',
-    Policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:bucket/users/alice/*' }] }),
+    Policy: JSON.stringify({
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: 'oss:PutObject', Resource: 'acs:oss:*:*:bucket/users/alice/*' }],
+    }),
     ...overrides,
   };
 }
@@ -244,7 +268,12 @@ describe('what sts20150401 1.1.4 puts on the wire', () => {
     try {
       const client = new Sts20150401.default(new Config({ endpoint: `127.0.0.1:${port}`, protocol: 'http', ...CALLER }));
       await client.assumeRole(
-        new Sts20150401.AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice', durationSeconds: 900, policy: rpcParams()['Policy'] ?? '' }),
+        new Sts20150401.AssumeRoleRequest({
+          roleArn: ROLE_ARN,
+          roleSessionName: 'alice',
+          durationSeconds: 900,
+          policy: rpcParams()['Policy'] ?? '',
+        }),
       );
     } finally {
       capture.closeAllConnections();
@@ -273,12 +302,30 @@ describe('what sts20150401 1.1.4 puts on the wire', () => {
     expect(sent.headers['x-acs-version']).toBe('2015-04-01');
     const query = queryOf(sent.url);
     expect(Object.keys(query).sort()).toEqual([
-      'AccessKeyId', 'Action', 'DurationSeconds', 'Format', 'Policy', 'RoleArn', 'RoleSessionName',
-      'Signature', 'SignatureMethod', 'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version',
+      'AccessKeyId',
+      'Action',
+      'DurationSeconds',
+      'Format',
+      'Policy',
+      'RoleArn',
+      'RoleSessionName',
+      'Signature',
+      'SignatureMethod',
+      'SignatureNonce',
+      'SignatureVersion',
+      'Timestamp',
+      'Version',
     ]);
     expect(query).toMatchObject({
-      Action: 'AssumeRole', Version: '2015-04-01', Format: 'json', AccessKeyId: CALLER.accessKeyId,
-      SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', DurationSeconds: '900', RoleArn: ROLE_ARN, RoleSessionName: 'alice',
+      Action: 'AssumeRole',
+      Version: '2015-04-01',
+      Format: 'json',
+      AccessKeyId: CALLER.accessKeyId,
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      DurationSeconds: '900',
+      RoleArn: ROLE_ARN,
+      RoleSessionName: 'alice',
     });
     expect(query['Timestamp']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(query['SignatureNonce']).toMatch(/^[0-9a-f]{32}$/);
@@ -316,14 +363,25 @@ describe('RPC signatures signed by hand', () => {
   it('accepts a POST with the parameters in a form body, signed together with the query', async () => {
     const params = rpcParams();
     const { RoleArn, RoleSessionName, Policy, DurationSeconds, ...common } = params;
-    const body = canonicalQuery({ RoleArn: RoleArn ?? '', RoleSessionName: RoleSessionName ?? '', Policy: Policy ?? '', DurationSeconds: DurationSeconds ?? '' });
+    const body = canonicalQuery({
+      RoleArn: RoleArn ?? '',
+      RoleSessionName: RoleSessionName ?? '',
+      Policy: Policy ?? '',
+      DurationSeconds: DurationSeconds ?? '',
+    });
     const signature = signRpc('POST', params, CALLER.accessKeySecret);
     const url = `/?${canonicalQuery(common)}&Signature=${enc(signature)}`;
     const answer = await send(emulator, 'POST', url, { 'content-type': 'application/x-www-form-urlencoded' }, body);
     expect(answer.status).toBe(200);
 
     const altered = body.replace('RoleSessionName=alice', 'RoleSessionName=mallory');
-    const refused = await send(emulator, 'POST', url.replace(/SignatureNonce=[^&]+/, `SignatureNonce=${randomUUID()}`), { 'content-type': 'application/x-www-form-urlencoded' }, altered);
+    const refused = await send(
+      emulator,
+      'POST',
+      url.replace(/SignatureNonce=[^&]+/, `SignatureNonce=${randomUUID()}`),
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      altered,
+    );
     expect(refused.json?.['Code']).toBe('SignatureDoesNotMatch');
   });
 
@@ -332,41 +390,127 @@ describe('RPC signatures signed by hand', () => {
     expect(answer.json?.['Code']).toBe('SignatureDoesNotMatch');
   });
 
-  const refusals: Array<[string, () => { method: string; path: string; headers?: Record<string, string>; body?: string }, number, string]> = [
-    ['a wrong secret', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams(), 'not-the-secret')}` }), 400, 'SignatureDoesNotMatch'],
-    ['an unknown key', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ AccessKeyId: 'LTAInobody' }))}` }), 404, 'InvalidAccessKeyId.NotFound'],
-    ['no signature', () => ({ method: 'GET', path: `/?${canonicalQuery(rpcParams())}` }), 400, 'MissingSignature'],
-    ['no nonce', () => {
-      const { SignatureNonce: _nonce, ...params } = rpcParams();
-      return { method: 'GET', path: `/?${signedQuery('GET', params)}` };
-    }, 400, 'MissingSignatureNonce'],
-    ['a Timestamp 16 minutes old', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Timestamp: isoSeconds(new Date(Date.now() - 16 * 60_000)) }))}` }), 400, 'InvalidTimeStamp.Expired'],
-    ['a Timestamp 16 minutes ahead', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Timestamp: isoSeconds(new Date(Date.now() + 16 * 60_000)) }))}` }), 400, 'InvalidTimeStamp.Expired'],
-    ['a Timestamp in another format', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Timestamp: new Date().toUTCString() }))}` }), 400, 'InvalidTimeStamp.Format'],
-    ['HMAC-SHA256 as SignatureMethod', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ SignatureMethod: 'HMAC-SHA256' }))}` }), 400, 'InvalidSignatureMethod'],
-    ['a parameter given twice', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams())}&RoleSessionName=mallory` }), 400, 'InvalidParameter'],
-    ['another action', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Action: 'GetCallerIdentity' }))}` }), 404, 'InvalidAction.NotFound'],
-    ['another version', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Version: '2015-04-02' }))}` }), 400, 'InvalidVersion'],
-    ['no Action', () => {
-      const { Action: _action, ...params } = rpcParams();
-      return { method: 'GET', path: `/?${signedQuery('GET', params)}` };
-    }, 400, 'MissingAction'],
-    ['another path', () => ({ method: 'GET', path: `/sts/?${signedQuery('GET', rpcParams())}` }), 404, 'InvalidAction.NotFound'],
-    ['PUT', () => ({ method: 'PUT', path: `/?${signedQuery('PUT', rpcParams())}` }), 405, 'UnsupportedHTTPMethod'],
-    ['a text/plain body', () => ({ method: 'POST', path: `/?${signedQuery('POST', rpcParams())}`, headers: { 'content-type': 'text/plain' }, body: 'hello' }), 400, 'InvalidParameter.ContentType'],
-    ['a malformed percent-encoding', () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams())}&X=%E0%A4%A` }), 400, 'InvalidParameter'],
-    ['a 70 KB body', () => ({ method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `X=${'a'.repeat(70 * 1024)}` }), 413, 'RequestEntityTooLarge'],
-  ];
-  it.each(refusals.map(([name, build, status, code]) => [`refuses ${name} → ${status} ${code}`, build, status, code] as const))('%s', async (_title, build, status, code) => {
-    const { method, path, headers, body } = build();
-    const answer = await send(emulator, method, path, headers, body);
-    expect([answer.status, answer.json?.['Code']]).toEqual([status, code]);
-    expect(Object.keys(answer.json ?? {}).sort()).toEqual(['Code', 'HostId', 'Message', 'Recommend', 'RequestId']);
-  });
+  const refusals: Array<[string, () => { method: string; path: string; headers?: Record<string, string>; body?: string }, number, string]> =
+    [
+      [
+        'a wrong secret',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams(), 'not-the-secret')}` }),
+        400,
+        'SignatureDoesNotMatch',
+      ],
+      [
+        'an unknown key',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ AccessKeyId: 'LTAInobody' }))}` }),
+        404,
+        'InvalidAccessKeyId.NotFound',
+      ],
+      ['no signature', () => ({ method: 'GET', path: `/?${canonicalQuery(rpcParams())}` }), 400, 'MissingSignature'],
+      [
+        'no nonce',
+        () => {
+          const { SignatureNonce: _nonce, ...params } = rpcParams();
+          return { method: 'GET', path: `/?${signedQuery('GET', params)}` };
+        },
+        400,
+        'MissingSignatureNonce',
+      ],
+      [
+        'a Timestamp 16 minutes old',
+        () => ({
+          method: 'GET',
+          path: `/?${signedQuery('GET', rpcParams({ Timestamp: isoSeconds(new Date(Date.now() - 16 * 60_000)) }))}`,
+        }),
+        400,
+        'InvalidTimeStamp.Expired',
+      ],
+      [
+        'a Timestamp 16 minutes ahead',
+        () => ({
+          method: 'GET',
+          path: `/?${signedQuery('GET', rpcParams({ Timestamp: isoSeconds(new Date(Date.now() + 16 * 60_000)) }))}`,
+        }),
+        400,
+        'InvalidTimeStamp.Expired',
+      ],
+      [
+        'a Timestamp in another format',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Timestamp: new Date().toUTCString() }))}` }),
+        400,
+        'InvalidTimeStamp.Format',
+      ],
+      [
+        'HMAC-SHA256 as SignatureMethod',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ SignatureMethod: 'HMAC-SHA256' }))}` }),
+        400,
+        'InvalidSignatureMethod',
+      ],
+      [
+        'a parameter given twice',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams())}&RoleSessionName=mallory` }),
+        400,
+        'InvalidParameter',
+      ],
+      [
+        'another action',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Action: 'GetCallerIdentity' }))}` }),
+        404,
+        'InvalidAction.NotFound',
+      ],
+      [
+        'another version',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams({ Version: '2015-04-02' }))}` }),
+        400,
+        'InvalidVersion',
+      ],
+      [
+        'no Action',
+        () => {
+          const { Action: _action, ...params } = rpcParams();
+          return { method: 'GET', path: `/?${signedQuery('GET', params)}` };
+        },
+        400,
+        'MissingAction',
+      ],
+      ['another path', () => ({ method: 'GET', path: `/sts/?${signedQuery('GET', rpcParams())}` }), 404, 'InvalidAction.NotFound'],
+      ['PUT', () => ({ method: 'PUT', path: `/?${signedQuery('PUT', rpcParams())}` }), 405, 'UnsupportedHTTPMethod'],
+      [
+        'a text/plain body',
+        () => ({ method: 'POST', path: `/?${signedQuery('POST', rpcParams())}`, headers: { 'content-type': 'text/plain' }, body: 'hello' }),
+        400,
+        'InvalidParameter.ContentType',
+      ],
+      [
+        'a malformed percent-encoding',
+        () => ({ method: 'GET', path: `/?${signedQuery('GET', rpcParams())}&X=%E0%A4%A` }),
+        400,
+        'InvalidParameter',
+      ],
+      [
+        'a 70 KB body',
+        () => ({
+          method: 'POST',
+          path: '/',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `X=${'a'.repeat(70 * 1024)}`,
+        }),
+        413,
+        'RequestEntityTooLarge',
+      ],
+    ];
+  it.each(refusals.map(([name, build, status, code]) => [`refuses ${name} → ${status} ${code}`, build, status, code] as const))(
+    '%s',
+    async (_title, build, status, code) => {
+      const { method, path, headers, body } = build();
+      const answer = await send(emulator, method, path, headers, body);
+      expect([answer.status, answer.json?.['Code']]).toEqual([status, code]);
+      expect(Object.keys(answer.json ?? {}).sort()).toEqual(['Code', 'HostId', 'Message', 'Recommend', 'RequestId']);
+    },
+  );
 });
 
 describe('ACS3-HMAC-SHA256 signed by hand', () => {
-  const post = (input: Acs3Input, headers: Record<string, string>) => send(emulator, input.method, `/?${canonicalQuery(input.query)}`, headers, input.body);
+  const post = (input: Acs3Input, headers: Record<string, string>) =>
+    send(emulator, input.method, `/?${canonicalQuery(input.query)}`, headers, input.body);
 
   it('accepts a hand-signed request and issues credentials', async () => {
     const input = acs3Input({ host: emulator.endpoint });
@@ -378,9 +522,15 @@ describe('ACS3-HMAC-SHA256 signed by hand', () => {
 
   it('accepts the parameters in a form body or a JSON body, covered by the payload hash', async () => {
     const params = { RoleArn: ROLE_ARN, RoleSessionName: 'alice', DurationSeconds: '900' };
-    const form = acs3Input({ host: emulator.endpoint, query: {}, body: canonicalQuery(params) }, { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = acs3Input(
+      { host: emulator.endpoint, query: {}, body: canonicalQuery(params) },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
     expect((await send(emulator, 'POST', '/', signAcs3(form), form.body)).status).toBe(200);
-    const json = acs3Input({ host: emulator.endpoint, query: {}, body: JSON.stringify({ ...params, DurationSeconds: 900 }) }, { 'content-type': 'application/json' });
+    const json = acs3Input(
+      { host: emulator.endpoint, query: {}, body: JSON.stringify({ ...params, DurationSeconds: 900 }) },
+      { 'content-type': 'application/json' },
+    );
     expect((await send(emulator, 'POST', '/', signAcs3(json), json.body)).status).toBe(200);
   });
 
@@ -406,34 +556,126 @@ describe('ACS3-HMAC-SHA256 signed by hand', () => {
     expect([replay.status, replay.json?.['Code']]).toEqual([400, 'SignatureNonceUsed']);
   });
 
-  type Tamper = (input: Acs3Input, headers: Record<string, string>) => { query: Record<string, string>; headers: Record<string, string>; body: string };
+  type Tamper = (
+    input: Acs3Input,
+    headers: Record<string, string>,
+  ) => { query: Record<string, string>; headers: Record<string, string>; body: string };
   const tampered: Array<[string, Tamper, number, string]> = [
-    ['a query value changed after signing', (i, h) => ({ query: { ...i.query, RoleSessionName: 'mallory' }, headers: h, body: i.body }), 400, 'SignatureDoesNotMatch'],
-    ['a query parameter added after signing', (i, h) => ({ query: { ...i.query, Policy: '{}' }, headers: h, body: i.body }), 400, 'SignatureDoesNotMatch'],
-    ['a body added, hash header unchanged', (i, h) => ({ query: i.query, headers: { ...h, 'content-type': 'application/x-www-form-urlencoded' }, body: 'Policy=x' }), 400, 'IncompleteSignature'],
-    ['a signed x-acs-date changed (still in the window)', (i, h) => ({ query: i.query, headers: { ...h, 'x-acs-date': isoSeconds(new Date(Date.now() - 60_000)) }, body: i.body }), 400, 'SignatureDoesNotMatch'],
-    ['a signed action header changed', (i, h) => ({ query: i.query, headers: { ...h, 'x-acs-version': '2015-04-02' }, body: i.body }), 400, 'InvalidVersion'],
-    ['an unsigned x-acs-* header added', (i, h) => ({ query: i.query, headers: { ...h, 'x-acs-extra': '1' }, body: i.body }), 400, 'IncompleteSignature'],
-    ['host left out of SignedHeaders', (i, h) => ({ query: i.query, headers: { ...h, authorization: (h['authorization'] ?? '').replace('SignedHeaders=host;', 'SignedHeaders=') }, body: i.body }), 400, 'IncompleteSignature'],
-    ['SignedHeaders unsorted', (i, h) => ({ query: i.query, headers: { ...h, authorization: (h['authorization'] ?? '').replace('host;x-acs-action', 'x-acs-action;host') }, body: i.body }), 400, 'IncompleteSignature'],
-    ['another algorithm', (i, h) => ({ query: i.query, headers: { ...h, authorization: (h['authorization'] ?? '').replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3') }, body: i.body }), 400, 'IncompleteSignature'],
-    ['a signature in upper-case hex', (i, h) => ({ query: i.query, headers: { ...h, authorization: (h['authorization'] ?? '').replace(/Signature=(\w+)/, (_m, s: string) => `Signature=${s.toUpperCase()}`) }, body: i.body }), 400, 'SignatureDoesNotMatch'],
-    ['a signature one bit off', (i, h) => ({ query: i.query, headers: { ...h, authorization: (h['authorization'] ?? '').replace(/.$/, (c) => (c === '0' ? '1' : '0')) }, body: i.body }), 400, 'SignatureDoesNotMatch'],
-    ['no x-acs-signature-nonce', (i, h) => {
-      const { 'x-acs-signature-nonce': _n, ...rest } = h;
-      return { query: i.query, headers: rest, body: i.body };
-    }, 400, 'MissingSignatureNonce'],
+    [
+      'a query value changed after signing',
+      (i, h) => ({ query: { ...i.query, RoleSessionName: 'mallory' }, headers: h, body: i.body }),
+      400,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'a query parameter added after signing',
+      (i, h) => ({ query: { ...i.query, Policy: '{}' }, headers: h, body: i.body }),
+      400,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'a body added, hash header unchanged',
+      (i, h) => ({ query: i.query, headers: { ...h, 'content-type': 'application/x-www-form-urlencoded' }, body: 'Policy=x' }),
+      400,
+      'IncompleteSignature',
+    ],
+    [
+      'a signed x-acs-date changed (still in the window)',
+      (i, h) => ({ query: i.query, headers: { ...h, 'x-acs-date': isoSeconds(new Date(Date.now() - 60_000)) }, body: i.body }),
+      400,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'a signed action header changed',
+      (i, h) => ({ query: i.query, headers: { ...h, 'x-acs-version': '2015-04-02' }, body: i.body }),
+      400,
+      'InvalidVersion',
+    ],
+    [
+      'an unsigned x-acs-* header added',
+      (i, h) => ({ query: i.query, headers: { ...h, 'x-acs-extra': '1' }, body: i.body }),
+      400,
+      'IncompleteSignature',
+    ],
+    [
+      'host left out of SignedHeaders',
+      (i, h) => ({
+        query: i.query,
+        headers: { ...h, authorization: (h['authorization'] ?? '').replace('SignedHeaders=host;', 'SignedHeaders=') },
+        body: i.body,
+      }),
+      400,
+      'IncompleteSignature',
+    ],
+    [
+      'SignedHeaders unsorted',
+      (i, h) => ({
+        query: i.query,
+        headers: { ...h, authorization: (h['authorization'] ?? '').replace('host;x-acs-action', 'x-acs-action;host') },
+        body: i.body,
+      }),
+      400,
+      'IncompleteSignature',
+    ],
+    [
+      'another algorithm',
+      (i, h) => ({
+        query: i.query,
+        headers: { ...h, authorization: (h['authorization'] ?? '').replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3') },
+        body: i.body,
+      }),
+      400,
+      'IncompleteSignature',
+    ],
+    [
+      'a signature in upper-case hex',
+      (i, h) => ({
+        query: i.query,
+        headers: {
+          ...h,
+          authorization: (h['authorization'] ?? '').replace(/Signature=(\w+)/, (_m, s: string) => `Signature=${s.toUpperCase()}`),
+        },
+        body: i.body,
+      }),
+      400,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'a signature one bit off',
+      (i, h) => ({
+        query: i.query,
+        headers: { ...h, authorization: (h['authorization'] ?? '').replace(/.$/, (c) => (c === '0' ? '1' : '0')) },
+        body: i.body,
+      }),
+      400,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'no x-acs-signature-nonce',
+      (i, h) => {
+        const { 'x-acs-signature-nonce': _n, ...rest } = h;
+        return { query: i.query, headers: rest, body: i.body };
+      },
+      400,
+      'MissingSignatureNonce',
+    ],
   ];
-  it.each(tampered.map(([name, tamper, status, code]) => [`refuses ${name} → ${status} ${code}`, tamper, status, code] as const))('%s', async (_title, tamper, status, code) => {
-    const input = acs3Input({ host: emulator.endpoint });
-    const changed = tamper(input, signAcs3(input));
-    const answer = await send(emulator, 'POST', `/?${canonicalQuery(changed.query)}`, changed.headers, changed.body);
-    expect([answer.status, answer.json?.['Code']]).toEqual([status, code]);
-  });
+  it.each(tampered.map(([name, tamper, status, code]) => [`refuses ${name} → ${status} ${code}`, tamper, status, code] as const))(
+    '%s',
+    async (_title, tamper, status, code) => {
+      const input = acs3Input({ host: emulator.endpoint });
+      const changed = tamper(input, signAcs3(input));
+      const answer = await send(emulator, 'POST', `/?${canonicalQuery(changed.query)}`, changed.headers, changed.body);
+      expect([answer.status, answer.json?.['Code']]).toEqual([status, code]);
+    },
+  );
 
   it('refuses a body swapped for another with its hash header updated but not re-signed', async () => {
     const params = { RoleArn: ROLE_ARN, RoleSessionName: 'alice' };
-    const input = acs3Input({ host: emulator.endpoint, query: {}, body: canonicalQuery(params) }, { 'content-type': 'application/x-www-form-urlencoded' });
+    const input = acs3Input(
+      { host: emulator.endpoint, query: {}, body: canonicalQuery(params) },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
     const headers = signAcs3(input);
     const swapped = canonicalQuery({ ...params, RoleSessionName: 'mallory' });
     const answer = await send(emulator, 'POST', '/', { ...headers, 'x-acs-content-sha256': sha256(swapped) }, swapped);
@@ -446,15 +688,21 @@ describe('ACS3-HMAC-SHA256 signed by hand', () => {
     const client = new Sts20150401.default(new Config({ endpoint: emulator.endpoint, protocol: 'http', ...CALLER }));
     // 1.1.4 pins RPC signatures; clearing the pin routes the call through openapi-client's ACS3 signer.
     (client as unknown as { _signatureAlgorithm: string })._signatureAlgorithm = 'ACS3-HMAC-SHA256';
-    const response = await client.assumeRole(new Sts20150401.AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice', durationSeconds: 900 }));
+    const response = await client.assumeRole(
+      new Sts20150401.AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice', durationSeconds: 900 }),
+    );
     expect(response.statusCode).toBe(200);
     const credentials = response.body?.credentials;
     const lookup = emulator.credentialResolver()(credentials?.accessKeyId ?? '', credentials?.securityToken, new Date());
     expect(lookup.kind).toBe('found');
 
-    const wrong = new Sts20150401.default(new Config({ endpoint: emulator.endpoint, protocol: 'http', ...CALLER, accessKeySecret: 'wrong' }));
+    const wrong = new Sts20150401.default(
+      new Config({ endpoint: emulator.endpoint, protocol: 'http', ...CALLER, accessKeySecret: 'wrong' }),
+    );
     (wrong as unknown as { _signatureAlgorithm: string })._signatureAlgorithm = 'ACS3-HMAC-SHA256';
-    await expect(wrong.assumeRole(new Sts20150401.AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice' }))).rejects.toMatchObject({
+    await expect(
+      wrong.assumeRole(new Sts20150401.AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice' })),
+    ).rejects.toMatchObject({
       code: 'SignatureDoesNotMatch',
       statusCode: 400,
     });

@@ -16,7 +16,11 @@ const CALLER = { accessKeyId: 'LTAIcaller0000000001', accessKeySecret: 'caller-s
 const ROLE_POLICY = JSON.stringify({
   Version: '1',
   Statement: [
-    { Effect: 'Allow', Action: ['oss:*', 'sts:AssumeRole'], Resource: ['acs:oss:*:*:bucket', 'acs:oss:*:*:bucket/*', `acs:ram::${ACCOUNT}:role/*`] },
+    {
+      Effect: 'Allow',
+      Action: ['oss:*', 'sts:AssumeRole'],
+      Resource: ['acs:oss:*:*:bucket', 'acs:oss:*:*:bucket/*', `acs:ram::${ACCOUNT}:role/*`],
+    },
     { Effect: 'Deny', Action: 'oss:*', Resource: 'acs:oss:*:*:bucket/users/*/private/*' },
   ],
 });
@@ -57,7 +61,9 @@ function client(
   return new Sts20150401.default(new Config({ endpoint: emulator.endpoint, protocol: 'http', ...credentials, ...timeouts }));
 }
 
-function request(fields: { roleArn?: string; roleSessionName?: string; durationSeconds?: number; policy?: string } = {}): Sts20150401.AssumeRoleRequest {
+function request(
+  fields: { roleArn?: string; roleSessionName?: string; durationSeconds?: number; policy?: string } = {},
+): Sts20150401.AssumeRoleRequest {
   return new Sts20150401.AssumeRoleRequest({ roleArn: ROLE_ARN, roleSessionName: 'alice', durationSeconds: 900, ...fields });
 }
 
@@ -97,9 +103,15 @@ describe('startStsEmulator', () => {
 
   it('refuses a malformed role ARN, an invalid role policy and an out-of-range maximum session', async () => {
     const callers = staticAccounts([]);
-    await expect(startStsEmulator({ callers, roles: [{ arn: 'acs:ram::x:role/a', policy: ROLE_POLICY }] })).rejects.toThrow(/is not acs:ram::<account>:role\/<name>/);
-    await expect(startStsEmulator({ callers, roles: [{ arn: ROLE_ARN, policy: '{"Version":"1"}' }] })).rejects.toThrow(/policy of role .* is invalid/);
-    await expect(startStsEmulator({ callers, roles: [{ arn: ROLE_ARN, policy: ROLE_POLICY, maxSessionDurationSeconds: 900 }] })).rejects.toThrow(/3600\.\.43200/);
+    await expect(startStsEmulator({ callers, roles: [{ arn: 'acs:ram::x:role/a', policy: ROLE_POLICY }] })).rejects.toThrow(
+      /is not acs:ram::<account>:role\/<name>/,
+    );
+    await expect(startStsEmulator({ callers, roles: [{ arn: ROLE_ARN, policy: '{"Version":"1"}' }] })).rejects.toThrow(
+      /policy of role .* is invalid/,
+    );
+    await expect(
+      startStsEmulator({ callers, roles: [{ arn: ROLE_ARN, policy: ROLE_POLICY, maxSessionDurationSeconds: 900 }] }),
+    ).rejects.toThrow(/3600\.\.43200/);
   });
 
   it('closes promptly even with a hung request and the SDK keep-alive socket open', async () => {
@@ -170,7 +182,12 @@ describe('credentialResolver(): what the OSS emulator sees', () => {
     if (!credentials?.accessKeyId || !credentials.accessKeySecret || !credentials.securityToken || !credentials.expiration) {
       throw new Error('incomplete credentials');
     }
-    return { ...credentials, accessKeyId: credentials.accessKeyId, securityToken: credentials.securityToken, expiration: credentials.expiration };
+    return {
+      ...credentials,
+      accessKeyId: credentials.accessKeyId,
+      securityToken: credentials.securityToken,
+      expiration: credentials.expiration,
+    };
   }
   const resolve = (id: string, token: string | undefined, at: number) => harness.emulator.credentialResolver()(id, token, new Date(at));
 
@@ -203,9 +220,15 @@ describe('credentialResolver(): what the OSS emulator sees', () => {
     harness.advance(900_000 - 1);
     expect(resolve(issued.accessKeyId, issued.securityToken, harness.clockMs()).kind).toBe('found');
     harness.advance(1);
-    expect(resolve(issued.accessKeyId, issued.securityToken, harness.clockMs())).toMatchObject({ kind: 'error', code: 'SecurityTokenExpired' });
+    expect(resolve(issued.accessKeyId, issued.securityToken, harness.clockMs())).toMatchObject({
+      kind: 'error',
+      code: 'SecurityTokenExpired',
+    });
     harness.advance(3600_000);
-    expect(resolve(issued.accessKeyId, issued.securityToken, harness.clockMs())).toMatchObject({ kind: 'error', code: 'SecurityTokenExpired' });
+    expect(resolve(issued.accessKeyId, issued.securityToken, harness.clockMs())).toMatchObject({
+      kind: 'error',
+      code: 'SecurityTokenExpired',
+    });
   });
 
   it('refuses an altered, truncated, extended, missing or borrowed token with InvalidSecurityToken', async () => {
@@ -223,7 +246,10 @@ describe('credentialResolver(): what the OSS emulator sees', () => {
   it('does not know keys it never issued, so firstKnown can fall through to other resolvers', async () => {
     const issued = await issue();
     expect(resolve(CALLER.accessKeyId, undefined, harness.clockMs())).toMatchObject({ kind: 'error', code: 'InvalidAccessKeyId' });
-    expect(resolve(`${issued.accessKeyId}x`, issued.securityToken, harness.clockMs())).toMatchObject({ kind: 'error', code: 'InvalidAccessKeyId' });
+    expect(resolve(`${issued.accessKeyId}x`, issued.securityToken, harness.clockMs())).toMatchObject({
+      kind: 'error',
+      code: 'InvalidAccessKeyId',
+    });
     const both = firstKnown(staticAccounts([CALLER]), harness.emulator.credentialResolver());
     expect(both(CALLER.accessKeyId, undefined, new Date(harness.clockMs())).kind).toBe('found');
     expect(both(issued.accessKeyId, issued.securityToken, new Date(harness.clockMs())).kind).toBe('found');
@@ -235,7 +261,11 @@ describe('authentication errors through the SDK', () => {
   it('answers SignatureDoesNotMatch (400) for a wrong secret', async () => {
     const error = await sdkError(client(harness.emulator, { ...CALLER, accessKeySecret: 'wrong' }).assumeRole(request()));
     expect([error.code, error.statusCode]).toEqual(['SignatureDoesNotMatch', 400]);
-    expect(error.data).toMatchObject({ Code: 'SignatureDoesNotMatch', HostId: harness.emulator.endpoint, Recommend: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(error.data).toMatchObject({
+      Code: 'SignatureDoesNotMatch',
+      HostId: harness.emulator.endpoint,
+      Recommend: expect.stringContaining('SignatureDoesNotMatch'),
+    });
   });
 
   it('answers InvalidAccessKeyId.NotFound (404) for an unknown key', async () => {
@@ -274,7 +304,11 @@ describe('authentication errors through the SDK', () => {
     const unknown = await sdkError(client(harness.emulator).assumeRole(request({ roleArn: `acs:ram::${ACCOUNT}:role/nobody` })));
     expect(unknown.code).toBe('NoPermission');
     expect((await client(harness.emulator).assumeRole(request({ roleArn: LONG_ROLE_ARN }))).statusCode).toBe(200);
-    expect(asked).toEqual([`sts:AssumeRole ${ROLE_ARN}`, `sts:AssumeRole acs:ram::${ACCOUNT}:role/nobody`, `sts:AssumeRole ${LONG_ROLE_ARN}`]);
+    expect(asked).toEqual([
+      `sts:AssumeRole ${ROLE_ARN}`,
+      `sts:AssumeRole acs:ram::${ACCOUNT}:role/nobody`,
+      `sts:AssumeRole ${LONG_ROLE_ARN}`,
+    ]);
   });
 
   it('accepts its own STS credentials as a caller (SecurityToken in the query), within their policies', async () => {
@@ -294,9 +328,15 @@ describe('authentication errors through the SDK', () => {
     const denied = await sdkError(client(harness.emulator, uploadOnly).assumeRole(request()));
     expect([denied.code, denied.statusCode]).toEqual(['NoPermission', 403]);
 
-    const tampered = await sdkError(client(harness.emulator, { ...roleSession, securityToken: `${roleSession.securityToken}x` }).assumeRole(request()));
+    const tampered = await sdkError(
+      client(harness.emulator, { ...roleSession, securityToken: `${roleSession.securityToken}x` }).assumeRole(request()),
+    );
     expect(tampered.code).toBe('InvalidSecurityToken.Malformed');
-    const missing = await sdkError(client(harness.emulator, { accessKeyId: roleSession.accessKeyId, accessKeySecret: roleSession.accessKeySecret }).assumeRole(request()));
+    const missing = await sdkError(
+      client(harness.emulator, { accessKeyId: roleSession.accessKeyId, accessKeySecret: roleSession.accessKeySecret }).assumeRole(
+        request(),
+      ),
+    );
     expect(missing.code).toBe('MissingSecurityToken');
     // The sessions last 900 s; 900 s later their tokens are expired while the SDK's Timestamp is still inside the 15-minute window.
     harness.advance(900_000);
@@ -331,13 +371,32 @@ describe('AssumeRole parameter validation through the SDK', () => {
     ['policy that is not JSON', { policy: 'allow everything' }, 'InvalidParameter.PolicyGrammar', 400],
     ['empty policy', { policy: '' }, 'InvalidParameter.PolicyGrammar', 400],
     ['policy version 2', { policy: ALICE_POLICY.replace('"Version":"1"', '"Version":"2"') }, 'InvalidParameter.PolicyGrammar', 400],
-    ['policy with an unknown operator', { policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringBeginsWith: { k: 'v' } } }] }) }, 'InvalidParameter.PolicyGrammar', 400],
+    [
+      'policy with an unknown operator',
+      {
+        policy: JSON.stringify({
+          Version: '1',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringBeginsWith: { k: 'v' } } }],
+        }),
+      },
+      'InvalidParameter.PolicyGrammar',
+      400,
+    ],
   ];
-  it.each(cases.map(([name, fields, code, status]) => [`${name} → ${code} (${status})`, fields, code, status] as const))('%s', async (_title, fields, code, status) => {
-    const error = await sdkError(client(harness.emulator).assumeRole(request(fields)));
-    expect([error.code, error.statusCode]).toEqual([code, status]);
-    expect(error.data).toMatchObject({ Code: code, RequestId: expect.any(String), HostId: expect.any(String), Message: expect.any(String), Recommend: expect.any(String) });
-  });
+  it.each(cases.map(([name, fields, code, status]) => [`${name} → ${code} (${status})`, fields, code, status] as const))(
+    '%s',
+    async (_title, fields, code, status) => {
+      const error = await sdkError(client(harness.emulator).assumeRole(request(fields)));
+      expect([error.code, error.statusCode]).toEqual([code, status]);
+      expect(error.data).toMatchObject({
+        Code: code,
+        RequestId: expect.any(String),
+        HostId: expect.any(String),
+        Message: expect.any(String),
+        Recommend: expect.any(String),
+      });
+    },
+  );
 
   const accepted: Array<[string, Parameters<typeof request>[0]]> = [
     ['a 2-character session name', { roleSessionName: 'ab' }],
@@ -406,7 +465,9 @@ describe('faults, as the SDK sees them', () => {
 
   it('a timeout error message carries the whole signed URL (never log it: with STS callers it holds the SecurityToken)', async () => {
     harness.emulator.setFault({ kind: 'hang' });
-    const result = await timed(client(harness.emulator, CALLER, { connectTimeout: 300, readTimeout: 300 }).assumeRole(request({ policy: ALICE_POLICY })));
+    const result = await timed(
+      client(harness.emulator, CALLER, { connectTimeout: 300, readTimeout: 300 }).assumeRole(request({ policy: ALICE_POLICY })),
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error.message).toContain(`AccessKeyId=${CALLER.accessKeyId}`);
@@ -427,7 +488,9 @@ describe('faults, as the SDK sees them', () => {
     harness.emulator.setFault({ kind: 'status', status: 500, code: 'InternalError' });
     const internal = await sdkError(client(harness.emulator).assumeRole(request()));
     expect([internal.code, internal.statusCode]).toEqual(['InternalError', 500]);
-    expect(internal.message).toBe(`InternalError: code: 500, STS Server Internal Error happened, please send the RequestId to us. request id: ${String(internal.data?.['RequestId'])}`);
+    expect(internal.message).toBe(
+      `InternalError: code: 500, STS Server Internal Error happened, please send the RequestId to us. request id: ${String(internal.data?.['RequestId'])}`,
+    );
     harness.emulator.setFault({ kind: 'status', status: 503, code: 'ServiceUnavailable' });
     const unavailable = await sdkError(client(harness.emulator).assumeRole(request()));
     expect([unavailable.code, unavailable.statusCode]).toEqual(['ServiceUnavailable', 503]);

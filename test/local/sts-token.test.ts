@@ -17,7 +17,16 @@ import { hsToken } from '../support/tokens';
 const ACCOUNT = '1234567890123456';
 const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
 const caller = { accessKeyId: 'LTAI-fc-role', accessKeySecret: 'fc-role-secret-for-tests', securityToken: undefined };
-const uploadRolePolicy = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }] });
+const uploadRolePolicy = JSON.stringify({
+  Version: '1',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
+      Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+    },
+  ],
+});
 
 let sts: RunningStsEmulator;
 beforeAll(async () => {
@@ -35,8 +44,19 @@ interface Harness {
 function harness(options: { env?: Record<string, string>; clock?: () => Date } = {}): Harness {
   const logs: RequestLogLine[] = [];
   const log: LogWriter = (line) => void logs.push(line);
-  const env = baseEnv({ STS_ROLE_ARN: UPLOAD_ROLE, STS_ENDPOINT: sts.endpoint, STS_TIMEOUT_MS: '800', ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret, ...options.env });
-  const handler = createFcHandler(createStsTokenFunction(options.clock === undefined ? {} : { clock: options.clock }), { env, log, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const env = baseEnv({
+    STS_ROLE_ARN: UPLOAD_ROLE,
+    STS_ENDPOINT: sts.endpoint,
+    STS_TIMEOUT_MS: '800',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
+    ...options.env,
+  });
+  const handler = createFcHandler(createStsTokenFunction(options.clock === undefined ? {} : { clock: options.clock }), {
+    env,
+    log,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   const tokens: string[] = [];
   return {
     logs,
@@ -44,14 +64,26 @@ function harness(options: { env?: Record<string, string>; clock?: () => Date } =
     call: async (subject) => {
       const token = await hsToken({ sub: subject });
       tokens.push(token);
-      return (await handler(fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: 'https://app.example.com' }, body: {} }), {})) as FcResponse;
+      return (await handler(
+        fcEvent({
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: 'https://app.example.com' },
+          body: {},
+        }),
+        {},
+      )) as FcResponse;
     },
   };
 }
 
 const expectedPolicy = (segment: string): unknown => ({
   Version: '1',
-  Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`] }],
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
+      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`],
+    },
+  ],
 });
 
 describe('answers', () => {
@@ -88,14 +120,17 @@ describe('answers', () => {
     expect(JSON.parse(request.policy!)).toEqual(expectedPolicy('alice'));
   });
 
-  test.each(['*', '?', 'a/b', '../x', 'alice/', 'ü', 'x'.repeat(500)])('hostile identity %j gets a policy confined to its own segment', async (subject) => {
-    const response = await harness().call(subject);
-    expect(response.statusCode).toBe(200);
-    const request = sts.lastRequests().at(-1)!;
-    expect(JSON.parse(request.policy!)).toEqual(expectedPolicy(userSegmentFor(subject)));
-    expect(request.roleSessionName).toBe(roleSessionNameFor(userSegmentFor(subject)));
-    expect(request.roleSessionName).toMatch(/^[A-Za-z0-9.@_-]{2,32}$/);
-  });
+  test.each(['*', '?', 'a/b', '../x', 'alice/', 'ü', 'x'.repeat(500)])(
+    'hostile identity %j gets a policy confined to its own segment',
+    async (subject) => {
+      const response = await harness().call(subject);
+      expect(response.statusCode).toBe(200);
+      const request = sts.lastRequests().at(-1)!;
+      expect(JSON.parse(request.policy!)).toEqual(expectedPolicy(userSegmentFor(subject)));
+      expect(request.roleSessionName).toBe(roleSessionNameFor(userSegmentFor(subject)));
+      expect(request.roleSessionName).toMatch(/^[A-Za-z0-9.@_-]{2,32}$/);
+    },
+  );
 });
 
 describe('cache and coalescing', () => {
@@ -151,7 +186,9 @@ describe('faults', () => {
     sts.setFault(fault);
     const { response, ms } = await timed(() => harness().call('fay'));
     expect(response.statusCode).toBe(503);
-    expect(jsonOf(response)).toEqual({ error: { code: 'UpstreamUnavailable', message: 'the credential service is unavailable, retry shortly' } });
+    expect(jsonOf(response)).toEqual({
+      error: { code: 'UpstreamUnavailable', message: 'the credential service is unavailable, retry shortly' },
+    });
     expect(response.headers['Retry-After']).toBe('2');
     expect(ms).toBeLessThan(800 + 100); // the issue's bound: the timeout plus 100 ms
   });
@@ -199,7 +236,11 @@ describe('faults', () => {
     const answers = [await h.call('jon'), await h.call('kim')];
     sts.setFault({ kind: 'status', status: 500, code: 'InternalError' });
     await h.call('lee');
-    const secrets = [caller.accessKeySecret, ...h.tokens, ...answers.flatMap((r) => [String(jsonOf(r)['accessKeySecret']), String(jsonOf(r)['securityToken'])])];
+    const secrets = [
+      caller.accessKeySecret,
+      ...h.tokens,
+      ...answers.flatMap((r) => [String(jsonOf(r)['accessKeySecret']), String(jsonOf(r)['securityToken'])]),
+    ];
     const written = h.logs.map((line) => JSON.stringify(line)).join('\n');
     expect(h.logs).toHaveLength(3);
     for (const secret of secrets) expect(written).not.toContain(secret);

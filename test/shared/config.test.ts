@@ -89,8 +89,16 @@ describe('loadConfig', () => {
     ['origin with path', { ALLOWED_ORIGINS: 'https://a.example.com/app' }, 'ALLOWED_ORIGINS has an entry that is not an origin'],
     ['users at the bucket root', { UPLOAD_PREFIX: '{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
     ['user glued to a static part', { UPLOAD_PREFIX: 'users-{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
-    ['JWKS without issuer and audience', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE'],
-    ['JWKS without audience', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/' }, 'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE'],
+    [
+      'JWKS without issuer and audience',
+      { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks' },
+      'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE',
+    ],
+    [
+      'JWKS without audience',
+      { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks', AUTH_ISSUER: 'https://idp.example.com/' },
+      'AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE',
+    ],
     ['plain-http STS off loopback', { STS_ENDPOINT: 'http://sts.example.com' }, 'STS_ENDPOINT must use https'],
     ['STS port out of range', { STS_ENDPOINT: '127.0.0.1:99999' }, 'STS_ENDPOINT must be host[:port]'],
     ['STS endpoint with a path', { STS_ENDPOINT: 'https://sts.example.com/x' }, 'STS_ENDPOINT must be host[:port]'],
@@ -119,9 +127,17 @@ describe('loadConfig', () => {
   });
 
   test('origins are normalised; secrets are used exactly as given; loopback STS endpoints are plain http', () => {
-    const config = configOf(baseEnv({ ALLOWED_ORIGINS: 'https://App.Example.com:443/, http://localhost:3000/', AUTH_JWT_SECRET: '  secret with spaces around it, long enough  ', STS_ENDPOINT: '127.0.0.1:9200' }));
+    const config = configOf(
+      baseEnv({
+        ALLOWED_ORIGINS: 'https://App.Example.com:443/, http://localhost:3000/',
+        AUTH_JWT_SECRET: '  secret with spaces around it, long enough  ',
+        STS_ENDPOINT: '127.0.0.1:9200',
+      }),
+    );
     expect(config.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
-    expect(new TextDecoder().decode(config.auth.kind === 'secret' ? config.auth.secret : new Uint8Array())).toBe('  secret with spaces around it, long enough  ');
+    expect(new TextDecoder().decode(config.auth.kind === 'secret' ? config.auth.secret : new Uint8Array())).toBe(
+      '  secret with spaces around it, long enough  ',
+    );
     expect(configOf(baseEnv({ STS_ENDPOINT: 'http://127.0.0.1:9200' }))).toBeDefined();
   });
 

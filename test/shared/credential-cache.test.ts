@@ -54,7 +54,9 @@ describe('CredentialCache', () => {
     const results = await Promise.allSettled([cache.get('k', failing), cache.get('k', failing)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toBe(1);
-    await expect(cache.get('k', async () => ({ id: 7, expiration: new Date(clock.now().getTime() + 60_000) }))).resolves.toMatchObject({ id: 7 });
+    await expect(cache.get('k', async () => ({ id: 7, expiration: new Date(clock.now().getTime() + 60_000) }))).resolves.toMatchObject({
+      id: 7,
+    });
     expect(cache.size).toBe(1);
   });
 

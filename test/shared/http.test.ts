@@ -18,7 +18,10 @@ test('an unexpected error answers a bare 500 and logs its name and place, never 
     { env: baseEnv(), log: (line) => void logs.push(line) },
   );
   const token = await hsToken({ sub: 'alice' });
-  const response = (await handler(fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: {} }), {})) as FcResponse;
+  const response = (await handler(
+    fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: {} }),
+    {},
+  )) as FcResponse;
   expect(response.statusCode).toBe(500);
   expect(jsonOf(response)).toEqual({ error: { code: 'InternalError', message: 'internal error' } });
   expect(logs).toHaveLength(1);

@@ -6,7 +6,12 @@ import { HttpError } from '../../shared/errors';
 import { createTokenVerifier, userSegmentFor } from '../../shared/identity';
 import { TEST_JWT_SECRET, hsToken, rsToken, rsaKeys, unsecuredToken } from '../support/tokens';
 
-const secretAuth: AuthConfig = { kind: 'secret', secret: new TextEncoder().encode(TEST_JWT_SECRET), issuer: 'https://idp.example.com', audience: 'uploads' };
+const secretAuth: AuthConfig = {
+  kind: 'secret',
+  secret: new TextEncoder().encode(TEST_JWT_SECRET),
+  issuer: 'https://idp.example.com',
+  audience: 'uploads',
+};
 const claims = { sub: 'alice', iss: 'https://idp.example.com', aud: 'uploads' };
 
 async function rejection(promise: Promise<unknown>): Promise<HttpError> {
@@ -35,11 +40,20 @@ describe('HS256 verification', () => {
     ['not yet valid', async () => `Bearer ${await hsToken({ ...claims, nbf: now + 120 })}`, 'token is not yet valid'],
     ['wrong audience', async () => `Bearer ${await hsToken({ ...claims, aud: 'other' })}`, 'token audience is not accepted'],
     ['wrong issuer', async () => `Bearer ${await hsToken({ ...claims, iss: 'https://evil.example.com' })}`, 'token issuer is not accepted'],
-    ['wrong secret', async () => `Bearer ${await hsToken(claims, { secret: 'another-secret-that-is-long-enough!!' })}`, 'token signature is invalid'],
+    [
+      'wrong secret',
+      async () => `Bearer ${await hsToken(claims, { secret: 'another-secret-that-is-long-enough!!' })}`,
+      'token signature is invalid',
+    ],
     ['alg none', async () => `Bearer ${unsecuredToken({ ...claims, exp: now + 600 })}`, 'token algorithm is not accepted'],
     ['HS512 not on the allow-list', async () => `Bearer ${await hsToken(claims, { alg: 'HS512' })}`, 'token algorithm is not accepted'],
     ['no subject', async () => `Bearer ${await hsToken({ iss: claims.iss, aud: claims.aud })}`, 'token claim sub is missing or invalid'],
-    ['no expiry', async () => `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET))}`, 'token claim exp is missing or invalid'],
+    [
+      'no expiry',
+      async () =>
+        `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET))}`,
+      'token claim exp is missing or invalid',
+    ],
     ['too long', async () => `Bearer ${'a'.repeat(9000)}`, 'token is too long'],
   ];
 
@@ -86,7 +100,12 @@ describe('JWKS verification', () => {
       res.end(JSON.stringify(keys.jwks));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    auth = { kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`), issuer: undefined, audience: undefined };
+    auth = {
+      kind: 'jwks',
+      jwksUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
+      issuer: undefined,
+      audience: undefined,
+    };
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -96,18 +115,32 @@ describe('JWKS verification', () => {
     const port = (failing.address() as AddressInfo).port;
     const token = `Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`;
     try {
-      const error500 = await rejection(createTokenVerifier({ kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`), issuer: undefined, audience: undefined })(token));
+      const error500 = await rejection(
+        createTokenVerifier({
+          kind: 'jwks',
+          jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`),
+          issuer: undefined,
+          audience: undefined,
+        })(token),
+      );
       expect([error500.status, error500.code, error500.headers['Retry-After']]).toEqual([503, 'UpstreamUnavailable', '5']);
     } finally {
       await new Promise<void>((resolve) => failing.close(() => resolve()));
     }
-    const refused = await rejection(createTokenVerifier({ kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`), issuer: undefined, audience: undefined })(token));
+    const refused = await rejection(
+      createTokenVerifier({ kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`), issuer: undefined, audience: undefined })(
+        token,
+      ),
+    );
     expect([refused.status, refused.code]).toEqual([503, 'UpstreamUnavailable']);
   });
 
   test('an RS256 token from the JWKS is accepted', async () => {
     const verify = createTokenVerifier(auth);
-    await expect(verify(`Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`)).resolves.toEqual({ subject: 'bob', userSegment: 'bob' });
+    await expect(verify(`Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`)).resolves.toEqual({
+      subject: 'bob',
+      userSegment: 'bob',
+    });
   });
 
   test('HS/RS confusion: an HS256 token keyed with the public key is refused', async () => {

@@ -14,8 +14,18 @@ const rules: UploadRules = {
   ttlSeconds: 300,
   forbidOverwrite: true,
 };
-const stsCredentials: SignerCredentials = { accessKeyId: 'STS.signer', accessKeySecret: 'signer-secret', securityToken: 'role-token/+=', expiration: undefined };
-const longTermCredentials: SignerCredentials = { accessKeyId: 'LTAIsigner', accessKeySecret: 'signer-secret', securityToken: undefined, expiration: undefined };
+const stsCredentials: SignerCredentials = {
+  accessKeyId: 'STS.signer',
+  accessKeySecret: 'signer-secret',
+  securityToken: 'role-token/+=',
+  expiration: undefined,
+};
+const longTermCredentials: SignerCredentials = {
+  accessKeyId: 'LTAIsigner',
+  accessKeySecret: 'signer-secret',
+  securityToken: undefined,
+  expiration: undefined,
+};
 const now = new Date('2026-11-28T10:20:30.000Z');
 const key = 'users/alice/2026/11/a+b c.png';
 
@@ -41,7 +51,14 @@ describe('signed PUT URL, V4', () => {
       'x-oss-signature': expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
     });
     const { 'x-oss-signature': signature, ...signedQuery } = query;
-    const canonical = v4CanonicalRequest({ method: 'PUT', bucket: 'uploads-bucket', key, query: signedQuery, headers: signed.headers, additionalHeaders: [] });
+    const canonical = v4CanonicalRequest({
+      method: 'PUT',
+      bucket: 'uploads-bucket',
+      key,
+      query: signedQuery,
+      headers: signed.headers,
+      additionalHeaders: [],
+    });
     expect(signature).toBe(v4Signature('signer-secret', 'cn-hangzhou', '20261128T102030Z', canonical));
   });
 
@@ -49,7 +66,14 @@ describe('signed PUT URL, V4', () => {
     const signed = signPutUpload(input());
     const { 'x-oss-signature': signature, ...signedQuery } = Object.fromEntries(new URL(signed.url).searchParams);
     for (const headers of [{ 'Content-Type': 'text/html', 'x-oss-forbid-overwrite': 'true' }, { 'Content-Type': 'image/png' }]) {
-      const canonical = v4CanonicalRequest({ method: 'PUT', bucket: 'uploads-bucket', key, query: signedQuery, headers, additionalHeaders: [] });
+      const canonical = v4CanonicalRequest({
+        method: 'PUT',
+        bucket: 'uploads-bucket',
+        key,
+        query: signedQuery,
+        headers,
+        additionalHeaders: [],
+      });
       expect(v4Signature('signer-secret', 'cn-hangzhou', '20261128T102030Z', canonical)).not.toBe(signature);
     }
   });
@@ -69,7 +93,10 @@ describe('signed PUT URL, V1', () => {
       OSSAccessKeyId: 'STS.signer',
       Expires: expires,
       'security-token': 'role-token/+=',
-      Signature: v1Signature('signer-secret', `PUT\n\nimage/png\n${expires}\nx-oss-forbid-overwrite:true\n/uploads-bucket/${key}?security-token=role-token/+=`),
+      Signature: v1Signature(
+        'signer-secret',
+        `PUT\n\nimage/png\n${expires}\nx-oss-forbid-overwrite:true\n/uploads-bucket/${key}?security-token=role-token/+=`,
+      ),
     });
     expect(signed.expiresAt).toBe('2026-11-28T10:25:30.000Z');
   });
@@ -78,7 +105,14 @@ describe('signed PUT URL, V1', () => {
 describe('POST form policy', () => {
   test('V4: the decoded policy pins every field exactly and the signature matches the spec', () => {
     const signed = signPostUpload(input());
-    expect(signed).toMatchObject({ method: 'POST', url: 'https://uploads-bucket.oss-cn-hangzhou.aliyuncs.com/', bucket: 'uploads-bucket', key, maxBytes: 1_048_576, expiresAt: '2026-11-28T10:25:30.000Z' });
+    expect(signed).toMatchObject({
+      method: 'POST',
+      url: 'https://uploads-bucket.oss-cn-hangzhou.aliyuncs.com/',
+      bucket: 'uploads-bucket',
+      key,
+      maxBytes: 1_048_576,
+      expiresAt: '2026-11-28T10:25:30.000Z',
+    });
     const { policy, 'x-oss-signature': signature, ...rest } = signed.fields;
     expect(rest).toEqual({
       key,
@@ -111,7 +145,14 @@ describe('POST form policy', () => {
   test('V1: OSSAccessKeyId, policy and Signature = base64 HMAC-SHA1 of the policy', () => {
     const signed = signPostUpload(input({ version: 'v1' }));
     const { policy, Signature, ...rest } = signed.fields;
-    expect(rest).toEqual({ key, 'Content-Type': 'image/png', 'x-oss-forbid-overwrite': 'true', success_action_status: '201', 'x-oss-security-token': 'role-token/+=', OSSAccessKeyId: 'STS.signer' });
+    expect(rest).toEqual({
+      key,
+      'Content-Type': 'image/png',
+      'x-oss-forbid-overwrite': 'true',
+      success_action_status: '201',
+      'x-oss-security-token': 'role-token/+=',
+      OSSAccessKeyId: 'STS.signer',
+    });
     expect(Signature).toBe(v1Signature('signer-secret', policy!));
     const decoded = JSON.parse(Buffer.from(policy!, 'base64').toString('utf8')) as { conditions: unknown[] };
     expect(decoded.conditions).toContainEqual(['content-length-range', 1, 1_048_576]);
@@ -128,7 +169,9 @@ describe('POST form policy', () => {
 describe('credentials and lifetimes', () => {
   test('FC context credentials win over the fallback variables', () => {
     const fallback = { accessKeyId: 'env', accessKeySecret: 'env-secret', securityToken: undefined };
-    expect(signerCredentials({ credentials: { accessKeyId: 'ctx', accessKeySecret: 'ctx-secret', securityToken: 'tok' } }, fallback)).toEqual({ accessKeyId: 'ctx', accessKeySecret: 'ctx-secret', securityToken: 'tok', expiration: undefined });
+    expect(
+      signerCredentials({ credentials: { accessKeyId: 'ctx', accessKeySecret: 'ctx-secret', securityToken: 'tok' } }, fallback),
+    ).toEqual({ accessKeyId: 'ctx', accessKeySecret: 'ctx-secret', securityToken: 'tok', expiration: undefined });
     expect(signerCredentials({}, fallback)).toEqual({ ...fallback, expiration: undefined });
     expect(signerCredentials({ credentials: { accessKeyId: '', accessKeySecret: 'x' } }, fallback).accessKeyId).toBe('env');
   });
@@ -141,7 +184,9 @@ describe('credentials and lifetimes', () => {
     const expiring = { ...stsCredentials, expiration: new Date(now.getTime() + 120_000) };
     expect(signatureLifetimeSeconds(300, expiring, now)).toBe(120);
     expect(signatureLifetimeSeconds(300, stsCredentials, now)).toBe(300);
-    expect(() => signatureLifetimeSeconds(300, { ...stsCredentials, expiration: new Date(now.getTime() + 5_000) }, now)).toThrow(expect.objectContaining({ status: 500 }) as Error);
+    expect(() => signatureLifetimeSeconds(300, { ...stsCredentials, expiration: new Date(now.getTime() + 5_000) }, now)).toThrow(
+      expect.objectContaining({ status: 500 }) as Error,
+    );
   });
 
   test('object URLs percent-encode each key segment and keep the slashes', () => {

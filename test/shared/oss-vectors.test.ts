@@ -20,12 +20,59 @@ interface V4Vector {
 }
 
 const vectors: V4Vector[] = [
-  { name: 'header', form: 'header', time: 1702743657, headers: { 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' }, additional: [], expected: 'e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe' },
-  { name: 'header + STS', form: 'header', time: 1702784856, token: 'token', headers: { 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' }, additional: [], expected: 'b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea' },
-  { name: 'header + additional', form: 'header', time: 1702747512, headers: { 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' }, additional: ['abc', 'ZAbc'], expected: '4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f' },
-  { name: 'query', form: 'query', time: 1702781677, expires: 599, headers: { 'content-type': 'application/octet-stream' }, additional: [], expected: 'a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe' },
-  { name: 'query + STS', form: 'query', time: 1702785388, expires: 599, token: 'token', headers: { 'content-type': 'application/octet-stream' }, additional: [], expected: '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5' },
-  { name: 'query + additional', form: 'query', time: 1702783809, expires: 599, headers: { 'content-type': 'application/octet-stream' }, additional: ['abc', 'ZAbc'], expected: '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7' },
+  {
+    name: 'header',
+    form: 'header',
+    time: 1702743657,
+    headers: { 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' },
+    additional: [],
+    expected: 'e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe',
+  },
+  {
+    name: 'header + STS',
+    form: 'header',
+    time: 1702784856,
+    token: 'token',
+    headers: { 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' },
+    additional: [],
+    expected: 'b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea',
+  },
+  {
+    name: 'header + additional',
+    form: 'header',
+    time: 1702747512,
+    headers: { 'content-type': 'text/plain', 'x-oss-content-sha256': 'UNSIGNED-PAYLOAD' },
+    additional: ['abc', 'ZAbc'],
+    expected: '4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f',
+  },
+  {
+    name: 'query',
+    form: 'query',
+    time: 1702781677,
+    expires: 599,
+    headers: { 'content-type': 'application/octet-stream' },
+    additional: [],
+    expected: 'a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe',
+  },
+  {
+    name: 'query + STS',
+    form: 'query',
+    time: 1702785388,
+    expires: 599,
+    token: 'token',
+    headers: { 'content-type': 'application/octet-stream' },
+    additional: [],
+    expected: '3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5',
+  },
+  {
+    name: 'query + additional',
+    form: 'query',
+    time: 1702783809,
+    expires: 599,
+    headers: { 'content-type': 'application/octet-stream' },
+    additional: ['abc', 'ZAbc'],
+    expected: '6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7',
+  },
 ];
 
 function requestFor(vector: V4Vector): V4Request {
@@ -41,7 +88,11 @@ function requestFor(vector: V4Vector): V4Request {
     query['x-oss-date'] = timestamp;
     query['x-oss-expires'] = String(vector.expires);
     if (vector.token !== undefined) query['x-oss-security-token'] = vector.token;
-    if (vector.additional.length > 0) query['x-oss-additional-headers'] = vector.additional.map((h) => h.toLowerCase()).sort().join(';');
+    if (vector.additional.length > 0)
+      query['x-oss-additional-headers'] = vector.additional
+        .map((h) => h.toLowerCase())
+        .sort()
+        .join(';');
   }
   return { method: 'PUT', bucket: 'bucket', key: '1234+-/123/1.txt', query, headers, additionalHeaders: vector.additional };
 }
@@ -63,8 +114,19 @@ describe('OSS V4 official vectors', () => {
     const timestamp = timestampOf(vector.time);
     const lowerHeaders = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
     const additional = vector.additional.map((h) => h.toLowerCase()).sort();
-    const canonical = signUtils.getCanonicalRequest('PUT', { headers: lowerHeaders, queries: request.query as Record<string, string> }, 'bucket', request.key, additional);
-    const signature = signUtils.getSignatureV4('sk', timestamp.slice(0, 8), 'cn-hangzhou', signUtils.getStringToSign('cn-hangzhou', timestamp, canonical));
+    const canonical = signUtils.getCanonicalRequest(
+      'PUT',
+      { headers: lowerHeaders, queries: request.query as Record<string, string> },
+      'bucket',
+      request.key,
+      additional,
+    );
+    const signature = signUtils.getSignatureV4(
+      'sk',
+      timestamp.slice(0, 8),
+      'cn-hangzhou',
+      signUtils.getStringToSign('cn-hangzhou', timestamp, canonical),
+    );
     expect(signature).toBe(vector.expected);
   });
 
@@ -93,11 +155,15 @@ describe('OSS V1 official vectors', () => {
   });
 
   test('ali-oss builds the documented V1 string to sign', () => {
-    const canonical = signUtils.buildCanonicalString(
-      'PUT',
-      '/examplebucket/nelson',
-      { headers: { 'content-md5': 'eB5eJF1ptWaXm4bijSPyxw==', 'content-type': 'text/html', 'x-oss-date': 'Wed, 28 Dec 2022 10:27:41 GMT', 'x-oss-meta-magic': 'abracadabra', 'x-oss-meta-author': 'alice' } },
-    );
+    const canonical = signUtils.buildCanonicalString('PUT', '/examplebucket/nelson', {
+      headers: {
+        'content-md5': 'eB5eJF1ptWaXm4bijSPyxw==',
+        'content-type': 'text/html',
+        'x-oss-date': 'Wed, 28 Dec 2022 10:27:41 GMT',
+        'x-oss-meta-magic': 'abracadabra',
+        'x-oss-meta-author': 'alice',
+      },
+    });
     expect(canonical).toBe(v1Vectors[2][0]);
   });
 });

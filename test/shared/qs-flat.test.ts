@@ -8,13 +8,26 @@ const aliOssOptions = { encoder: encodeRfc3986, sort: (a: string, b: string) => 
 const specOrder = { ...aliOssOptions, sort: (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0) };
 
 test('for the x-oss-* keys sign-url signs, both orders agree, so the shim signs exactly what ali-oss would', () => {
-  const query = { 'x-oss-signature-version': 'OSS4-HMAC-SHA256', 'x-oss-security-token': 't0kenvalue', 'x-oss-expires': '300', 'x-oss-date': '20261128T000000Z', 'x-oss-credential': 'ak/20261128/cn-hangzhou/oss/aliyun_v4_request' };
+  const query = {
+    'x-oss-signature-version': 'OSS4-HMAC-SHA256',
+    'x-oss-security-token': 't0kenvalue',
+    'x-oss-expires': '300',
+    'x-oss-date': '20261128T000000Z',
+    'x-oss-credential': 'ak/20261128/cn-hangzhou/oss/aliyun_v4_request',
+  };
   expect(stringify(query, aliOssOptions)).toBe(qs.stringify(query, aliOssOptions));
 });
 
 test.each([
   [{}],
-  [{ 'x-oss-credential': 'ak/20261128/cn-hangzhou/oss/aliyun_v4_request', 'x-oss-date': '20261128T000000Z', 'x-oss-expires': '300', 'x-oss-signature-version': 'OSS4-HMAC-SHA256' }],
+  [
+    {
+      'x-oss-credential': 'ak/20261128/cn-hangzhou/oss/aliyun_v4_request',
+      'x-oss-date': '20261128T000000Z',
+      'x-oss-expires': '300',
+      'x-oss-signature-version': 'OSS4-HMAC-SHA256',
+    },
+  ],
   [{ 'x-oss-security-token': 'CAIS+/=token', uploads: null, partNumber: 3, empty: '' }],
   [{ '+param1': 'value3', '|param1': 'value4', param1: 'value1', '+param2': null, 'ü key': 'ä value*' }],
 ])('%j', (query) => {

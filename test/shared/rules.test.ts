@@ -35,8 +35,18 @@ describe('uploadRulesFor', () => {
 
 describe('parseUploadRequest', () => {
   test('a good request', () => {
-    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png', size: 1000, method: 'POST' }, rules)).toEqual({ filename: 'cat.png', contentType: 'image/png', size: 1000, method: 'POST' });
-    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png' }, rules)).toEqual({ filename: 'cat.png', contentType: 'image/png', size: undefined, method: 'PUT' });
+    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png', size: 1000, method: 'POST' }, rules)).toEqual({
+      filename: 'cat.png',
+      contentType: 'image/png',
+      size: 1000,
+      method: 'POST',
+    });
+    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png' }, rules)).toEqual({
+      filename: 'cat.png',
+      contentType: 'image/png',
+      size: undefined,
+      method: 'PUT',
+    });
   });
 
   const refused: Array<[string, unknown, number, string]> = [
@@ -76,7 +86,9 @@ describe('parseUploadRequest', () => {
   });
 
   test('__proto__ and constructor keys change nothing', () => {
-    const body = JSON.parse('{"filename":"a.png","contentType":"image/png","__proto__":{"method":"POST","size":5},"constructor":{"prototype":{"polluted":true}}}') as unknown;
+    const body = JSON.parse(
+      '{"filename":"a.png","contentType":"image/png","__proto__":{"method":"POST","size":5},"constructor":{"prototype":{"polluted":true}}}',
+    ) as unknown;
     expect(parseUploadRequest(body, rules)).toEqual({ filename: 'a.png', contentType: 'image/png', size: undefined, method: 'PUT' });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(errorOf(JSON.parse('{"__proto__":{"filename":"a.png","contentType":"image/png"}}')).code).toBe('InvalidFilename');
@@ -90,7 +102,16 @@ describe('content types', () => {
     expect(isContentTypeAllowed('text/html', ['text/*'])).toBe(false);
     expect(isContentTypeAllowed('image/svg+xml', ['image/svg+xml'])).toBe(true);
     expect(isContentTypeAllowed('video/mp4', ['image/*'])).toBe(false);
-    for (const active of ['application/rss+xml', 'application/xslt+xml', 'application/mathml+xml', 'text/xsl', 'application/x-javascript', 'text/ecmascript', 'multipart/related', 'text/xml']) {
+    for (const active of [
+      'application/rss+xml',
+      'application/xslt+xml',
+      'application/mathml+xml',
+      'text/xsl',
+      'application/x-javascript',
+      'text/ecmascript',
+      'multipart/related',
+      'text/xml',
+    ]) {
       expect(isContentTypeAllowed(active, ['application/*', 'text/*', 'multipart/*'])).toBe(false);
     }
     expect(isContentTypeAllowed('application/json', ['application/*'])).toBe(true);
@@ -100,8 +121,12 @@ describe('content types', () => {
 
 describe('keys', () => {
   test('<prefix><yyyy>/<mm>/<random id><.ext>', () => {
-    expect(objectKeyFor('users/alice/', 'Holiday Photo.JPG', new Date('2026-03-05T00:00:00Z'), 'RANDOM')).toBe('users/alice/2026/03/RANDOM.jpg');
-    expect(objectKeyFor('users/alice/', 'x.png', new Date('2026-12-31T23:59:59Z'))).toMatch(/^users\/alice\/2026\/12\/[A-Za-z0-9_-]{22}\.png$/);
+    expect(objectKeyFor('users/alice/', 'Holiday Photo.JPG', new Date('2026-03-05T00:00:00Z'), 'RANDOM')).toBe(
+      'users/alice/2026/03/RANDOM.jpg',
+    );
+    expect(objectKeyFor('users/alice/', 'x.png', new Date('2026-12-31T23:59:59Z'))).toMatch(
+      /^users\/alice\/2026\/12\/[A-Za-z0-9_-]{22}\.png$/,
+    );
   });
 
   test('random ids do not repeat', () => {

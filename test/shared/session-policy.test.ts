@@ -19,7 +19,13 @@ function policyFor(subject: string, cfg: Config = config()): unknown {
 
 const expected = (segment: string): unknown => ({
   Version: '1',
-  Statement: [{ Effect: 'Allow', Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`] }],
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
+      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`],
+    },
+  ],
 });
 
 describe('session policy', () => {
@@ -42,7 +48,9 @@ describe('session policy', () => {
 
   test('hostile identities never share or nest a resource', () => {
     const subjects = ['alice', 'alice/', 'alice*', 'alic', 'alice2', '*', '?', '..', '', 'a/b', 'a_2fb'];
-    const resources = subjects.filter((s) => s !== '').map((s) => (policyFor(s) as { Statement: Array<{ Resource: string[] }> }).Statement[0]!.Resource[0]!.slice(0, -1));
+    const resources = subjects
+      .filter((s) => s !== '')
+      .map((s) => (policyFor(s) as { Statement: Array<{ Resource: string[] }> }).Statement[0]!.Resource[0]!.slice(0, -1));
     for (const [i, a] of resources.entries()) {
       for (const [j, b] of resources.entries()) if (i !== j) expect(b.startsWith(a)).toBe(false);
     }
@@ -55,8 +63,11 @@ describe('session policy', () => {
   });
 
   test('measured against the 2048-character limit', () => {
-    const big = { Version: '1' as const, Statement: [{ Effect: 'Allow' as const, Action: ['oss:PutObject'], Resource: ['x'.repeat(STS_POLICY_MAX_LENGTH)] }] };
-    expect(serialisePolicy(big)).toEqual({ ok: false, problem: expect.stringContaining('over STS\'s limit of 2048') });
+    const big = {
+      Version: '1' as const,
+      Statement: [{ Effect: 'Allow' as const, Action: ['oss:PutObject'], Resource: ['x'.repeat(STS_POLICY_MAX_LENGTH)] }],
+    };
+    expect(serialisePolicy(big)).toEqual({ ok: false, problem: expect.stringContaining("over STS's limit of 2048") });
     expect(checkStsConfig(config())).toEqual([]);
     const longPrefix = `${'p'.repeat(60)}/${'q'.repeat(60)}/${'r'.repeat(60)}/{user}/`;
     expect(checkStsConfig(config({ UPLOAD_PREFIX: longPrefix }))).toEqual([]);
@@ -64,7 +75,8 @@ describe('session policy', () => {
 });
 
 describe('STS errors', () => {
-  const withCode = (code: string, statusCode = 400): unknown => Object.assign(new Error(`${code}: secret-laden message Policy=... AccessKeyId=STS.xyz`), { code, statusCode });
+  const withCode = (code: string, statusCode = 400): unknown =>
+    Object.assign(new Error(`${code}: secret-laden message Policy=... AccessKeyId=STS.xyz`), { code, statusCode });
 
   test.each([
     ['Throttling.User', 429, 'TooManyRequests'],
@@ -85,7 +97,11 @@ describe('STS errors', () => {
   });
 
   test('network failures and malformed answers → 503 with Retry-After', () => {
-    for (const failure of [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), new SyntaxError('Unexpected token < in JSON'), 'weird']) {
+    for (const failure of [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+      new SyntaxError('Unexpected token < in JSON'),
+      'weird',
+    ]) {
       const error = toHttpError(failure);
       expect(error.status).toBe(503);
       expect(error.headers['Retry-After']).toBe('2');

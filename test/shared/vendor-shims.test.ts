@@ -4,7 +4,13 @@ import teaXml from '../../shared/vendor/tea-xml-unused';
 
 test('static credentials answer exactly what openapi-client reads, for access_key and sts', async () => {
   const sts = new StaticCredential(new Config({ type: 'sts', accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'token' }));
-  await expect(sts.getCredential()).resolves.toEqual({ accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'token', type: 'sts', providerName: '' });
+  await expect(sts.getCredential()).resolves.toEqual({
+    accessKeyId: 'STS.id',
+    accessKeySecret: 'secret',
+    securityToken: 'token',
+    type: 'sts',
+    providerName: '',
+  });
   await expect(sts.getSecurityToken()).resolves.toBe('token');
   const keys = new StaticCredential(new Config({ type: 'access_key', accessKeyId: 'LTAI-id', accessKeySecret: 'secret' }));
   await expect(keys.getAccessKeyId()).resolves.toBe('LTAI-id');

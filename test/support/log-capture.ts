@@ -18,7 +18,9 @@ export function captureOutput(text: string): void {
 
 /** A value that must never be logged. Short values are ignored: they would match by chance. */
 export function registerIssued(...values: Array<string | undefined | null>): void {
-  const lines = values.filter((value): value is string => typeof value === 'string' && value.length >= 12).map((value) => Buffer.from(value).toString('base64'));
+  const lines = values
+    .filter((value): value is string => typeof value === 'string' && value.length >= 12)
+    .map((value) => Buffer.from(value).toString('base64'));
   if (lines.length === 0) return;
   mkdirSync(LOG_DIR, { recursive: true });
   appendFileSync(issuedFile, `${lines.join('\n')}\n`);
@@ -28,7 +30,11 @@ export function registerIssued(...values: Array<string | undefined | null>): voi
 export function registerAnswer(answer: unknown): void {
   if (typeof answer !== 'object' || answer === null) return;
   const record = answer as Record<string, unknown>;
-  registerIssued(...['accessKeySecret', 'securityToken', 'stsToken', 'token'].map((name) => (typeof record[name] === 'string' ? (record[name] as string) : undefined)));
+  registerIssued(
+    ...['accessKeySecret', 'securityToken', 'stsToken', 'token'].map((name) =>
+      typeof record[name] === 'string' ? (record[name] as string) : undefined,
+    ),
+  );
   if (typeof record['url'] === 'string' && record['url'].includes('?')) {
     const query = new URL(record['url']).searchParams;
     registerIssued(query.get('x-oss-signature'), query.get('Signature'), query.get('x-oss-security-token'), query.get('security-token'));
@@ -55,7 +61,7 @@ export function installCapture(): void {
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     const original = console[method].bind(console);
     console[method] = (...args: unknown[]) => {
-      captureOutput(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg) ?? String(arg))).join(' '));
+      captureOutput(args.map((arg) => (typeof arg === 'string' ? arg : (JSON.stringify(arg) ?? String(arg)))).join(' '));
       original(...args);
     };
   }

@@ -43,7 +43,10 @@ export async function npmStart(env: Record<string, string> = {}): Promise<Starte
     stop: async () => {
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
       let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000)))]);
+      const outcome = await Promise.race([
+        exited,
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000))),
+      ]);
       clearTimeout(timer);
       if (outcome === 'timeout') process.kill(-child.pid!, 'SIGKILL');
       return outcome;

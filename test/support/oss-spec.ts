@@ -38,17 +38,28 @@ export function v4CanonicalRequest(request: V4Request): string {
     .filter((name) => name.startsWith('x-oss-') || name === 'content-type' || name === 'content-md5' || additional.includes(name))
     .sort();
   const canonicalHeaders = signed.map((name) => `${name}:${lower[name]}\n`).join('');
-  return [request.method, uri, query, canonicalHeaders, additional.join(';'), lower['x-oss-content-sha256'] ?? 'UNSIGNED-PAYLOAD'].join('\n');
+  return [request.method, uri, query, canonicalHeaders, additional.join(';'), lower['x-oss-content-sha256'] ?? 'UNSIGNED-PAYLOAD'].join(
+    '\n',
+  );
 }
 
 export function v4Signature(secret: string, region: string, timestamp: string, canonicalRequest: string): string {
   const day = timestamp.slice(0, 8);
-  const stringToSign = ['OSS4-HMAC-SHA256', timestamp, `${day}/${region}/oss/aliyun_v4_request`, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-  return createHmac('sha256', v4SigningKey(secret, day, region)).update(stringToSign).digest('hex');
+  const stringToSign = [
+    'OSS4-HMAC-SHA256',
+    timestamp,
+    `${day}/${region}/oss/aliyun_v4_request`,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
+  return createHmac('sha256', v4SigningKey(secret, day, region))
+    .update(stringToSign)
+    .digest('hex');
 }
 
 export function v4PolicySignature(secret: string, region: string, timestamp: string, base64Policy: string): string {
-  return createHmac('sha256', v4SigningKey(secret, timestamp.slice(0, 8), region)).update(base64Policy).digest('hex');
+  return createHmac('sha256', v4SigningKey(secret, timestamp.slice(0, 8), region))
+    .update(base64Policy)
+    .digest('hex');
 }
 
 export function v1Signature(secret: string, stringToSign: string): string {
@@ -56,5 +67,8 @@ export function v1Signature(secret: string, stringToSign: string): string {
 }
 
 export function timestampOf(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(unixSeconds * 1000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

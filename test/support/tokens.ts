@@ -5,7 +5,10 @@ import { registerIssued } from './log-capture';
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 registerIssued(TEST_JWT_SECRET);
 
-export async function hsToken(claims: JWTPayload, options: { secret?: string; expiresIn?: string | number; alg?: string } = {}): Promise<string> {
+export async function hsToken(
+  claims: JWTPayload,
+  options: { secret?: string; expiresIn?: string | number; alg?: string } = {},
+): Promise<string> {
   const jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? 'HS256' }).setIssuedAt();
   if (claims.exp === undefined) jwt.setExpirationTime(options.expiresIn ?? '10m');
   const token = await jwt.sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
@@ -17,12 +20,18 @@ export async function rsaKeys(): Promise<{ privateKey: CryptoKey; jwks: { keys: 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const { createPublicKey } = await import('node:crypto');
-  const publicPem = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const publicPem = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   return { privateKey, jwks: { keys: [jwk] }, publicPem };
 }
 
 export async function rsToken(privateKey: CryptoKey, claims: JWTPayload): Promise<string> {
-  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(privateKey);
   registerIssued(token);
   return token;
 }

@@ -19,7 +19,10 @@ function answer(serverNow: number, lifetimeMs: number, id: string): StsAnswer {
 }
 
 /** `skewMs`: how far the server's clock is ahead of this device's. */
-function setup(skewMs = 0, lifetimeMs = 15 * MINUTE): { provider: ReturnType<typeof createCredentialProvider>; calls: () => number; advance: (ms: number) => void } {
+function setup(
+  skewMs = 0,
+  lifetimeMs = 15 * MINUTE,
+): { provider: ReturnType<typeof createCredentialProvider>; calls: () => number; advance: (ms: number) => void } {
   let local = Date.parse('2026-11-28T10:00:00Z');
   let calls = 0;
   const provider = createCredentialProvider({

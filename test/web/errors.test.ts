@@ -2,8 +2,12 @@
 import { blockedMessage, formatBytes, fromFunctionError, fromOssCode, parseOssError } from '../../web/errors';
 
 test('OSS XML errors are read, never shown raw', () => {
-  const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message><RequestId>1</RequestId></Error>';
-  expect(parseOssError(xml)).toEqual({ code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.' });
+  const xml =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message><RequestId>1</RequestId></Error>';
+  expect(parseOssError(xml)).toEqual({
+    code: 'RequestTimeTooSkewed',
+    message: 'The difference between the request time and the current time is too large.',
+  });
   expect(parseOssError('<html>proxy error</html>')).toBeUndefined();
 });
 
