@@ -3,46 +3,24 @@
  * an STS emulator, all on loopback, with zero configuration. Given real configuration (OSS_BUCKET set), it starts
  * no emulator and serves real credentials for the real cloud.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
-import { loadConfig, type Env } from '../shared/config';
-import { CredentialCache } from '../shared/credential-cache';
-import { bucketCorsRule, signUrlRolePolicy, stsTokenRolePolicy, uploadRolePolicy, type CorsRule } from '../shared/deploy-policies';
-import { createFcHandler } from '../shared/http';
-import { signUrlFunction } from '../shared/sign-url';
-import { assumeRoleWithSdk, type VendedCredentials } from '../shared/sts-client';
-import { createStsTokenFunction } from '../shared/sts-token';
-import { firstKnown, staticAccounts, type CredentialResolver } from './credentials';
+import { bucketCorsRule, deploymentConfig, uploadRolePolicy, type CorsRule } from '../deploy/policies';
+import { FUNCTIONS } from '../functions/registry';
+import { CredentialCache } from '../shared/alicloud/credential-cache';
+import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
+import { loadConfig } from '../shared/config/sections';
+import type { Env } from '../shared/config/variables';
+import { createFcHandler } from '../shared/edge/handler';
+import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localEnv, localRoles } from './local-account';
 import { startOssEmulator, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
-
-export const LOCAL_ACCOUNT_ID = '1000000000000001';
-export const LOCAL_BUCKET = 'local-uploads';
-export const LOCAL_REGION = 'cn-hangzhou';
-export const LOCAL_ROLES = {
-  upload: `acs:ram::${LOCAL_ACCOUNT_ID}:role/oss-upload`,
-  signUrl: `acs:ram::${LOCAL_ACCOUNT_ID}:role/fc-sign-url`,
-  stsToken: `acs:ram::${LOCAL_ACCOUNT_ID}:role/fc-sts-token`,
-} as const;
-
-/** The local account owner's key: it exists only in the emulators on loopback (smoke tests read back with it). */
-export const LOCAL_ROOT_KEY = { accessKeyId: 'LTAI-local-root', accessKeySecret: 'local-root-secret-loopback-only' } as const;
-
-/** The embedded stack's configuration: a fresh development secret each start, the local roles, the given origins. */
-export function localEnv(origins: readonly string[]): Record<string, string> {
-  return {
-    OSS_BUCKET: LOCAL_BUCKET,
-    OSS_REGION: LOCAL_REGION,
-    AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
-    STS_ROLE_ARN: LOCAL_ROLES.upload,
-    ALLOWED_ORIGINS: origins.join(','),
-  };
-}
 
 export interface DevStackOptions {
   /** Dev server port; 0 picks one. Default 9000. */
@@ -102,12 +80,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       const root = LOCAL_ROOT_KEY;
       const rootResolver = staticAccounts([root]);
       const draft = localEnv([url, url.replace('127.0.0.1', 'localhost')]);
-      const draftConfig = loadConfig({ ...baseEnv, ...draft }, { requireSts: true });
+      const draftConfig = loadConfig({ ...baseEnv, ...draft }, deploymentConfig);
       if (!draftConfig.ok) throw new Error(`local configuration: ${draftConfig.problems.join('; ')}`);
+      const deployment = draftConfig.config;
+      const roleArns = localRoles(FUNCTIONS);
+      // Each role with exactly the policy `npm run policies` prints for a deployment.
       const roles = [
-        { arn: LOCAL_ROLES.upload, policy: JSON.stringify(uploadRolePolicy(draftConfig.config)) },
-        { arn: LOCAL_ROLES.signUrl, policy: JSON.stringify(signUrlRolePolicy(draftConfig.config)) },
-        { arn: LOCAL_ROLES.stsToken, policy: JSON.stringify(stsTokenRolePolicy(LOCAL_ROLES.upload)) },
+        { arn: LOCAL_UPLOAD_ROLE, policy: JSON.stringify(uploadRolePolicy(deployment)) },
+        ...FUNCTIONS.map((fn) => ({
+          arn: roleArns.functionRoleArns[fn.name] ?? '',
+          policy: JSON.stringify(fn.rolePolicy(deployment, roleArns)),
+        })),
       ];
       let issued: CredentialResolver = () => ({ kind: 'error', code: 'InvalidAccessKeyId', message: 'unknown key' });
       // The sts-token function calls STS with its own role's temporary credentials, as it does in FC.
@@ -122,7 +105,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         bucket: LOCAL_BUCKET,
         region: LOCAL_REGION,
         credentials: firstKnown(rootResolver, sts.credentialResolver()),
-        corsRules: [options.bucketCorsRule ?? bucketCorsRule(draftConfig.config)],
+        corsRules: [options.bucketCorsRule ?? bucketCorsRule(deployment)],
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
@@ -132,7 +115,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       // FC hands each function its role's temporary credentials; here they come from the STS emulator.
       const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
       const roleCredentials = new CredentialCache<VendedCredentials>({
-        maxEntries: 4,
+        maxEntries: FUNCTIONS.length,
         minRemainingMs: 10 * 60_000,
         clock: () => new Date(),
       });
@@ -156,8 +139,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     throw error;
   }
 
-  const signUrl = createFcHandler(signUrlFunction, { env });
-  const stsToken = createFcHandler(createStsTokenFunction(), { env });
+  const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
+  const routes = new Map(
+    FUNCTIONS.map((fn) => [
+      fn.route,
+      { name: fn.name, handler: createFcHandler(fn.create(), { env }), role: functionRoles[fn.name] ?? '' },
+    ]),
+  );
   const devSecret = embedded ? env['AUTH_JWT_SECRET'] : undefined;
   const webDir = resolve(options.webDir ?? 'web');
   const assetsDir = resolve(options.assetsDir ?? join('dist', 'web'));
@@ -165,16 +153,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://local').pathname;
     const route = async (): Promise<void> => {
-      if (path === '/api/sign-url')
-        return serveWithFcHandler(signUrl, request, response, {
-          functionName: 'sign-url',
-          credentials: () => credentialsFor(LOCAL_ROLES.signUrl),
-        });
-      if (path === '/api/sts-token')
-        return serveWithFcHandler(stsToken, request, response, {
-          functionName: 'sts-token',
-          credentials: () => credentialsFor(LOCAL_ROLES.stsToken),
-        });
+      const fn = routes.get(path);
+      if (fn !== undefined) {
+        return serveWithFcHandler(fn.handler, request, response, { functionName: fn.name, credentials: () => credentialsFor(fn.role) });
+      }
       if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
       if (path === '/api/dev-token') return devToken(request, response, devSecret);
       if (path === '/api/dev-objects') return devObjects(request, response, oss);

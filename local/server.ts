@@ -2,6 +2,7 @@
  * `npm start`: the whole flow on loopback with no configuration. Ports: PORT (9000), OSS_EMULATOR_PORT (9100),
  * STS_EMULATOR_PORT (9200). `--data <folder>` (or OSS_EMULATOR_DATA) keeps uploaded objects across restarts.
  */
+import { FUNCTIONS } from '../functions/registry';
 import { startDevStack } from './dev-stack';
 
 function portFrom(name: string, fallback: number): number {
@@ -28,8 +29,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `  demo page      ${stack.url}/`,
-    `  sign-url       POST ${stack.url}/api/sign-url`,
-    `  sts-token      POST ${stack.url}/api/sts-token`,
+    ...FUNCTIONS.map((fn) => `  ${fn.name.padEnd(15)}POST ${stack.url}${fn.route}`),
     `  health         ${stack.url}/healthz`,
   ];
   if (stack.mode === 'embedded') {

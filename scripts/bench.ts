@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
-import { staticAccounts } from '../local/credentials';
+import { staticAccounts } from '../local/emulator-accounts';
 import { startStsEmulator } from '../local/sts-emulator';
 
 const quick = process.argv.includes('--quick');

@@ -32,9 +32,9 @@ await Promise.all(
       // Measured cold-start savings (README "Benchmarks"): ali-oss's signing helpers need only a flat qs.stringify;
       // openapi-client needs only static credentials from @alicloud/credentials and never XML for our JSON calls.
       alias: {
-        qs: join(root, 'shared', 'vendor', 'qs-flat.ts'),
-        '@alicloud/credentials': join(root, 'shared', 'vendor', 'alicloud-static-credentials.ts'),
-        '@alicloud/tea-xml': join(root, 'shared', 'vendor', 'tea-xml-unused.ts'),
+        qs: join(root, 'shared', 'alicloud', 'vendor', 'qs-flat.ts'),
+        '@alicloud/credentials': join(root, 'shared', 'alicloud', 'vendor', 'alicloud-static-credentials.ts'),
+        '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
       },
       minify: true,
       sourcemap: false,

@@ -5,12 +5,13 @@
  * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts, resumable.
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
-import { createCredentialProvider, type CredentialProvider, type StsAnswer } from './credentials';
-import { extensionOf } from '../shared/extension';
+import type { SignedPost, SignedPut, SignUrlRequest, StsTokenAnswer } from '../shared/contract';
+import { objectKeyFor } from '../shared/upload/keys';
+import { createCredentialProvider, type CredentialProvider } from './sts-credentials';
 import { UploadError, blockedMessage, fromFunctionError, fromOssCode, parseOssError } from './errors';
 
 export { UploadError } from './errors';
-export { createCredentialProvider } from './credentials';
+export { createCredentialProvider } from './sts-credentials';
 
 export type UploadMode = 'put' | 'post' | 'sts';
 
@@ -51,27 +52,14 @@ export type AliOssConstructor = new (options: Record<string, unknown>) => AliOss
 export async function upload(file: File, options: UploadOptions): Promise<UploadResult> {
   throwIfAborted(options.signal);
   if (options.mode === 'sts') return uploadWithSts(file, options);
-  const signed = await callFunction(options, {
+  const request: SignUrlRequest = {
     filename: file.name,
     contentType: file.type || 'application/octet-stream',
     size: file.size,
     method: options.mode === 'post' ? 'POST' : 'PUT',
-  });
+  };
+  const signed = await callFunction(options, request);
   return options.mode === 'post' ? postForm(file, signed as SignedPost, options) : putFile(file, signed as SignedPut, options);
-}
-
-interface SignedPut {
-  url: string;
-  headers: Record<string, string>;
-  bucket: string;
-  key: string;
-}
-interface SignedPost {
-  url: string;
-  fields: Record<string, string>;
-  bucket: string;
-  key: string;
-  maxBytes: number;
 }
 
 async function callFunction(options: UploadOptions, body: unknown): Promise<unknown> {
@@ -177,7 +165,7 @@ async function providerFor(options: UploadOptions): Promise<CredentialProvider> 
   let provider = providers.get(id);
   if (provider === undefined) {
     provider = createCredentialProvider({
-      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, {}) as Promise<StsAnswer>,
+      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, {}) as Promise<StsTokenAnswer>,
     });
     providers.set(id, provider);
     while (providers.size > MAX_PROVIDERS) providers.delete(providers.keys().next().value as string);
@@ -196,7 +184,7 @@ async function uploadWithSts(file: File, options: UploadOptions): Promise<Upload
   const provider = await providerFor(options);
   const credentials = await provider.get();
   if (file.size > credentials.maxBytes) throw fromOssCode('EntityTooLarge', { maxBytes: credentials.maxBytes });
-  const key = `${credentials.prefix}${new Date().toISOString().slice(0, 7).replace('-', '/')}/${randomId()}${extensionOf(file.name)}`;
+  const key = objectKeyFor(credentials.prefix, file.name, new Date(), randomId());
 
   const client = new OSS({
     accessKeyId: credentials.accessKeyId,

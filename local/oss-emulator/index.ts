@@ -7,7 +7,7 @@
  *   const oss = await startOssEmulator({ bucket: 'demo', region: 'cn-hangzhou', credentials: staticAccounts([...]) });
  *   // oss.url === 'http://127.0.0.1:<port>'; path style `${oss.url}/demo/<key>` or custom-domain style `${oss.url}/<key>`
  */
-import type { CredentialResolver } from '../credentials';
+import type { CredentialResolver } from '../emulator-accounts';
 import type { CorsRule } from './cors';
 import { type OssRequestLog, OssHttpServer } from './server';
 import { ObjectStorage } from './storage';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CredentialResolver, FoundCredential } from '../credentials';
+import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
 import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';

@@ -3,7 +3,7 @@
  * and issue credentials whose permissions are the role policy intersected with the session policy.
  */
 import { randomInt } from 'node:crypto';
-import type { FoundCredential } from '../credentials';
+import type { FoundCredential } from '../emulator-accounts';
 import { parsePolicyDocument, type PolicyDocument } from '../ram-policy';
 import { stsErrors } from './errors';
 import { isoSeconds, type SessionStore } from './sessions';

@@ -3,7 +3,7 @@
  * (action, version, signature fields), the clock, the caller's key, the signature, then the nonce — so a
  * forged request never burns a legitimate caller's nonce.
  */
-import type { CredentialResolver, FoundCredential } from '../credentials';
+import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
 import { StsError, stsErrors } from './errors';
 import { headerValue, type StsHttpRequest } from './request';
 import {

@@ -5,7 +5,7 @@
  * the AssumeRole answer itself.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { CredentialResolver } from '../credentials';
+import type { CredentialResolver } from '../emulator-accounts';
 import { evaluate, type PolicyDocument } from '../ram-policy';
 import { safeEqual } from './signature';
 

@@ -1,4 +1,4 @@
-import type { CredentialResolver } from '../credentials';
+import type { CredentialResolver } from '../emulator-accounts';
 
 export interface StsRole {
   /** `acs:ram::<account>:role/<name>` */

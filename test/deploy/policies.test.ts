@@ -1,34 +1,37 @@
 /** `npm run policies`: every artifact a deployer creates, compared exactly, and the command itself. */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../shared/config';
-import { deploymentPolicies } from '../../shared/deploy-policies';
-import { sessionPolicyFor } from '../../shared/session-policy';
-import { baseEnv } from '../support/env';
+import { deploymentConfig, deploymentPolicies, type DeploymentConfig } from '../../deploy/policies';
+import { FUNCTIONS } from '../../functions/registry';
+import { sessionPolicyFor } from '../../shared/upload/session-policy';
+import { configFrom } from '../support/env';
 
 const ACCOUNT = '1234567890123456';
-const roles = {
+const arns = {
   uploadRoleArn: `acs:ram::${ACCOUNT}:role/oss-upload`,
   signUrlFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sign-url`,
   stsTokenFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sts-token`,
 };
+const roles = {
+  uploadRoleArn: arns.uploadRoleArn,
+  functionRoleArns: { 'sign-url': arns.signUrlFunctionRoleArn, 'sts-token': arns.stsTokenFunctionRoleArn },
+};
 
-function config(overrides: Record<string, string> = {}): Config {
-  const loaded = loadConfig(
-    baseEnv({ STS_ROLE_ARN: roles.uploadRoleArn, ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com', ...overrides }),
-    { requireSts: true },
-  );
-  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  return loaded.config;
+function config(overrides: Record<string, string> = {}): DeploymentConfig {
+  return configFrom(deploymentConfig, {
+    STS_ROLE_ARN: arns.uploadRoleArn,
+    ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com',
+    ...overrides,
+  });
 }
 
 test('each policy, exactly', () => {
-  expect(deploymentPolicies(config(), roles)).toEqual({
+  expect(deploymentPolicies(config(), roles, FUNCTIONS)).toEqual({
     uploadRole: {
       arn: roles.uploadRoleArn,
       trustPolicy: {
         Version: '1',
-        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [roles.stsTokenFunctionRoleArn] } }],
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [arns.stsTokenFunctionRoleArn] } }],
       },
       permissionPolicy: {
         Version: '1',
@@ -43,7 +46,7 @@ test('each policy, exactly', () => {
       maxSessionDurationSeconds: 3600,
     },
     stsTokenFunctionRole: {
-      arn: roles.stsTokenFunctionRoleArn,
+      arn: arns.stsTokenFunctionRoleArn,
       trustPolicy: {
         Version: '1',
         Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
@@ -51,7 +54,7 @@ test('each policy, exactly', () => {
       permissionPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [roles.uploadRoleArn] }] },
     },
     signUrlFunctionRole: {
-      arn: roles.signUrlFunctionRoleArn,
+      arn: arns.signUrlFunctionRoleArn,
       trustPolicy: {
         Version: '1',
         Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
@@ -84,7 +87,7 @@ test('each policy, exactly', () => {
 
 test('the upload role allows exactly the session policy actions, over every user prefix and no more', () => {
   const cfg = config({ UPLOAD_PREFIX: 'tenant/{user}/files/' });
-  const policies = deploymentPolicies(cfg, roles) as {
+  const policies = deploymentPolicies(cfg, roles, FUNCTIONS) as {
     uploadRole: { permissionPolicy: { Statement: Array<{ Action: string[]; Resource: string[] }> } };
   };
   const session = sessionPolicyFor({ bucket: cfg.bucket, prefix: 'tenant/alice/files/' });
@@ -93,7 +96,9 @@ test('the upload role allows exactly the session policy actions, over every user
 });
 
 test('no wildcard origin ever, even with no ALLOWED_ORIGINS', () => {
-  const policies = deploymentPolicies(config({ ALLOWED_ORIGINS: '' }), roles) as { bucketCors: { rule: { allowedOrigins: string[] } } };
+  const policies = deploymentPolicies(config({ ALLOWED_ORIGINS: '' }), roles, FUNCTIONS) as {
+    bucketCors: { rule: { allowedOrigins: string[] } };
+  };
   expect(policies.bucketCors.rule.allowedOrigins).toEqual([]);
 });
 
@@ -120,9 +125,9 @@ describe('npm run policies', () => {
       AUTH_ISSUER: 'https://idp.example.com/',
       AUTH_AUDIENCE: 'uploads',
       ALLOWED_ORIGINS: 'https://app.example.com',
-      STS_ROLE_ARN: roles.uploadRoleArn,
-      SIGN_URL_FUNCTION_ROLE_ARN: roles.signUrlFunctionRoleArn,
-      STS_TOKEN_FUNCTION_ROLE_ARN: roles.stsTokenFunctionRoleArn,
+      STS_ROLE_ARN: arns.uploadRoleArn,
+      SIGN_URL_FUNCTION_ROLE_ARN: arns.signUrlFunctionRoleArn,
+      STS_TOKEN_FUNCTION_ROLE_ARN: arns.stsTokenFunctionRoleArn,
     };
     const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as {
       signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } };

@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, loadConfig } from '../../shared/config';
+import { FUNCTIONS } from '../../functions/registry';
+import { loadConfig } from '../../shared/config/sections';
+import { CONFIG_VARIABLES } from '../../shared/config/variables';
 
 const root = join(__dirname, '..', '..');
 const schemaPath = join(root, '..', 'shared', 'schemas', 'fc3-props.schema.json');
@@ -51,7 +53,15 @@ function render(value: unknown, vars: Record<string, unknown>): unknown {
 const document = parse(raw) as { edition: string; name: string; vars: Record<string, unknown>; resources: Record<string, Resource> };
 const vars = render(document.vars, {}) as Record<string, unknown>;
 const resources = render(document.resources, vars) as Record<string, Resource>;
-const functionNames = readdirSync(join(root, 'functions'));
+const functionNames = FUNCTIONS.map((fn) => fn.name);
+const manifest = (name: string): (typeof FUNCTIONS)[number] => FUNCTIONS.find((fn) => fn.name === name)!;
+
+test('the registry lists every function folder, and only those', () => {
+  const folders = readdirSync(join(root, 'functions'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, 'functions', entry.name, 'index.ts')))
+    .map((entry) => entry.name);
+  expect([...functionNames].sort()).toEqual(folders.sort());
+});
 
 test('edition 3.0.0 with one fc3 resource per function', () => {
   expect(document.edition).toBe('3.0.0');
@@ -78,7 +88,7 @@ test.each(functionNames)('%s: nodejs20, the built bundle, a small memory size, a
     handler: 'index.handler',
     memorySize: 128,
     logConfig: 'auto',
-    role: sampleEnv[name === 'sign-url' ? 'SIGN_URL_FUNCTION_ROLE_ARN' : 'STS_TOKEN_FUNCTION_ROLE_ARN'],
+    role: sampleEnv[manifest(name).roleVariable],
     triggers: [{ triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST', 'OPTIONS'] } }],
   });
   expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
@@ -91,7 +101,7 @@ test.each(functionNames)(
     for (const variable of Object.keys(environment)) expect(CONFIG_VARIABLES).toContain(variable);
     for (const required of ['OSS_BUCKET', 'OSS_REGION', 'ALLOWED_ORIGINS', 'STS_ROLE_ARN']) expect(environment).toHaveProperty(required);
     expect('AUTH_JWT_SECRET' in environment || 'AUTH_JWKS_URL' in environment).toBe(true);
-    const loaded = loadConfig(environment, { requireSts: name === 'sts-token' });
+    const loaded = loadConfig(environment, manifest(name).create().config);
     expect(loaded.ok ? [] : loaded.problems).toEqual([]);
     expect(JSON.stringify(environment).length).toBeLessThan(4096); // FC's limit on all variables together
   },

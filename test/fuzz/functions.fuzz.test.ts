@@ -4,13 +4,13 @@
  * (1,000 per function in npm test; `npm run fuzz` runs 100,000).
  */
 import fc from 'fast-check';
-import { staticAccounts } from '../../local/credentials';
+import { staticAccounts } from '../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../local/sts-emulator';
-import { createFcHandler, type FcHandler } from '../../shared/http';
-import { userSegmentFor } from '../../shared/identity';
-import type { LogWriter, RequestLogLine } from '../../shared/log';
-import { signUrlFunction } from '../../shared/sign-url';
-import { createStsTokenFunction } from '../../shared/sts-token';
+import { createFcHandler, type FcHandler } from '../../shared/edge/handler';
+import { userSegmentFor } from '../../shared/auth/identity';
+import type { LogWriter, RequestLogLine } from '../../shared/edge/log';
+import { signUrlFunction } from '../../functions/sign-url/sign-upload';
+import { createStsTokenFunction } from '../../functions/sts-token/vend-credentials';
 import { baseEnv } from '../support/env';
 import { hsToken } from '../support/tokens';
 

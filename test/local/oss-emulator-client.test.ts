@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import OSS from 'ali-oss';
-import type { CredentialLookup, CredentialResolver } from '../../local/credentials';
+import type { CredentialLookup, CredentialResolver } from '../../local/emulator-accounts';
 import { type RunningOssEmulator, startOssEmulator } from '../../local/oss-emulator';
 
 const BUCKET = 'test-bucket';

@@ -3,7 +3,7 @@
  * a browser sends them (`FormData` + `fetch`), and every refusal OSS would give.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { CredentialResolver } from '../../local/credentials';
+import type { CredentialResolver } from '../../local/emulator-accounts';
 import { type RunningOssEmulator, startOssEmulator } from '../../local/oss-emulator';
 
 const BUCKET = 'post-bucket';

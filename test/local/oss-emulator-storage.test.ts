@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OSS from 'ali-oss';
-import { staticAccounts } from '../../local/credentials';
+import { staticAccounts } from '../../local/emulator-accounts';
 import { startOssEmulator } from '../../local/oss-emulator';
 
 const BUCKET = 'persist-bucket';

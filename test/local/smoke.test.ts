@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LOCAL_ROOT_KEY } from '../../local/dev-stack';
+import { LOCAL_ROOT_KEY } from '../../local/local-account';
 import { npmStart, type StartedStack } from '../support/npm-start';
 
 let stack: StartedStack;

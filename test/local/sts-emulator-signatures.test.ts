@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as Sts20150401 from '@alicloud/sts20150401';
 import { Config } from '@alicloud/openapi-client';
 import OpenApiUtil from '@alicloud/openapi-util';
-import { staticAccounts } from '../../local/credentials';
+import { staticAccounts } from '../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../local/sts-emulator';
 import { acs3CanonicalRequest, acs3Signature, rpcSignature, rpcStringToSign } from '../../local/sts-emulator/signature';
 

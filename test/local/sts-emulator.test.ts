@@ -4,7 +4,13 @@
  */
 import * as Sts20150401 from '@alicloud/sts20150401';
 import { Config } from '@alicloud/openapi-client';
-import { firstKnown, staticAccounts, type CredentialLookup, type CredentialResolver, type FoundCredential } from '../../local/credentials';
+import {
+  firstKnown,
+  staticAccounts,
+  type CredentialLookup,
+  type CredentialResolver,
+  type FoundCredential,
+} from '../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator, type StsEmulatorOptions } from '../../local/sts-emulator';
 
 const ACCOUNT = '1234567890123456';

@@ -1,0 +1,132 @@
+/**
+ * What a deployer creates in RAM and on the bucket, derived from the same rules the functions use: the upload
+ * role that STS credentials are vended from, each function's role (its manifest says what it may do), the
+ * bucket's CORS and lifecycle rules. `npm run policies` prints them; the local stack grants exactly these.
+ */
+import { composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
+import { objectResource, SESSION_ACTIONS, type PolicyDocument } from '../shared/upload/session-policy';
+
+/** What the policies are derived from: the deployment's bucket, prefix, origins and STS settings. */
+export const deploymentConfig = composeSections(uploadSection, edgeSection, stsSection);
+export type DeploymentConfig = ConfigOf<typeof deploymentConfig>;
+type Config = DeploymentConfig;
+
+/** Everything any user's prefix can be: the static part of UPLOAD_PREFIX before `{user}`. */
+export function allUsersPattern(config: Pick<Config, 'uploadPrefix'>): string {
+  return `${config.uploadPrefix.before}*`;
+}
+
+/** A policy of one statement: these actions on these resources. */
+export function allowPolicy(actions: string[], resources: string[]): PolicyDocument {
+  return { Version: '1', Statement: [{ Effect: 'Allow', Action: actions, Resource: resources }] };
+}
+
+/** The upload role's permissions: the session policy's actions, over every user's prefix. */
+export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
+  return allowPolicy([...SESSION_ACTIONS], [objectResource(config.bucket, allUsersPattern(config))]);
+}
+
+/** The upload role trusts only the function roles whose policies let them assume it. */
+export function uploadRoleTrustPolicy(assumingRoleArns: string[]): object {
+  return { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: assumingRoleArns } }] };
+}
+
+/** Each function's own role is assumed by Function Compute, which hands its credentials to the handler. */
+export function functionRoleTrustPolicy(): object {
+  return { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }] };
+}
+
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+/** Browsers upload straight to the bucket: its CORS rule must allow our origins and expose ETag (multipart needs it). */
+export function bucketCorsRule(config: Pick<Config, 'allowedOrigins'>): CorsRule {
+  return {
+    allowedOrigins: [...config.allowedOrigins],
+    allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
+    allowedHeaders: ['*'],
+    exposeHeaders: ['ETag', 'x-oss-request-id'],
+    maxAgeSeconds: 600,
+  };
+}
+
+export function bucketCorsXml(rule: CorsRule): string {
+  const list = (tag: string, values: readonly string[]): string => values.map((value) => `<${tag}>${escapeXml(value)}</${tag}>`).join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration><CORSRule>' +
+    list('AllowedOrigin', rule.allowedOrigins) +
+    list('AllowedMethod', rule.allowedMethods) +
+    list('AllowedHeader', rule.allowedHeaders) +
+    list('ExposeHeader', rule.exposeHeaders) +
+    `<MaxAgeSeconds>${rule.maxAgeSeconds}</MaxAgeSeconds></CORSRule><ResponseVary>true</ResponseVary></CORSConfiguration>`
+  );
+}
+
+/** Parts of abandoned multipart uploads cost storage until aborted: OSS aborts them after this many days. */
+export const ABORT_MULTIPART_AFTER_DAYS = 3;
+
+export function lifecycleXml(config: Pick<Config, 'uploadPrefix'>): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID>' +
+    `<Prefix>${escapeXml(config.uploadPrefix.before)}</Prefix><Status>Enabled</Status>` +
+    `<AbortMultipartUpload><Days>${ABORT_MULTIPART_AFTER_DAYS}</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>`
+  );
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export interface DeploymentRoles {
+  uploadRoleArn: string;
+  /** Each function's own role, by function name. */
+  functionRoleArns: Readonly<Record<string, string>>;
+}
+
+/** What `deploymentPolicies` needs of each function (its manifest). */
+export interface FunctionRole {
+  name: string;
+  rolePolicy(config: DeploymentConfig, roles: DeploymentRoles): PolicyDocument;
+}
+
+/** `sign-url` → `signUrlFunctionRole`. */
+export function functionRoleKey(name: string): string {
+  return `${name.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase())}FunctionRole`;
+}
+
+function allowsAssumeRole(policy: PolicyDocument, roleArn: string): boolean {
+  return policy.Statement.some(
+    (statement) => statement.Effect === 'Allow' && statement.Action.includes('sts:AssumeRole') && statement.Resource.includes(roleArn),
+  );
+}
+
+/** Everything a deployer must create, in one object: `npm run policies` prints it. */
+export function deploymentPolicies(config: Config, roles: DeploymentRoles, functions: readonly FunctionRole[]): Record<string, unknown> {
+  const functionRoles = functions.map((fn) => ({ fn, arn: roles.functionRoleArns[fn.name] ?? '', policy: fn.rolePolicy(config, roles) }));
+  const assumers = functionRoles.filter(({ policy }) => allowsAssumeRole(policy, roles.uploadRoleArn)).map(({ arn }) => arn);
+  return {
+    uploadRole: {
+      arn: roles.uploadRoleArn,
+      trustPolicy: uploadRoleTrustPolicy(assumers),
+      permissionPolicy: uploadRolePolicy(config),
+      maxSessionDurationSeconds: Math.max(3600, config.sts.durationSeconds),
+    },
+    ...Object.fromEntries(
+      functionRoles.map(({ fn, arn, policy }) => [
+        functionRoleKey(fn.name),
+        { arn, trustPolicy: functionRoleTrustPolicy(), permissionPolicy: policy },
+      ]),
+    ),
+    bucketCors: { rule: bucketCorsRule(config), xml: bucketCorsXml(bucketCorsRule(config)) },
+    bucketLifecycle: {
+      abortIncompleteMultipartUploadsAfterDays: ABORT_MULTIPART_AFTER_DAYS,
+      prefix: config.uploadPrefix.before,
+      xml: lifecycleXml(config),
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * Every function, once. The dev server, `npm run policies`, the deployment tests and the bench loop over this
+ * list; adding a function is a folder, a line here and its s.yaml resource.
+ */
+import type { FunctionManifest } from './manifest';
+import { signUrlManifest } from './sign-url/manifest';
+import { stsTokenManifest } from './sts-token/manifest';
+
+export const FUNCTIONS: readonly FunctionManifest[] = [signUrlManifest, stsTokenManifest];

@@ -1,0 +1,13 @@
+import { allowPolicy } from '../../deploy/policies';
+import type { FunctionManifest } from '../manifest';
+import { createStsTokenFunction } from './vend-credentials';
+
+export const stsTokenManifest: FunctionManifest = {
+  name: 'sts-token',
+  route: '/api/sts-token',
+  roleVariable: 'STS_TOKEN_FUNCTION_ROLE_ARN',
+  // AssumeRole on the one upload role, and nothing else: the vended credentials carry the upload permissions.
+  rolePolicy: (_config, roles) => allowPolicy(['sts:AssumeRole'], [roles.uploadRoleArn]),
+  create: () => createStsTokenFunction(),
+  exampleRequest: {},
+};

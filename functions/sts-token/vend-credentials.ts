@@ -1,0 +1,87 @@
+/**
+ * The `sts-token` use case: temporary credentials confined to the caller's prefix, from a cache shared by
+ * the instance's requests. The answer builds an ali-oss client unchanged: `new OSS(answer)`.
+ */
+import { createHash } from 'node:crypto';
+import { signerCredentials } from '../../shared/alicloud/access-key';
+import { CredentialCache, minimumRemainingMs } from '../../shared/alicloud/credential-cache';
+import { assumeRoleWithSdk, type AssumeRole, type VendedCredentials } from '../../shared/alicloud/sts-client';
+import { userHash } from '../../shared/auth/identity';
+import { composeSections, edgeSection, signerSection, stsSection, uploadSection, type ConfigOf } from '../../shared/config/sections';
+import type { StsTokenAnswer } from '../../shared/contract';
+import { internalError } from '../../shared/edge/errors';
+import type { FunctionDefinition } from '../../shared/edge/handler';
+import { uploadRulesFromConfig } from '../../shared/upload/rules';
+import { serialisePolicy, sessionPolicyFor } from '../../shared/upload/session-policy';
+
+export const stsTokenConfig = composeSections(edgeSection, uploadSection, signerSection, stsSection);
+export type StsTokenConfig = ConfigOf<typeof stsTokenConfig>;
+
+export const CACHE_MAX_ENTRIES = 1000;
+
+/** `upload-<hash of the user>`: 23 characters, traceable by recomputing the hash, never the raw identity. */
+export function roleSessionNameFor(userSegment: string): string {
+  return `upload-${userHash(userSegment)}`;
+}
+
+/** The longest policy any user can produce: the segment at its longest (`_h` + 64 hex digits). */
+export function checkStsConfig(config: StsTokenConfig): string[] {
+  const longest = uploadRulesFromConfig({ userSegment: `_h${'f'.repeat(64)}` }, config);
+  const serialised = serialisePolicy(sessionPolicyFor(longest));
+  return serialised.ok ? [] : [`${serialised.problem}; shorten OSS_BUCKET or UPLOAD_PREFIX`];
+}
+
+export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock?: () => Date } = {}): FunctionDefinition<StsTokenConfig> {
+  const assumeRole = options.assumeRole ?? assumeRoleWithSdk;
+  const clock = options.clock ?? (() => new Date());
+  let cache: CredentialCache<VendedCredentials> | undefined;
+
+  return {
+    name: 'sts-token',
+    config: stsTokenConfig,
+    checkConfig: checkStsConfig,
+    handle: async ({ identity, config, context, now }) => {
+      const sts = config.sts;
+      cache ??= new CredentialCache({ maxEntries: CACHE_MAX_ENTRIES, minRemainingMs: minimumRemainingMs(sts.durationSeconds), clock });
+
+      const rules = uploadRulesFromConfig(identity, config);
+      const policy = serialisePolicy(sessionPolicyFor(rules));
+      if (!policy.ok) throw internalError(policy.problem);
+      const caller = signerCredentials(context, config.fallbackCredentials);
+      const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}`).digest('hex');
+
+      const credentials = await cache.get(cacheKey, () =>
+        assumeRole({
+          endpoint: sts.endpoint,
+          caller,
+          roleArn: sts.roleArn,
+          roleSessionName: roleSessionNameFor(identity.userSegment),
+          durationSeconds: sts.durationSeconds,
+          policy: policy.json,
+          timeoutMs: sts.timeoutMs,
+        }),
+      );
+
+      const answer: StsTokenAnswer = {
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        securityToken: credentials.securityToken,
+        stsToken: credentials.securityToken,
+        expiration: credentials.expiration.toISOString(),
+        serverTime: now.toISOString(),
+        bucket: rules.bucket,
+        region: `oss-${rules.region}`,
+        endpoint: rules.ossEndpoint,
+        cname: true,
+        secure: rules.ossEndpoint.startsWith('https:'),
+        authorizationV4: true,
+        prefix: rules.prefix,
+        maxBytes: rules.maxBytes,
+        allowedContentTypes: rules.allowedContentTypes,
+      };
+      return { answer, logKey: rules.prefix };
+    },
+  };
+}
+
+export const stsTokenFunction = createStsTokenFunction();

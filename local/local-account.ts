@@ -1,0 +1,39 @@
+/**
+ * The local stack's account: its bucket, its roles (one per function, named after it, plus the upload role) and
+ * the owner's key. Apart from the dev server so that `npm run policies` can print the local policies without
+ * bundling the server and the emulators.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DeploymentRoles } from '../deploy/policies';
+import type { FunctionManifest } from '../functions/manifest';
+
+export const LOCAL_ACCOUNT_ID = '1000000000000001';
+export const LOCAL_BUCKET = 'local-uploads';
+export const LOCAL_REGION = 'cn-hangzhou';
+export const LOCAL_UPLOAD_ROLE = `acs:ram::${LOCAL_ACCOUNT_ID}:role/oss-upload`;
+
+/** `fc-<function name>`. */
+export function localFunctionRole(name: string): string {
+  return `acs:ram::${LOCAL_ACCOUNT_ID}:role/fc-${name}`;
+}
+
+export function localRoles(functions: readonly Pick<FunctionManifest, 'name'>[]): DeploymentRoles {
+  return {
+    uploadRoleArn: LOCAL_UPLOAD_ROLE,
+    functionRoleArns: Object.fromEntries(functions.map(({ name }) => [name, localFunctionRole(name)])),
+  };
+}
+
+/** The local account owner's key: it exists only in the emulators on loopback (smoke tests read back with it). */
+export const LOCAL_ROOT_KEY = { accessKeyId: 'LTAI-local-root', accessKeySecret: 'local-root-secret-loopback-only' } as const;
+
+/** The embedded stack's configuration: a fresh development secret each start, the local roles, the given origins. */
+export function localEnv(origins: readonly string[]): Record<string, string> {
+  return {
+    OSS_BUCKET: LOCAL_BUCKET,
+    OSS_REGION: LOCAL_REGION,
+    AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
+    STS_ROLE_ARN: LOCAL_UPLOAD_ROLE,
+    ALLOWED_ORIGINS: origins.join(','),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Configuration in sections: each builds one part of a function's configuration from the variable table, with
+ * the rules that span several variables. A function composes the sections it needs, so its `Config` type says
+ * exactly what it reads, and a variable it does not need can never stop it from starting.
+ */
+import type { AccessKey } from '../alicloud/access-key';
+import {
+  variableReader,
+  type Env,
+  type ReadVariable,
+  type Report,
+  type SignatureVersion,
+  type StsEndpoint,
+  type UploadPrefix,
+} from './variables';
+
+export interface ConfigSection<T> {
+  build(read: ReadVariable, report: Report): T | undefined;
+}
+
+export type ConfigResult<T> = { ok: true; config: T } | { ok: false; problems: string[] };
+
+/** Parses and checks `env` once (at cold start); every problem is reported, each naming its variable. */
+export function loadConfig<T>(env: Env, section: ConfigSection<T>): ConfigResult<T> {
+  const problems: string[] = [];
+  const report: Report = (problem) => void problems.push(problem);
+  const config = section.build(variableReader(env, report), report);
+  return config === undefined || problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** The configuration type a section builds. */
+export type ConfigOf<S> = S extends ConfigSection<infer T> ? T : never;
+type Intersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
+
+/** One section made of several: every part is built (so every problem is found), the results merged. */
+export function composeSections<S extends ConfigSection<object>[]>(...sections: S): ConfigSection<Intersection<ConfigOf<S[number]>>> {
+  return {
+    build(read, report) {
+      const parts = sections.map((section) => section.build(read, report));
+      if (parts.some((part) => part === undefined)) return undefined;
+      return Object.assign({}, ...parts) as Intersection<ConfigOf<S[number]>>;
+    },
+  };
+}
+
+/** The bucket, and what a user may put in it. */
+export interface UploadConfig {
+  bucket: string;
+  /** Bare region id, e.g. `cn-hangzhou`. */
+  region: string;
+  /** Origin under which objects live: `<ossEndpoint>/<key>`. */
+  ossEndpoint: string;
+  uploadPrefix: UploadPrefix;
+  allowedContentTypes: readonly string[];
+  maxUploadBytes: number;
+  signedUrlTtlSeconds: number;
+}
+
+export const uploadSection: ConfigSection<UploadConfig> = {
+  build(read) {
+    const bucket = read('OSS_BUCKET');
+    const region = read('OSS_REGION');
+    return {
+      bucket,
+      region,
+      ossEndpoint: read('OSS_ENDPOINT') ?? `https://${bucket}.oss-${region}.aliyuncs.com`,
+      uploadPrefix: read('UPLOAD_PREFIX'),
+      allowedContentTypes: read('ALLOWED_CONTENT_TYPES'),
+      maxUploadBytes: read('MAX_UPLOAD_BYTES'),
+      signedUrlTtlSeconds: read('SIGNED_URL_TTL_SECONDS'),
+    };
+  },
+};
+
+export const signingSection: ConfigSection<{ signatureVersion: SignatureVersion }> = {
+  build: (read) => ({ signatureVersion: read('SIGNATURE_VERSION') }),
+};
+
+export type AuthConfig =
+  | { kind: 'secret'; secret: Uint8Array; issuer: string | undefined; audience: string | undefined }
+  | { kind: 'jwks'; jwksUrl: URL; issuer: string | undefined; audience: string | undefined };
+
+const HS256_MIN_SECRET_BYTES = 32;
+
+/** What every HTTP function's edge needs: how callers are authenticated, and which origins may call. */
+export interface EdgeConfig {
+  auth: AuthConfig;
+  allowedOrigins: readonly string[];
+}
+
+export const edgeSection: ConfigSection<EdgeConfig> = {
+  build(read, report) {
+    const allowedOrigins = read('ALLOWED_ORIGINS');
+    const auth = buildAuth(read, report);
+    return auth === undefined ? undefined : { auth, allowedOrigins };
+  },
+};
+
+function buildAuth(read: ReadVariable, report: Report): AuthConfig | undefined {
+  const secret = read('AUTH_JWT_SECRET');
+  const jwksUrl = read('AUTH_JWKS_URL');
+  const issuer = read('AUTH_ISSUER');
+  const audience = read('AUTH_AUDIENCE');
+  if (secret !== undefined && jwksUrl !== undefined) {
+    report('set only one of AUTH_JWT_SECRET and AUTH_JWKS_URL');
+    return undefined;
+  }
+  if (secret !== undefined) {
+    const bytes = new TextEncoder().encode(secret);
+    if (bytes.length < HS256_MIN_SECRET_BYTES) {
+      report(`AUTH_JWT_SECRET must be at least ${HS256_MIN_SECRET_BYTES} bytes for HS256`);
+      return undefined;
+    }
+    return { kind: 'secret', secret: bytes, issuer, audience };
+  }
+  if (jwksUrl !== undefined) {
+    // A JWKS is often an identity provider's shared key set (one for every app it serves): without issuer and
+    // audience, any token it ever issued to anyone would be accepted.
+    if (issuer === undefined || audience === undefined) {
+      report('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE, so that only tokens issued for this app are accepted');
+      return undefined;
+    }
+    return { kind: 'jwks', jwksUrl, issuer, audience };
+  }
+  // An AUTH_JWKS_URL that failed its own check has been reported already.
+  if (!read.isSet('AUTH_JWKS_URL')) report('one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required');
+  return undefined;
+}
+
+/** The signer identity of local runs, when FC's `context.credentials` is absent. */
+export const signerSection: ConfigSection<{ fallbackCredentials: AccessKey | undefined }> = {
+  build(read, report) {
+    const accessKeyId = read('ALIBABA_CLOUD_ACCESS_KEY_ID');
+    const accessKeySecret = read('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+    const securityToken = read('ALIBABA_CLOUD_SECURITY_TOKEN');
+    if (accessKeyId === undefined && accessKeySecret === undefined) {
+      if (securityToken !== undefined) {
+        report('ALIBABA_CLOUD_SECURITY_TOKEN is set without ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+      }
+      return { fallbackCredentials: undefined };
+    }
+    if (accessKeyId === undefined || accessKeySecret === undefined) {
+      report('set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or neither');
+      return { fallbackCredentials: undefined };
+    }
+    return { fallbackCredentials: { accessKeyId, accessKeySecret, securityToken } };
+  },
+};
+
+export interface StsConfig {
+  roleArn: string;
+  durationSeconds: number;
+  endpoint: StsEndpoint;
+  /** Bound on one AssumeRole call, connection included; the answer comes within it. */
+  timeoutMs: number;
+}
+
+/** The role to assume; the endpoint defaults to the region's public STS endpoint. */
+export const stsSection: ConfigSection<{ sts: StsConfig }> = {
+  build(read, report) {
+    const roleArn = read('STS_ROLE_ARN');
+    const durationSeconds = read('STS_DURATION_SECONDS');
+    const endpoint = read('STS_ENDPOINT') ?? { host: `sts.${read('OSS_REGION')}.aliyuncs.com`, protocol: 'https' };
+    const timeoutMs = read('STS_TIMEOUT_MS');
+    if (roleArn === undefined) {
+      report('STS_ROLE_ARN is required by sts-token');
+      return undefined;
+    }
+    return { sts: { roleArn, durationSeconds, endpoint, timeoutMs } };
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * The one table of errors a function answers with. 4xx explain themselves to the caller; 5xx say
+ * "internal error" and keep the cause for the log (middy's `expose = status < 500`).
+ */
+import type { ErrorBody, ErrorCode } from '../contract';
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Detail for the log only; never sent to the client. */
+  readonly logDetail: string | undefined;
+
+  constructor(status: number, code: ErrorCode, message: string, options: { headers?: Record<string, string>; logDetail?: string } = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+    this.headers = options.headers ?? {};
+    this.logDetail = options.logDetail;
+  }
+
+  /** Whether the message may be shown: 4xx explain, and 503's fixed "retry shortly" tells the client what to do. */
+  get expose(): boolean {
+    return this.status < 500 || this.code === 'UpstreamUnavailable';
+  }
+}
+
+export const badRequest = (code: ErrorCode, message: string): HttpError => new HttpError(400, code, message);
+
+export const unauthorized = (message: string, logDetail?: string): HttpError =>
+  new HttpError(401, 'Unauthorized', message, {
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"` },
+    ...(logDetail === undefined ? {} : { logDetail }),
+  });
+
+export const internalError = (logDetail: string): HttpError => new HttpError(500, 'InternalError', 'internal error', { logDetail });
+
+/** The status, headers and body the client sees for an error. */
+export function toErrorResponse(error: HttpError): { status: number; headers: Record<string, string>; body: ErrorBody } {
+  return {
+    status: error.status,
+    headers: { ...error.headers },
+    body: { error: { code: error.code, message: error.expose ? error.message : 'internal error' } },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * FC 3.0 HTTP-trigger events in, FC responses out, and the one builder of such events (the local adapter, the
+ * tests and the bench send what FC sends). Nothing here decides anything.
+ */
+import { randomUUID } from 'node:crypto';
+import { HttpError } from './errors';
+
+/** What a function reads of a request. */
+export interface PlainRequest {
+  method: string;
+  /** Lower-cased names; FC joins repeated headers with `,`. */
+  headers: Readonly<Record<string, string>>;
+  body: Buffer;
+  requestId: string;
+}
+
+/** The HTTP-trigger event, as FC delivers it (JSON in a Buffer). */
+export interface FcHttpEvent {
+  version: 'v1';
+  rawPath: string;
+  body: string;
+  isBase64Encoded: boolean;
+  headers: Record<string, string>;
+  queryParameters: Record<string, string>;
+  requestContext: {
+    accountId: string;
+    domainName: string;
+    requestId: string;
+    time: string;
+    timeEpoch: string;
+    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
+  };
+}
+
+export interface HttpEventInput {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  /** A Buffer travels base64-encoded, as FC sends binary bodies; a string as it is. */
+  body?: string | Buffer;
+  isBase64Encoded?: boolean;
+  requestId?: string;
+  sourceIp?: string;
+  domainName?: string;
+  now?: Date;
+}
+
+/** The Buffer FC hands a handler for one HTTP request. */
+export function buildHttpEvent(input: HttpEventInput = {}): Buffer {
+  const now = input.now ?? new Date();
+  const path = input.path ?? '/';
+  const binary = Buffer.isBuffer(input.body);
+  const event: FcHttpEvent = {
+    version: 'v1',
+    rawPath: path,
+    body: Buffer.isBuffer(input.body) ? input.body.toString('base64') : (input.body ?? ''),
+    isBase64Encoded: binary || (input.isBase64Encoded ?? false),
+    headers: input.headers ?? {},
+    queryParameters: input.query ?? {},
+    requestContext: {
+      accountId: '1234567890123456',
+      domainName: input.domainName ?? 'localhost',
+      requestId: input.requestId ?? randomUUID(),
+      time: now.toUTCString(),
+      timeEpoch: String(now.getTime()),
+      http: {
+        method: input.method ?? 'POST',
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: input.sourceIp ?? '127.0.0.1',
+        userAgent: input.headers?.['user-agent'] ?? '',
+      },
+    },
+  };
+  return Buffer.from(JSON.stringify(event));
+}
+
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Serialised as JSON; undefined means an empty body. */
+  body: unknown;
+}
+
+export interface FcHttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+}
+
+/** FC refuses larger bodies itself (32 MB); this bounds what a handler will decode. */
+const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
+/** Accepts the Buffer FC passes, or the same JSON as a string or object (local server, tests). */
+export function parseFcEvent(event: unknown, fallbackRequestId: string): PlainRequest {
+  let parsed: unknown = event;
+  if (Buffer.isBuffer(event) || typeof event === 'string') {
+    if (event.length > MAX_EVENT_BYTES) throw new HttpError(413, 'PayloadTooLarge', 'request is too large');
+    try {
+      parsed = JSON.parse(event.toString());
+    } catch {
+      throw new HttpError(400, 'BadRequest', 'event is not an HTTP trigger event');
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new HttpError(400, 'BadRequest', 'event is not an HTTP trigger event');
+  const raw = parsed as Record<string, unknown>;
+  const requestContext = asRecord(raw['requestContext']);
+  const http = asRecord(requestContext['http']);
+  const method = typeof http['method'] === 'string' ? http['method'].toUpperCase() : '';
+  if (!/^[A-Z]{1,16}$/.test(method)) throw new HttpError(400, 'BadRequest', 'event has no HTTP method');
+
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(asRecord(raw['headers']))) {
+    const text = Array.isArray(value) ? value.filter((v) => typeof v === 'string').join(',') : value;
+    if (typeof text === 'string') headers[name.toLowerCase()] = text;
+  }
+
+  const rawBody = raw['body'];
+  let body = Buffer.alloc(0);
+  if (typeof rawBody === 'string' && rawBody !== '') {
+    if (raw['isBase64Encoded'] === true) {
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1)
+        throw new HttpError(400, 'BadRequest', 'body is not valid base64');
+      body = Buffer.from(rawBody, 'base64');
+    } else {
+      body = Buffer.from(rawBody, 'utf8');
+    }
+  }
+
+  const requestId =
+    typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId;
+  return { method, headers, body, requestId: requestId.slice(0, 128) };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export function toFcResponse(response: PlainResponse): FcHttpResponse {
+  const headers = { ...response.headers };
+  let body = '';
+  if (response.body !== undefined) {
+    body = JSON.stringify(response.body);
+    headers['Content-Type'] = 'application/json; charset=utf-8';
+  }
+  return { statusCode: response.status, headers, body, isBase64Encoded: false };
+}

@@ -1,0 +1,198 @@
+/**
+ * The FC 3.0 edge every HTTP function shares: configuration checked once at cold start, then per request
+ * preflight or run (method guard, bearer token, JSON body, the function's own step), then respond (one error
+ * mapper, CORS, `Cache-Control: no-store`, one log line). A function supplies only its definition.
+ */
+import { randomUUID } from 'node:crypto';
+import { createTokenVerifier, userHash, type Identity, type TokenVerifier } from '../auth/identity';
+import { loadConfig, type ConfigSection, type EdgeConfig } from '../config/sections';
+import type { Env } from '../config/variables';
+import { corsHeaders, isOriginAllowed, preflightHeaders } from './cors';
+import { HttpError, internalError, toErrorResponse } from './errors';
+import { parseFcEvent, toFcResponse, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
+import { writeLogLine, type LogWriter } from './log';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+export const ALLOWED_METHODS = 'POST, OPTIONS';
+
+export interface HandleInput<C> {
+  request: PlainRequest;
+  identity: Identity;
+  /** The request's JSON body, parsed but not yet validated. */
+  input: unknown;
+  config: C;
+  /** FC's context: read credentials from it, never log it. */
+  context: unknown;
+  now: Date;
+}
+
+export interface HandleResult {
+  answer: unknown;
+  /** The object key or prefix the answer is about, for the log line. */
+  logKey?: string;
+}
+
+export interface FunctionDefinition<C extends EdgeConfig> {
+  name: string;
+  /** The configuration sections this function reads, checked at cold start. */
+  config: ConfigSection<C>;
+  /** Problems of this function's own with a loaded configuration, found at cold start. */
+  checkConfig?(config: C): string[];
+  handle(input: HandleInput<C>): Promise<HandleResult> | HandleResult;
+}
+
+export interface HandlerOptions {
+  env?: Env;
+  log?: LogWriter;
+  clock?: () => Date;
+}
+
+export type FcHandler = (event: unknown, context?: unknown) => Promise<FcHttpResponse>;
+
+/** One instance's state, settled at cold start: a working configuration, or the problem that stops every request. */
+type Instance<C> = { ok: true; config: C; verifyToken: TokenVerifier } | { ok: false; problem: string };
+
+/** What one request came to, for the response and the log line. */
+interface Outcome {
+  request: PlainRequest | undefined;
+  response: PlainResponse;
+  /** A hash of the caller's user segment, once authenticated. */
+  userTag?: string;
+  logKey?: string;
+  failure?: HttpError;
+}
+
+export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefinition<C>, options: HandlerOptions = {}): FcHandler {
+  const log = options.log ?? writeLogLine;
+  const clock = options.clock ?? (() => new Date());
+  const instance = startInstance(definition, options.env ?? process.env);
+  if (!instance.ok) {
+    log({
+      level: 'error',
+      function: definition.name,
+      requestId: 'cold-start',
+      method: '-',
+      status: 500,
+      durationMs: 0,
+      errorCode: 'InternalError',
+      cause: instance.problem,
+    });
+  }
+
+  return async (event, context) => {
+    const started = performance.now();
+    const contextRequestId = (context as { requestId?: unknown } | undefined)?.requestId;
+    const fallbackId = typeof contextRequestId === 'string' ? contextRequestId : randomUUID();
+    const outcome = await handleEvent(definition, instance, event, context, fallbackId, clock);
+    const { request, response } = outcome;
+    response.headers['Cache-Control'] = 'no-store';
+    response.headers['X-Content-Type-Options'] = 'nosniff';
+    log({
+      level: response.status >= 500 ? 'error' : response.status >= 400 ? 'warn' : 'info',
+      function: definition.name,
+      requestId: request?.requestId ?? fallbackId,
+      method: request?.method ?? '-',
+      status: response.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      ...(outcome.userTag === undefined ? {} : { user: outcome.userTag }),
+      ...(outcome.logKey === undefined ? {} : { key: outcome.logKey }),
+      ...(outcome.failure === undefined ? {} : { errorCode: outcome.failure.code }),
+      ...(outcome.failure?.logDetail === undefined ? {} : { cause: outcome.failure.logDetail }),
+    });
+    return toFcResponse(response);
+  };
+}
+
+function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, env: Env): Instance<C> {
+  const loaded = loadConfig(env, definition.config);
+  const problems = loaded.ok ? (definition.checkConfig?.(loaded.config) ?? []) : loaded.problems;
+  if (!loaded.ok || problems.length > 0) return { ok: false, problem: `configuration: ${problems.join('; ')}` };
+  return { ok: true, config: loaded.config, verifyToken: createTokenVerifier(loaded.config.auth) };
+}
+
+/** Preflight, or run; whatever is thrown becomes the error answer. `trace` keeps what was learnt before a failure. */
+async function handleEvent<C extends EdgeConfig>(
+  definition: FunctionDefinition<C>,
+  instance: Instance<C>,
+  event: unknown,
+  context: unknown,
+  fallbackId: string,
+  clock: () => Date,
+): Promise<Outcome> {
+  const trace: Trace = { request: undefined };
+  let cors: Record<string, string> = {};
+  try {
+    const request = (trace.request = parseFcEvent(event, fallbackId));
+    if (!instance.ok) throw internalError(instance.problem);
+    const origin = request.headers['origin'];
+    cors = corsHeaders(origin, instance.config.allowedOrigins);
+    if (request.method === 'OPTIONS') return { ...trace, response: preflight(origin, instance.config.allowedOrigins) };
+    const result = await run(definition, instance, request, context, clock, trace);
+    return {
+      ...trace,
+      response: { status: 200, headers: cors, body: result.answer },
+      ...(result.logKey === undefined ? {} : { logKey: result.logKey }),
+    };
+  } catch (error) {
+    // Only the name and where it was thrown: an unexpected error's message could carry anything.
+    const failure =
+      error instanceof HttpError
+        ? error
+        : internalError(error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
+    const mapped = toErrorResponse(failure);
+    return { ...trace, response: { status: mapped.status, headers: { ...cors, ...mapped.headers }, body: mapped.body }, failure };
+  }
+}
+
+type Trace = Pick<Outcome, 'request' | 'userTag'>;
+
+function preflight(origin: string | undefined, allowedOrigins: readonly string[]): PlainResponse {
+  if (origin === undefined) return { status: 204, headers: { Vary: 'Origin', Allow: ALLOWED_METHODS }, body: undefined };
+  if (!isOriginAllowed(origin, allowedOrigins)) throw new HttpError(403, 'Forbidden', 'origin is not allowed');
+  return { status: 204, headers: { ...preflightHeaders(origin, allowedOrigins), Allow: ALLOWED_METHODS }, body: undefined };
+}
+
+/** POST only, an authenticated caller, a JSON body: then the function's own step. */
+async function run<C extends EdgeConfig>(
+  definition: FunctionDefinition<C>,
+  instance: Extract<Instance<C>, { ok: true }>,
+  request: PlainRequest,
+  context: unknown,
+  clock: () => Date,
+  trace: Trace,
+): Promise<HandleResult> {
+  if (request.method !== 'POST') {
+    throw new HttpError(405, 'MethodNotAllowed', `method ${request.method} is not allowed; use POST`, {
+      headers: { Allow: ALLOWED_METHODS },
+    });
+  }
+  const identity = await instance.verifyToken(request.headers['authorization']);
+  trace.userTag = userHash(identity.userSegment);
+  const input = parseJsonBody(request);
+  return definition.handle({ request, identity, input, config: instance.config, context, now: clock() });
+}
+
+function thrownAt(error: Error): string {
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return (
+    frame
+      ?.trim()
+      .replace(/^at /, '')
+      .replace(/\(.*[/\\]/, '(')
+      .slice(0, 120) ?? 'unknown'
+  );
+}
+
+function parseJsonBody(request: PlainRequest): unknown {
+  const contentType = request.headers['content-type'];
+  if (contentType === undefined || !/^application\/json\s*(;.*)?$/i.test(contentType.trim())) {
+    throw new HttpError(415, 'UnsupportedMediaType', 'Content-Type must be application/json');
+  }
+  if (request.body.length > MAX_BODY_BYTES) throw new HttpError(413, 'PayloadTooLarge', `body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (request.body.length === 0) throw new HttpError(400, 'InvalidJson', 'body must be a JSON object');
+  try {
+    return JSON.parse(request.body.toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'InvalidJson', 'body is not valid JSON');
+  }
+}

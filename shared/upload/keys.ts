@@ -1,0 +1,20 @@
+/**
+ * The key layout: `<prefix><yyyy>/<mm>/<random id><.ext>`, chosen by the server; a client's filename only lends
+ * its extension. Dependency-free, so the browser client (STS mode picks its own keys) uses this very code.
+ */
+export const MAX_EXTENSION_LENGTH = 16;
+
+/** The filename's extension, lower-cased, `[a-z0-9]`, at most 16 characters, else none. */
+export function extensionOf(filename: string): string {
+  const dot = filename.lastIndexOf('.');
+  if (dot < 0) return '';
+  const extension = filename.slice(dot + 1).toLowerCase();
+  return extension.length >= 1 && extension.length <= MAX_EXTENSION_LENGTH && /^[a-z0-9]+$/.test(extension) ? `.${extension}` : '';
+}
+
+/** `randomId` carries 128 random bits (base64url), so nobody can predict, or pre-empt, another upload's key. */
+export function objectKeyFor(prefix: string, filename: string, now: Date, randomId: string): string {
+  const year = String(now.getUTCFullYear()).padStart(4, '0');
+  const month = String(now.getUTCMonth() + 1).padStart(2, '0');
+  return `${prefix}${year}/${month}/${randomId}${extensionOf(filename)}`;
+}

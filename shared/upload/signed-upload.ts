@@ -1,0 +1,106 @@
+/**
+ * A signed PUT URL or a signed POST form for one server-chosen key. This module decides *what* is signed (the
+ * headers a PUT must carry, the conditions a form policy pins); the scheme (`signature-schemes.ts`) signs it.
+ */
+import type { SignerCredentials } from '../alicloud/access-key';
+import type { SignatureVersion } from '../config/variables';
+import type { SignedPost, SignedPut } from '../contract';
+import type { UploadRules } from './rules';
+import { SIGNATURE_SCHEMES } from './signature-schemes';
+
+/** 201 makes OSS answer the form upload with an XML body carrying the key and ETag. */
+export const POST_SUCCESS_STATUS = '201';
+
+export interface SigningInput {
+  rules: UploadRules;
+  key: string;
+  contentType: string;
+  credentials: SignerCredentials;
+  now: Date;
+  lifetimeSeconds: number;
+  version: SignatureVersion;
+}
+
+/** RFC 3986: what OSS's canonical forms expect, and safe in a URL. */
+export function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function objectUrl(ossEndpoint: string, key: string): string {
+  return `${ossEndpoint}/${key.split('/').map(encodeRfc3986).join('/')}`;
+}
+
+function queryString(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`)
+    .join('&');
+}
+
+function expiresAt(input: SigningInput): string {
+  return new Date(input.now.getTime() + input.lifetimeSeconds * 1000).toISOString();
+}
+
+export function signPutUpload(input: SigningInput): SignedPut {
+  const { rules, key, credentials, now, lifetimeSeconds } = input;
+  const headers = { 'Content-Type': input.contentType, 'x-oss-forbid-overwrite': 'true' };
+  const query = SIGNATURE_SCHEMES[input.version].presignPut({
+    bucket: rules.bucket,
+    region: rules.region,
+    key,
+    headers: lowerCaseKeys(headers),
+    credentials,
+    now,
+    lifetimeSeconds,
+  });
+  return {
+    method: 'PUT',
+    url: `${objectUrl(rules.ossEndpoint, key)}?${queryString(query)}`,
+    headers,
+    bucket: rules.bucket,
+    key,
+    expiresAt: expiresAt(input),
+  };
+}
+
+export type PolicyCondition = Record<string, string> | ['content-length-range', number, number];
+
+export interface PostPolicy {
+  expiration: string;
+  conditions: PolicyCondition[];
+}
+
+export function signPostUpload(input: SigningInput): SignedPost {
+  const { rules, key, credentials, now } = input;
+  const scheme = SIGNATURE_SCHEMES[input.version];
+  const signer = { credentials, region: rules.region, now };
+  // Every field that matters for security is pinned exactly; the size range is the one thing PUT cannot enforce.
+  const pinned: Record<string, string> = {
+    key,
+    'Content-Type': input.contentType,
+    'x-oss-forbid-overwrite': 'true',
+    success_action_status: POST_SUCCESS_STATUS,
+    ...scheme.policyIdentityFields(signer),
+  };
+  const policy: PostPolicy = {
+    expiration: expiresAt(input),
+    conditions: [
+      { bucket: rules.bucket },
+      ...Object.entries(pinned).map(([name, value]) => ({ [name]: value })),
+      ['content-length-range', 1, rules.maxBytes],
+    ],
+  };
+  const encodedPolicy = Buffer.from(JSON.stringify(policy), 'utf8').toString('base64');
+  return {
+    method: 'POST',
+    url: `${rules.ossEndpoint}/`,
+    fields: { ...pinned, ...scheme.signPolicy(encodedPolicy, signer) },
+    bucket: rules.bucket,
+    key,
+    expiresAt: policy.expiration,
+    maxBytes: rules.maxBytes,
+  };
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
