@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { buildHttpEvent } from '../shared/edge/fc-event';
 
 export interface FcContextCredentials {
   accessKeyId: string;
@@ -36,31 +37,15 @@ export function toFcEvent(request: IncomingMessage, body: Buffer, path: string):
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const requestId = randomUUID();
-  return Buffer.from(
-    JSON.stringify({
-      version: 'v1',
-      rawPath: path,
-      body: body.toString('base64'),
-      isBase64Encoded: true,
-      headers,
-      queryParameters: Object.fromEntries(url.searchParams),
-      requestContext: {
-        accountId: 'local',
-        domainName: request.headers.host ?? 'localhost',
-        requestId,
-        time: new Date().toUTCString(),
-        timeEpoch: String(Date.now()),
-        http: {
-          method: request.method ?? 'GET',
-          path,
-          protocol: `HTTP/${request.httpVersion}`,
-          sourceIp: request.socket.remoteAddress ?? '',
-          userAgent: request.headers['user-agent'] ?? '',
-        },
-      },
-    }),
-  );
+  return buildHttpEvent({
+    method: request.method ?? 'GET',
+    path,
+    headers,
+    query: Object.fromEntries(url.searchParams),
+    body,
+    domainName: request.headers.host ?? 'localhost',
+    sourceIp: request.socket.remoteAddress ?? '',
+  });
 }
 
 export async function serveWithFcHandler(

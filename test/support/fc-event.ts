@@ -1,47 +1,17 @@
 /** FC 3.0 HTTP-trigger events as the runtime delivers them: a Buffer of JSON. */
 import { randomUUID } from 'node:crypto';
+import { buildHttpEvent, type HttpEventInput } from '../../shared/edge/fc-event';
 import { registerAnswer, registerIssued } from './log-capture';
 
-export interface EventInput {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer | object;
-  isBase64Encoded?: boolean;
-  query?: Record<string, string>;
-}
-
-export function fcEvent(input: EventInput = {}): Buffer {
-  const method = input.method ?? 'POST';
-  let body = '';
-  let isBase64Encoded = input.isBase64Encoded ?? false;
-  if (Buffer.isBuffer(input.body)) {
-    body = input.body.toString('base64');
-    isBase64Encoded = true;
-  } else if (typeof input.body === 'string') {
-    body = input.body;
-  } else if (input.body !== undefined) {
-    body = JSON.stringify(input.body);
-  }
-  const requestId = randomUUID();
-  return Buffer.from(
-    JSON.stringify({
-      version: 'v1',
-      rawPath: input.path ?? '/',
-      body,
-      isBase64Encoded,
-      headers: input.headers ?? {},
-      queryParameters: input.query ?? {},
-      requestContext: {
-        accountId: '1234567890123456',
-        domainName: 'sign-url-abc.cn-hangzhou.fcapp.run',
-        requestId,
-        time: new Date().toUTCString(),
-        timeEpoch: String(Date.now()),
-        http: { method, path: input.path ?? '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'jest' },
-      },
-    }),
-  );
+/** As `buildHttpEvent`, with an object body sent as JSON and a public caller's address. */
+export function fcEvent(input: Omit<HttpEventInput, 'body'> & { body?: string | Buffer | object } = {}): Buffer {
+  const { body, ...rest } = input;
+  return buildHttpEvent({
+    sourceIp: '203.0.113.7',
+    domainName: 'sign-url-abc.cn-hangzhou.fcapp.run',
+    ...rest,
+    ...(body === undefined ? {} : { body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) }),
+  });
 }
 
 export interface FcTestContext {

@@ -1,4 +1,4 @@
-// ali-oss ships its low-level signing helpers without typings; only what shared/oss-signing.ts uses is declared.
+// ali-oss ships its low-level signing helpers without typings; only what shared/upload/signature-schemes.ts uses is declared.
 declare module 'ali-oss/lib/common/signUtils' {
   // The helpers call each other through `this`: call them as methods of the module object, never detached.
   interface SignUtils {

@@ -18,7 +18,7 @@ function errorOf(body: unknown): HttpError {
   throw new Error('expected the request to be refused');
 }
 
-describe('uploadRulesFor', () => {
+describe('uploadRulesFromConfig', () => {
   test('one description of what the user may upload', () => {
     expect(rules).toEqual({
       bucket: 'uploads-bucket',
