@@ -13,6 +13,7 @@ module.exports = {
   // jose 6 ships ES modules only: let ts-jest turn it into CommonJS for the test runtime.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/support/no-skipped-tests-reporter.cjs'],
   globalSetup: '<rootDir>/test/support/clear-logs.cjs',
   setupFiles: ['<rootDir>/test/support/setup-capture.ts'],
 };
