@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
 import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
@@ -51,6 +52,11 @@ interface Exchange {
   cors: Record<string, string>;
 }
 
+/** `oss:x-oss-object-acl`: the ACL a request (header) or form (field) asks for, when it asks for one. */
+function objectAclCondition(value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { 'oss:x-oss-object-acl': value.trim() };
+}
+
 function newRequestId(): string {
   return randomBytes(12).toString('hex').toUpperCase();
 }
@@ -66,8 +72,21 @@ export function errorBody(error: OssError, requestId: string, hostId: string): s
   );
 }
 
-/** Reads the whole body, refusing more than OSS would take in one request. */
+/** The body ended before the `Content-Length` it declared (OSS error EC 0017-00000505; the code is our choice). */
+function incompleteBody(declared: number, received: number): OssError {
+  return new OssError(400, 'IncompleteBody', 'The request body is shorter or longer than its Content-Length header.', {
+    ContentLength: String(declared),
+    ReceivedBytes: String(received),
+  });
+}
+
+/**
+ * Reads the whole body, refusing more than OSS would take in one request, and holds it to its `Content-Length`:
+ * the signature may bind that header, so the bytes stored must be exactly the bytes declared.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
+  const header = req.headers['content-length'];
+  const declared = header === undefined ? undefined : Number(header);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -77,8 +96,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (size > MAX_OBJECT_BYTES) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on('end', () => (tooLarge ? reject(entityTooLarge()) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) reject(entityTooLarge());
+      else if (declared !== undefined && declared !== size) reject(incompleteBody(declared, size));
+      else resolve(Buffer.concat(chunks));
+    });
+    // A client that stops sending before Content-Length bytes: Node ends the request with an `aborted` error.
+    req.on('error', (error) => reject(declared !== undefined && size < declared ? incompleteBody(declared, size) : error));
   });
 }
 
@@ -89,6 +113,7 @@ export class OssHttpServer {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -204,7 +229,8 @@ export class OssHttpServer {
     }
     const found = this.authorise(auth, now, exchange);
     const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
-    if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, operation.conditions))) {
+    const conditions = { ...operation.conditions, ...objectAclCondition(request.headers['x-oss-object-acl']) };
+    if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, conditions))) {
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
     return operation.run({ request, body, storage: this.config.storage, now, origin: `http://${req.headers.host ?? '127.0.0.1'}` });
@@ -231,7 +257,7 @@ export class OssHttpServer {
 
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
     const resource = this.resource(key);
-    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, {}))) {
+    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, objectAclCondition(get('x-oss-object-acl'))))) {
       throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);
     }
     const statusField = get('success_action_status');
@@ -321,8 +347,40 @@ export class OssHttpServer {
   }
 }
 
+/** Node's answers to requests it cannot parse (lib/_http_server.js), kept for everything but a cut-short body. */
+const NODE_CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * A body cut short of its Content-Length (the client half-closed) gets OSS's XML, so a client sees why; other
+ * requests Node cannot parse get Node's own bare answer, as without this handler.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (error.code !== 'HPE_INVALID_EOF_STATE') {
+    socket.end(`HTTP/1.1 ${NODE_CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`);
+    return;
+  }
+  const requestId = newRequestId();
+  const body = errorBody(
+    new OssError(400, 'IncompleteBody', 'The request body ended before its Content-Length.'),
+    requestId,
+    'oss-emulator',
+  );
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/xml\r\n' +
+      `x-oss-request-id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) return Promise.resolve();
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     req.on('end', resolve);
     req.on('close', resolve);

@@ -12,6 +12,8 @@ export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: string[];
+  /** Operator → condition key → values (RAM's grammar); every key must be one the storage evaluates. */
+  Condition?: Record<string, Record<string, string[]>>;
 }
 
 export interface PolicyDocument {

@@ -61,7 +61,15 @@ test('each policy, exactly', () => {
       },
       permissionPolicy: {
         Version: '1',
-        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }],
+        Statement: [
+          { Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] },
+          {
+            Effect: 'Deny',
+            Action: ['oss:PutObject'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+            Condition: { StringEqualsIgnoreCase: { 'oss:x-oss-object-acl': ['public-read', 'public-read-write'] } },
+          },
+        ],
       },
     },
     bucketCors: {

@@ -10,6 +10,7 @@ import { createFcHandler, type FcHandler } from '../../shared/edge/handler';
 import { userSegmentFor } from '../../shared/auth/identity';
 import type { LogWriter, RequestLogLine } from '../../shared/edge/log';
 import { signUrlFunction } from '../../functions/sign-url/sign-upload';
+import { extensionsOf } from '../../shared/upload/extensions';
 import { createStsTokenFunction } from '../../functions/sts-token/vend-credentials';
 import { baseEnv } from '../support/env';
 import { hsToken } from '../support/tokens';
@@ -112,7 +113,8 @@ const validBody = fc.record({
     fc.string({ minLength: 1, maxLength: 60 }).filter((name) => acceptableFilename(name)),
   ),
   contentType: fc.constantFrom('image/png', 'image/jpeg', 'application/pdf', 'image/webp'),
-  size: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
+  // Mostly present: a PUT without a size is refused (the URL is bound to it).
+  size: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined, freq: 8 }),
   method: fc.constantFrom('PUT', 'POST'),
 });
 
@@ -220,6 +222,10 @@ test(`sign-url: ${RUNS} arbitrary requests, always a documented answer, never a 
         const key = String(answer?.['key']);
         expect(key.startsWith(prefix)).toBe(true);
         expect(key.slice(prefix.length)).toMatch(/^\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}(\.[a-z0-9]{1,16})?$/);
+        // The extension is always one of the signed content type's own, whatever the filename said.
+        const { contentType } = JSON.parse(shape.body) as { contentType: string };
+        const extension = /\.([a-z0-9]+)$/.exec(key.slice(prefix.length))?.[1];
+        expect(extension === undefined ? extensionsOf(contentType).length === 0 : extensionsOf(contentType).includes(extension)).toBe(true);
         const url = new URL(String(answer?.['url']));
         if (answer?.['method'] === 'PUT') expect(decodeURIComponent(url.pathname)).toBe(`/${key}`);
         else expect((answer?.['fields'] as Record<string, string>)['key']).toBe(key);

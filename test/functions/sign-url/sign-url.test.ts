@@ -55,7 +55,8 @@ describe('sign-url answers', () => {
     expect(body).toEqual({
       method: 'PUT',
       url: expect.any(String),
-      headers: { 'Content-Type': 'image/png', 'x-oss-forbid-overwrite': 'true' },
+      headers: { 'Content-Type': 'image/png', 'Content-Disposition': 'attachment', 'x-oss-forbid-overwrite': 'true' },
+      size: 12345,
       bucket: 'uploads-bucket',
       key: expect.stringMatching(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/),
       expiresAt: expect.any(String),
@@ -63,13 +64,14 @@ describe('sign-url answers', () => {
     const url = new URL(body.url);
     const { 'x-oss-signature': signature, ...signedQuery } = Object.fromEntries(url.searchParams);
     expect(signedQuery['x-oss-security-token']).toBe(credentials.securityToken);
+    expect(signedQuery['x-oss-additional-headers']).toBe('content-disposition;content-length');
     const canonical = v4CanonicalRequest({
       method: 'PUT',
       bucket: 'uploads-bucket',
       key: body.key,
       query: signedQuery,
-      headers: body.headers,
-      additionalHeaders: [],
+      headers: { ...body.headers, 'Content-Length': '12345' },
+      additionalHeaders: ['content-disposition', 'content-length'],
     });
     expect(signature).toBe(v4Signature(credentials.accessKeySecret, 'cn-hangzhou', signedQuery['x-oss-date']!, canonical));
     expect(Date.parse(body.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
@@ -87,10 +89,26 @@ describe('sign-url answers', () => {
     expect(policy.conditions).toContainEqual(['content-length-range', 1, 104_857_600]);
   });
 
+  test('a PUT without a size is refused: the URL is bound to the exact length', async () => {
+    const response = await post({ filename: 'cat.png', contentType: 'image/png' });
+    expect(response.statusCode).toBe(400);
+    expect(jsonOf(response)).toEqual({ error: { code: 'InvalidSize', message: expect.stringContaining('size is required for PUT') } });
+  });
+
+  test('the key extension follows the content type; the filename only picks among its extensions', async () => {
+    const keyOf = async (filename: string, contentType: string, method = 'PUT'): Promise<string> =>
+      String(jsonOf(await post({ filename, contentType, size: 10, method }))['key']);
+    expect(await keyOf('x.html', 'image/png')).toMatch(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
+    expect(await keyOf('x.html', 'image/png', 'POST')).toMatch(/\.png$/);
+    expect(await keyOf('photo.JPEG', 'image/jpeg')).toMatch(/\.jpeg$/);
+    expect(await keyOf('photo.png', 'image/jpeg')).toMatch(/\.jpg$/);
+    expect(await keyOf('scan', 'application/pdf')).toMatch(/\.pdf$/);
+  });
+
   test('two requests never get the same key', async () => {
     const [a, b] = await Promise.all([
-      post({ filename: 'a.png', contentType: 'image/png' }),
-      post({ filename: 'a.png', contentType: 'image/png' }),
+      post({ filename: 'a.png', contentType: 'image/png', size: 1 }),
+      post({ filename: 'a.png', contentType: 'image/png', size: 1 }),
     ]);
     expect(jsonOf(a!)['key']).not.toBe(jsonOf(b!)['key']);
   });
@@ -100,7 +118,7 @@ describe('sign-url answers', () => {
     const response = await call(
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: Buffer.from(JSON.stringify({ filename: 'a.png', contentType: 'image/png' })),
+        body: Buffer.from(JSON.stringify({ filename: 'a.png', contentType: 'image/png', size: 1 })),
       }),
     );
     expect(response.statusCode).toBe(200);
@@ -112,11 +130,12 @@ describe('sign-url answers', () => {
     const response = (await v1(
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: { filename: 'a.png', contentType: 'image/png' },
+        body: { filename: 'a.png', contentType: 'image/png', size: 1 },
       }),
       context,
     )) as FcResponse;
     const url = new URL((jsonOf(response) as { url: string }).url);
+    // V1 has no additional headers: the length and the disposition are not bound (README "Security model").
     expect([...url.searchParams.keys()].sort()).toEqual(['Expires', 'OSSAccessKeyId', 'Signature', 'security-token']);
   });
 });
@@ -200,7 +219,7 @@ describe('bad input gets the exact status and code', () => {
 
   test('__proto__ and constructor keys change nothing', async () => {
     const response = await post(
-      '{"filename":"a.png","contentType":"image/png","__proto__":{"method":"POST"},"constructor":{"prototype":{"isAdmin":true}}}',
+      '{"filename":"a.png","contentType":"image/png","size":1,"__proto__":{"method":"POST"},"constructor":{"prototype":{"isAdmin":true}}}',
     );
     expect(response.statusCode).toBe(200);
     expect(jsonOf(response)['method']).toBe('PUT');
@@ -286,7 +305,7 @@ describe('misconfiguration and logging', () => {
       'alice@example.com',
     ]);
     const bodies = [
-      { filename: 'a.png', contentType: 'image/png' },
+      { filename: 'a.png', contentType: 'image/png', size: 1 },
       { filename: 'a.png', contentType: 'image/png', method: 'POST' },
       { filename: 'a.html', contentType: 'text/html' },
     ];
@@ -333,7 +352,7 @@ describe('the built bundle', () => {
     const events = [
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: { filename: 'a.png', contentType: 'image/png' },
+        body: { filename: 'a.html', contentType: 'image/png', size: 4321 },
       }),
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -361,16 +380,31 @@ describe('the built bundle', () => {
     const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[];
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 401]);
     const put = jsonOf(results[0]!) as { url: string; headers: Record<string, string>; key: string };
+    // The extension is the type's (a.html signed as image/png is a .png), the length and disposition are signed.
+    expect(put.key).toMatch(/^users\/bob\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
     const { 'x-oss-signature': signature, ...signedQuery } = Object.fromEntries(new URL(put.url).searchParams);
-    const canonical = v4CanonicalRequest({
-      method: 'PUT',
-      bucket: 'uploads-bucket',
-      key: put.key,
-      query: signedQuery,
-      headers: put.headers,
-      additionalHeaders: [],
+    const signatureFor = (contentLength: string): string =>
+      v4Signature(
+        credentials.accessKeySecret,
+        'cn-hangzhou',
+        signedQuery['x-oss-date']!,
+        v4CanonicalRequest({
+          method: 'PUT',
+          bucket: 'uploads-bucket',
+          key: put.key,
+          query: signedQuery,
+          headers: { ...put.headers, 'Content-Length': contentLength },
+          additionalHeaders: ['content-disposition', 'content-length'],
+        }),
+      );
+    expect(signature).toBe(signatureFor('4321'));
+    expect(signature).not.toBe(signatureFor(String(5 * 1024 * 1024)));
+    const post = jsonOf(results[1]!) as { method: string; fields: Record<string, string> };
+    expect(post.method).toBe('POST');
+    expect(post.fields).toMatchObject({
+      'Content-Disposition': 'attachment',
+      'x-oss-object-acl': 'private',
+      'x-oss-storage-class': 'Standard',
     });
-    expect(signature).toBe(v4Signature(credentials.accessKeySecret, 'cn-hangzhou', signedQuery['x-oss-date']!, canonical));
-    expect(jsonOf(results[1]!)['method']).toBe('POST');
   });
 });
