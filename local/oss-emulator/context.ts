@@ -20,8 +20,8 @@ export interface OperationContext {
   body: Buffer;
   storage: ObjectStorage;
   now: Date;
-  /** `scheme://host` the client used, for `Location` elements. */
-  origin: string;
+  /** The URL a client GETs an object at, addressed as this request was (`Location` elements). */
+  objectUrl(key: string): string;
 }
 
 export interface Operation {

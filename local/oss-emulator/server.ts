@@ -7,12 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from '../loopback-host';
 import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
 import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
 import { storeSimpleObject } from './objects';
+import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
 import { authenticatePost, checkPostPolicy } from './post-policy';
 import { type OssRequest, resolveRequest } from './request';
@@ -115,6 +117,9 @@ export class OssHttpServer {
     let path = (req.url ?? '/').split('?')[0] ?? '/';
     let bodyAbandoned = false;
     try {
+      if (!isLoopbackHostHeader(req.headers.host, (hostname) => this.isSdkHost(hostname))) {
+        throw new OssError(403, 'AccessDenied', NOT_LOOPBACK_MESSAGE);
+      }
       const request = resolveRequest(method, req.url ?? '/', req.headers, this.config.bucket);
       path = request.rawPath;
       if (method === 'OPTIONS') {
@@ -162,6 +167,14 @@ export class OssHttpServer {
     }
   }
 
+  /**
+   * ali-oss given an IP endpoint sends `Host: <bucket>.oss-<region>.aliyuncs.com` (its `createRequest`); nobody
+   * but Alibaba can point such a name at this machine, so it is no rebinding risk.
+   */
+  private isSdkHost(hostname: string): boolean {
+    return hostname.startsWith(`${this.config.bucket}.`) && hostname.endsWith('.aliyuncs.com');
+  }
+
   /** Resolver look-up, then the signature with the secret it returned, then RAM. */
   private authorise(
     claim: { accessKeyId: string; securityToken: string | undefined; verify(secret: string): void },
@@ -207,7 +220,7 @@ export class OssHttpServer {
     if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, operation.conditions))) {
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
-    return operation.run({ request, body, storage: this.config.storage, now, origin: `http://${req.headers.host ?? '127.0.0.1'}` });
+    return operation.run({ request, body, storage: this.config.storage, now, objectUrl: (key) => objectLocation(request, key) });
   }
 
   private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
@@ -249,7 +262,7 @@ export class OssHttpServer {
       },
       now,
     );
-    const location = `http://${req.headers.host ?? '127.0.0.1'}/${this.config.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    const location = objectLocation(request, key);
     const replyHeaders = { ETag: stored.etag, Location: location };
     if (status === 201) {
       return {
