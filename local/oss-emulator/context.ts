@@ -72,13 +72,16 @@ export function checkKey(key: string): void {
   }
 }
 
-/** Request headers (or PostObject form fields, lower-cased) stored with an object and returned on GET/HEAD. */
+/**
+ * Request headers (or PostObject form fields, lower-cased) stored with an object and returned on GET/HEAD; also
+ * its ACL (`x-oss-object-acl`, checked by `directives.ts`, never returned).
+ */
 export function storedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (
       name.startsWith('x-oss-meta-') ||
-      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(name)
+      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires', 'x-oss-object-acl'].includes(name)
     ) {
       kept[name] = value;
     }

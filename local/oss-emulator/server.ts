@@ -14,6 +14,7 @@ import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
 import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
 import { storeSimpleObject } from './objects';
+import { checkUploadDirectives, isPublicRead } from './directives';
 import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
 import { authenticatePost, checkPostPolicy } from './post-policy';
@@ -197,6 +198,13 @@ export class OssHttpServer {
     };
   }
 
+  /** GetObject and HeadObject of an object stored with `x-oss-object-acl: public-read`. */
+  private isPublicRead(operation: Operation, request: OssRequest): boolean {
+    if (operation.name !== 'GetObject' && operation.name !== 'HeadObject') return false;
+    const object = this.config.storage.getObject(request.key);
+    return object !== undefined && isPublicRead(object.headers);
+  }
+
   private resource(key: string | undefined): string {
     return key === undefined ? `acs:oss:*:*:${this.config.bucket}` : `acs:oss:*:*:${this.config.bucket}/${key}`;
   }
@@ -210,7 +218,10 @@ export class OssHttpServer {
     req: IncomingMessage,
   ): Reply {
     const auth = authenticateRequest(request, { region: this.config.region, now });
+    const run = (): Reply =>
+      operation.run({ request, body, storage: this.config.storage, now, objectUrl: (key) => objectLocation(request, key) });
     if (auth.kind === 'anonymous') {
+      if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(
         'You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.',
       );
@@ -218,9 +229,12 @@ export class OssHttpServer {
     const found = this.authorise(auth, now, exchange);
     const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
     if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, operation.conditions))) {
+      // A public-read object is readable by everyone, signed or not, whatever the caller's own permissions.
+      if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
-    return operation.run({ request, body, storage: this.config.storage, now, objectUrl: (key) => objectLocation(request, key) });
+    checkUploadDirectives(operation.name, (name) => request.headers[name]);
+    return run();
   }
 
   private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
@@ -247,6 +261,7 @@ export class OssHttpServer {
     if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, {}))) {
       throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);
     }
+    checkUploadDirectives('PostObject', get);
     const statusField = get('success_action_status');
     const status = statusField === '200' || statusField === '201' ? Number(statusField) : 204;
 
