@@ -69,7 +69,7 @@ async function ossError(promise: Promise<unknown>): Promise<{ status: number; co
 /** A presigned V4 PUT (every x-oss-* header signed, as our signed URLs are), answered as raw XML. */
 async function signedPut(key: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
   const url = await store.signatureUrlV4('PUT', 60, { headers }, key);
-  const response = await fetch(url, { method: 'PUT', headers, body });
+  const response = await fetch(url, { method: 'PUT', headers, body: new Uint8Array(body) });
   return { status: response.status, text: await response.text() };
 }
 
