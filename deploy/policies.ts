@@ -26,6 +26,11 @@ export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>
   return allowPolicy([...SESSION_ACTIONS], [objectResource(config.bucket, allUsersPattern(config))]);
 }
 
+/** The upload role's maximum session: STS refuses a DurationSeconds above it (RAM's default is 3600). */
+export function uploadRoleMaxSessionSeconds(config: Pick<Config, 'sts'>): number {
+  return Math.max(3600, config.sts.durationSeconds);
+}
+
 /** The upload role trusts only the function roles whose policies let them assume it. */
 export function uploadRoleTrustPolicy(assumingRoleArns: string[]): object {
   return { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: assumingRoleArns } }] };
@@ -44,13 +49,16 @@ export interface CorsRule {
   maxAgeSeconds: number;
 }
 
-/** Browsers upload straight to the bucket: its CORS rule must allow our origins and expose ETag (multipart needs it). */
+/**
+ * Browsers upload straight to the bucket: its CORS rule must allow our origins and expose ETag (multipart needs
+ * it) and Location (PostObject's answer header: the object's URL, which Uppy-like clients report).
+ */
 export function bucketCorsRule(config: Pick<Config, 'allowedOrigins'>): CorsRule {
   return {
     allowedOrigins: [...config.allowedOrigins],
     allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
     allowedHeaders: ['*'],
-    exposeHeaders: ['ETag', 'x-oss-request-id'],
+    exposeHeaders: ['ETag', 'Location', 'x-oss-request-id'],
     maxAgeSeconds: 600,
   };
 }
@@ -114,7 +122,7 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
       arn: roles.uploadRoleArn,
       trustPolicy: uploadRoleTrustPolicy(assumers),
       permissionPolicy: uploadRolePolicy(config),
-      maxSessionDurationSeconds: Math.max(3600, config.sts.durationSeconds),
+      maxSessionDurationSeconds: uploadRoleMaxSessionSeconds(config),
     },
     ...Object.fromEntries(
       functionRoles.map(({ fn, arn, policy }) => [

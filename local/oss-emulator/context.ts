@@ -20,8 +20,8 @@ export interface OperationContext {
   body: Buffer;
   storage: ObjectStorage;
   now: Date;
-  /** `scheme://host` the client used, for `Location` elements. */
-  origin: string;
+  /** The URL a client GETs an object at, addressed as this request was (`Location` elements). */
+  objectUrl(key: string): string;
 }
 
 export interface Operation {
@@ -72,13 +72,16 @@ export function checkKey(key: string): void {
   }
 }
 
-/** Request headers (or PostObject form fields, lower-cased) stored with an object and returned on GET/HEAD. */
+/**
+ * Request headers (or PostObject form fields, lower-cased) stored with an object and returned on GET/HEAD; also
+ * its ACL (`x-oss-object-acl`, checked by `directives.ts`, never returned).
+ */
 export function storedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (
       name.startsWith('x-oss-meta-') ||
-      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(name)
+      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires', 'x-oss-object-acl'].includes(name)
     ) {
       kept[name] = value;
     }

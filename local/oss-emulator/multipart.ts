@@ -149,7 +149,7 @@ export function completeMultipartUpload(context: OperationContext): Reply {
   return xmlReply(
     'CompleteMultipartUploadResult',
     {
-      Location: `${context.origin}/${request.bucket}/${encodeURIComponent(upload.key).replace(/%2F/g, '/')}`,
+      Location: context.objectUrl(upload.key),
       Bucket: request.bucket,
       Key: upload.key,
       ETag: object.etag,

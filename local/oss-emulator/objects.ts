@@ -70,7 +70,8 @@ function objectHeaders(object: StoredObject, request: OssRequest): Record<string
     'x-oss-object-type': object.type,
     'x-oss-storage-class': 'Standard',
   };
-  for (const [name, value] of Object.entries(object.headers)) headers[name] = value;
+  // The ACL is not a header of the object: OSS answers it only to GetObjectAcl.
+  for (const [name, value] of Object.entries(object.headers)) if (name !== 'x-oss-object-acl') headers[name] = value;
   // `response-*` parameters of a signed GET override the stored headers.
   for (const name of ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding']) {
     const override = firstQueryValue(request.query, `response-${name}`);

@@ -8,12 +8,15 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from '../loopback-host';
 import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
 import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
 import { storeSimpleObject } from './objects';
+import { checkUploadDirectives, isPublicRead } from './directives';
+import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
 import { authenticatePost, checkPostPolicy } from './post-policy';
 import { type OssRequest, resolveRequest } from './request';
@@ -140,6 +143,9 @@ export class OssHttpServer {
     let path = (req.url ?? '/').split('?')[0] ?? '/';
     let bodyAbandoned = false;
     try {
+      if (!isLoopbackHostHeader(req.headers.host, (hostname) => this.isSdkHost(hostname))) {
+        throw new OssError(403, 'AccessDenied', NOT_LOOPBACK_MESSAGE);
+      }
       const request = resolveRequest(method, req.url ?? '/', req.headers, this.config.bucket);
       path = request.rawPath;
       if (method === 'OPTIONS') {
@@ -187,6 +193,14 @@ export class OssHttpServer {
     }
   }
 
+  /**
+   * ali-oss given an IP endpoint sends `Host: <bucket>.oss-<region>.aliyuncs.com` (its `createRequest`); nobody
+   * but Alibaba can point such a name at this machine, so it is no rebinding risk.
+   */
+  private isSdkHost(hostname: string): boolean {
+    return hostname.startsWith(`${this.config.bucket}.`) && hostname.endsWith('.aliyuncs.com');
+  }
+
   /** Resolver look-up, then the signature with the secret it returned, then RAM. */
   private authorise(
     claim: { accessKeyId: string; securityToken: string | undefined; verify(secret: string): void },
@@ -209,6 +223,13 @@ export class OssHttpServer {
     };
   }
 
+  /** GetObject and HeadObject of an object stored with `x-oss-object-acl: public-read`. */
+  private isPublicRead(operation: Operation, request: OssRequest): boolean {
+    if (operation.name !== 'GetObject' && operation.name !== 'HeadObject') return false;
+    const object = this.config.storage.getObject(request.key);
+    return object !== undefined && isPublicRead(object.headers);
+  }
+
   private resource(key: string | undefined): string {
     return key === undefined ? `acs:oss:*:*:${this.config.bucket}` : `acs:oss:*:*:${this.config.bucket}/${key}`;
   }
@@ -222,7 +243,10 @@ export class OssHttpServer {
     req: IncomingMessage,
   ): Reply {
     const auth = authenticateRequest(request, { region: this.config.region, now });
+    const run = (): Reply =>
+      operation.run({ request, body, storage: this.config.storage, now, objectUrl: (key) => objectLocation(request, key) });
     if (auth.kind === 'anonymous') {
+      if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(
         'You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.',
       );
@@ -231,9 +255,12 @@ export class OssHttpServer {
     const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
     const conditions = { ...operation.conditions, ...objectAclCondition(request.headers['x-oss-object-acl']) };
     if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, conditions))) {
+      // A public-read object is readable by everyone, signed or not, whatever the caller's own permissions.
+      if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
-    return operation.run({ request, body, storage: this.config.storage, now, origin: `http://${req.headers.host ?? '127.0.0.1'}` });
+    checkUploadDirectives(operation.name, (name) => request.headers[name]);
+    return run();
   }
 
   private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
@@ -260,6 +287,7 @@ export class OssHttpServer {
     if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, objectAclCondition(get('x-oss-object-acl'))))) {
       throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);
     }
+    checkUploadDirectives('PostObject', get);
     const statusField = get('success_action_status');
     const status = statusField === '200' || statusField === '201' ? Number(statusField) : 204;
 
@@ -275,7 +303,7 @@ export class OssHttpServer {
       },
       now,
     );
-    const location = `http://${req.headers.host ?? '127.0.0.1'}/${this.config.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    const location = objectLocation(request, key);
     const replyHeaders = { ETag: stored.etag, Location: location };
     if (status === 201) {
       return {

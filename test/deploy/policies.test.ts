@@ -77,13 +77,13 @@ test('each policy, exactly', () => {
         allowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
         allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
         allowedHeaders: ['*'],
-        exposeHeaders: ['ETag', 'x-oss-request-id'],
+        exposeHeaders: ['ETag', 'Location', 'x-oss-request-id'],
         maxAgeSeconds: 600,
       },
       xml:
         '<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.com</AllowedOrigin><AllowedOrigin>https://admin.example.com</AllowedOrigin>' +
         '<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader>' +
-        '<ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-oss-request-id</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule><ResponseVary>true</ResponseVary></CORSConfiguration>',
+        '<ExposeHeader>ETag</ExposeHeader><ExposeHeader>Location</ExposeHeader><ExposeHeader>x-oss-request-id</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule><ResponseVary>true</ResponseVary></CORSConfiguration>',
     },
     bucketLifecycle: {
       abortIncompleteMultipartUploadsAfterDays: 3,
