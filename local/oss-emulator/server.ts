@@ -11,9 +11,10 @@ import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
-import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
+import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, storedHeaders } from './context';
 import { storeSimpleObject } from './objects';
 import { isPostObject, routeOperation } from './operations';
+import type { OverwriteProtection } from './overwrite-config';
 import { authenticatePost, checkPostPolicy } from './post-policy';
 import { type OssRequest, resolveRequest } from './request';
 import type { ObjectStorage } from './storage';
@@ -37,6 +38,7 @@ export interface ServerConfig {
   credentials: CredentialResolver;
   corsRules: readonly CorsRule[] | undefined;
   storage: ObjectStorage;
+  overwriteProtection: OverwriteProtection;
   now: () => Date;
   strictPostPolicy: boolean;
   log: ((entry: OssRequestLog) => void) | undefined;
@@ -207,7 +209,14 @@ export class OssHttpServer {
     if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, operation.conditions))) {
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
-    return operation.run({ request, body, storage: this.config.storage, now, origin: `http://${req.headers.host ?? '127.0.0.1'}` });
+    return operation.run({
+      request,
+      body,
+      storage: this.config.storage,
+      now,
+      origin: `http://${req.headers.host ?? '127.0.0.1'}`,
+      overwriteProtection: this.config.overwriteProtection,
+    });
   }
 
   private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
@@ -245,7 +254,7 @@ export class OssHttpServer {
         body: form.file.data,
         contentType: get('content-type') ?? form.file.contentType ?? 'application/octet-stream',
         headers: storedHeaders(fieldValues),
-        forbidOverwrite: forbidsOverwrite(get('x-oss-forbid-overwrite')),
+        forbidOverwrite: this.config.overwriteProtection.forbidsOverwrite(key, get('x-oss-forbid-overwrite')),
       },
       now,
     );

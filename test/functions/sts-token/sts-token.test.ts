@@ -23,7 +23,7 @@ const uploadRolePolicy = JSON.stringify({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+      Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
     },
   ],
 });
@@ -81,7 +81,7 @@ const expectedPolicy = (segment: string): unknown => ({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`],
+      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/sts/*`],
     },
   ],
 });
@@ -106,7 +106,7 @@ describe('answers', () => {
       cname: true,
       secure: true,
       authorizationV4: true,
-      prefix: 'users/alice/',
+      prefix: 'users/alice/sts/',
       maxBytes: 104_857_600,
       allowedContentTypes: expect.arrayContaining(['image/png']),
     });
@@ -169,6 +169,41 @@ describe('cache and coalescing', () => {
     sts.setFault(undefined);
     expect((await h.call('eve')).statusCode).toBe(200);
     expect(sts.assumeRoleCalls() - before).toBe(2);
+  });
+});
+
+describe('AssumeRole pace (one instance)', () => {
+  test('11 new users at once: 10 calls, the second five a window after the first, the 11th told to retry', async () => {
+    const h = harness();
+    const before = sts.assumeRoleCalls();
+    const started = performance.now();
+    const timedCall = async (subject: string): Promise<{ response: FcResponse; ms: number }> => {
+      const response = await h.call(subject);
+      return { response, ms: performance.now() - started };
+    };
+    const results = await Promise.all(Array.from({ length: 11 }, (_, i) => timedCall(`pace-${i}`)));
+    const ok = results.filter(({ response }) => response.statusCode === 200);
+    const refused = results.filter(({ response }) => response.statusCode === 429);
+    expect(ok).toHaveLength(10);
+    expect(refused).toHaveLength(1);
+    expect(jsonOf(refused[0]!.response)).toEqual({
+      error: { code: 'TooManyRequests', message: 'too many credential requests, retry shortly' },
+    });
+    expect(refused[0]!.response.headers['Retry-After']).toBe('2');
+    expect(sts.assumeRoleCalls() - before).toBe(10);
+    // Five answered at once, five only after the one-second window (less a little for timer granularity).
+    const times = ok.map(({ ms }) => ms).sort((a, b) => a - b);
+    expect(times[4]!).toBeLessThan(900);
+    expect(times[5]!).toBeGreaterThanOrEqual(990);
+  });
+
+  test('cache hits never wait for the pace', async () => {
+    const h = harness();
+    for (let i = 0; i < 5; i += 1) expect((await h.call(`hit-${i}`)).statusCode).toBe(200);
+    const started = performance.now();
+    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => h.call(`hit-${i % 5}`)));
+    expect(again.every((r) => r.statusCode === 200)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(900);
   });
 });
 
