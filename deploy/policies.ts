@@ -5,6 +5,8 @@
  */
 import { composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument } from '../shared/upload/session-policy';
+import { STS_FOLDER } from '../shared/upload/sts-folder';
+import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
 /** What the policies are derived from: the deployment's bucket, prefix, origins and STS settings. */
 export const deploymentConfig = composeSections(uploadSection, edgeSection, stsSection);
@@ -21,9 +23,14 @@ export function allowPolicy(actions: string[], resources: string[]): PolicyDocum
   return { Version: '1', Statement: [{ Effect: 'Allow', Action: actions, Resource: resources }] };
 }
 
-/** The upload role's permissions: the session policy's actions, over every user's prefix. */
+/** Every user's STS folder: `<before>*<after>sts/*` (the session policy narrows it to one user). */
+export function allUsersStsPattern(config: Pick<Config, 'uploadPrefix'>): string {
+  return `${config.uploadPrefix.before}*${config.uploadPrefix.after}${STS_FOLDER}*`;
+}
+
+/** The upload role's permissions: the session policy's actions, over every user's STS folder. */
 export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
-  return allowPolicy([...SESSION_ACTIONS], [objectResource(config.bucket, allUsersPattern(config))]);
+  return allowPolicy([...SESSION_ACTIONS], [objectResource(config.bucket, allUsersStsPattern(config))]);
 }
 
 /** The upload role's maximum session: STS refuses a DurationSeconds above it (RAM's default is 3600). */
@@ -136,5 +143,6 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
       prefix: config.uploadPrefix.before,
       xml: lifecycleXml(config),
     },
+    bucketOverwriteProtection: { rule: uploadOverwriteRule(config), xml: overwriteConfigurationXml([uploadOverwriteRule(config)]) },
   };
 }

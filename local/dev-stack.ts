@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
+import { overwriteConfigurationXml, uploadOverwriteRule } from '../deploy/overwrite-protection';
 import { bucketCorsRule, deploymentConfig, uploadRoleMaxSessionSeconds, uploadRolePolicy, type CorsRule } from '../deploy/policies';
 import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
@@ -125,6 +126,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         region: LOCAL_REGION,
         credentials: firstKnown(rootResolver, sts.credentialResolver()),
         corsRules: [options.bucketCorsRule ?? bucketCorsRule(deployment)],
+        // The overwrite protection `npm run policies` prints, as the XML a deployer applies to the bucket.
+        overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment)]),
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),

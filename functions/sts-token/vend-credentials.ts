@@ -13,6 +13,8 @@ import { internalError } from '../../shared/edge/errors';
 import type { FunctionDefinition } from '../../shared/edge/handler';
 import { uploadRulesFromConfig } from '../../shared/upload/rules';
 import { serialisePolicy, sessionPolicyFor } from '../../shared/upload/session-policy';
+import { stsUploadPrefix } from '../../shared/upload/sts-folder';
+import { assumeRolePace, type Pace } from './assume-role-pace';
 
 export const stsTokenConfig = composeSections(edgeSection, uploadSection, signerSection, stsSection);
 export type StsTokenConfig = ConfigOf<typeof stsTokenConfig>;
@@ -31,9 +33,13 @@ export function checkStsConfig(config: StsTokenConfig): string[] {
   return serialised.ok ? [] : [`${serialised.problem}; shorten OSS_BUCKET or UPLOAD_PREFIX`];
 }
 
-export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock?: () => Date } = {}): FunctionDefinition<StsTokenConfig> {
+export function createStsTokenFunction(
+  options: { assumeRole?: AssumeRole; clock?: () => Date; pace?: Pace } = {},
+): FunctionDefinition<StsTokenConfig> {
   const assumeRole = options.assumeRole ?? assumeRoleWithSdk;
   const clock = options.clock ?? (() => new Date());
+  // Per definition, i.e. per instance, like the cache: only real calls wait their turn, never cache hits.
+  const pace = options.pace ?? assumeRolePace();
   let cache: CredentialCache<VendedCredentials> | undefined;
 
   return {
@@ -50,8 +56,9 @@ export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock
       const caller = signerCredentials(context, config.fallbackCredentials);
       const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}`).digest('hex');
 
-      const credentials = await cache.get(cacheKey, () =>
-        assumeRole({
+      const credentials = await cache.get(cacheKey, async () => {
+        await pace();
+        return assumeRole({
           endpoint: sts.endpoint,
           caller,
           roleArn: sts.roleArn,
@@ -59,8 +66,8 @@ export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock
           durationSeconds: sts.durationSeconds,
           policy: policy.json,
           timeoutMs: sts.timeoutMs,
-        }),
-      );
+        });
+      });
 
       const answer: StsTokenAnswer = {
         accessKeyId: credentials.accessKeyId,
@@ -75,11 +82,12 @@ export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock
         cname: true,
         secure: rules.ossEndpoint.startsWith('https:'),
         authorizationV4: true,
-        prefix: rules.prefix,
+        // The STS folder, not the whole prefix: the only place these credentials may write.
+        prefix: stsUploadPrefix(rules.prefix),
         maxBytes: rules.maxBytes,
         allowedContentTypes: rules.allowedContentTypes,
       };
-      return { answer, logKey: rules.prefix };
+      return { answer, logKey: answer.prefix };
     },
   };
 }

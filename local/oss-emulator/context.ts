@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { firstQueryValue } from './canonical';
 import { OssError, invalidArgument } from './errors';
+import type { OverwriteProtection } from './overwrite-config';
 import type { OssRequest } from './request';
 import type { ObjectStorage } from './storage';
 import { type XmlTree, toXml } from './xml';
@@ -22,6 +23,8 @@ export interface OperationContext {
   now: Date;
   /** The URL a client GETs an object at, addressed as this request was (`Location` elements). */
   objectUrl(key: string): string;
+  /** The bucket's overwrite configuration: every write asks it, with the request's own forbid-overwrite header. */
+  overwriteProtection: OverwriteProtection;
 }
 
 export interface Operation {

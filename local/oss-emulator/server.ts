@@ -13,11 +13,12 @@ import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
-import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
+import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, storedHeaders } from './context';
 import { storeSimpleObject } from './objects';
 import { checkUploadDirectives, isPublicRead } from './directives';
 import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
+import type { OverwriteProtection } from './overwrite-config';
 import { authenticatePost, checkPostPolicy } from './post-policy';
 import { type OssRequest, resolveRequest } from './request';
 import type { ObjectStorage } from './storage';
@@ -41,6 +42,7 @@ export interface ServerConfig {
   credentials: CredentialResolver;
   corsRules: readonly CorsRule[] | undefined;
   storage: ObjectStorage;
+  overwriteProtection: OverwriteProtection;
   now: () => Date;
   strictPostPolicy: boolean;
   log: ((entry: OssRequestLog) => void) | undefined;
@@ -244,7 +246,14 @@ export class OssHttpServer {
   ): Reply {
     const auth = authenticateRequest(request, { region: this.config.region, now });
     const run = (): Reply =>
-      operation.run({ request, body, storage: this.config.storage, now, objectUrl: (key) => objectLocation(request, key) });
+      operation.run({
+        request,
+        body,
+        storage: this.config.storage,
+        now,
+        objectUrl: (key) => objectLocation(request, key),
+        overwriteProtection: this.config.overwriteProtection,
+      });
     if (auth.kind === 'anonymous') {
       if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(
@@ -299,7 +308,7 @@ export class OssHttpServer {
         body: form.file.data,
         contentType: get('content-type') ?? form.file.contentType ?? 'application/octet-stream',
         headers: storedHeaders(fieldValues),
-        forbidOverwrite: forbidsOverwrite(get('x-oss-forbid-overwrite')),
+        forbidOverwrite: this.config.overwriteProtection.forbidsOverwrite(key, get('x-oss-forbid-overwrite')),
       },
       now,
     );

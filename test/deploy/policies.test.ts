@@ -39,7 +39,7 @@ test('each policy, exactly', () => {
           {
             Effect: 'Allow',
             Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
           },
         ],
       },
@@ -90,17 +90,25 @@ test('each policy, exactly', () => {
       prefix: 'users/',
       xml: '<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Prefix>users/</Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>3</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>',
     },
+    bucketOverwriteProtection: {
+      rule: { id: 'forbid-overwrite-user-uploads', action: 'forbid', prefix: 'users/' },
+      xml: '<?xml version="1.0" encoding="UTF-8"?>\n<OverwriteConfiguration><Rule><ID>forbid-overwrite-user-uploads</ID><Action>forbid</Action><Prefix>users/</Prefix></Rule></OverwriteConfiguration>',
+    },
   });
 });
 
-test('the upload role allows exactly the session policy actions, over every user prefix and no more', () => {
+test("the upload role allows exactly the session policy actions, over every user's STS folder and no more", () => {
   const cfg = config({ UPLOAD_PREFIX: 'tenant/{user}/files/' });
   const policies = deploymentPolicies(cfg, roles, FUNCTIONS) as {
     uploadRole: { permissionPolicy: { Statement: Array<{ Action: string[]; Resource: string[] }> } };
+    bucketOverwriteProtection: { rule: { prefix: string } };
   };
   const session = sessionPolicyFor({ bucket: cfg.bucket, prefix: 'tenant/alice/files/' });
   expect(policies.uploadRole.permissionPolicy.Statement[0]!.Action).toEqual(session.Statement[0]!.Action);
-  expect(policies.uploadRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/*']);
+  expect(policies.uploadRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/*/files/sts/*']);
+  expect(session.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/alice/files/sts/*']);
+  // Overwrite protection covers every user's whole prefix, both folders: a literal prefix cannot skip {user}.
+  expect(policies.bucketOverwriteProtection.rule.prefix).toBe('tenant/');
 });
 
 test('no wildcard origin ever, even with no ALLOWED_ORIGINS', () => {

@@ -9,6 +9,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FUNCTIONS } from '../../functions/registry';
+import {
+  ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE,
+  ASSUME_ROLE_MAX_WAIT_MS,
+  STS_ASSUME_ROLE_QUOTA_PER_SECOND,
+  STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND,
+} from '../../functions/sts-token/assume-role-pace';
+import { deploymentConfig } from '../../deploy/policies';
 import { loadConfig } from '../../shared/config/sections';
 import { CONFIG_VARIABLES } from '../../shared/config/variables';
 
@@ -103,6 +110,36 @@ test.each(functionNames)(
     expect(JSON.stringify(environment).length).toBeLessThan(4096); // FC's limit on all variables together
   },
 );
+
+/** The functions whose role may call AssumeRole: each one's calls count against the account's quota. */
+const assumingRole = functionNames.filter((name) => {
+  const config = loadConfig(sampleEnv, deploymentConfig);
+  if (!config.ok) throw new Error(config.problems.join('; '));
+  const roles = { uploadRoleArn: sampleEnv['STS_ROLE_ARN']!, functionRoleArns: {} };
+  return manifest(name)
+    .rolePolicy(config.config, roles)
+    .Statement.some((statement) => statement.Effect === 'Allow' && statement.Action.includes('sts:AssumeRole'));
+});
+
+test('sts-token is the one function that calls AssumeRole (the cap below is about it)', () => {
+  expect(assumingRole).toEqual(['sts-token']);
+});
+
+test.each(assumingRole)("%s: instance cap × per-instance AssumeRole pace stays within its share of STS's 100 calls/s", (name) => {
+  const props = resources[name]!.props;
+  const cap = (props['concurrencyConfig'] as { reservedConcurrency?: unknown } | undefined)?.reservedConcurrency;
+  if (typeof cap !== 'number') throw new Error(`${name} needs concurrencyConfig.reservedConcurrency in s.yaml`);
+  expect(Number.isInteger(cap) && cap >= 1).toBe(true);
+  // The arithmetic of README "sts-token": 16 instances × 5 calls/s = 80 ≤ 80 < 100.
+  expect(cap * ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE).toBeLessThanOrEqual(STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND);
+  expect(STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND).toBeLessThan(STS_ASSUME_ROLE_QUOTA_PER_SECOND);
+  // FC lets one function reserve at most 90% of the account's instances (100 per region by default).
+  expect(cap).toBeLessThanOrEqual(90);
+  // A request may wait its turn and then wait for STS: FC's timeout must leave room for both.
+  const environment = props['environmentVariables'] as Record<string, string>;
+  const stsTimeoutMs = Number(environment['STS_TIMEOUT_MS'] ?? '3000');
+  expect((props['timeout'] as number) * 1000).toBeGreaterThan(ASSUME_ROLE_MAX_WAIT_MS + stsTimeoutMs);
+});
 
 test("no secret literal: secrets only ever come from the deployer's environment", () => {
   const literalEnvironment = (document.vars['environment'] ?? {}) as Record<string, string>;

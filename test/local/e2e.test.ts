@@ -75,7 +75,7 @@ describe('ali-oss with credentials from sts-token', () => {
     const bob = await clientFor('bob');
     await bob.client.put(`${bob.prefix}private.bin`, Buffer.from('bob'));
     const { client, prefix } = await clientFor('mallory');
-    expect(prefix).toBe('users/mallory/');
+    expect(prefix).toBe('users/mallory/sts/');
     expect(await ossCode(() => client.put('users/bob/planted.bin', Buffer.from('x')))).toBe('AccessDenied');
     expect(await ossCode(() => client.put('elsewhere.bin', Buffer.from('x')))).toBe('AccessDenied');
     expect(await ossCode(() => client.get(`${bob.prefix}private.bin`))).toBe('AccessDenied');

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { staticAccounts } from '../../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../../local/sts-emulator';
+import { assumeRoleWithSdk, type AssumeRole } from '../../../shared/alicloud/sts-client';
 import { createFcHandler } from '../../../shared/edge/handler';
 import type { LogWriter, RequestLogLine } from '../../../shared/edge/log';
 import { createStsTokenFunction, roleSessionNameFor } from '../../../functions/sts-token/vend-credentials';
@@ -23,7 +24,7 @@ const uploadRolePolicy = JSON.stringify({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+      Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
     },
   ],
 });
@@ -41,7 +42,7 @@ interface Harness {
   tokens: string[];
 }
 
-function harness(options: { env?: Record<string, string>; clock?: () => Date } = {}): Harness {
+function harness(options: { env?: Record<string, string>; clock?: () => Date; assumeRole?: AssumeRole } = {}): Harness {
   const logs: RequestLogLine[] = [];
   const log: LogWriter = (line) => void logs.push(line);
   const env = baseEnv({
@@ -52,7 +53,11 @@ function harness(options: { env?: Record<string, string>; clock?: () => Date } =
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
     ...options.env,
   });
-  const handler = createFcHandler(createStsTokenFunction(options.clock === undefined ? {} : { clock: options.clock }), {
+  const definition = createStsTokenFunction({
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.assumeRole === undefined ? {} : { assumeRole: options.assumeRole }),
+  });
+  const handler = createFcHandler(definition, {
     env,
     log,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -81,7 +86,7 @@ const expectedPolicy = (segment: string): unknown => ({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`],
+      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/sts/*`],
     },
   ],
 });
@@ -106,7 +111,7 @@ describe('answers', () => {
       cname: true,
       secure: true,
       authorizationV4: true,
-      prefix: 'users/alice/',
+      prefix: 'users/alice/sts/',
       maxBytes: 104_857_600,
       allowedContentTypes: expect.arrayContaining(['image/png']),
     });
@@ -169,6 +174,40 @@ describe('cache and coalescing', () => {
     sts.setFault(undefined);
     expect((await h.call('eve')).statusCode).toBe(200);
     expect(sts.assumeRoleCalls() - before).toBe(2);
+  });
+});
+
+describe('AssumeRole pace (one instance)', () => {
+  test('11 new users at once: 10 calls, never more than 5 in a second, the 11th told to retry', async () => {
+    const callStarts: number[] = [];
+    const h = harness({
+      assumeRole: (input) => {
+        callStarts.push(performance.now());
+        return assumeRoleWithSdk(input);
+      },
+    });
+    const before = sts.assumeRoleCalls();
+    const responses = await Promise.all(Array.from({ length: 11 }, (_, i) => h.call(`pace-${i}`)));
+    expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(10);
+    const refused = responses.filter((r) => r.statusCode === 429);
+    expect(refused).toHaveLength(1);
+    expect(jsonOf(refused[0]!)).toEqual({ error: { code: 'TooManyRequests', message: 'too many credential requests, retry shortly' } });
+    expect(refused[0]!.headers['Retry-After']).toBe('2');
+    expect(sts.assumeRoleCalls() - before).toBe(10);
+    // Five calls at once, the next five a whole window after the first (1 ms of slack for timer rounding).
+    expect(callStarts).toHaveLength(10);
+    for (const start of callStarts)
+      expect(callStarts.filter((other) => other >= start && other < start + 999).length).toBeLessThanOrEqual(5);
+    expect(callStarts[5]! - callStarts[0]!).toBeGreaterThanOrEqual(999);
+  });
+
+  test('cache hits never wait for the pace', async () => {
+    const h = harness();
+    for (let i = 0; i < 5; i += 1) expect((await h.call(`hit-${i}`)).statusCode).toBe(200);
+    const started = performance.now();
+    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => h.call(`hit-${i % 5}`)));
+    expect(again.every((r) => r.statusCode === 200)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(900);
   });
 });
 
