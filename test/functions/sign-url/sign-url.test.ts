@@ -308,12 +308,14 @@ describe('misconfiguration and logging', () => {
     }
     await handlerWithSecrets(fcEvent({ headers: { authorization: `Bearer ${token}x` } }), context);
 
-    expect(written.length).toBe(7);
-    for (const line of written) {
+    // Seven requests, and the cold-start warning that this HS256 configuration has no AUTH_ISSUER or AUTH_AUDIENCE.
+    expect(written.length).toBe(8);
+    expect(JSON.parse(written[0]!)).toEqual({ level: 'warn', function: 'sign-url', requestId: 'cold-start', warning: expect.any(String) });
+    for (const line of written.slice(1)) {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       expect(
         Object.keys(parsed).every((k) =>
-          ['level', 'function', 'requestId', 'method', 'status', 'durationMs', 'user', 'key', 'errorCode', 'cause'].includes(k),
+          ['level', 'function', 'requestId', 'method', 'status', 'durationMs', 'user', 'key', 'errorCode', 'reason', 'cause'].includes(k),
         ),
       ).toBe(true);
       for (const secret of secrets) expect(line).not.toContain(secret);
@@ -351,13 +353,16 @@ describe('the built bundle', () => {
     );
     const env = { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...baseEnv() } as Record<string, string>;
     const logs = execFileSync(process.execPath, ['run.js'], { cwd: folder, env, encoding: 'utf8' });
-    expect(
-      logs
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { status: number }).status)
-        .sort(),
-    ).toEqual([200, 200, 401]);
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { status?: number; reason?: string; warning?: string });
+    expect(lines.filter((line) => line.warning !== undefined)).toHaveLength(1); // no AUTH_ISSUER, AUTH_AUDIENCE
+    expect(lines.flatMap((line) => (line.status === undefined ? [] : [`${line.status} ${line.reason ?? ''}`])).sort()).toEqual([
+      '200 ',
+      '200 ',
+      '401 missing_token',
+    ]);
     const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[];
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 401]);
     const put = jsonOf(results[0]!) as { url: string; headers: Record<string, string>; key: string };

@@ -2,7 +2,6 @@
  * sts-token against a real STS endpoint on loopback (the STS emulator, which verifies the SDK's request
  * signature), through the FC edge built from source: answers, caching and coalescing, faults.
  */
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { staticAccounts } from '../../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../../local/sts-emulator';
@@ -13,6 +12,7 @@ import { userSegmentFor } from '../../../shared/auth/identity';
 import { baseEnv } from '../../support/env';
 import { fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { hsToken } from '../../support/tokens';
+import { expectedUserTag } from '../../support/user-ids';
 
 const ACCOUNT = '1234567890123456';
 const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
@@ -36,7 +36,8 @@ afterAll(() => sts.close());
 afterEach(() => sts.setFault(undefined));
 
 interface Harness {
-  call(subject: string): Promise<FcResponse>;
+  /** A request with a fresh token for `subject`, expiring 10 minutes after the harness clock's now unless `exp` says. */
+  call(subject: string, claims?: { exp?: number }): Promise<FcResponse>;
   logs: RequestLogLine[];
   tokens: string[];
 }
@@ -61,8 +62,9 @@ function harness(options: { env?: Record<string, string>; clock?: () => Date } =
   return {
     logs,
     tokens,
-    call: async (subject) => {
-      const token = await hsToken({ sub: subject });
+    call: async (subject, claims = {}) => {
+      const now = Math.floor((options.clock?.() ?? new Date()).getTime() / 1000);
+      const token = await hsToken({ sub: subject, exp: claims.exp ?? now + 600 });
       tokens.push(token);
       return (await handler(
         fcEvent({
@@ -116,7 +118,7 @@ describe('answers', () => {
     expect(sts.assumeRoleCalls()).toBe(before + 1);
     const request = sts.lastRequests().at(-1)!;
     expect(request.durationSeconds).toBe(900);
-    expect(request.roleSessionName).toBe(`upload-${createHash('sha256').update('alice').digest('hex').slice(0, 16)}`);
+    expect(request.roleSessionName).toBe(`upload-${expectedUserTag('alice')}`);
     expect(JSON.parse(request.policy!)).toEqual(expectedPolicy('alice'));
   });
 
@@ -127,7 +129,7 @@ describe('answers', () => {
       expect(response.statusCode).toBe(200);
       const request = sts.lastRequests().at(-1)!;
       expect(JSON.parse(request.policy!)).toEqual(expectedPolicy(userSegmentFor(subject)));
-      expect(request.roleSessionName).toBe(roleSessionNameFor(userSegmentFor(subject)));
+      expect(request.roleSessionName).toBe(roleSessionNameFor(expectedUserTag(userSegmentFor(subject))));
       expect(request.roleSessionName).toMatch(/^[A-Za-z0-9.@_-]{2,32}$/);
     },
   );
@@ -225,7 +227,8 @@ describe('faults', () => {
     ['a duration over the role maximum', { STS_DURATION_SECONDS: '7200' }, 'InvalidParameter.DurationSeconds'],
   ])('configuration errors: %s → a generic 500, the STS code in the log only', async (_name, env, stsCode) => {
     const h = harness({ env });
-    const response = await h.call('ivy');
+    // A token that outlives the configured duration, so the call asks STS for all of it.
+    const response = await h.call('ivy', { exp: Math.floor(Date.now() / 1000) + 3 * 3600 });
     expect(response.statusCode).toBe(500);
     expect(jsonOf(response)).toEqual({ error: { code: 'InternalError', message: 'internal error' } });
     expect(h.logs.at(-1)?.cause).toContain(stsCode);
