@@ -174,6 +174,39 @@ describe('cache and coalescing', () => {
   });
 });
 
+describe('credentials and the lifetime of the login', () => {
+  test("credentials never outlive the caller's token by more than STS's 900 s minimum forces", async () => {
+    const h = harness({ env: { STS_DURATION_SECONDS: '3600' } });
+    const before = sts.assumeRoleCalls();
+    const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+    const lifetimeOf = (answer: Record<string, unknown>): number =>
+      (Date.parse(String(answer['expiration'])) - Date.parse(String(answer['serverTime']))) / 1000;
+
+    // A token valid for three hours: the configured hour.
+    const long = jsonOf(await h.call('max', { exp: nowSeconds() + 3 * 3600 }));
+    expect(lifetimeOf(long)).toBeGreaterThan(3590);
+    // A token with five minutes left is not served the cached hour: a new call, for STS's minimum.
+    const shortExp = nowSeconds() + 300;
+    const short = jsonOf(await h.call('max', { exp: shortExp }));
+    expect(short['accessKeyId']).not.toBe(long['accessKeyId']);
+    expect(Date.parse(String(short['expiration'])) / 1000).toBeLessThanOrEqual(nowSeconds() + 900 + 30);
+    // A token with twenty minutes left may have those: they end before it does.
+    const mediumExp = nowSeconds() + 1200;
+    const medium = jsonOf(await h.call('max', { exp: mediumExp }));
+    expect(medium['accessKeyId']).toBe(short['accessKeyId']);
+    // Another user's first call with such a token asks STS for what remains of the token, not the configured hour.
+    const fresh = jsonOf(await h.call('mia', { exp: mediumExp }));
+    expect(Math.abs(Date.parse(String(fresh['expiration'])) / 1000 - mediumExp)).toBeLessThanOrEqual(30);
+    expect(sts.assumeRoleCalls() - before).toBe(3);
+    const durations = sts
+      .lastRequests()
+      .slice(-3)
+      .map((request) => request.durationSeconds ?? 0);
+    expect(durations.slice(0, 2)).toEqual([3600, 900]);
+    expect(Math.abs(durations[2]! - 1200)).toBeLessThanOrEqual(5);
+  });
+});
+
 describe('faults', () => {
   const timed = async (run: () => Promise<FcResponse>): Promise<{ response: FcResponse; ms: number }> => {
     const started = performance.now();
