@@ -12,6 +12,8 @@ export interface PlainRequest {
   headers: Readonly<Record<string, string>>;
   body: Buffer;
   requestId: string;
+  /** The body was over the limit: it was left undecoded (and `body` is empty) for the handler to answer 413. */
+  bodyTooLarge?: true;
 }
 
 /** The HTTP-trigger event, as FC delivers it (JSON in a Buffer). */
@@ -103,11 +105,15 @@ export function maxEventBytesFor(maxBodyBytes: number): number {
   return 6 * (maxBodyBytes + 2 * FC_HEADER_BYTES + 3 * FC_PATH_AND_QUERY_BYTES) + 8 * 1024;
 }
 
-const tooLarge = (what: string, limit: number): HttpError => new HttpError(413, 'PayloadTooLarge', `${what} is larger than ${limit} bytes`);
+/** The one answer for what is too large to be read, event or body. */
+export const tooLarge = (what: 'request' | 'body', limit: number): HttpError =>
+  new HttpError(413, 'PayloadTooLarge', `${what} is larger than ${limit} bytes`);
 
 /**
  * Accepts the Buffer FC passes, or the same JSON as a string or object (local server, tests). Sizes are checked
- * before anything is parsed or decoded: a large event is refused before it costs memory (FC allows 32 MB bodies).
+ * before anything is parsed or decoded: an event too large for any acceptable body is refused before it is parsed
+ * (FC allows 32 MB bodies); a body over the limit is never decoded, only flagged, so that the 413 still carries the
+ * request's id and CORS headers.
  */
 export function parseFcEvent(event: unknown, fallbackRequestId: string, limits: { maxBodyBytes: number }): PlainRequest {
   let parsed: unknown = event;
@@ -133,24 +139,22 @@ export function parseFcEvent(event: unknown, fallbackRequestId: string, limits: 
     if (typeof text === 'string') headers[name.toLowerCase()] = text;
   }
 
+  const requestId = (
+    typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId
+  ).slice(0, 128);
+
   const rawBody = raw['body'];
   let body = Buffer.alloc(0);
   if (typeof rawBody === 'string' && rawBody !== '') {
-    if (raw['isBase64Encoded'] === true) {
-      // The decoded length follows from the text's: checked before a byte is decoded.
-      if (decodedBase64Length(rawBody) > limits.maxBodyBytes) throw tooLarge('body', limits.maxBodyBytes);
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1)
-        throw new HttpError(400, 'BadRequest', 'body is not valid base64');
-      body = Buffer.from(rawBody, 'base64');
-    } else {
-      if (Buffer.byteLength(rawBody, 'utf8') > limits.maxBodyBytes) throw tooLarge('body', limits.maxBodyBytes);
-      body = Buffer.from(rawBody, 'utf8');
-    }
+    const base64 = raw['isBase64Encoded'] === true;
+    // The decoded length follows from the text's: checked before a byte is decoded.
+    const length = base64 ? decodedBase64Length(rawBody) : Buffer.byteLength(rawBody, 'utf8');
+    if (length > limits.maxBodyBytes) return { method, headers, body, requestId, bodyTooLarge: true };
+    if (base64 && (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1))
+      throw new HttpError(400, 'BadRequest', 'body is not valid base64');
+    body = Buffer.from(rawBody, base64 ? 'base64' : 'utf8');
   }
-
-  const requestId =
-    typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId;
-  return { method, headers, body, requestId: requestId.slice(0, 128) };
+  return { method, headers, body, requestId };
 }
 
 /** What `Buffer.from(text, 'base64')` would yield, without decoding: 3 bytes per 4 characters, less the padding. */

@@ -9,7 +9,7 @@ import { loadConfig, type ConfigSection, type EdgeConfig } from '../config/secti
 import type { Env } from '../config/variables';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from './cors';
 import { HttpError, internalError, toErrorResponse } from './errors';
-import { parseFcEvent, toFcResponse, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
+import { parseFcEvent, toFcResponse, tooLarge, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
 import { writeLogLine, writeWarningLine, type LogWriter, type WarningWriter } from './log';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -177,6 +177,8 @@ async function run<C extends EdgeConfig>(
       headers: { Allow: ALLOWED_METHODS },
     });
   }
+  // Never decoded (fc-event.ts); refused before the token is looked at, as it would be before the event was parsed.
+  if (request.bodyTooLarge === true) throw tooLarge('body', MAX_BODY_BYTES);
   const identity = await instance.verifyToken(request.headers['authorization']);
   trace.userTag = identity.userTag;
   const input = parseJsonBody(request);
@@ -199,7 +201,7 @@ function parseJsonBody(request: PlainRequest): unknown {
   if (contentType === undefined || !/^application\/json\s*(;.*)?$/i.test(contentType.trim())) {
     throw new HttpError(415, 'UnsupportedMediaType', 'Content-Type must be application/json');
   }
-  if (request.body.length > MAX_BODY_BYTES) throw new HttpError(413, 'PayloadTooLarge', `body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (request.body.length > MAX_BODY_BYTES) throw tooLarge('body', MAX_BODY_BYTES);
   if (request.body.length === 0) throw new HttpError(400, 'InvalidJson', 'body must be a JSON object');
   try {
     return JSON.parse(request.body.toString('utf8')) as unknown;

@@ -12,6 +12,8 @@ import { baseEnv } from '../../support/env';
 import { fcContext, fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { hsToken, rsToken, rsaKeys, unsecuredToken } from '../../support/tokens';
 import { v4CanonicalRequest, v4Signature } from '../../support/oss-spec';
+import { registerIssued } from '../../support/log-capture';
+import { expectedOpaqueSegment, expectedUserTag } from '../../support/user-ids';
 
 const credentials = { accessKeyId: 'STS.fc-role-key', accessKeySecret: 'fc-role-secret-value', securityToken: 'fc-role-security-token' };
 const context = fcContext(credentials);
@@ -118,6 +120,32 @@ describe('sign-url answers', () => {
     )) as FcResponse;
     const url = new URL((jsonOf(response) as { url: string }).url);
     expect([...url.searchParams.keys()].sort()).toEqual(['Expires', 'OSSAccessKeyId', 'Signature', 'security-token']);
+  });
+});
+
+describe('USER_SEGMENT=opaque', () => {
+  test('keys and log lines carry a keyed HMAC of the subject, never the e-mail address', async () => {
+    const hashSecret = 'opaque-segment-secret-for-sign-url-tests';
+    registerIssued(hashSecret);
+    const lines: string[] = [];
+    const opaque = createFcHandler(signUrlFunction, {
+      env: baseEnv({ USER_SEGMENT: 'opaque', USER_HASH_SECRET: hashSecret }),
+      log: (line) => void lines.push(JSON.stringify(line)),
+    });
+    const token = await hsToken({ sub: 'alice@example.com' });
+    const response = (await opaque(
+      fcEvent({
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: { filename: 'a.png', contentType: 'image/png' },
+      }),
+      context,
+    )) as FcResponse;
+    expect(response.statusCode).toBe(200);
+    const segment = expectedOpaqueSegment('alice@example.com', hashSecret);
+    expect(String(jsonOf(response)['key'])).toMatch(new RegExp(`^users/${segment}/\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}\\.png$`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`"user":"${expectedUserTag(segment, hashSecret)}"`);
+    expect(lines[0]).not.toMatch(/alice|example/);
   });
 });
 

@@ -88,3 +88,23 @@ describe('log lines say why', () => {
     expect(tags[0]).not.toBe(createHash('sha256').update('alice').digest('hex').slice(0, 16));
   });
 });
+
+test('a body over 16 KiB is answered 413 before the token is read, with CORS headers and the request id in the log', async () => {
+  const logs: RequestLogLine[] = [];
+  const handler = createFcHandler(
+    { name: 'test', config: edgeSection, handle: () => ({ answer: {} }) },
+    { env: baseEnv(), log: (line) => void logs.push(line), warn: () => undefined },
+  );
+  const response = (await handler(
+    fcEvent({
+      requestId: 'big-body',
+      headers: { origin: 'https://app.example.com', 'content-type': 'application/json' },
+      body: Buffer.alloc(16 * 1024 + 1, 0x20),
+    }),
+    {},
+  )) as FcResponse;
+  expect(response.statusCode).toBe(413);
+  expect(jsonOf(response)).toEqual({ error: { code: 'PayloadTooLarge', message: 'body is larger than 16384 bytes' } });
+  expect(response.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
+  expect(logs.map((line) => [line.requestId, line.status])).toEqual([['big-body', 413]]);
+});
