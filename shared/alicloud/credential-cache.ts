@@ -98,16 +98,18 @@ const EXPIRATION_SLACK_MS = 30_000;
 /**
  * Credentials for a caller whose token expires at `tokenExpiresAt` (seconds since the epoch) must not outlive it by
  * more than STS's minimum forces: the call asks for the configured duration cut down to what remains of the token
- * (never under 900 s), and what is served (cached or fresh) expires no later than the token's `exp` or, when the token
- * has less than 900 s left, 900 s from now (30 s of slack for the clocks). With the default 900 s nothing changes.
+ * (never under 900 s), and what is served (cached or fresh) expires no later than a call made now for that duration
+ * would: by the token's `exp` or, when the token has less than 900 s left, 900 s from now (30 s of slack for the
+ * clocks). With the default 900 s nothing changes.
  */
 export function tokenBoundFor(
   tokenExpiresAt: number,
   now: Date,
   configuredSeconds: number,
 ): { durationSeconds: number; bound: ServingBound } {
-  const tokenRemainingSeconds = Math.ceil(tokenExpiresAt - now.getTime() / 1000);
-  const durationSeconds = Math.min(configuredSeconds, Math.max(STS_MIN_DURATION_SECONDS, tokenRemainingSeconds));
-  const notAfterMs = Math.max(tokenExpiresAt * 1000, now.getTime() + STS_MIN_DURATION_SECONDS * 1000) + EXPIRATION_SLACK_MS;
+  // No credentials outlive the configured duration anyway: a far-off `exp` (even 1e300) bounds nothing more.
+  const tokenRemainingSeconds = Math.min(configuredSeconds, Math.ceil(tokenExpiresAt - now.getTime() / 1000));
+  const durationSeconds = Math.max(STS_MIN_DURATION_SECONDS, tokenRemainingSeconds);
+  const notAfterMs = now.getTime() + durationSeconds * 1000 + EXPIRATION_SLACK_MS;
   return { durationSeconds, bound: { minRemainingMs: minimumRemainingMs(durationSeconds), notAfter: new Date(notAfterMs) } };
 }

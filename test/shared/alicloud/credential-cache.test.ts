@@ -95,11 +95,12 @@ describe('credentials bounded by the caller token (tokenBoundFor)', () => {
 
   test.each([
     ['the default 900 s, token with 60 s left', 900, 60, 900, 900 + 30],
-    ['the default 900 s, token with 2 h left', 900, 7200, 900, 7200 + 30],
+    ['the default 900 s, token with 2 h left', 900, 7200, 900, 900 + 30],
     ['3600 s configured, token with 20 min left: cut to the token', 3600, 1200, 1200, 1200 + 30],
     ['3600 s configured, token with 5 min left: STS minimum', 3600, 300, 900, 900 + 30],
     ['3600 s configured, token already in its clock tolerance', 3600, -10, 900, 900 + 30],
-    ['3600 s configured, token with 2 h left: all of it', 3600, 7200, 3600, 7200 + 30],
+    ['3600 s configured, token with 2 h left: all of it', 3600, 7200, 3600, 3600 + 30],
+    ['3600 s configured, a finite but absurd exp (1e300)', 3600, 1e300, 3600, 3600 + 30],
   ])('%s → DurationSeconds %3$i, expiring no later than %4$i s from now', (_name, configured, tokenLeft, duration, notAfter) => {
     const { durationSeconds, bound } = tokenBoundFor(at(tokenLeft), now, configured);
     expect(durationSeconds).toBe(duration);
