@@ -4,9 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { signerCredentials } from '../../shared/alicloud/access-key';
-import { CredentialCache, minimumRemainingMs } from '../../shared/alicloud/credential-cache';
+import { CredentialCache, minimumRemainingMs, tokenBoundFor } from '../../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type AssumeRole, type VendedCredentials } from '../../shared/alicloud/sts-client';
-import { userHash } from '../../shared/auth/identity';
 import { composeSections, edgeSection, signerSection, stsSection, uploadSection, type ConfigOf } from '../../shared/config/sections';
 import type { StsTokenAnswer } from '../../shared/contract';
 import { internalError } from '../../shared/edge/errors';
@@ -21,9 +20,9 @@ export type StsTokenConfig = ConfigOf<typeof stsTokenConfig>;
 
 export const CACHE_MAX_ENTRIES = 1000;
 
-/** `upload-<hash of the user>`: 23 characters, traceable by recomputing the hash, never the raw identity. */
-export function roleSessionNameFor(userSegment: string): string {
-  return `upload-${userHash(userSegment)}`;
+/** `upload-<the user's keyed tag>`: 23 characters, the tag of the log lines, never the raw identity. */
+export function roleSessionNameFor(userTag: string): string {
+  return `upload-${userTag}`;
 }
 
 /** The longest policy any user can produce: the segment at its longest (`_h` + 64 hex digits). */
@@ -55,19 +54,25 @@ export function createStsTokenFunction(
       if (!policy.ok) throw internalError(policy.problem);
       const caller = signerCredentials(context, config.fallbackCredentials);
       const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}`).digest('hex');
+      // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces.
+      const { durationSeconds, bound } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);
 
-      const credentials = await cache.get(cacheKey, async () => {
-        await pace();
-        return assumeRole({
-          endpoint: sts.endpoint,
-          caller,
-          roleArn: sts.roleArn,
-          roleSessionName: roleSessionNameFor(identity.userSegment),
-          durationSeconds: sts.durationSeconds,
-          policy: policy.json,
-          timeoutMs: sts.timeoutMs,
-        });
-      });
+      const credentials = await cache.get(
+        cacheKey,
+        async () => {
+          await pace();
+          return assumeRole({
+            endpoint: sts.endpoint,
+            caller,
+            roleArn: sts.roleArn,
+            roleSessionName: roleSessionNameFor(identity.userTag),
+            durationSeconds,
+            policy: policy.json,
+            timeoutMs: sts.timeoutMs,
+          });
+        },
+        bound,
+      );
 
       const answer: StsTokenAnswer = {
         accessKeyId: credentials.accessKeyId,

@@ -31,6 +31,7 @@ const sampleEnv: Record<string, string> = {
   AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
   AUTH_ISSUER: 'https://idp.example.com/',
   AUTH_AUDIENCE: 'uploads',
+  USER_HASH_SECRET: 'a-user-hash-secret-of-at-least-32-bytes',
   STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
   SIGN_URL_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sign-url',
   STS_TOKEN_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sts-token',
@@ -145,6 +146,7 @@ test("no secret literal: secrets only ever come from the deployer's environment"
   const literalEnvironment = (document.vars['environment'] ?? {}) as Record<string, string>;
   for (const name of [
     'AUTH_JWT_SECRET',
+    'USER_HASH_SECRET',
     'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
     'ALIBABA_CLOUD_SECURITY_TOKEN',
     'ALIBABA_CLOUD_ACCESS_KEY_ID',

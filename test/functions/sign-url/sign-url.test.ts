@@ -12,6 +12,8 @@ import { baseEnv } from '../../support/env';
 import { fcContext, fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { hsToken, rsToken, rsaKeys, unsecuredToken } from '../../support/tokens';
 import { v4CanonicalRequest, v4Signature } from '../../support/oss-spec';
+import { registerIssued } from '../../support/log-capture';
+import { expectedOpaqueSegment, expectedUserTag } from '../../support/user-ids';
 
 const credentials = { accessKeyId: 'STS.fc-role-key', accessKeySecret: 'fc-role-secret-value', securityToken: 'fc-role-security-token' };
 const context = fcContext(credentials);
@@ -137,6 +139,32 @@ describe('sign-url answers', () => {
     const url = new URL((jsonOf(response) as { url: string }).url);
     // V1 has no additional headers: the length and the disposition are not bound (README "Security model").
     expect([...url.searchParams.keys()].sort()).toEqual(['Expires', 'OSSAccessKeyId', 'Signature', 'security-token']);
+  });
+});
+
+describe('USER_SEGMENT=opaque', () => {
+  test('keys and log lines carry a keyed HMAC of the subject, never the e-mail address', async () => {
+    const hashSecret = 'opaque-segment-secret-for-sign-url-tests';
+    registerIssued(hashSecret);
+    const lines: string[] = [];
+    const opaque = createFcHandler(signUrlFunction, {
+      env: baseEnv({ USER_SEGMENT: 'opaque', USER_HASH_SECRET: hashSecret }),
+      log: (line) => void lines.push(JSON.stringify(line)),
+    });
+    const token = await hsToken({ sub: 'alice@example.com' });
+    const response = (await opaque(
+      fcEvent({
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: { filename: 'a.png', contentType: 'image/png' },
+      }),
+      context,
+    )) as FcResponse;
+    expect(response.statusCode).toBe(200);
+    const segment = expectedOpaqueSegment('alice@example.com', hashSecret);
+    expect(String(jsonOf(response)['key'])).toMatch(new RegExp(`^users/${segment}/\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}\\.png$`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`"user":"${expectedUserTag(segment, hashSecret)}"`);
+    expect(lines[0]).not.toMatch(/alice|example/);
   });
 });
 
@@ -327,12 +355,14 @@ describe('misconfiguration and logging', () => {
     }
     await handlerWithSecrets(fcEvent({ headers: { authorization: `Bearer ${token}x` } }), context);
 
-    expect(written.length).toBe(7);
-    for (const line of written) {
+    // Seven requests, and the cold-start warning that this HS256 configuration has no AUTH_ISSUER or AUTH_AUDIENCE.
+    expect(written.length).toBe(8);
+    expect(JSON.parse(written[0]!)).toEqual({ level: 'warn', function: 'sign-url', requestId: 'cold-start', warning: expect.any(String) });
+    for (const line of written.slice(1)) {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       expect(
         Object.keys(parsed).every((k) =>
-          ['level', 'function', 'requestId', 'method', 'status', 'durationMs', 'user', 'key', 'errorCode', 'cause'].includes(k),
+          ['level', 'function', 'requestId', 'method', 'status', 'durationMs', 'user', 'key', 'errorCode', 'reason', 'cause'].includes(k),
         ),
       ).toBe(true);
       for (const secret of secrets) expect(line).not.toContain(secret);
@@ -370,13 +400,16 @@ describe('the built bundle', () => {
     );
     const env = { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...baseEnv() } as Record<string, string>;
     const logs = execFileSync(process.execPath, ['run.js'], { cwd: folder, env, encoding: 'utf8' });
-    expect(
-      logs
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { status: number }).status)
-        .sort(),
-    ).toEqual([200, 200, 401]);
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { status?: number; reason?: string; warning?: string });
+    expect(lines.filter((line) => line.warning !== undefined)).toHaveLength(1); // no AUTH_ISSUER, AUTH_AUDIENCE
+    expect(lines.flatMap((line) => (line.status === undefined ? [] : [`${line.status} ${line.reason ?? ''}`])).sort()).toEqual([
+      '200 ',
+      '200 ',
+      '401 missing_token',
+    ]);
     const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[];
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 401]);
     const put = jsonOf(results[0]!) as { url: string; headers: Record<string, string>; key: string };
