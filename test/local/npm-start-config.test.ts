@@ -93,7 +93,11 @@ describe('a team secret and its own upload rules', () => {
   it('sts-token vends credentials for STS_DURATION_SECONDS (the local upload role allows it, as npm run policies prints)', async () => {
     const response = await fetch(`${stack.url}/api/sts-token`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await teamToken()}`, 'content-type': 'application/json' },
+      // A login valid for three hours: credentials never outlive the token, so a shorter one would cut the 7200 s.
+      headers: {
+        authorization: `Bearer ${await teamToken({ exp: Math.floor(Date.now() / 1000) + 3 * 3600 })}`,
+        'content-type': 'application/json',
+      },
       body: '{}',
     });
     const answer = (await response.json()) as Record<string, string>;

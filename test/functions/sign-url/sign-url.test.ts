@@ -155,7 +155,7 @@ describe('USER_SEGMENT=opaque', () => {
     const response = (await opaque(
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: { filename: 'a.png', contentType: 'image/png' },
+        body: { filename: 'a.png', contentType: 'image/png', size: 100 },
       }),
       context,
     )) as FcResponse;
