@@ -5,6 +5,7 @@
  */
 import { composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument } from '../shared/upload/session-policy';
+import { denyPublicObjectAcl } from '../shared/upload/stored-object';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
@@ -30,7 +31,10 @@ export function allUsersStsPattern(config: Pick<Config, 'uploadPrefix'>): string
 
 /** The upload role's permissions: the session policy's actions, over every user's STS folder. */
 export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
-  return allowPolicy([...SESSION_ACTIONS], [objectResource(config.bucket, allUsersStsPattern(config))]);
+  const folders = [objectResource(config.bucket, allUsersStsPattern(config))];
+  const policy = allowPolicy([...SESSION_ACTIONS], folders);
+  // STS credentials send their own headers: the role itself refuses any that would make an object public.
+  return { ...policy, Statement: [...policy.Statement, denyPublicObjectAcl(folders)] };
 }
 
 /** The upload role's maximum session: STS refuses a DurationSeconds above it (RAM's default is 3600). */

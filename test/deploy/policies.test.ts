@@ -41,6 +41,12 @@ test('each policy, exactly', () => {
             Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
             Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
           },
+          {
+            Effect: 'Deny',
+            Action: ['oss:PutObject'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
+            Condition: { StringEqualsIgnoreCase: { 'oss:x-oss-object-acl': ['public-read', 'public-read-write'] } },
+          },
         ],
       },
       maxSessionDurationSeconds: 3600,

@@ -92,3 +92,14 @@ test('the protection is the bucket’s, not a policy’s: even the account owner
   await owner.put('site/index.html', Buffer.from('2'));
   expect(stack.oss!.getObject('site/index.html')?.body.toString()).toBe('2');
 });
+
+test('STS credentials cannot make an upload public: the upload role denies public ACLs, as it prints', async () => {
+  const answer = await call('sts-token', 'oscar');
+  const sts = new OSS(answer as unknown as OSS.Options);
+  const key = `${String(answer['prefix'])}2026/11/public.png`;
+  for (const acl of ['public-read', 'public-read-write']) {
+    expect(await ossCode(() => sts.put(key, Buffer.from('png'), { headers: { 'x-oss-object-acl': acl } }))).toBe('AccessDenied');
+  }
+  expect(stack.oss!.getObject(key)).toBeUndefined();
+  expect(await ossCode(() => sts.put(key, Buffer.from('png'), { headers: { 'x-oss-object-acl': 'private' } }))).toBe('succeeded');
+});
