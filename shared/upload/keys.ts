@@ -18,3 +18,13 @@ export function objectKeyFor(prefix: string, filename: string, now: Date, random
   const month = String(now.getUTCMonth() + 1).padStart(2, '0');
   return `${prefix}${year}/${month}/${randomId}${extensionOf(filename)}`;
 }
+
+const ISSUED_KEY_TAIL = new RegExp(`^\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}(\\.[a-z0-9]{1,${MAX_EXTENSION_LENGTH}})?$`);
+
+/**
+ * Whether `key` has the form `objectKeyFor` gives under `prefix`: the only keys a multipart step may name. The
+ * date folder right after the prefix also keeps it out of any other folder a prefix holds.
+ */
+export function isIssuedKey(prefix: string, key: string): boolean {
+  return key.startsWith(prefix) && ISSUED_KEY_TAIL.test(key.slice(prefix.length));
+}

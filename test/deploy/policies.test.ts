@@ -61,7 +61,14 @@ test('each policy, exactly', () => {
       },
       permissionPolicy: {
         Version: '1',
-        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }],
+        // Its own multipart uploads: PutObject (initiate, parts, complete), plus exactly listing and aborting parts.
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+          },
+        ],
       },
     },
     bucketCors: {
