@@ -19,7 +19,7 @@ import { createFcHandler } from '../shared/edge/handler';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localEnv, localRoles } from './local-account';
-import { startOssEmulator, type RunningOssEmulator } from './oss-emulator';
+import { startOssEmulator, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
 
 export interface DevStackOptions {
@@ -38,6 +38,8 @@ export interface DevStackOptions {
   emulatorClock?: () => Date;
   /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
   bucketCorsRule?: CorsRule;
+  /** Sees each request the OSS emulator answers (never its query, headers or fields): tests count operations. */
+  ossLog?: (entry: OssRequestLog) => void;
 }
 
 export interface DevStack {
@@ -109,6 +111,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
+        ...(options.ossLog === undefined ? {} : { log: options.ossLog }),
       });
       env = { ...baseEnv, ...draft, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
 
