@@ -59,8 +59,8 @@ test('nothing deployed, and no deployment tool, imports the local stack', () => 
   );
 });
 
-test('the browser client imports only web/, the wire contract and the key layout', () => {
-  const allowed = new Set(['shared/contract', 'shared/upload/keys']);
+test('the browser client imports only web/, the wire contract, the key layout and the part plan', () => {
+  const allowed = new Set(['shared/contract', 'shared/upload/keys', 'shared/upload/parts']);
   expect(violations(sourceFiles('web'), (imported) => !imported.startsWith('web/') && !allowed.has(imported))).toEqual([]);
   for (const module of allowed) expect(projectImports(`${module}.ts`)).toEqual([]);
 });

@@ -100,8 +100,9 @@ function defaultStorage(): Storage | undefined {
   }
 }
 
-async function callFunction(
-  options: Omit<UploadOptions, 'signal'> & { signal?: AbortSignal | undefined },
+/** One call of our function: a bearer token and a JSON body in, the answer out; an UploadError for an error answer. */
+export async function callFunction(
+  options: Pick<UploadOptions, 'endpoint' | 'getToken'> & { signal?: AbortSignal | undefined },
   body: unknown,
 ): Promise<unknown> {
   let response: Response;
