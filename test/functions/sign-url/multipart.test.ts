@@ -3,7 +3,12 @@
  * own key, allowed exactly what the manifest grants: answers recomputed from the specification, the whole flow,
  * the size limit enforced at COMPLETE, and hostile input with its exact status and code.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { signUrlManifest } from '../../../functions/sign-url/manifest';
 import { signUrlFunction } from '../../../functions/sign-url/sign-upload';
 import { staticAccounts } from '../../../local/emulator-accounts';
@@ -535,5 +540,42 @@ describe('hostile input gets the exact status and code, and changes nothing', ()
     } finally {
       await narrow.close();
     }
+  });
+});
+
+describe('the built bundle', () => {
+  test('index.js with multipart.js beside it, in a bare folder: MULTIPART starts an upload, OSS errors keep their status', async () => {
+    const dist = join(__dirname, '..', '..', '..', 'dist', 'sign-url');
+    const folder = mkdtempSync(join(tmpdir(), 'sign-url-multipart-bundle-'));
+    for (const file of ['index.js', 'multipart.js']) copyFileSync(join(dist, file), join(folder, file));
+    const token = await hsToken({ sub: 'alice' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const events = [
+      fcEvent({ headers, body: { method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 6 * MIB } }),
+      fcEvent({
+        headers,
+        body: { method: 'ABORT', key: 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png', uploadId: '0123456789ABCDEF0123456789ABCDEF' },
+      }),
+    ];
+    writeFileSync(join(folder, 'events.json'), JSON.stringify(events.map((event) => event.toString('base64'))));
+    writeFileSync(
+      join(folder, 'run.js'),
+      `const { handler } = require('./index.js');
+       const events = require('./events.json').map((e) => Buffer.from(e, 'base64'));
+       const context = ${JSON.stringify(context)};
+       (async () => { const results = []; for (const e of events) results.push(await handler(e, context)); require('fs').writeFileSync('results.json', JSON.stringify(results)); })();`,
+    );
+    // Asynchronously: the OSS emulator answering the bundle lives in this process.
+    await promisify(execFile)(process.execPath, ['run.js'], {
+      cwd: folder,
+      env: { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...env } as Record<string, string>,
+      encoding: 'utf8',
+    });
+    const [started, aborted] = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[];
+    expect(started!.statusCode).toBe(200);
+    const answer = jsonOf(started!) as unknown as Started;
+    for (const part of answer.parts) registerAnswer(part);
+    expect(oss.listUploads()).toContainEqual({ uploadId: answer.uploadId, key: answer.key, partNumbers: [] });
+    expect([aborted!.statusCode, codeOf(aborted!)]).toEqual([404, 'NoSuchUpload']);
   });
 });
