@@ -19,10 +19,10 @@ import type { Env } from '../shared/config/variables';
 import { createFcHandler } from '../shared/edge/handler';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
-import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
 import { embeddedEnvironment, type DevTokens } from './embedded-env';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
-import { startOssEmulator, type RunningOssEmulator } from './oss-emulator';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
+import { startOssEmulator, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
 
 export interface DevStackOptions {
@@ -41,6 +41,8 @@ export interface DevStackOptions {
   emulatorClock?: () => Date;
   /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
   bucketCorsRule?: CorsRule;
+  /** Sees each request the OSS emulator answers (never its query, headers or fields): tests count operations. */
+  ossLog?: (entry: OssRequestLog) => void;
 }
 
 export interface DevStack {
@@ -131,6 +133,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
+        ...(options.ossLog === undefined ? {} : { log: options.ossLog }),
       });
       env = { ...local.env, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
 

@@ -209,3 +209,8 @@ export const stsSection: ConfigSection<{ sts: StsConfig }> = {
     return { sts: { roleArn, durationSeconds, endpoint, timeoutMs } };
   },
 };
+
+/** `sign-url`'s own calls to OSS (multipart uploads): one deadline for all the calls of one request. */
+export const ossClientSection: ConfigSection<{ ossTimeoutMs: number }> = {
+  build: (read) => ({ ossTimeoutMs: read('OSS_TIMEOUT_MS') }),
+};
