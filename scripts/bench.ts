@@ -1,16 +1,18 @@
 /**
- * `npm run bench [-- --quick]`: cold start, warm cost per request, STS calls under a burst, bundle sizes,
- * local-server throughput and a mixed load, each beside its floor measured in the same run on this machine.
- * Writes bench/results.json and prints a table. `--quick` runs every measurement briefly (npm test runs it).
+ * `npm run bench [-- --quick] [-- --only=cold,warm,burst,load]`: cold start (against the empty handler and against a
+ * vendor-sample-style peer), warm cost per request, STS calls under a burst, bundle sizes, local-server throughput
+ * and a mixed load, each beside its floor measured in the same run on this machine. Writes bench/results.json and
+ * prints a table. `--quick` runs every measurement briefly (npm test runs it); `--only` runs some sections (the
+ * table then lacks the others).
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { FUNCTIONS } from '../functions/registry';
 import { staticAccounts } from '../local/emulator-accounts';
@@ -19,24 +21,38 @@ import { startOssEmulator } from '../local/oss-emulator';
 import { startStsEmulator } from '../local/sts-emulator';
 
 const quick = process.argv.includes('--quick');
+const SECTIONS = ['cold', 'warm', 'burst', 'load'] as const;
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+if (only?.some((name) => !(SECTIONS as readonly string[]).includes(name))) throw new Error(`--only takes ${SECTIONS.join(',')}`);
+const wanted = (section: (typeof SECTIONS)[number]): boolean => only === undefined || only.includes(section);
 const root = resolve(__dirname, '..', '..');
 const ACCOUNT = '1234567890123456';
 const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
 const caller = { accessKeyId: 'LTAI-bench-caller', accessKeySecret: 'bench-caller-secret' };
 const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256';
+// As README recommends a deployment: tokens carry an issuer and an audience, which are checked.
+const ISSUER = 'https://idp.bench.example';
+const AUDIENCE = 'oss-upload-bench';
 
 interface Row {
   measure: string;
-  value: number;
+  /** A measure, or why there is none (`peer not installed`). */
+  value: number | string;
   floor: number;
   unit: string;
-  ratio: number;
+  ratio: number | null;
+  /** `≤`: the ratio must not exceed the target; `≥`: it must reach it; `=`: the value must equal it. */
+  comparison: '≤' | '≥' | '=';
   target: number | null;
   ok: boolean | null;
 }
 const rows: Row[] = [];
 const extras: Record<string, unknown> = {};
 
+/** A ratio to its floor, at most `target` (none: shown without a target). */
 function record(measure: string, value: number, floor: number, unit: string, target: number | null): void {
   const ratio = floor === 0 ? 0 : value / floor;
   rows.push({
@@ -45,6 +61,7 @@ function record(measure: string, value: number, floor: number, unit: string, tar
     floor: round(floor),
     unit,
     ratio: round(ratio),
+    comparison: '≤',
     target,
     ok: target === null ? null : ratio <= target,
   });
@@ -66,8 +83,9 @@ function fcEvent(token: string, body: unknown): Buffer {
 
 /** Cold-start targets, as ratios to the empty handler; every function of the registry must have one. */
 const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
-  'sign-url': 1.25,
-  'sts-token': 1.5,
+  'sign-url': 1.35,
+  // Includes one AssumeRole round trip to the local STS emulator, which the empty handler does not make.
+  'sts-token': 1.9,
   // Shown, not targeted: node:http(s), the multipart module and one InitiateMultipartUpload round trip to OSS.
   'sign-url MULTIPART': null,
 };
@@ -75,6 +93,8 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
 async function tokenFor(user: string): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
     .setSubject(user)
     .setIssuedAt()
     .setExpirationTime('1h')
@@ -90,39 +110,144 @@ function loadFresh(path: string): Handler {
   return (require(path) as { handler: Handler }).handler;
 }
 
-async function coldStart(name: string, modulePath: string, event: Buffer, env: Record<string, string>, runs: number): Promise<void> {
+/**
+ * The peer: handlers written the way Alibaba Cloud's samples are (the full ali-oss client, the current STS SDK on
+ * openapi-core, jsonwebtoken; unbundled, node_modules beside them), doing the same job on the same event. Their
+ * sources and pinned versions (with a lockfile) are in scripts/bench-peer/; the bench installs them into bench/peer/
+ * (ignored by git) and reuses that install while the pins are unchanged.
+ */
+const PEER_SOURCE = join(root, 'scripts', 'bench-peer');
+const PEER_DIR = join(root, 'bench', 'peer');
+/** How many times faster than its peer a function's cold start must be. */
+const PEER_TARGETS: Readonly<Record<string, number>> = { 'sign-url': 4, 'sts-token': 3 };
+
+function peerStamp(): string {
+  return createHash('sha256')
+    .update(readFileSync(join(PEER_SOURCE, 'package.json')))
+    .update(readFileSync(join(PEER_SOURCE, 'package-lock.json')))
+    .digest('hex');
+}
+
+/** The peer's folder, installed now if needed and allowed; undefined when it is not installed. */
+function preparePeer(install: boolean): string | undefined {
+  const stampFile = join(PEER_DIR, '.installed');
+  const installed = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === peerStamp();
+  if (!installed) {
+    if (!install) return undefined;
+    rmSync(PEER_DIR, { recursive: true, force: true });
+    mkdirSync(PEER_DIR, { recursive: true });
+    for (const file of ['package.json', 'package-lock.json']) cpSync(join(PEER_SOURCE, file), join(PEER_DIR, file));
+    console.error('bench: installing the vendor-style peer into bench/peer/ (once; reused while its pins are unchanged)');
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: PEER_DIR, stdio: 'inherit' });
+    writeFileSync(stampFile, peerStamp());
+  }
+  for (const name of Object.keys(PEER_TARGETS)) cpSync(join(PEER_SOURCE, `${name}.cjs`), join(PEER_DIR, `${name}.cjs`));
+  return PEER_DIR;
+}
+
+/**
+ * What a cold-started child sees: PATH and the functions' variables, nothing of this shell. In particular no
+ * NODE_EXTRA_CA_CERTS (FC does not set it, and loading it adds ~85 ms to every node start, flattering every ratio)
+ * and no NODE_OPTIONS.
+ */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  const result = { PATH: process.env['PATH'] ?? '', ...env };
+  const inherited = Object.keys(result).filter((name) => name.startsWith('NODE_'));
+  if (inherited.length > 0) throw new Error(`cold starts must not see ${inherited.join(', ')}`);
+  return result;
+}
+
+/** A copy of a handler where no node_modules can be found; of a bundle, its whole folder (with what it loads lazily). */
+function bareCopy(modulePath: string, what: 'file' | 'folder'): string {
+  const folder = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+  cpSync(what === 'folder' ? dirname(modulePath) : modulePath, what === 'folder' ? folder : join(folder, basename(modulePath)), {
+    recursive: true,
+  });
+  return join(folder, basename(modulePath));
+}
+
+interface ColdRun {
+  wallMs: number;
+  maxRssKb: number;
+  status: number;
+}
+
+async function coldStart(
+  name: string,
+  modulePath: string,
+  event: Buffer,
+  env: Record<string, string>,
+  runs: number,
+  peer?: { dir: string | undefined; target: number },
+): Promise<void> {
   const context = Buffer.from(JSON.stringify({ requestId: 'cold', credentials: { ...caller, securityToken: '' } })).toString('base64');
-  const once = (path: string): Promise<{ wallMs: number; maxRssKb: number; status: number }> =>
+  const once = (path: string): Promise<ColdRun> =>
     new Promise((resolvePromise, reject) => {
       const started = performance.now();
       const child = spawn(process.execPath, [join(root, 'scripts', 'cold-start-harness.cjs'), path, event.toString('base64'), context], {
-        env: { PATH: process.env['PATH'] ?? '', ...env },
+        env: childEnv(env),
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let output = '';
       child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
       child.on('error', reject);
       child.on('exit', () => {
-        const result = JSON.parse(output) as { maxRssKb: number; status: number };
-        resolvePromise({ wallMs: performance.now() - started, maxRssKb: result.maxRssKb, status: result.status });
+        try {
+          const result = JSON.parse(output) as { maxRssKb: number; status: number };
+          resolvePromise({ wallMs: performance.now() - started, maxRssKb: result.maxRssKb, status: result.status });
+        } catch {
+          reject(new Error(`${path} did not answer: ${output.slice(0, 500)}`));
+        }
       });
     });
-  const target: { wallMs: number[]; rss: number[] } = { wallMs: [], rss: [] };
-  const floor: { wallMs: number[]; rss: number[] } = { wallMs: [], rss: [] };
+  const emptyPath = bareCopy(join(root, 'scripts', 'empty-handler.cjs'), 'file');
+  const targetPath = bareCopy(modulePath, 'folder');
+  const peerPath = peer?.dir === undefined ? undefined : join(peer.dir, `${name}.cjs`);
+  const floor: ColdRun[] = [];
+  const target: ColdRun[] = [];
+  const peerRuns: ColdRun[] = [];
   for (let i = 0; i < runs; i += 1) {
-    // Interleaved, so drift in the machine's load touches both alike.
-    const f = await once(join(root, 'scripts', 'empty-handler.cjs'));
-    const t = await once(modulePath);
-    if (t.status !== 200) throw new Error(`${name} cold start answered ${t.status}`);
-    floor.wallMs.push(f.wallMs);
-    floor.rss.push(f.maxRssKb);
-    target.wallMs.push(t.wallMs);
-    target.rss.push(t.maxRssKb);
+    // Interleaved, so drift in the machine's load touches all alike.
+    floor.push(await once(emptyPath));
+    target.push(await once(targetPath));
+    if (peerPath !== undefined) peerRuns.push(await once(peerPath));
   }
+  for (const run of [...target, ...peerRuns]) if (run.status !== 200) throw new Error(`${name} cold start answered ${run.status}`);
+  for (const path of [emptyPath, targetPath]) rmSync(dirname(path), { recursive: true, force: true });
+  const wall = (list: ColdRun[]): number => median(list.map((run) => run.wallMs));
+  const rss = (list: ColdRun[]): number => median(list.map((run) => run.maxRssKb)) / 1024;
   const targetRatio = COLD_START_TARGETS[name];
   if (targetRatio === undefined) throw new Error(`no cold-start target for ${name}: add it to COLD_START_TARGETS`);
-  record(`cold start ${name} (wall, fresh node)`, median(target.wallMs), median(floor.wallMs), 'ms', targetRatio);
-  record(`cold start ${name} (peak RSS)`, median(target.rss) / 1024, median(floor.rss) / 1024, 'MiB', 1.3);
+  record(`cold start ${name} (wall, fresh node)`, wall(target), wall(floor), 'ms', targetRatio);
+  record(`cold start ${name} (peak RSS)`, rss(target), rss(floor), 'MiB', 1.3);
+  if (peer === undefined) return;
+  const measure = `cold start ${name}: vendor-style peer / ours (times faster)`;
+  if (peerPath === undefined) {
+    // Said in the table, never silently left out (a quick run does not install the peer: `npm run bench` does).
+    rows.push({
+      measure,
+      value: 'peer not installed',
+      floor: round(wall(target)),
+      unit: 'ms',
+      ratio: null,
+      comparison: '≥',
+      target: peer.target,
+      ok: null,
+    });
+    return;
+  }
+  const ratio = wall(peerRuns) / wall(target);
+  rows.push({
+    measure,
+    value: round(wall(peerRuns)),
+    floor: round(wall(target)),
+    unit: 'ms',
+    ratio: round(ratio),
+    comparison: '≥',
+    target: peer.target,
+    ok: ratio >= peer.target,
+  });
+  extras[`peer ${name} peak RSS MiB`] = round(rss(peerRuns));
 }
 
 function microseconds(run: () => Promise<unknown> | unknown, iterations: number): Promise<number> {
@@ -214,7 +339,8 @@ async function throughput(seconds: number): Promise<void> {
       value: load.errors + load.timeouts + load.non2xx,
       floor: 0,
       unit: 'requests',
-      ratio: 0,
+      ratio: null,
+      comparison: '=',
       target: 0,
       ok: load.errors + load.timeouts + load.non2xx === 0,
     });
@@ -223,7 +349,8 @@ async function throughput(seconds: number): Promise<void> {
       value: round(growth * 100),
       floor: 0,
       unit: '%',
-      ratio: 0,
+      ratio: null,
+      comparison: '≤',
       target: 10,
       ok: growth < 0.1,
     });
@@ -246,6 +373,8 @@ async function main(): Promise<void> {
     OSS_BUCKET: 'bench-bucket',
     OSS_REGION: 'cn-hangzhou',
     AUTH_JWT_SECRET: JWT_SECRET,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
     STS_ROLE_ARN: UPLOAD_ROLE,
     STS_ENDPOINT: sts.endpoint,
     ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
@@ -263,73 +392,99 @@ async function main(): Promise<void> {
     const putEvent = fcEvent(token, { filename: 'cat.png', contentType: 'image/png', size: 1000 });
     const postEvent = fcEvent(token, { filename: 'cat.png', contentType: 'image/png', method: 'POST' });
     const stsEvent = fcEvent(token, {});
+    extras['cold-start child environment'] = Object.keys(childEnv(env));
     const runs = quick ? 3 : 21;
-    for (const fn of FUNCTIONS) {
-      await coldStart(fn.name, join(root, 'dist', fn.name, 'index.js'), fcEvent(token, fn.exampleRequest), env, runs);
-    }
+    if (wanted('cold')) {
+      // A full run installs the peer when its install is missing; a quick run uses it only when already installed.
+      const peerDir = preparePeer(!quick);
+      const peerOf = (name: string): { dir: string | undefined; target: number } | undefined =>
+        PEER_TARGETS[name] === undefined ? undefined : { dir: peerDir, target: PEER_TARGETS[name] };
+      for (const fn of FUNCTIONS) {
+        await coldStart(fn.name, join(root, 'dist', fn.name, 'index.js'), fcEvent(token, fn.exampleRequest), env, runs, peerOf(fn.name));
+      }
 
-    // A multipart start: the lazily loaded module, one InitiateMultipartUpload, 20 part URLs (100 MiB in 5 MiB parts).
-    const multipartEvent = fcEvent(token, { method: 'MULTIPART', filename: 'film.png', contentType: 'image/png', size: 100 * 1024 * 1024 });
-    await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs);
+      // A multipart start: the lazily loaded module, one InitiateMultipartUpload, 20 part URLs (100 MiB in 5 MiB parts).
+      const multipartEvent = fcEvent(token, {
+        method: 'MULTIPART',
+        filename: 'film.png',
+        contentType: 'image/png',
+        size: 100 * 1024 * 1024,
+      });
+      await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs);
+    }
 
     const iterations = quick ? 200 : 5000;
     const context = { requestId: 'warm', credentials: { ...caller, securityToken: '' } };
-    const signUrl = loadFresh(join(root, 'dist', 'sign-url', 'index.js'));
-    const stsToken = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
-    await quiet(() => stsToken(stsEvent, context)); // fills the cache
-    const floorUs = await microseconds(() => cryptoFloor(token), iterations);
-    record(
-      'warm sign-url PUT, V4, with JWT verification',
-      await quiet(() => microseconds(() => signUrl(putEvent, context), iterations)),
-      floorUs,
-      'µs/request',
-      3,
-    );
-    record(
-      'warm sign-url POST, V4, with JWT verification',
-      await quiet(() => microseconds(() => signUrl(postEvent, context), iterations)),
-      floorUs,
-      'µs/request',
-      3,
-    );
-    record(
-      'warm sign-url MULTIPART start (initiate at the local OSS emulator, 20 part URLs)',
-      await quiet(() => microseconds(() => signUrl(multipartEvent, context), Math.max(50, iterations / 10))),
-      floorUs,
-      'µs/request',
-      null,
-    );
-    record(
-      'warm sts-token, cache hit',
-      await quiet(() => microseconds(() => stsToken(stsEvent, context), iterations)),
-      floorUs,
-      'µs/request',
-      3,
-    );
+    if (wanted('warm')) {
+      const multipartEvent = fcEvent(token, {
+        method: 'MULTIPART',
+        filename: 'film.png',
+        contentType: 'image/png',
+        size: 100 * 1024 * 1024,
+      });
+      const signUrl = loadFresh(join(root, 'dist', 'sign-url', 'index.js'));
+      const stsToken = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
+      await quiet(() => stsToken(stsEvent, context)); // fills the cache
+      const floorUs = await microseconds(() => cryptoFloor(token), iterations);
+      record(
+        'warm sign-url PUT, V4, with JWT verification',
+        await quiet(() => microseconds(() => signUrl(putEvent, context), iterations)),
+        floorUs,
+        'µs/request',
+        3,
+      );
+      record(
+        'warm sign-url POST, V4, with JWT verification',
+        await quiet(() => microseconds(() => signUrl(postEvent, context), iterations)),
+        floorUs,
+        'µs/request',
+        3,
+      );
+      record(
+        'warm sign-url MULTIPART start (initiate at the local OSS emulator, 20 part URLs)',
+        await quiet(() => microseconds(() => signUrl(multipartEvent, context), Math.max(50, iterations / 10))),
+        floorUs,
+        'µs/request',
+        null,
+      );
+      record(
+        'warm sts-token, cache hit',
+        await quiet(() => microseconds(() => stsToken(stsEvent, context), iterations)),
+        floorUs,
+        'µs/request',
+        3,
+      );
+    }
 
-    const burstHandler = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
-    const before = sts.assumeRoleCalls();
-    const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => tokenFor(`burst-user-${i}`)));
-    const burst = await quiet(() =>
-      Promise.all(Array.from({ length: 1000 }, (_, i) => burstHandler(fcEvent(tokens[i % 10]!, {}), context))),
-    );
-    const calls = sts.assumeRoleCalls() - before;
-    rows.push({
-      measure: 'STS AssumeRole calls for 1,000 concurrent requests from 10 users',
-      value: calls,
-      floor: 10,
-      unit: 'calls',
-      ratio: calls / 10,
-      target: 1,
-      ok: calls === 10 && burst.every((r) => r.statusCode === 200),
-    });
+    if (wanted('burst')) {
+      // sts-token paces AssumeRole (5 starts a second per instance): the second five users wait a second for theirs.
+      const burstHandler = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
+      const before = sts.assumeRoleCalls();
+      const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => tokenFor(`burst-user-${i}`)));
+      const burst = await quiet(() =>
+        Promise.all(Array.from({ length: 1000 }, (_, i) => burstHandler(fcEvent(tokens[i % 10]!, {}), context))),
+      );
+      const calls = sts.assumeRoleCalls() - before;
+      const failed = burst.filter((r) => r.statusCode !== 200).length;
+      extras['burst requests not answered 200'] = failed;
+      rows.push({
+        measure: 'STS AssumeRole calls for 1,000 concurrent requests from 10 users (all answered 200)',
+        value: calls,
+        floor: 10,
+        unit: 'calls',
+        ratio: calls / 10,
+        comparison: '=',
+        target: 10,
+        ok: calls === 10 && failed === 0,
+      });
+    }
 
     for (const { name } of FUNCTIONS) extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, 'index.js')).size;
     const prodDeps =
       execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
     extras['production dependency packages (npm ls --omit=dev --all)'] = prodDeps;
 
-    await throughput(quick ? 1 : 10);
+    if (wanted('load')) await throughput(quick ? 1 : 10);
   } finally {
     await Promise.all([sts.close(), oss.close()]);
   }
@@ -349,7 +504,7 @@ async function main(): Promise<void> {
   console.log('| measure | value | floor | unit | ratio | target | ok |\n|---|---|---|---|---|---|---|');
   for (const row of rows)
     console.log(
-      `| ${row.measure} | ${row.value} | ${row.floor} | ${row.unit} | ${row.ratio} | ${row.target === null ? '-' : `≤ ${row.target}`} | ${row.ok === null ? '-' : row.ok ? 'yes' : 'NO'} |`,
+      `| ${row.measure} | ${row.value} | ${row.floor} | ${row.unit} | ${row.ratio ?? '-'} | ${row.target === null ? '-' : `${row.comparison} ${row.target}`} | ${row.ok === null ? '-' : row.ok ? 'yes' : 'NO'} |`,
     );
   for (const [name, value] of Object.entries(extras)) console.log(`${name}: ${JSON.stringify(value)}`);
   const missed = rows.filter((row) => row.ok === false);
