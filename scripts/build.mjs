@@ -36,12 +36,16 @@ await Promise.all(
       entryPoints: [join(root, 'functions', name, `${module}.ts`)],
       outfile: join(staging, name, `${module}.js`),
       external: module === 'index' ? (lazyModules[name] ?? []).map((lazy) => `./${lazy}`) : [],
-      // Measured cold-start savings (README "Benchmarks"): ali-oss's signing helpers need only a flat qs.stringify;
-      // openapi-client needs only static credentials from @alicloud/credentials and never XML for our JSON calls.
+      // Measured cold-start savings (README "Performance"): ali-oss's signing helpers need only a flat qs.stringify;
+      // openapi-client needs only static credentials from @alicloud/credentials and never XML for our JSON calls;
+      // httpx (under the STS SDK) logs through debug, which stays off, and decompresses with zlib only answers the SDK
+      // never asks to be compressed. Each substitute is tested in the built bundle against the STS emulator.
       alias: {
         qs: join(root, 'shared', 'alicloud', 'vendor', 'qs-flat.ts'),
         '@alicloud/credentials': join(root, 'shared', 'alicloud', 'vendor', 'alicloud-static-credentials.ts'),
         '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
+        debug: join(root, 'shared', 'alicloud', 'vendor', 'debug-off.ts'),
+        zlib: join(root, 'shared', 'alicloud', 'vendor', 'zlib-on-demand.ts'),
       },
       minify: true,
       sourcemap: false,

@@ -1,10 +1,14 @@
 /**
  * The built sts-token bundle, run in a bare folder with only Node's built-in modules, against the STS emulator
  * over HTTP: it proves the bundle's substitutes for @alicloud/credentials and @alicloud/tea-xml (scripts/build.mjs)
- * sign as the SDK does, with long-term keys and with FC's temporary role credentials.
+ * sign as the SDK does, with long-term keys and with FC's temporary role credentials, and that those for debug and
+ * zlib keep httpx silent and still decompress a compressed answer.
  */
 import { execFile } from 'node:child_process';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +63,7 @@ async function runBundle(
   env: Record<string, string | undefined>,
   context: unknown,
   events: Buffer[],
-): Promise<{ responses: FcResponse[]; logs: Array<Record<string, unknown>> }> {
+): Promise<{ responses: FcResponse[]; logs: Array<Record<string, unknown>>; stderr: string; builtins: string[] }> {
   const folder = mkdtempSync(join(tmpdir(), 'sts-token-bundle-'));
   copyFileSync(join(__dirname, '..', '..', '..', 'dist', 'sts-token', 'index.js'), join(folder, 'index.js'));
   writeFileSync(join(folder, 'input.json'), JSON.stringify({ context, events: events.map((event) => event.toString('base64')) }));
@@ -68,15 +72,19 @@ async function runBundle(
     `const { handler } = require('./index.js');
      const input = require('./input.json');
      (async () => { const out = []; for (const e of input.events) out.push(await handler(Buffer.from(e, 'base64'), input.context));
-       require('fs').writeFileSync('results.json', JSON.stringify(out)); })();`,
+       const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+       require('fs').writeFileSync('results.json', JSON.stringify({ out, builtins })); })();`,
   );
-  const { stdout: logs } = await promisify(execFile)(process.execPath, ['run.js'], {
+  const { stdout: logs, stderr } = await promisify(execFile)(process.execPath, ['run.js'], {
     cwd: folder,
     env: { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...(env as Record<string, string>) },
     encoding: 'utf8',
   });
+  const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as { out: FcResponse[]; builtins: string[] };
   return {
-    responses: JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[],
+    responses: results.out,
+    builtins: results.builtins,
+    stderr,
     logs: logs
       .trim()
       .split('\n')
@@ -144,4 +152,70 @@ test('a configuration error still reaches the log by its STS code, with a generi
   );
   expect(responses[0]!.statusCode).toBe(500);
   expect(logs.at(-1)?.['cause']).toContain('EntityNotExist.Role');
+});
+
+const rootKeys = { ALIBABA_CLOUD_ACCESS_KEY_ID: root.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: root.accessKeySecret };
+
+test('DEBUG=* shows nothing of the STS exchange: debug is bundled switched off (httpx would print headers and bodies)', async () => {
+  const event = fcEvent({
+    headers: { authorization: `Bearer ${await hsToken({ sub: 'dora' })}`, 'content-type': 'application/json' },
+    body: {},
+  });
+  const { responses, stderr } = await runBundle(env({ ...rootKeys, DEBUG: '*' }), { requestId: 'b4' }, [event]);
+  expect(responses[0]!.statusCode).toBe(200);
+  expect(stderr).toBe('');
+});
+
+/** Forwards to the STS emulator and gzips its answer, as a server might even though the request names no encoding. */
+async function gzipProxy(): Promise<Server> {
+  const [host, port] = sts.endpoint.split(':') as [string, string];
+  const proxy = createServer((req, res) => {
+    const forwarded = httpRequest({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = gzipSync(Buffer.concat(chunks));
+        res.writeHead(answer.statusCode ?? 502, {
+          'content-type': answer.headers['content-type'] ?? 'application/json',
+          'content-encoding': 'gzip',
+          'content-length': body.length,
+        });
+        res.end(body);
+      });
+    });
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return proxy;
+}
+
+test('zlib is never loaded: the SDK asks for no compression and reads answers raw, so a compressed one fails as with the real packages', async () => {
+  const event = async (sub: string): Promise<Buffer> =>
+    fcEvent({ headers: { authorization: `Bearer ${await hsToken({ sub })}`, 'content-type': 'application/json' }, body: {} });
+  const plain = await runBundle(env(rootKeys), { requestId: 'b5' }, [await event('erin')]);
+  expect(plain.responses[0]!.statusCode).toBe(200);
+  expect(plain.builtins).toContain('http');
+  expect(plain.builtins).not.toContain('zlib');
+
+  const proxy = await gzipProxy();
+  try {
+    const endpoint = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    // The real packages (openapi-client 0.4.15, tea-util, httpx with the real zlib), unbundled, in this process.
+    const unbundled = assumeRoleWithSdk({
+      endpoint: { host: endpoint, protocol: 'http' },
+      caller: { ...root, securityToken: undefined },
+      roleArn: UPLOAD_ROLE,
+      roleSessionName: 'gzip-test',
+      durationSeconds: 900,
+      policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['*'] }] }),
+      timeoutMs: 3000,
+    });
+    await expect(unbundled).rejects.toMatchObject({ status: 503, logDetail: 'STS call failed: SyntaxError (-)' });
+    const bundled = await runBundle(env({ ...rootKeys, STS_ENDPOINT: endpoint }), { requestId: 'b6' }, [await event('fred')]);
+    expect(bundled.responses[0]!.statusCode).toBe(503);
+    expect(bundled.logs.at(-1)?.['cause']).toBe('STS call failed: SyntaxError (-)');
+    expect(bundled.builtins).not.toContain('zlib');
+  } finally {
+    proxy.close();
+  }
 });
