@@ -1,19 +1,21 @@
 /**
  * Authentication in the built bundles, run in bare folders: with AUTH_JWT_SECRET the token is verified by node:crypto
- * and jose is never evaluated (cold start); with AUTH_JWKS_URL jose is loaded and verifies the identity provider's
- * tokens. Whether jose ran is seen through the one global its JWKS module reads when it is evaluated (`navigator`,
+ * and jose is never evaluated (cold start); with AUTH_JWKS_URL jose is loaded, from jwks.js beside index.js (so
+ * index.js does not even carry its text), and verifies the identity provider's tokens. Whether jose ran is seen through the one global its JWKS module reads when it is evaluated (`navigator`,
  * for its User-Agent), trapped before the bundle loads; the JWKS case is the control that the trap works.
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { baseEnv } from '../support/env';
 import { fcEvent } from '../support/fc-event';
 import { hsToken, rsToken, rsaKeys } from '../support/tokens';
+
+const dist = join(__dirname, '..', '..', 'dist');
 
 const RUNNER = `
 let joseEvaluated = false;
@@ -33,7 +35,7 @@ async function runBundle(
   events: Buffer[],
 ): Promise<{ statuses: number[]; joseEvaluated: boolean }> {
   const folder = mkdtempSync(join(tmpdir(), `${name}-auth-`));
-  copyFileSync(join(__dirname, '..', '..', 'dist', name, 'index.js'), join(folder, 'index.js'));
+  cpSync(join(dist, name), folder, { recursive: true }); // index.js and the modules it loads lazily
   writeFileSync(join(folder, 'input.json'), JSON.stringify({ events: events.map((event) => event.toString('base64')) }));
   writeFileSync(join(folder, 'run.js'), RUNNER);
   await promisify(execFile)(process.execPath, ['run.js'], {
@@ -78,21 +80,30 @@ test.each(['sign-url', 'sts-token'])('%s bundle with AUTH_JWT_SECRET: tokens ver
   expect(joseEvaluated).toBe(false);
 });
 
-test('sign-url bundle with AUTH_JWKS_URL: jose is loaded and verifies the identity provider tokens', async () => {
-  const claims = { sub: 'bob', iss: 'https://idp.example.com', aud: 'uploads' };
-  const env = baseEnv({
-    AUTH_JWT_SECRET: undefined,
-    AUTH_JWKS_URL: jwksUrl,
-    AUTH_ISSUER: claims.iss,
-    AUTH_AUDIENCE: claims.aud,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'bundle-auth-secret',
-  });
-  const { statuses, joseEvaluated } = await runBundle('sign-url', env, [
-    request(await rsToken(keys.privateKey, claims)),
-    request(await rsToken(keys.privateKey, { ...claims, aud: 'other' })),
-    request(await hsToken(claims)),
-  ]);
-  expect(statuses).toEqual([200, 401, 401]);
-  expect(joseEvaluated).toBe(true);
-});
+test.each(['sign-url', 'sts-token'])(
+  '%s bundle with AUTH_JWKS_URL: jose is loaded from jwks.js and verifies the identity provider tokens',
+  async (name) => {
+    // jose's own error codes: in the lazily loaded module, not in the entry every cold start parses.
+    expect(readFileSync(join(dist, name, 'index.js'), 'utf8')).not.toContain('ERR_JWKS_NO_MATCHING_KEY');
+    expect(readFileSync(join(dist, name, 'jwks.js'), 'utf8')).toContain('ERR_JWKS_NO_MATCHING_KEY');
+    const claims = { sub: 'bob', iss: 'https://idp.example.com', aud: 'uploads' };
+    const env = baseEnv({
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWKS_URL: jwksUrl,
+      AUTH_ISSUER: claims.iss,
+      AUTH_AUDIENCE: claims.aud,
+      STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
+      STS_ENDPOINT: '127.0.0.1:9', // nothing listens: no call leaves this machine
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'bundle-auth-secret',
+    });
+    const { statuses, joseEvaluated } = await runBundle(name, env, [
+      request(await rsToken(keys.privateKey, claims)),
+      request(await rsToken(keys.privateKey, { ...claims, aud: 'other' })),
+      request(await hsToken(claims)),
+    ]);
+    // sts-token has no STS here: a good token gets as far as AssumeRole (503), a refused one stops at 401.
+    expect(statuses).toEqual([name === 'sign-url' ? 200 : 503, 401, 401]);
+    expect(joseEvaluated).toBe(true);
+  },
+);
