@@ -44,12 +44,14 @@ await Promise.all(
       entryPoints: [entry ?? join(root, 'functions', name, `${module}.ts`)],
       outfile: join(staging, name, `${module}.js`),
       external: [...(module === 'index' ? (lazyModules[name] ?? []).map((lazy) => `./${lazy}`) : []), ...sharedExternals],
-      // Measured cold-start savings (README "Performance"): ali-oss's signing helpers need only a flat qs.stringify;
-      // openapi-client needs only static credentials from @alicloud/credentials and never XML for our JSON calls;
-      // httpx (under the STS SDK) logs through debug, which stays off, and decompresses with zlib only answers the SDK
-      // never asks to be compressed. Each substitute is tested in the built bundle against the STS emulator.
+      // Measured cold-start savings (README "Performance"). ali-oss's signing helpers need only a flat qs.stringify
+      // and two type checks (their signatures are recomputed from the specification by the tests); openapi-client
+      // needs only static credentials from @alicloud/credentials and never XML for our JSON calls; httpx, under it,
+      // logs through debug, which stays off, and needs zlib only for answers the SDK never asks to be compressed
+      // (the STS substitutes are tested in the built bundle against the STS emulator).
       alias: {
         qs: join(root, 'shared', 'alicloud', 'vendor', 'qs-flat.ts'),
+        'is-type-of': join(root, 'shared', 'alicloud', 'vendor', 'is-type-of-signutils.ts'),
         '@alicloud/credentials': join(root, 'shared', 'alicloud', 'vendor', 'alicloud-static-credentials.ts'),
         '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
         debug: join(root, 'shared', 'alicloud', 'vendor', 'debug-off.ts'),

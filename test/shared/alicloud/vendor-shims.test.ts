@@ -1,8 +1,10 @@
 /** The SDK substitutes bundled into sts-token (their end-to-end proof is test/functions/sts-token/bundle.test.ts). */
 import { deflateSync, gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import StaticCredential, { Config } from '../../../shared/alicloud/vendor/alicloud-static-credentials';
 import createDebug from '../../../shared/alicloud/vendor/debug-off';
+import * as isTypeOf from '../../../shared/alicloud/vendor/is-type-of-signutils';
 import teaXml from '../../../shared/alicloud/vendor/tea-xml-unused';
 import { createGunzip, createInflate } from '../../../shared/alicloud/vendor/zlib-on-demand';
 
@@ -51,4 +53,30 @@ test('gzip and deflate answers are decompressed by the real zlib, loaded on dema
   const answer = JSON.stringify({ RequestId: 'r', Credentials: { AccessKeyId: 'STS.id' } });
   await expect(drained(createGunzip(), gzipSync(answer))).resolves.toBe(answer);
   await expect(drained(createInflate(), deflateSync(answer))).resolves.toBe(answer);
+});
+
+test('is-type-of: ali-oss signing helpers ask only is.string and is.array, and get the real package verdicts', () => {
+  const source = readFileSync(require.resolve('ali-oss/lib/common/signUtils'), 'utf8');
+  expect(source).toContain("const is = require('is-type-of');");
+  expect(new Set([...source.matchAll(/\bis\.(\w+)/g)].map((match) => match[1]))).toEqual(new Set(['string', 'array']));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the real package, to compare verdicts
+  const real = require('is-type-of') as { string(value: unknown): boolean; array(value: unknown): boolean };
+  const values: unknown[] = [
+    '',
+    'a',
+    new String('a'),
+    1,
+    null,
+    undefined,
+    [],
+    [1],
+    { length: 0 },
+    new Uint8Array(1),
+    Buffer.from('a'),
+    () => 1,
+  ];
+  for (const value of values) {
+    expect(isTypeOf.string(value)).toBe(real.string(value));
+    expect(isTypeOf.array(value)).toBe(real.array(value));
+  }
 });
