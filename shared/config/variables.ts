@@ -165,8 +165,13 @@ export interface UploadPrefix {
   after: string;
 }
 
+/** UPLOAD_PREFIX when unset; the same checks pass it (tested), so an unset variable skips them at cold start. */
+export const DEFAULT_UPLOAD_PREFIX = 'users/{user}/';
+const DEFAULT_PREFIX_PARTS: UploadPrefix = { before: 'users/', after: '/' };
+
 const uploadPrefix: Parser<UploadPrefix> = (raw, name, report) => {
-  const parts = (raw ?? 'users/{user}/').split('{user}');
+  if (raw === undefined) return DEFAULT_PREFIX_PARTS;
+  const parts = raw.split('{user}');
   const [before = '', after = ''] = parts;
   const whole = `${before}x${after}`;
   if (parts.length !== 2) {
@@ -213,7 +218,8 @@ const contentTypeList: Parser<readonly string[]> = (raw, name, report) => {
 
 const originList: Parser<readonly string[]> = (raw, name, report) => {
   const origins: string[] = [];
-  for (const entry of (raw ?? '').split(',').map((item) => item.trim())) {
+  if (raw === undefined) return origins;
+  for (const entry of raw.split(',').map((item) => item.trim())) {
     if (entry === '') continue;
     if (entry.includes('*')) {
       report(`${name} must list exact origins; * is not accepted`);

@@ -10,7 +10,7 @@ import {
   type ConfigOf,
   type ConfigSection,
 } from '../../../shared/config/sections';
-import { CONFIG_VARIABLES } from '../../../shared/config/variables';
+import { CONFIG_VARIABLES, DEFAULT_UPLOAD_PREFIX } from '../../../shared/config/variables';
 import { DEFAULT_CONTENT_TYPES } from '../../../shared/upload/content-types';
 import { baseEnv } from '../../support/env';
 
@@ -50,6 +50,11 @@ describe('loadConfig', () => {
     });
     expect(config.allowedContentTypes).not.toContain('text/html');
     expect(config.allowedContentTypes).not.toContain('image/svg+xml');
+  });
+
+  test('the default UPLOAD_PREFIX, which an unset variable skips checking, passes every check when given explicitly', () => {
+    expect(configOf(baseEnv({ UPLOAD_PREFIX: DEFAULT_UPLOAD_PREFIX })).uploadPrefix).toEqual(configOf(baseEnv()).uploadPrefix);
+    expect(configOf(baseEnv({ UPLOAD_PREFIX: undefined })).uploadPrefix).toEqual({ before: 'users/', after: '/' });
   });
 
   test('every variable is read, with its value', () => {
