@@ -1,11 +1,13 @@
 /**
  * OSS's two signature schemes, each behind one object: what authorises a presigned PUT, and what authorises a
- * POST form policy. The canonical forms and HMAC chains are ali-oss's own low-level helpers
- * (`lib/common/signUtils`, ~20 ms to load, where the whole client costs ~130 ms).
+ * POST form policy. The canonical forms and the V1 HMAC are ali-oss's own low-level helpers (`lib/common/signUtils`,
+ * ~20 ms to load, where the whole client costs ~130 ms); V4's final HMAC uses a signing key derived once per
+ * credential, day and region (`v4-signing-key.ts`).
  */
 import signUtils from 'ali-oss/lib/common/signUtils';
 import type { SignerCredentials } from '../alicloud/access-key';
 import type { SignatureVersion } from '../config/variables';
+import { v4SignatureOf } from './v4-signing-key';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
@@ -93,7 +95,7 @@ export const v4: SignatureScheme = {
     };
     const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers, queries }, bucket, key, additional);
     const stringToSign = signUtils.getStringToSign(region, timestamp, canonicalRequest);
-    return { ...queries, 'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, day, region, stringToSign) };
+    return { ...queries, 'x-oss-signature': v4SignatureOf(credentials.accessKeySecret, day, region, stringToSign) };
   },
   policyIdentityFields({ credentials, region, now }) {
     const timestamp = v4Timestamp(now);
@@ -106,7 +108,7 @@ export const v4: SignatureScheme = {
   },
   signPolicy(encodedPolicy, { credentials, region, now }) {
     const day = v4Timestamp(now).slice(0, 8);
-    return { policy: encodedPolicy, 'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, day, region, encodedPolicy) };
+    return { policy: encodedPolicy, 'x-oss-signature': v4SignatureOf(credentials.accessKeySecret, day, region, encodedPolicy) };
   },
   presignPart({ bucket, region, key, uploadId, partNumber, credentials, now, lifetimeSeconds }) {
     const timestamp = v4Timestamp(now);
@@ -122,7 +124,7 @@ export const v4: SignatureScheme = {
     };
     const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers: {}, queries }, bucket, key, []);
     const stringToSign = signUtils.getStringToSign(region, timestamp, canonicalRequest);
-    return { ...queries, 'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, day, region, stringToSign) };
+    return { ...queries, 'x-oss-signature': v4SignatureOf(credentials.accessKeySecret, day, region, stringToSign) };
   },
   signRequest({ method, bucket, region, key, subResources, query, headers, credentials, now }) {
     const timestamp = v4Timestamp(now);
@@ -134,7 +136,7 @@ export const v4: SignatureScheme = {
     };
     const queries: Record<string, string | null> = { ...subResources, ...query };
     const canonicalRequest = signUtils.getCanonicalRequest(method, { headers: { ...headers, ...added }, queries }, bucket, key, []);
-    const signature = signUtils.getSignatureV4(
+    const signature = v4SignatureOf(
       credentials.accessKeySecret,
       day,
       region,
