@@ -1,6 +1,6 @@
 /** Signed PUT URLs and POST forms, each signature recomputed from the specification (test/support/oss-spec.ts). */
 import { signatureLifetimeSeconds, signerCredentials, type SignerCredentials } from '../../../shared/alicloud/access-key';
-import { objectUrl, signPostUpload, signPutUpload, type SigningInput } from '../../../shared/upload/signed-upload';
+import { encodeRfc3986, objectUrl, signPostUpload, signPutUpload, type SigningInput } from '../../../shared/upload/signed-upload';
 import type { UploadRules } from '../../../shared/upload/rules';
 import { v1Signature, v4CanonicalRequest, v4PolicySignature, v4Signature } from '../../support/oss-spec';
 
@@ -222,4 +222,11 @@ describe('credentials and lifetimes', () => {
   test('object URLs percent-encode each key segment and keep the slashes', () => {
     expect(objectUrl('http://127.0.0.1:9100', 'users/a b/ü*.png')).toBe('http://127.0.0.1:9100/users/a%20b/%C3%BC%2A.png');
   });
+});
+
+test('RFC 3986 encoding: the five characters encodeURIComponent leaves are encoded too, and plain values pass as they are', () => {
+  expect(encodeRfc3986("a!b'c(d)e*f")).toBe('a%21b%27c%28d%29e%2Af');
+  expect(encodeRfc3986('x y/ü~-_.')).toBe('x%20y%2F%C3%BC~-_.');
+  expect(encodeRfc3986('20260101T000000Z')).toBe('20260101T000000Z');
+  expect(encodeRfc3986('(')).toBe('%28');
 });
