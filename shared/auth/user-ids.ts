@@ -10,6 +10,8 @@ import type { AuthConfig, UsersConfig } from '../config/sections';
 
 /** Longer readable segments are replaced by a digest so prefixes and session policies stay short. */
 export const MAX_USER_SEGMENT_LENGTH = 64;
+/** User tags an instance remembers before it starts afresh. */
+export const MAX_REMEMBERED_TAGS = 1024;
 
 export interface UserIds {
   segmentFor(subject: string): string;
@@ -33,9 +35,19 @@ export function createUserIds(users: UsersConfig, auth: AuthConfig): UserIds {
         : randomBytes(32);
   const segmentKey =
     users.segment === 'opaque' && users.hashSecret !== undefined ? derivedKey(users.hashSecret, 'user segment') : undefined;
+  // A returning user's tag is remembered: a warm request skips its HMAC (~1 µs). Bounded, like the STS cache.
+  const tags = new Map<string, string>();
   return {
     segmentFor: segmentKey === undefined ? userSegmentFor : (subject) => opaqueUserSegment(segmentKey, subject),
-    tagFor: (userSegment) => createHmac('sha256', tagKey).update(userSegment, 'utf8').digest('hex').slice(0, 16),
+    tagFor: (userSegment) => {
+      let tag = tags.get(userSegment);
+      if (tag === undefined) {
+        tag = createHmac('sha256', tagKey).update(userSegment, 'utf8').digest('hex').slice(0, 16);
+        if (tags.size >= MAX_REMEMBERED_TAGS) tags.clear();
+        tags.set(userSegment, tag);
+      }
+      return tag;
+    },
   };
 }
 
