@@ -69,12 +69,10 @@ export interface SignatureScheme {
   signPolicy(encodedPolicy: string, signer: PolicySigner): Record<string, string>;
 }
 
-/** `yyyymmddTHHMMSSZ`, the V4 timestamp. */
+/** `yyyymmddTHHMMSSZ`, the V4 timestamp (cut out of `yyyy-mm-ddTHH:MM:SS.sssZ`: no regular expression per request). */
 export function v4Timestamp(now: Date): string {
-  return now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const iso = now.toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 const securityTokenOf = (name: string, credentials: SignerCredentials): Record<string, string> =>

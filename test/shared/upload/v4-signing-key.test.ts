@@ -1,6 +1,7 @@
 /** The V4 signing key, derived once per secret, day and region: the same signatures as OSS's specification and ali-oss. */
 import signUtils from 'ali-oss/lib/common/signUtils';
 import { createHmac } from 'node:crypto';
+import { v4Timestamp } from '../../../shared/upload/signature-schemes';
 import { MAX_CACHED_SIGNING_KEYS, cachedSigningKeyCount, v4SignatureOf, v4SigningKey } from '../../../shared/upload/v4-signing-key';
 
 /** The specification's chain, written out here: HMAC(HMAC(HMAC(HMAC("aliyun_v4" + secret, day), region), "oss"), "aliyun_v4_request"). */
@@ -37,4 +38,10 @@ test('one key per secret, day and region, and no more than the bound', () => {
   const again = v4SigningKey('bound-secret-0', day, 'cn-hangzhou');
   expect(again).not.toBe(first);
   expect(again.equals(first)).toBe(true);
+});
+
+test('the V4 timestamp is yyyymmddTHHMMSSZ in UTC, milliseconds dropped', () => {
+  expect(v4Timestamp(new Date('2026-11-28T01:02:03.456Z'))).toBe('20261128T010203Z');
+  expect(v4Timestamp(new Date('1999-12-31T23:59:59.999Z'))).toBe('19991231T235959Z');
+  expect(v4Timestamp(new Date(Date.UTC(2030, 0, 5, 7, 8, 9)))).toBe('20300105T070809Z');
 });
