@@ -1,8 +1,9 @@
 /**
  * Bundled in place of `debug` in the function bundles (scripts/build.mjs). Only httpx uses it, under the STS SDK, to
- * print request headers and answer bodies when `DEBUG=httpx:*` is set: an STS answer body holds the vended secret
- * and security token, which must never reach a log. The real package (with `supports-color`, `ms`, `tty`) also cost
- * ~1 ms of sts-token's cold start (README "Performance"). Every logger here is off and writes nothing.
+ * print each request line and its headers when `DEBUG=httpx:*` is set: an AssumeRole request line carries the
+ * caller's AccessKeyId, security token and signature, which must never reach a log. The real package (with
+ * `supports-color`, `ms`, `tty`) also cost ~1 ms of sts-token's cold start (README "Performance"). Every logger here
+ * is off and writes nothing.
  */
 
 interface Debugger {

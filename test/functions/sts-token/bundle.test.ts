@@ -156,7 +156,7 @@ test('a configuration error still reaches the log by its STS code, with a generi
 
 const rootKeys = { ALIBABA_CLOUD_ACCESS_KEY_ID: root.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: root.accessKeySecret };
 
-test('DEBUG=* shows nothing of the STS exchange: debug is bundled switched off (httpx would print headers and bodies)', async () => {
+test('DEBUG=* shows nothing of the STS exchange: debug is bundled switched off (httpx would print the signed request line, with the caller token in it)', async () => {
   const event = fcEvent({
     headers: { authorization: `Bearer ${await hsToken({ sub: 'dora' })}`, 'content-type': 'application/json' },
     body: {},
