@@ -173,6 +173,25 @@ test('a signed PUT URL from sign-url, sent with net/http and exactly its headers
   expect(await storedObjects(stack, `users/${user}/`)).toEqual([{ key, size: bytes.length, contentType: 'image/png', md5: md5Hex(bytes) }]);
 });
 
+test('a signed PUT URL from a file: net/http sends an *os.File chunked (refused: the size is signed) unless given its ContentLength', async () => {
+  const user = 'gopher-file';
+  const token = await devToken(stack, user);
+  const bytes = randomBytes(3000);
+  const signed = await callFunction(stack, 'sign-url', token, { filename: 'scan.pdf', contentType: 'application/pdf', size: bytes.length });
+  const { url, headers, key } = signed.answer as { url: string; headers: Record<string, string>; key: string };
+  const { steps } = await runProbe(token, [
+    { op: 'signedPutFile', url, headers, body: b64(bytes) },
+    { op: 'signedPutFile', url, headers, body: b64(bytes), setLength: true },
+  ]);
+  expect(steps.map((step) => [step.ok, step.status, step.code ?? ''])).toEqual([
+    [false, 403, 'SignatureDoesNotMatch'],
+    [true, 200, ''],
+  ]);
+  expect(await storedObjects(stack, `users/${user}/`)).toEqual([
+    { key, size: bytes.length, contentType: 'application/pdf', md5: md5Hex(bytes) },
+  ]);
+});
+
 test('credentials refused by sts-token reach the Go client in the app-server error shape: no token, no credentials, no request to OSS', async () => {
   const { credentials, steps } = await runProbe('not-a-token', [{ op: 'put', key: 'users/nobody/sts/x.png', body: b64(Buffer.from('x')) }]);
   expect(credentials).toEqual({ op: 'credentials', ok: false, status: 401, statusCode: 401, expiration: '', stsKey: false });

@@ -40,7 +40,7 @@ type scenario struct {
 }
 
 type step struct {
-	// put, multipart, uploadFile, get, signedPut
+	// put, multipart, uploadFile, get, signedPut, signedPutFile
 	Op          string `json:"op"`
 	Key         string `json:"key"`
 	ContentType string `json:"contentType"`
@@ -52,6 +52,8 @@ type step struct {
 	URL           string            `json:"url"`
 	Headers       map[string]string `json:"headers"`
 	ContentLength *int64            `json:"contentLength"`
+	// signedPutFile: set the request's ContentLength from the file's size (net/http does not for an *os.File).
+	SetLength bool `json:"setLength"`
 }
 
 type result struct {
@@ -179,6 +181,8 @@ func run(bucket *oss.Bucket, s step) result {
 		return r
 	case "signedPut":
 		return signedPut(s, body)
+	case "signedPutFile":
+		return signedPutFile(s, body)
 	}
 	fail("unknown op " + s.Op)
 	return result{}
@@ -220,6 +224,10 @@ func signedPut(s step, body []byte) result {
 		request.ContentLength = *s.ContentLength
 		request.Body = ioutil.NopCloser(io.LimitReader(bytes.NewReader(append(body, make([]byte, 1<<20)...)), *s.ContentLength))
 	}
+	return send(s, request)
+}
+
+func send(s step, request *http.Request) result {
 	response, err := (&http.Client{Timeout: 10 * time.Second}).Do(request)
 	if err != nil {
 		// Never the error's text: it names the URL, signature included.
@@ -236,6 +244,38 @@ func signedPut(s step, body []byte) result {
 		r.Code = ossError.Code
 	}
 	return r
+}
+
+// The same from a file, as a service would send one: net/http knows the length of a bytes.Reader, not of an
+// *os.File, and sends a file chunked unless told its ContentLength.
+func signedPutFile(s step, body []byte) result {
+	file, err := ioutil.TempFile("", "oss-go-sdk-probe-")
+	if err != nil {
+		fail("no temporary file")
+	}
+	defer os.Remove(file.Name())
+	defer file.Close()
+	if _, err := file.Write(body); err != nil {
+		fail("cannot write the temporary file")
+	}
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		fail("cannot rewind the temporary file")
+	}
+	request, err := http.NewRequest("PUT", s.URL, file)
+	if err != nil {
+		return result{Op: s.Op, Code: "BadURL"}
+	}
+	for name, value := range s.Headers {
+		request.Header.Set(name, value)
+	}
+	if s.SetLength {
+		info, err := file.Stat()
+		if err != nil {
+			fail("cannot stat the temporary file")
+		}
+		request.ContentLength = info.Size()
+	}
+	return send(s, request)
 }
 
 func outcome(s step, err error) result {
