@@ -159,6 +159,29 @@ export interface StsTokenAnswer {
   allowedContentTypes: readonly string[];
 }
 
+/** `sts-token`'s answer formats besides the default (`?format=app-server`). */
+export type StsTokenFormat = 'app-server';
+
+/**
+ * `sts-token?format=app-server`: the "app server" answer the Android and iOS OSS SDKs parse (their
+ * `OSSAuthCredentialsProvider` / `OSSAuthCredentialProvider`), with exactly these fields.
+ */
+export interface StsTokenAppServerAnswer {
+  StatusCode: 200;
+  AccessKeyId: string;
+  AccessKeySecret: string;
+  SecurityToken: string;
+  /** `YYYY-MM-DDTHH:mm:ssZ`, UTC, no fractional seconds (the iOS SDK's date format has none). */
+  Expiration: string;
+}
+
+/** `sts-token?format=app-server`'s errors: the HTTP status again, and the code and message of the error body. */
+export interface StsTokenAppServerError {
+  StatusCode: number;
+  ErrorCode: ErrorCode;
+  ErrorMessage: string;
+}
+
 /** Every code an error body can carry: one table for every function (README "Errors"). */
 export type ErrorCode =
   | 'BadRequest'

@@ -85,18 +85,30 @@ test.each(functionNames)('%s: props validate against the fc3 component schema', 
   expect(valid).toBe(true);
 });
 
-test.each(functionNames)('%s: nodejs20, the built bundle, a small memory size, an anonymous POST/OPTIONS trigger, a role, logs', (name) => {
-  const props = resources[name]!.props;
-  expect(props).toMatchObject({
-    runtime: 'nodejs20',
-    code: `./dist/${name}`,
-    handler: 'index.handler',
-    memorySize: 128,
-    logConfig: 'auto',
-    role: sampleEnv[manifest(name).roleVariable],
-    triggers: [{ triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST', 'OPTIONS'] } }],
-  });
-  expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
+test.each(functionNames)(
+  '%s: nodejs20, the built bundle, a small memory size, an anonymous trigger of its methods, a role, logs',
+  (name) => {
+    const props = resources[name]!.props;
+    // The methods the function's definition accepts, and OPTIONS for the preflight the edge answers.
+    const methods = [...(manifest(name).create().methods ?? ['POST']), 'OPTIONS'];
+    expect(props).toMatchObject({
+      runtime: 'nodejs20',
+      code: `./dist/${name}`,
+      handler: 'index.handler',
+      memorySize: 128,
+      logConfig: 'auto',
+      role: sampleEnv[manifest(name).roleVariable],
+      triggers: [{ triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods } }],
+    });
+    expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
+  },
+);
+
+test('sts-token is also reachable by GET (the mobile SDKs fetch credentials so); sign-url stays POST-only', () => {
+  const triggerMethods = (name: string): unknown =>
+    (resources[name]!.props['triggers'] as Array<{ triggerConfig: { methods: unknown } }>)[0]!.triggerConfig.methods;
+  expect(triggerMethods('sts-token')).toEqual(['GET', 'POST', 'OPTIONS']);
+  expect(triggerMethods('sign-url')).toEqual(['POST', 'OPTIONS']);
 });
 
 test.each(functionNames)(
