@@ -3,24 +3,28 @@
  * an STS emulator, all on loopback, with zero configuration. Given real configuration (OSS_BUCKET set), it starts
  * no emulator and serves real credentials for the real cloud.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
 import { bucketCorsRule, deploymentConfig, uploadRolePolicy, type CorsRule } from '../deploy/policies';
+import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
 import { loadConfig } from '../shared/config/sections';
 import type { Env } from '../shared/config/variables';
+import { createFcEventHandler } from '../shared/edge/event-handler';
 import { createFcHandler } from '../shared/edge/handler';
+import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localEnv, localRoles } from './local-account';
-import { startOssEmulator, type RunningOssEmulator } from './oss-emulator';
+import { startOssEmulator, type ObjectCreatedNotification, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
+import { createWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
 export interface DevStackOptions {
   /** Dev server port; 0 picks one. Default 9000. */
@@ -38,6 +42,10 @@ export interface DevStackOptions {
   emulatorClock?: () => Date;
   /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
   bucketCorsRule?: CorsRule;
+  /** Waits before FC-style retries of a failed asynchronous invocation (default 0.5 s, 1 s, 2 s). */
+  asyncRetryDelaysMs?: readonly number[];
+  /** The OSS emulator writes keys URL-encoded in its events (the function must read both forms). */
+  encodeEventKeys?: boolean;
 }
 
 export interface DevStack {
@@ -47,6 +55,10 @@ export interface DevStack {
   sts: RunningStsEmulator | undefined;
   /** The environment the functions were built from (embedded secrets included: local only). */
   env: Env;
+  /** The OSS-triggered functions' asynchronous invokers, by name (embedded mode). */
+  invokers: ReadonlyMap<string, AsyncInvoker>;
+  /** The stack's own webhook receiver, when no UPLOAD_WEBHOOK_URL was given (embedded mode). */
+  webhookReceiver: WebhookReceiver | undefined;
   close(): Promise<void>;
 }
 
@@ -75,11 +87,20 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   let sts: RunningStsEmulator | undefined;
   let env: Env = baseEnv;
   let credentialsFor: (role: string) => Promise<FcContextCredentials | undefined> = async () => undefined;
+  let webhookReceiver: WebhookReceiver | undefined;
+  // Set once the functions exist; the emulator may store objects before (restored from its folder) and after.
+  let onObjectCreated: (notification: ObjectCreatedNotification) => void = () => undefined;
   try {
     if (embedded) {
       const root = LOCAL_ROOT_KEY;
       const rootResolver = staticAccounts([root]);
-      const draft = localEnv([url, url.replace('127.0.0.1', 'localhost')]);
+      const draft: Record<string, string> = localEnv([url, url.replace('127.0.0.1', 'localhost')]);
+      // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
+      if ((baseEnv['UPLOAD_WEBHOOK_URL'] ?? '') === '') {
+        const secret = `whsec_${randomBytes(32).toString('base64')}`;
+        webhookReceiver = createWebhookReceiver(secret);
+        Object.assign(draft, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
+      }
       const draftConfig = loadConfig({ ...baseEnv, ...draft }, deploymentConfig);
       if (!draftConfig.ok) throw new Error(`local configuration: ${draftConfig.problems.join('; ')}`);
       const deployment = draftConfig.config;
@@ -109,6 +130,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
+        onObjectCreated: (notification) => onObjectCreated(notification),
+        encodeEventKeys: options.encodeEventKeys ?? false,
       });
       env = { ...baseEnv, ...draft, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
 
@@ -141,11 +164,38 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
   const routes = new Map(
-    FUNCTIONS.map((fn) => [
+    FUNCTIONS.filter(isHttpFunction).map((fn) => [
       fn.route,
       { name: fn.name, handler: createFcHandler(fn.create(), { env }), role: functionRoles[fn.name] ?? '' },
     ]),
   );
+  // OSS-triggered functions: invoked asynchronously, like FC, for the events their trigger subscribes to.
+  const invokers = new Map<string, AsyncInvoker>();
+  const triggers: Array<{ events: readonly string[]; prefix: string; invoker: AsyncInvoker }> = [];
+  if (embedded) {
+    const loaded = loadConfig(env, deploymentConfig);
+    const triggerPrefix = loaded.ok ? loaded.config.uploadPrefix.before : '';
+    for (const fn of FUNCTIONS) {
+      if (isHttpFunction(fn)) continue;
+      const handler = createFcEventHandler(fn.create(), { env });
+      const invoker = createAsyncInvoker({
+        functionName: fn.name,
+        handler,
+        credentials: () => credentialsFor(functionRoles[fn.name] ?? ''),
+        ...(options.asyncRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.asyncRetryDelaysMs }),
+      });
+      invokers.set(fn.name, invoker);
+      triggers.push({ events: fn.events, prefix: triggerPrefix, invoker });
+    }
+    // As the trigger's filter does: the events it names, keys under the folder before {user}.
+    onObjectCreated = (notification) => {
+      for (const trigger of triggers) {
+        if (!trigger.events.includes(`oss:${notification.eventName}`)) continue;
+        if (!decodedKey(notification.oss.object.key).startsWith(trigger.prefix)) continue;
+        trigger.invoker.invoke(Buffer.from(JSON.stringify({ events: [notification] })));
+      }
+    };
+  }
   const devSecret = embedded ? env['AUTH_JWT_SECRET'] : undefined;
   const webDir = resolve(options.webDir ?? 'web');
   const assetsDir = resolve(options.assetsDir ?? join('dist', 'web'));
@@ -160,6 +210,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
       if (path === '/api/dev-token') return devToken(request, response, devSecret);
       if (path === '/api/dev-objects') return devObjects(request, response, oss);
+      if (path === '/api/dev-webhook' && webhookReceiver !== undefined) return webhookReceiver.handle(request, response);
+      if (path === '/api/dev-verdicts') return devVerdicts(request, response, webhookReceiver);
       if (path === '/api/config')
         return sendJson(response, 200, {
           mode: embedded ? 'embedded' : 'cloud',
@@ -182,7 +234,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     oss,
     sts,
     env,
+    invokers,
+    webhookReceiver,
     close: async () => {
+      for (const invoker of invokers.values()) invoker.close();
       server.closeAllConnections();
       await Promise.allSettled([new Promise((resolve) => server.close(resolve)), oss?.close(), sts?.close()]);
     },
@@ -233,6 +288,27 @@ function devObjects(request: IncomingMessage, response: ServerResponse, oss: Run
       };
     });
   sendJson(response, 200, { objects });
+}
+
+/** Development only: the verdicts the stack's own webhook receiver verified, for keys under a prefix. */
+function devVerdicts(request: IncomingMessage, response: ServerResponse, receiver: WebhookReceiver | undefined): void {
+  if (receiver === undefined)
+    return sendJson(response, 404, { error: { code: 'NotFound', message: 'verdicts go to your UPLOAD_WEBHOOK_URL, not to this server' } });
+  const prefix = new URL(request.url ?? '/', 'http://local').searchParams.get('prefix') ?? '';
+  const verdicts = receiver
+    .verdicts()
+    .filter(({ key }) => key.startsWith(prefix))
+    .map(({ key, verdict, webhookId }) => ({ key, verdict, webhookId }));
+  sendJson(response, 200, { verdicts });
+}
+
+/** A notification's key as the trigger's filter sees it, whether the emulator wrote it encoded or not. */
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }
 
 async function serveStatic(webDir: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,0 +1,199 @@
+/**
+ * The use case of `upload-completed`: for each object an OSS event says was created, HEAD it, judge it by the
+ * upload rules (sniffing its first bytes when HEAD alone cannot decide), remove it when rejected (delete, or move
+ * under QUARANTINE_PREFIX), then tell the application by webhook. Every step is idempotent, so FC may deliver or
+ * retry an event any number of times: the verdict on one object version is always the same, and so is its
+ * webhook-id.
+ */
+import { OssCallFailure, OssObjectClient, type ObjectHead } from '../../shared/alicloud/oss-object-client';
+import { signerCredentials, type AccessKey } from '../../shared/alicloud/access-key';
+import { completionSection, composeSections, signerSection, uploadSection, type ConfigOf } from '../../shared/config/sections';
+import type { UploadWebhook, UploadWebhookData } from '../../shared/contract';
+import { userHash } from '../../shared/auth/identity';
+import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from '../../shared/edge/event-handler';
+import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
+import { SNIFF_BYTES, sniffContent } from '../../shared/upload/content-sniff';
+import { loadTypeExtensions } from '../../shared/upload/type-extensions';
+import { uploadOwnerOf } from '../../shared/upload/upload-owner';
+import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
+import { deliverWebhook, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
+
+export const uploadCompletedConfig = composeSections(uploadSection, completionSection, signerSection);
+export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
+
+/** One OSS call's deadline: an invocation handles an object in a handful of calls, well inside FC's timeout. */
+const OSS_TIMEOUT_MS = 5000;
+/** Metadata the quarantined copy carries, so a retry after the move still knows the verdict. */
+const QUARANTINE_META = 'x-oss-meta-upload-';
+
+export type ClientFactory = (config: UploadCompletedConfig, credentials: AccessKey) => OssObjectClient;
+
+const defaultClient: ClientFactory = (config, credentials) =>
+  new OssObjectClient({
+    endpoint: config.objectEndpoint,
+    bucket: config.bucket,
+    region: config.region,
+    credentials,
+    timeoutMs: OSS_TIMEOUT_MS,
+  });
+
+export function createUploadCompletedFunction(
+  clientFor: ClientFactory = defaultClient,
+): EventFunctionDefinition<UploadCompletedConfig, ObjectCreatedEvent> {
+  return {
+    name: 'upload-completed',
+    config: uploadCompletedConfig,
+    parse(event) {
+      const { objects, skipped } = parseOssTriggerEvent(event);
+      return { items: objects, skipped: skipped.map(({ reason }) => ({ outcome: 'skipped', reason })) };
+    },
+    async handle({ item, config, context, now }) {
+      // Another bucket's event means a trigger wired to the wrong function: never act on it, never retry it.
+      if (item.bucket !== config.bucket) return { outcome: 'skipped', reason: 'OtherBucket' };
+      let credentials: AccessKey;
+      try {
+        credentials = signerCredentials(context, config.fallbackCredentials);
+      } catch {
+        throw new RetryableFailure('NoCredentials', 'no role credentials in the context and no ALIBABA_CLOUD_* keys');
+      }
+      const client = clientFor(config, credentials);
+      return guard(() => handleObject(item, config, client, now));
+    },
+  };
+}
+
+export const uploadCompletedFunction = createUploadCompletedFunction();
+
+async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssObjectClient, now: Date): Promise<ItemReport> {
+  const found = await findObject(item, client);
+  if (found === undefined) return handleGone(item, config, client, now);
+  const { key, head } = found;
+  const verdict = await judge(key, head, config, client);
+  if (verdict === 'changed') return { outcome: 'skipped', key, reason: 'Changed' };
+  if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
+
+  const user = userHash(verdict.owner.userSegment);
+  const data: UploadWebhookData = {
+    bucket: config.bucket,
+    key,
+    user: verdict.owner.userSegment,
+    size: head.size,
+    contentType: verdict.contentType,
+    etag: unquoted(head.etag),
+    eventTime: item.eventTime,
+  };
+  if (verdict.kind === 'accepted') {
+    const webhook = await tell(config, { type: 'upload.completed', timestamp: now.toISOString(), data }, now, { key, user });
+    return { outcome: 'accepted', key, user, action: 'none', webhook };
+  }
+  // Removed before the app is told: a rejected object never waits on the app's receiver.
+  const action = await remove(key, head, verdict, data, config, client);
+  const message: UploadWebhook = { type: 'upload.rejected', timestamp: now.toISOString(), data: { ...data, reason: verdict.reason } };
+  const webhook = await tell(config, message, now, { key, user, reason: verdict.reason, action });
+  return { outcome: 'rejected', key, user, reason: verdict.reason, action, webhook };
+}
+
+/** The first of the event's key forms that exists (see ObjectCreatedEvent.keys). */
+async function findObject(item: ObjectCreatedEvent, client: OssObjectClient): Promise<{ key: string; head: ObjectHead } | undefined> {
+  for (const key of item.keys) {
+    const head = await client.head(key);
+    if (head !== undefined) return { key, head };
+  }
+  return undefined;
+}
+
+async function judge(key: string, head: ObjectHead, config: UploadCompletedConfig, client: OssObjectClient): Promise<Verdict | 'changed'> {
+  const rules = { uploadPrefix: config.uploadPrefix, allowedContentTypes: config.allowedContentTypes, maxUploadBytes: config.maxUploadBytes };
+  const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
+  const first = judgeStoredObject(facts, rules, await loadTypeExtensions());
+  if (first.kind !== 'content') return first;
+  // The bytes of the very version HEAD described: a newer one has its own event.
+  const bytes = await client.readStart(key, Math.min(SNIFF_BYTES, head.size), head.etag);
+  if (bytes === 'changed') return 'changed';
+  const reason = judgeContent(first.contentType, await sniffContent(bytes, first.contentType));
+  return reason === undefined
+    ? { kind: 'accepted', owner: first.owner, contentType: first.contentType }
+    : { kind: 'rejected', owner: first.owner, contentType: first.contentType, reason };
+}
+
+/** Quarantine (copy with the verdict in its metadata, then delete) or delete. */
+async function remove(
+  key: string,
+  head: ObjectHead,
+  verdict: Extract<Verdict, { kind: 'rejected' }>,
+  data: UploadWebhookData,
+  config: UploadCompletedConfig,
+  client: OssObjectClient,
+): Promise<string> {
+  if (config.quarantinePrefix !== undefined) {
+    const copied = await client.copy(key, `${config.quarantinePrefix}${key}`, {
+      ifMatch: head.etag,
+      headers: {
+        // Never served as what it claimed to be, even by a signed URL someone makes later.
+        'content-type': 'application/octet-stream',
+        'content-disposition': 'attachment',
+        [`${QUARANTINE_META}reason`]: verdict.reason,
+        [`${QUARANTINE_META}content-type`]: verdict.contentType.slice(0, 200),
+        [`${QUARANTINE_META}user`]: verdict.owner.userSegment,
+        [`${QUARANTINE_META}etag`]: data.etag,
+      },
+    });
+    // Replaced since HEAD: the new version has its own event, and this one is gone.
+    if (copied === 'changed') return 'none';
+    await client.delete(key);
+    return 'quarantined';
+  }
+  await client.delete(key);
+  return 'deleted';
+}
+
+/**
+ * The object is not there: removed by an earlier attempt at this event (whose webhook then failed), or by the
+ * app. The app is told it is rejected, with the reason the quarantined copy kept, or `Removed` when there is none.
+ */
+async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssObjectClient, now: Date): Promise<ItemReport> {
+  const key = item.keys.find((form) => uploadOwnerOf(form, config.uploadPrefix) !== undefined);
+  const owner = key === undefined ? undefined : uploadOwnerOf(key, config.uploadPrefix)?.userSegment;
+  if (key === undefined || owner === undefined || config.webhook === undefined) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
+  const copy = config.quarantinePrefix === undefined ? undefined : await client.head(`${config.quarantinePrefix}${key}`);
+  const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy.meta : undefined;
+  const data: UploadWebhookData = {
+    bucket: config.bucket,
+    key,
+    user: owner,
+    size: copy?.size ?? item.size,
+    contentType: kept?.['upload-content-type'] ?? '',
+    etag: item.eTag,
+    reason: kept?.['upload-reason'] ?? 'Removed',
+    eventTime: item.eventTime,
+  };
+  const user = userHash(owner);
+  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason: data.reason! });
+  return { outcome: 'rejected', key, user, reason: data.reason!, action: 'none', webhook };
+}
+
+async function tell(config: UploadCompletedConfig, message: UploadWebhook, now: Date, report: Omit<ItemReport, 'outcome'>): Promise<string> {
+  if (config.webhook === undefined) return 'off';
+  const id = webhookIdFor(message.data.bucket, message.data.key, message.data.etag);
+  try {
+    await deliverWebhook(config.webhook, { id, message, now });
+  } catch (error) {
+    if (error instanceof WebhookFailure) throw new RetryableFailure('WebhookFailed', error.message, { ...report, webhook: 'failed' });
+    throw error;
+  }
+  return 'delivered';
+}
+
+/** OSS refusing or not answering is worth a retry; the log says which call and what OSS said, nothing more. */
+async function guard(run: () => Promise<ItemReport>): Promise<ItemReport> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof OssCallFailure) throw new RetryableFailure(error.code === 'Timeout' ? 'OssTimeout' : 'OssError', error.message);
+    throw error;
+  }
+}
+
+function unquoted(etag: string): string {
+  return etag.replace(/"/g, '').toUpperCase();
+}
