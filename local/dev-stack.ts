@@ -46,6 +46,11 @@ export interface DevStackOptions {
   asyncRetryDelaysMs?: readonly number[];
   /** The OSS emulator writes keys URL-encoded in its events (the function must read both forms). */
   encodeEventKeys?: boolean;
+  /**
+   * Run the OSS-triggered functions on every new object, as the deployment does (default true). Tests of the
+   * upload transport that store random bytes turn it off: upload-completed would rightly remove them.
+   */
+  uploadTriggers?: boolean;
 }
 
 export interface DevStack {
@@ -172,7 +177,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   // OSS-triggered functions: invoked asynchronously, like FC, for the events their trigger subscribes to.
   const invokers = new Map<string, AsyncInvoker>();
   const triggers: Array<{ events: readonly string[]; prefix: string; invoker: AsyncInvoker }> = [];
-  if (embedded) {
+  if (embedded && options.uploadTriggers !== false) {
     const loaded = loadConfig(env, deploymentConfig);
     const triggerPrefix = loaded.ok ? loaded.config.uploadPrefix.before : '';
     for (const fn of FUNCTIONS) {

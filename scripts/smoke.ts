@@ -5,6 +5,7 @@
  */
 import OSS from 'ali-oss';
 import { createHash, randomBytes } from 'node:crypto';
+import { samplePng } from '../local/sample-files';
 
 interface Step {
   name: string;
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
   };
 
   await run('PUT via signed URL', async () => {
-    const body = randomBytes(4096);
+    const body = samplePng(4096);
     const signed = (await callFunction(signUrl, token, {
       filename: 'smoke.png',
       contentType: 'image/png',
@@ -61,7 +62,7 @@ async function main(): Promise<number> {
   });
 
   await run('POST form', async () => {
-    const body = randomBytes(4096);
+    const body = samplePng(4096);
     const signed = (await callFunction(signUrl, token, {
       filename: 'smoke.png',
       contentType: 'image/png',
@@ -89,9 +90,10 @@ async function main(): Promise<number> {
       authorizationV4: true,
     } as OSS.Options;
     const client = new OSS(answer as unknown as OSS.Options);
-    const body = randomBytes(250 * 1024);
-    const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.bin`;
-    await client.multipartUpload(key, body, { partSize: 100 * 1024, mime: 'application/octet-stream' });
+    // A real PNG: upload-completed, when deployed, removes what is not what its type says.
+    const body = samplePng(250 * 1024);
+    const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.png`;
+    await client.multipartUpload(key, body, { partSize: 100 * 1024, mime: 'image/png' });
     uploaded.set(key, md5(body));
     return `${key} (3 parts)`;
   });
