@@ -64,9 +64,17 @@ export function createUploadCompletedFunction(
 
 export const uploadCompletedFunction = createUploadCompletedFunction();
 
-async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssObjectClient, now: Date): Promise<ItemReport> {
-  const found = await findObject(item, client);
-  if (found === undefined) return handleGone(item, config, client, now);
+async function handleObject(
+  item: ObjectCreatedEvent,
+  config: UploadCompletedConfig,
+  client: OssObjectClient,
+  now: Date,
+): Promise<ItemReport> {
+  // Decided before any call: outside the users' folder the role may not even HEAD, and must not act.
+  const keys = item.keys.filter((key) => uploadOwnerOf(key, config.uploadPrefix) !== undefined);
+  if (keys.length === 0) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'OutsideUploadPrefix' };
+  const found = await findObject(keys, client);
+  if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
   const { key, head } = found;
   const verdict = await judge(key, head, config, client);
   if (verdict === 'changed') return { outcome: 'skipped', key, reason: 'Changed' };
@@ -94,8 +102,8 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
 }
 
 /** The first of the event's key forms that exists (see ObjectCreatedEvent.keys). */
-async function findObject(item: ObjectCreatedEvent, client: OssObjectClient): Promise<{ key: string; head: ObjectHead } | undefined> {
-  for (const key of item.keys) {
+async function findObject(keys: readonly string[], client: OssObjectClient): Promise<{ key: string; head: ObjectHead } | undefined> {
+  for (const key of keys) {
     const head = await client.head(key);
     if (head !== undefined) return { key, head };
   }
@@ -103,7 +111,11 @@ async function findObject(item: ObjectCreatedEvent, client: OssObjectClient): Pr
 }
 
 async function judge(key: string, head: ObjectHead, config: UploadCompletedConfig, client: OssObjectClient): Promise<Verdict | 'changed'> {
-  const rules = { uploadPrefix: config.uploadPrefix, allowedContentTypes: config.allowedContentTypes, maxUploadBytes: config.maxUploadBytes };
+  const rules = {
+    uploadPrefix: config.uploadPrefix,
+    allowedContentTypes: config.allowedContentTypes,
+    maxUploadBytes: config.maxUploadBytes,
+  };
   const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
   const first = judgeStoredObject(facts, rules, await loadTypeExtensions());
   if (first.kind !== 'content') return first;
@@ -151,10 +163,16 @@ async function remove(
  * The object is not there: removed by an earlier attempt at this event (whose webhook then failed), or by the
  * app. The app is told it is rejected, with the reason the quarantined copy kept, or `Removed` when there is none.
  */
-async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssObjectClient, now: Date): Promise<ItemReport> {
+async function handleGone(
+  item: ObjectCreatedEvent,
+  config: UploadCompletedConfig,
+  client: OssObjectClient,
+  now: Date,
+): Promise<ItemReport> {
   const key = item.keys.find((form) => uploadOwnerOf(form, config.uploadPrefix) !== undefined);
   const owner = key === undefined ? undefined : uploadOwnerOf(key, config.uploadPrefix)?.userSegment;
-  if (key === undefined || owner === undefined || config.webhook === undefined) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
+  if (key === undefined || owner === undefined || config.webhook === undefined)
+    return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
   const copy = config.quarantinePrefix === undefined ? undefined : await client.head(`${config.quarantinePrefix}${key}`);
   const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy.meta : undefined;
   const data: UploadWebhookData = {
@@ -168,11 +186,20 @@ async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfi
     eventTime: item.eventTime,
   };
   const user = userHash(owner);
-  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason: data.reason! });
+  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, {
+    key,
+    user,
+    reason: data.reason!,
+  });
   return { outcome: 'rejected', key, user, reason: data.reason!, action: 'none', webhook };
 }
 
-async function tell(config: UploadCompletedConfig, message: UploadWebhook, now: Date, report: Omit<ItemReport, 'outcome'>): Promise<string> {
+async function tell(
+  config: UploadCompletedConfig,
+  message: UploadWebhook,
+  now: Date,
+  report: Omit<ItemReport, 'outcome'>,
+): Promise<string> {
   if (config.webhook === undefined) return 'off';
   const id = webhookIdFor(message.data.bucket, message.data.key, message.data.etag);
   try {

@@ -21,14 +21,25 @@ export const uploadCompletedManifest: OssFunctionManifest = {
   ],
   roleVariable: 'UPLOAD_COMPLETED_FUNCTION_ROLE_ARN',
   triggerRoleVariable: 'UPLOAD_COMPLETED_TRIGGER_ROLE_ARN',
-  // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder; write in the quarantine only.
+  // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine: write the copy,
+  // and read its metadata back, so that a retry after the move repeats the exact verdict.
   rolePolicy: (config) => ({
     Version: '1',
     Statement: [
-      { Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: [objectResource(config.bucket, allUsersPattern(config))] },
+      {
+        Effect: 'Allow',
+        Action: ['oss:GetObject', 'oss:DeleteObject'],
+        Resource: [objectResource(config.bucket, allUsersPattern(config))],
+      },
       ...(config.quarantinePrefix === undefined
         ? []
-        : [{ Effect: 'Allow' as const, Action: ['oss:PutObject'], Resource: [objectResource(config.bucket, `${config.quarantinePrefix}*`)] }]),
+        : [
+            {
+              Effect: 'Allow' as const,
+              Action: ['oss:PutObject', 'oss:GetObject'],
+              Resource: [objectResource(config.bucket, `${config.quarantinePrefix}*`)],
+            },
+          ]),
     ],
   }),
   create: () => createUploadCompletedFunction() as never,
