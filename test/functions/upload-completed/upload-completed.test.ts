@@ -7,6 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { createUploadCompletedFunction } from '../../../functions/upload-completed/judge-upload';
+import { OssObjectClient } from '../../../shared/alicloud/oss-object-client';
 import { samplePng } from '../../../local/sample-files';
 import type { UploadWebhook } from '../../../shared/contract';
 import { createFcEventHandler, type EventLogLine } from '../../../shared/edge/event-handler';
@@ -200,7 +201,6 @@ test('an event for an object already gone does nothing without a webhook, and no
 
 test('the role may not delete or read outside the upload folder (its policy, enforced by the emulator)', async () => {
   await storage.put('assets/keep.png', samplePng(300), 'image/png');
-  const { OssObjectClient } = await import('../../../shared/alicloud/oss-object-client');
   const client = new OssObjectClient({ endpoint: storage.oss.url, bucket: BUCKET, region: 'cn-hangzhou', credentials: ROLE_KEYS, timeoutMs: 3000 });
   await expect(client.delete('assets/keep.png')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
   await expect(client.head('assets/keep.png')).rejects.toMatchObject({ status: 403 });
