@@ -12,7 +12,15 @@ import { samplePng } from '../../../local/sample-files';
 import type { UploadWebhook } from '../../../shared/contract';
 import { createFcEventHandler, type EventLogLine } from '../../../shared/edge/event-handler';
 import { buildOssEvent } from '../../../shared/edge/oss-event';
-import { BUCKET, ROLE_KEYS, WEBHOOK_SECRET, startReceiver, startStorage, type Receiver, type Storage } from '../../support/upload-completed';
+import {
+  BUCKET,
+  ROLE_KEYS,
+  WEBHOOK_SECRET,
+  startReceiver,
+  startStorage,
+  type Receiver,
+  type Storage,
+} from '../../support/upload-completed';
 
 let storage: Storage;
 let receiver: Receiver;
@@ -68,7 +76,15 @@ test('a valid PNG stays, and the app gets upload.completed, signed as Standard W
   expect(message).toEqual({
     type: 'upload.completed',
     timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
-    data: { bucket: BUCKET, key, user: 'alice', size: 3000, contentType: 'image/png', etag: etag.replace(/"/g, ''), eventTime: expect.any(String) },
+    data: {
+      bucket: BUCKET,
+      key,
+      user: 'alice',
+      size: 3000,
+      contentType: 'image/png',
+      etag: etag.replace(/"/g, ''),
+      eventTime: expect.any(String),
+    },
   });
   const id = String(delivery!.headers['webhook-id']);
   const timestamp = String(delivery!.headers['webhook-timestamp']);
@@ -103,7 +119,11 @@ test('with QUARANTINE_PREFIX, a rejected object is moved there, never to be serv
   const moved = storage.oss.getObject(`quarantine/${key}`)!;
   expect(moved.body.equals(html)).toBe(true);
   expect(moved.contentType).toBe('application/octet-stream');
-  expect(moved.headers).toMatchObject({ 'content-disposition': 'attachment', 'x-oss-meta-upload-reason': 'ActiveContent', 'x-oss-meta-upload-user': 'bob' });
+  expect(moved.headers).toMatchObject({
+    'content-disposition': 'attachment',
+    'x-oss-meta-upload-reason': 'ActiveContent',
+    'x-oss-meta-upload-user': 'bob',
+  });
   expect(JSON.parse(receiver.deliveries[0]!.body)).toMatchObject({ type: 'upload.rejected', data: { reason: 'ActiveContent' } });
 });
 
@@ -163,8 +183,16 @@ test('keys in no user prefix, other buckets, and malformed events are logged and
   const handler = handlerWith({}, lines);
   await handler(await eventFor('assets/logo.png'), context);
   await handler(await eventFor('users/_41/planted.png'), context);
-  await handler(buildOssEvent({ bucket: 'another-bucket', key: 'users/alice/x.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context);
-  for (const bad of [Buffer.from('not json'), Buffer.from('{}'), Buffer.from('{"events":[{"eventName":"ObjectRemoved:DeleteObject"}]}'), Buffer.from('{"events":[{"eventName":"ObjectCreated:PutObject","oss":{"bucket":{"name":"b"},"object":{"key":"k","size":-1}}}]}')]) {
+  await handler(
+    buildOssEvent({ bucket: 'another-bucket', key: 'users/alice/x.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }),
+    context,
+  );
+  for (const bad of [
+    Buffer.from('not json'),
+    Buffer.from('{}'),
+    Buffer.from('{"events":[{"eventName":"ObjectRemoved:DeleteObject"}]}'),
+    Buffer.from('{"events":[{"eventName":"ObjectCreated:PutObject","oss":{"bucket":{"name":"b"},"object":{"key":"k","size":-1}}}]}'),
+  ]) {
     await expect(handler(bad, context)).resolves.toMatchObject({ handled: 0 });
   }
   expect(storage.oss.getObject('assets/logo.png')).toBeDefined();
@@ -201,17 +229,27 @@ test('an event for an object already gone does nothing without a webhook, and no
 
 test('the role may not delete or read outside the upload folder (its policy, enforced by the emulator)', async () => {
   await storage.put('assets/keep.png', samplePng(300), 'image/png');
-  const client = new OssObjectClient({ endpoint: storage.oss.url, bucket: BUCKET, region: 'cn-hangzhou', credentials: ROLE_KEYS, timeoutMs: 3000 });
+  const client = new OssObjectClient({
+    endpoint: storage.oss.url,
+    bucket: BUCKET,
+    region: 'cn-hangzhou',
+    credentials: ROLE_KEYS,
+    timeoutMs: 3000,
+  });
   await expect(client.delete('assets/keep.png')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
   await expect(client.head('assets/keep.png')).rejects.toMatchObject({ status: 403 });
-  await expect(client.copy('assets/keep.png', 'users/alice/stolen.png', { ifMatch: '"x"', headers: {} })).rejects.toMatchObject({ status: 403 });
+  await expect(client.copy('assets/keep.png', 'users/alice/stolen.png', { ifMatch: '"x"', headers: {} })).rejects.toMatchObject({
+    status: 403,
+  });
   expect(storage.oss.getObject('assets/keep.png')).toBeDefined();
 });
 
 test('OSS unreachable: the invocation fails (FC retries) with the reason in the log', async () => {
   const lines: EventLogLine[] = [];
   const handler = handlerWith({ OSS_ENDPOINT: 'http://127.0.0.1:9' }, lines);
-  await expect(handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context)).rejects.toThrow();
+  await expect(
+    handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
+  ).rejects.toThrow();
   expect(lines).toEqual([expect.objectContaining({ level: 'error', errorCode: 'OssError', cause: 'HEAD answered 0 ECONNREFUSED' })]);
 });
 
@@ -221,5 +259,7 @@ test('misconfiguration is reported once at cold start, and every invocation fail
   expect(lines[0]).toMatchObject({ requestId: 'cold-start', errorCode: 'InternalError' });
   expect(lines[0]!.cause).toContain('UPLOAD_WEBHOOK_SECRET must be whsec_');
   expect(lines[0]!.cause).toContain('QUARANTINE_PREFIX must lie outside');
-  await expect(handler(buildOssEvent({ bucket: BUCKET, key: 'users/a/b.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context)).rejects.toThrow('misconfigured');
+  await expect(
+    handler(buildOssEvent({ bucket: BUCKET, key: 'users/a/b.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
+  ).rejects.toThrow('misconfigured');
 });
