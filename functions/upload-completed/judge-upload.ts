@@ -1,6 +1,6 @@
 /**
- * The use case of `upload-completed`: for each object an OSS event says was created, HEAD it, judge it by the
- * upload rules (sniffing its first bytes when HEAD alone cannot decide), remove it when rejected (delete, or move
+ * The use case of `upload-completed`: for each object an OSS event says was created, read its metadata and first
+ * bytes (one ranged GET), judge it by the upload rules, remove it when rejected (delete, or move
  * under QUARANTINE_PREFIX), then tell the application by webhook. Every step is idempotent, so FC may deliver or
  * retry an event any number of times: the verdict on one object version is always the same, and so is its
  * webhook-id.
@@ -75,9 +75,8 @@ async function handleObject(
   if (keys.length === 0) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'OutsideUploadPrefix' };
   const found = await findObject(keys, client);
   if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
-  const { key, head } = found;
-  const verdict = await judge(key, head, config, client);
-  if (verdict === 'changed') return { outcome: 'skipped', key, reason: 'Changed' };
+  const { key, head, start } = found;
+  const verdict = await judge(key, head, start, config);
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
   const user = userHash(verdict.owner.userSegment);
@@ -102,15 +101,19 @@ async function handleObject(
 }
 
 /** The first of the event's key forms that exists (see ObjectCreatedEvent.keys). */
-async function findObject(keys: readonly string[], client: OssObjectClient): Promise<{ key: string; head: ObjectHead } | undefined> {
+async function findObject(
+  keys: readonly string[],
+  client: OssObjectClient,
+): Promise<{ key: string; head: ObjectHead; start: Buffer } | undefined> {
   for (const key of keys) {
-    const head = await client.head(key);
-    if (head !== undefined) return { key, head };
+    const found = await client.readStart(key, SNIFF_BYTES);
+    if (found !== undefined) return { key, ...found };
   }
   return undefined;
 }
 
-async function judge(key: string, head: ObjectHead, config: UploadCompletedConfig, client: OssObjectClient): Promise<Verdict | 'changed'> {
+/** The metadata and the first bytes come from one answer, so they describe the same version of the object. */
+async function judge(key: string, head: ObjectHead, start: Buffer, config: UploadCompletedConfig): Promise<Verdict> {
   const rules = {
     uploadPrefix: config.uploadPrefix,
     allowedContentTypes: config.allowedContentTypes,
@@ -119,10 +122,7 @@ async function judge(key: string, head: ObjectHead, config: UploadCompletedConfi
   const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
   const first = judgeStoredObject(facts, rules, await loadTypeExtensions());
   if (first.kind !== 'content') return first;
-  // The bytes of the very version HEAD described: a newer one has its own event.
-  const bytes = await client.readStart(key, Math.min(SNIFF_BYTES, head.size), head.etag);
-  if (bytes === 'changed') return 'changed';
-  const reason = judgeContent(first.contentType, await sniffContent(bytes, first.contentType));
+  const reason = judgeContent(first.contentType, await sniffContent(start, first.contentType));
   return reason === undefined
     ? { kind: 'accepted', owner: first.owner, contentType: first.contentType }
     : { kind: 'rejected', owner: first.owner, contentType: first.contentType, reason };

@@ -1,6 +1,6 @@
 /**
- * The few OSS object calls upload-completed makes with its role's keys: HEAD, a ranged GET, DELETE, and a copy
- * (for quarantine). Each request is signed in the V4 header form (FACTS §1) with ali-oss's own helpers, as
+ * The few OSS object calls upload-completed makes with its role's keys: a ranged GET (metadata and first bytes in
+ * one round trip), HEAD, DELETE, and a copy (for quarantine). Each request is signed in the V4 header form (FACTS §1) with ali-oss's own helpers, as
  * `shared/upload/signature-schemes.ts` signs URLs and policies. Answers are read only as far as these calls need.
  */
 import signUtils from 'ali-oss/lib/common/signUtils';
@@ -61,30 +61,28 @@ export class OssObjectClient {
     const answer = await this.send('HEAD', key, {});
     if (answer.status === 404) return undefined;
     if (answer.status !== 200) throw failure('HeadObject', answer);
-    const header = (name: string): string | undefined => single(answer.headers[name]);
-    const meta: Record<string, string> = {};
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (name.startsWith('x-oss-meta-') && typeof value === 'string') meta[name.slice('x-oss-meta-'.length)] = value;
-    }
-    const size = Number(header('content-length'));
-    const etag = header('etag');
-    if (!Number.isSafeInteger(size) || size < 0 || etag === undefined) throw new OssCallFailure('HeadObject', answer.status, 'MalformedAnswer');
-    return {
-      contentType: header('content-type') ?? 'application/octet-stream',
-      size,
-      etag,
-      objectType: header('x-oss-object-type'),
-      contentEncoding: header('content-encoding'),
-      meta,
-    };
+    return headOf(answer, Number(single(answer.headers['content-length'])), 'HeadObject');
   }
 
-  /** The first `bytes` bytes of this version of the object; `changed` when it is no longer that version or gone. */
-  async readStart(key: string, bytes: number, etag: string): Promise<Buffer | 'changed'> {
-    const answer = await this.send('GET', key, { range: `bytes=0-${bytes - 1}`, 'if-match': etag }, bytes);
-    if (answer.status === 412 || answer.status === 404) return 'changed';
+  /**
+   * The object's metadata and its first `bytes` bytes, in one ranged GET (one round trip where HEAD then GET
+   * would take two, and both describe the same version); undefined when there is no such object.
+   */
+  async readStart(key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer } | undefined> {
+    const answer = await this.send('GET', key, { range: `bytes=0-${bytes - 1}` }, bytes);
+    if (answer.status === 404) return undefined;
+    // An empty object has no byte 0: OSS refuses the range. HEAD says the rest.
+    if (answer.status === 416) {
+      const head = await this.head(key);
+      return head === undefined ? undefined : { head, start: Buffer.alloc(0) };
+    }
     if (answer.status !== 200 && answer.status !== 206) throw failure('GetObject', answer);
-    return answer.body.subarray(0, bytes);
+    // 206: the total is after the slash of Content-Range; 200 (range ignored): the whole object came.
+    const total =
+      answer.status === 206
+        ? Number(/\/(\d+)$/.exec(single(answer.headers['content-range']) ?? '')?.[1])
+        : Number(single(answer.headers['content-length']));
+    return { head: headOf(answer, total, 'GetObject'), start: answer.body.subarray(0, bytes) };
   }
 
   /** Deletes the object; deleting what is already gone succeeds, as in OSS. */
@@ -143,12 +141,31 @@ function encodeKey(key: string): string {
     .join('/');
 }
 
+function headOf(answer: HttpAnswer, size: number, operation: string): ObjectHead {
+  const header = (name: string): string | undefined => single(answer.headers[name]);
+  const etag = header('etag');
+  if (!Number.isSafeInteger(size) || size < 0 || etag === undefined) throw new OssCallFailure(operation, answer.status, 'MalformedAnswer');
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (name.startsWith('x-oss-meta-') && typeof value === 'string') meta[name.slice('x-oss-meta-'.length)] = value;
+  }
+  return {
+    contentType: header('content-type') ?? 'application/octet-stream',
+    size,
+    etag,
+    objectType: header('x-oss-object-type'),
+    contentEncoding: header('content-encoding'),
+    meta,
+  };
+}
+
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** OSS's error code from its XML body (HEAD answers have none: the `x-oss-ec` header or the status is all). */
 function failure(operation: string, answer: HttpAnswer): OssCallFailure {
-  const code = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(answer.body.toString('utf8'))?.[1] ?? single(answer.headers['x-oss-ec']) ?? 'Unknown';
+  const code =
+    /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(answer.body.toString('utf8'))?.[1] ?? single(answer.headers['x-oss-ec']) ?? 'Unknown';
   return new OssCallFailure(operation, answer.status, code);
 }

@@ -94,7 +94,15 @@ export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C
   const problem = problems.length > 0 ? `configuration: ${problems.join('; ')}` : undefined;
   const base = { function: definition.name };
   if (problem !== undefined) {
-    log({ ...base, level: 'error', requestId: 'cold-start', outcome: 'skipped', durationMs: 0, errorCode: 'InternalError', cause: problem });
+    log({
+      ...base,
+      level: 'error',
+      requestId: 'cold-start',
+      outcome: 'skipped',
+      durationMs: 0,
+      errorCode: 'InternalError',
+      cause: problem,
+    });
   }
 
   return async (event, context) => {

@@ -59,7 +59,8 @@ export async function httpRequest(request: HttpRequest): Promise<HttpAnswer> {
 }
 
 function describe(error: Error): HttpRequestFailure {
-  if (error.name === 'AbortError' || error.name === 'TimeoutError') return new HttpRequestFailure('timeout', 'no answer within the deadline');
+  if (error.name === 'AbortError' || error.name === 'TimeoutError')
+    return new HttpRequestFailure('timeout', 'no answer within the deadline');
   const code = (error as { code?: unknown }).code;
   return new HttpRequestFailure('network', typeof code === 'string' ? code : error.name);
 }

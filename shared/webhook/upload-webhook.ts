@@ -14,7 +14,9 @@ export const WEBHOOK_TIMEOUT_MS = 5000;
 
 /** Stable per object version (bucket, key, ETag), so a receiver de-duplicates retries and repeated events. */
 export function webhookIdFor(bucket: string, key: string, etag: string): string {
-  const digest = createHash('sha256').update(`${bucket}\n${key}\n${etag.replace(/"/g, '').toUpperCase()}`).digest('base64url');
+  const digest = createHash('sha256')
+    .update(`${bucket}\n${key}\n${etag.replace(/"/g, '').toUpperCase()}`)
+    .digest('base64url');
   return `msg_${digest.slice(0, 32)}`;
 }
 
@@ -59,7 +61,8 @@ export async function deliverWebhook(webhook: WebhookConfig, delivery: Delivery,
     });
     status = answer.status;
   } catch (error) {
-    if (error instanceof HttpRequestFailure) throw new WebhookFailure(error.kind === 'timeout' ? 'receiver did not answer in time' : `receiver unreachable: ${error.message}`);
+    if (error instanceof HttpRequestFailure)
+      throw new WebhookFailure(error.kind === 'timeout' ? 'receiver did not answer in time' : `receiver unreachable: ${error.message}`);
     throw error;
   }
   // Redirects are not followed: a receiver that moved must be configured anew.
