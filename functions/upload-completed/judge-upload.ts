@@ -12,11 +12,11 @@ import type { UploadWebhook, UploadWebhookData } from '../../shared/contract';
 import { userHash } from '../../shared/auth/identity';
 import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from '../../shared/edge/event-handler';
 import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
-import { SNIFF_BYTES, sniffContent } from '../../shared/upload/content-sniff';
+import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/content-sniff';
 import { loadTypeExtensions } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
-import { deliverWebhook, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
+import { deliverWebhook, preloadWebhookSigner, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
 
 export const uploadCompletedConfig = composeSections(uploadSection, completionSection, signerSection);
 export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
@@ -106,10 +106,19 @@ async function findObject(
   client: OssObjectClient,
 ): Promise<{ key: string; head: ObjectHead; start: Buffer } | undefined> {
   for (const key of keys) {
-    const found = await client.readStart(key, SNIFF_BYTES);
+    const reading = client.readStart(key, SNIFF_BYTES);
+    // Modules the verdict and the webhook need load while the request is in flight, not after it (cold starts).
+    preloadModules();
+    const found = await reading;
     if (found !== undefined) return { key, ...found };
   }
   return undefined;
+}
+
+function preloadModules(): void {
+  void loadTypeExtensions();
+  void preloadSniffer();
+  void preloadWebhookSigner();
 }
 
 /** The metadata and the first bytes come from one answer, so they describe the same version of the object. */

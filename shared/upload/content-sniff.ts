@@ -24,8 +24,13 @@ export interface Sniffed {
 type FileTypeModule = typeof import('file-type/core');
 let fileType: Promise<FileTypeModule> | undefined;
 
+/** Loads the sniffer now (say, while a request is in flight), so the first sniff does not wait for it. */
+export function preloadSniffer(): Promise<FileTypeModule> {
+  return (fileType ??= import('file-type/core'));
+}
+
 export async function sniffContent(bytes: Uint8Array, declaredType: string): Promise<Sniffed> {
-  const module = await (fileType ??= import('file-type/core'));
+  const module = await preloadSniffer();
   const detected = await module.fileTypeFromBuffer(bytes);
   return {
     binaryType: detected?.mime,

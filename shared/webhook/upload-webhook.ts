@@ -31,6 +31,11 @@ export class WebhookFailure extends Error {
 type StandardWebhooks = typeof import('standardwebhooks');
 let library: Promise<StandardWebhooks> | undefined;
 
+/** Loads the signing package now (say, while a request is in flight), so the first delivery does not wait for it. */
+export function preloadWebhookSigner(): Promise<StandardWebhooks> {
+  return (library ??= import('standardwebhooks'));
+}
+
 export interface Delivery {
   id: string;
   message: UploadWebhook;
@@ -39,7 +44,7 @@ export interface Delivery {
 
 /** POSTs the message; resolves when the receiver answered 2xx, throws WebhookFailure otherwise. */
 export async function deliverWebhook(webhook: WebhookConfig, delivery: Delivery, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<void> {
-  const { Webhook } = await (library ??= import('standardwebhooks'));
+  const { Webhook } = await preloadWebhookSigner();
   const body = JSON.stringify(delivery.message);
   const signature = new Webhook(webhook.secret, { format: 'raw' }).sign(delivery.id, delivery.now, body);
   let status: number;
