@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     '',
     `  demo page      ${stack.url}/`,
     ...FUNCTIONS.map((fn) =>
-      isHttpFunction(fn) ? `  ${fn.name.padEnd(15)}POST ${stack.url}${fn.route}` : `  ${fn.name.padEnd(15)}on every object the OSS emulator stores (${fn.trigger} trigger)`,
+      isHttpFunction(fn)
+        ? `  ${fn.name.padEnd(15)}POST ${stack.url}${fn.route}`
+        : `  ${fn.name.padEnd(15)}on every object the OSS emulator stores (${fn.trigger} trigger)`,
     ),
     `  health         ${stack.url}/healthz`,
   ];
@@ -40,6 +42,9 @@ async function main(): Promise<void> {
       `  dev token      ${stack.url}/api/dev-token?user=alice`,
       `  OSS emulator   ${stack.oss?.url ?? '-'} (bucket ${stack.env['OSS_BUCKET']}${ossDataDir === undefined ? ', in memory' : `, stored in ${ossDataDir}`})`,
       `  STS emulator   ${stack.sts?.url ?? '-'}`,
+      stack.webhookReceiver === undefined
+        ? '  verdicts       upload-completed posts them to your UPLOAD_WEBHOOK_URL'
+        : `  verdicts       ${stack.url}/api/dev-verdicts (upload-completed's webhooks, verified by the stack's receiver)`,
       '',
       '  try it:',
       `    TOKEN=$(curl -s '${stack.url}/api/dev-token?user=alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
