@@ -26,7 +26,9 @@ export function localRoles(functions: readonly Pick<FunctionManifest, 'name' | '
   return {
     uploadRoleArn: LOCAL_UPLOAD_ROLE,
     functionRoleArns: Object.fromEntries(functions.map(({ name }) => [name, localFunctionRole(name)])),
-    triggerRoleArns: Object.fromEntries(functions.filter(({ trigger }) => trigger === 'oss').map(({ name }) => [name, localTriggerRole(name)])),
+    triggerRoleArns: Object.fromEntries(
+      functions.filter(({ trigger }) => trigger === 'oss').map(({ name }) => [name, localTriggerRole(name)]),
+    ),
   };
 }
 

@@ -39,7 +39,9 @@ export function createWebhookReceiver(secret: string): WebhookReceiver {
       if (body === undefined) return answer(413);
       let message: UploadWebhook;
       try {
-        const headers = Object.fromEntries(Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+        );
         message = verifier.verify(body.toString('utf8'), headers) as UploadWebhook;
       } catch {
         refused += 1;

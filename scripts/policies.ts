@@ -27,7 +27,9 @@ function main(): number {
       problems.push(`${fn.roleVariable} must be the ARN of the function's role, acs:ram::<account>:role/<name>`);
     }
     if (fn.trigger === 'oss' && !ROLE_ARN.test(roles.triggerRoleArns?.[fn.name] ?? '')) {
-      problems.push(`${fn.triggerRoleVariable} must be the ARN of the role OSS assumes to invoke ${fn.name}, acs:ram::<account>:role/<name>`);
+      problems.push(
+        `${fn.triggerRoleVariable} must be the ARN of the role OSS assumes to invoke ${fn.name}, acs:ram::<account>:role/<name>`,
+      );
     }
   }
   if (!loaded.ok || problems.length > 0) {

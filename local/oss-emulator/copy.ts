@@ -3,7 +3,16 @@
  * `x-oss-copy-source-if-match` precondition, `x-oss-metadata-directive` COPY or REPLACE, forbid-overwrite. OSS
  * needs oss:GetObject on the source besides oss:PutObject on the target; the other copy preconditions are refused.
  */
-import { type OperationContext, type Reply, checkKey, fileAlreadyExists, forbidsOverwrite, normaliseEtag, storedHeaders, xmlReply } from './context';
+import {
+  type OperationContext,
+  type Reply,
+  checkKey,
+  fileAlreadyExists,
+  forbidsOverwrite,
+  normaliseEtag,
+  storedHeaders,
+  xmlReply,
+} from './context';
 import { OssError, invalidArgument } from './errors';
 import type { OssRequest } from './request';
 

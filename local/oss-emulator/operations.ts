@@ -98,7 +98,10 @@ export function routeOperation(request: OssRequest): Route {
     case 'PUT':
       if (has('uploadId') || has('partNumber')) return op('UploadPart', 'oss:PutObject', 'object', uploadPart);
       if (request.headers['x-oss-copy-source'] !== undefined) {
-        return { ...op('CopyObject', 'oss:PutObject', 'object', copyObject), alsoRequires: [{ action: 'oss:GetObject', key: copySourceKey(request) }] };
+        return {
+          ...op('CopyObject', 'oss:PutObject', 'object', copyObject),
+          alsoRequires: [{ action: 'oss:GetObject', key: copySourceKey(request) }],
+        };
       }
       return op('PutObject', 'oss:PutObject', 'object', putObject);
     case 'GET':
