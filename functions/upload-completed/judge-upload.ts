@@ -183,24 +183,22 @@ async function handleGone(
   if (key === undefined || owner === undefined || config.webhook === undefined)
     return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
   const copy = config.quarantinePrefix === undefined ? undefined : await client.head(`${config.quarantinePrefix}${key}`);
-  const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy.meta : undefined;
+  // Only a copy of this very version (same ETag) speaks for it.
+  const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy : undefined;
+  const reason = kept?.meta['upload-reason'] ?? 'Removed';
   const data: UploadWebhookData = {
     bucket: config.bucket,
     key,
     user: owner,
-    size: copy?.size ?? item.size,
-    contentType: kept?.['upload-content-type'] ?? '',
+    size: kept?.size ?? item.size,
+    contentType: kept?.meta['upload-content-type'] ?? '',
     etag: item.eTag,
-    reason: kept?.['upload-reason'] ?? 'Removed',
+    reason,
     eventTime: item.eventTime,
   };
   const user = userHash(owner);
-  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, {
-    key,
-    user,
-    reason: data.reason!,
-  });
-  return { outcome: 'rejected', key, user, reason: data.reason!, action: 'none', webhook };
+  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason });
+  return { outcome: 'rejected', key, user, reason, action: 'none', webhook };
 }
 
 async function tell(

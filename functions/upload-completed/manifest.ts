@@ -42,6 +42,6 @@ export const uploadCompletedManifest: OssFunctionManifest = {
           ]),
     ],
   }),
-  create: () => createUploadCompletedFunction() as never,
+  create: () => createUploadCompletedFunction(),
   exampleObject: { user: 'bench', path: '2026/11/bench.png', contentType: 'image/png', body: PNG },
 };
