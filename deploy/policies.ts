@@ -5,6 +5,9 @@
  */
 import { completionSection, composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument } from '../shared/upload/session-policy';
+import { denyPublicObjectAcl } from '../shared/upload/stored-object';
+import { STS_FOLDER } from '../shared/upload/sts-folder';
+import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
 /** What the policies are derived from: the deployment's bucket, prefix, origins and STS settings. */
 export const deploymentConfig = composeSections(uploadSection, edgeSection, stsSection, completionSection);
@@ -21,9 +24,22 @@ export function allowPolicy(actions: string[], resources: string[]): PolicyDocum
   return { Version: '1', Statement: [{ Effect: 'Allow', Action: actions, Resource: resources }] };
 }
 
-/** The upload role's permissions: the session policy's actions, over every user's prefix. */
+/** Every user's STS folder: `<before>*<after>sts/*` (the session policy narrows it to one user). */
+export function allUsersStsPattern(config: Pick<Config, 'uploadPrefix'>): string {
+  return `${config.uploadPrefix.before}*${config.uploadPrefix.after}${STS_FOLDER}*`;
+}
+
+/** The upload role's permissions: the session policy's actions, over every user's STS folder. */
 export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
-  return allowPolicy([...SESSION_ACTIONS], [objectResource(config.bucket, allUsersPattern(config))]);
+  const folders = [objectResource(config.bucket, allUsersStsPattern(config))];
+  const policy = allowPolicy([...SESSION_ACTIONS], folders);
+  // STS credentials send their own headers: the role itself refuses any that would make an object public.
+  return { ...policy, Statement: [...policy.Statement, denyPublicObjectAcl(folders)] };
+}
+
+/** The upload role's maximum session: STS refuses a DurationSeconds above it (RAM's default is 3600). */
+export function uploadRoleMaxSessionSeconds(config: Pick<Config, 'sts'>): number {
+  return Math.max(3600, config.sts.durationSeconds);
 }
 
 /** The upload role trusts only the function roles whose policies let them assume it. */
@@ -44,13 +60,16 @@ export interface CorsRule {
   maxAgeSeconds: number;
 }
 
-/** Browsers upload straight to the bucket: its CORS rule must allow our origins and expose ETag (multipart needs it). */
+/**
+ * Browsers upload straight to the bucket: its CORS rule must allow our origins and expose ETag (multipart needs
+ * it) and Location (PostObject's answer header: the object's URL, which Uppy-like clients report).
+ */
 export function bucketCorsRule(config: Pick<Config, 'allowedOrigins'>): CorsRule {
   return {
     allowedOrigins: [...config.allowedOrigins],
     allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
     allowedHeaders: ['*'],
-    exposeHeaders: ['ETag', 'x-oss-request-id'],
+    exposeHeaders: ['ETag', 'Location', 'x-oss-request-id'],
     maxAgeSeconds: 600,
   };
 }
@@ -139,7 +158,7 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
       arn: roles.uploadRoleArn,
       trustPolicy: uploadRoleTrustPolicy(assumers),
       permissionPolicy: uploadRolePolicy(config),
-      maxSessionDurationSeconds: Math.max(3600, config.sts.durationSeconds),
+      maxSessionDurationSeconds: uploadRoleMaxSessionSeconds(config),
     },
     ...Object.fromEntries(
       functionRoles.map(({ fn, arn, policy }) => [
@@ -158,5 +177,6 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
       prefix: config.uploadPrefix.before,
       xml: lifecycleXml(config),
     },
+    bucketOverwriteProtection: { rule: uploadOverwriteRule(config), xml: overwriteConfigurationXml([uploadOverwriteRule(config)]) },
   };
 }

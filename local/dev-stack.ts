@@ -9,19 +9,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
-import { bucketCorsRule, deploymentConfig, uploadRolePolicy, type CorsRule } from '../deploy/policies';
+import { overwriteConfigurationXml, uploadOverwriteRule } from '../deploy/overwrite-protection';
+import { bucketCorsRule, deploymentConfig, uploadRoleMaxSessionSeconds, uploadRolePolicy, type CorsRule } from '../deploy/policies';
 import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
-import { loadConfig } from '../shared/config/sections';
+import { loadConfig, type ConfigSection } from '../shared/config/sections';
 import type { Env } from '../shared/config/variables';
 import { createFcEventHandler } from '../shared/edge/event-handler';
 import { createFcHandler } from '../shared/edge/handler';
 import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localEnv, localRoles } from './local-account';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
+import { embeddedEnvironment, type DevTokens } from './embedded-env';
+import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
 import { startOssEmulator, type ObjectCreatedNotification, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
 import { createWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
@@ -64,6 +67,12 @@ export interface DevStack {
   invokers: ReadonlyMap<string, AsyncInvoker>;
   /** The stack's own webhook receiver, when no UPLOAD_WEBHOOK_URL was given (embedded mode). */
   webhookReceiver: WebhookReceiver | undefined;
+  /** Embedded mode: what it took from the environment, one line each, never a secret's value. */
+  fromEnvironment: string[];
+  /** Whether /api/dev-token signs tokens, and if not why. */
+  devTokens: DevTokens;
+  /** Cloud mode: what the functions will refuse to start with (embedded mode refuses to start instead). */
+  configurationProblems: string[];
   close(): Promise<void>;
 }
 
@@ -91,6 +100,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   let oss: RunningOssEmulator | undefined;
   let sts: RunningStsEmulator | undefined;
   let env: Env = baseEnv;
+  let devTokens: DevTokens = { kind: 'off', reason: 'development tokens exist only in the embedded local stack' };
+  let fromEnvironment: string[] = [];
   let credentialsFor: (role: string) => Promise<FcContextCredentials | undefined> = async () => undefined;
   let webhookReceiver: WebhookReceiver | undefined;
   // Set once the functions exist; the emulator may store objects before (restored from its folder) and after.
@@ -99,20 +110,30 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     if (embedded) {
       const root = LOCAL_ROOT_KEY;
       const rootResolver = staticAccounts([root]);
-      const draft: Record<string, string> = localEnv([url, url.replace('127.0.0.1', 'localhost')]);
+      const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
+      devTokens = local.devTokens;
+      fromEnvironment = local.report;
       // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
-      if ((baseEnv['UPLOAD_WEBHOOK_URL'] ?? '') === '') {
+      const localEnv: Record<string, string> = { ...local.env };
+      if ((localEnv['UPLOAD_WEBHOOK_URL'] ?? '') === '') {
         const secret = `whsec_${randomBytes(32).toString('base64')}`;
         webhookReceiver = createWebhookReceiver(secret);
-        Object.assign(draft, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
+        Object.assign(localEnv, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
       }
-      const draftConfig = loadConfig({ ...baseEnv, ...draft }, deploymentConfig);
-      if (!draftConfig.ok) throw new Error(`local configuration: ${draftConfig.problems.join('; ')}`);
+      // Endpoints are the emulators' (placeholders until they listen): every problem stops the start, naming its variable.
+      const problems = configurationProblems({ ...localEnv, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' });
+      if (problems.length > 0) throw new Error(`configuration: ${problems.join('; ')}`);
+      const draftConfig = loadConfig(localEnv, deploymentConfig);
+      if (!draftConfig.ok) throw new Error(`configuration: ${draftConfig.problems.join('; ')}`);
       const deployment = draftConfig.config;
       const roleArns = localRoles(FUNCTIONS);
       // Each role with exactly the policy `npm run policies` prints for a deployment.
       const roles = [
-        { arn: LOCAL_UPLOAD_ROLE, policy: JSON.stringify(uploadRolePolicy(deployment)) },
+        {
+          arn: LOCAL_UPLOAD_ROLE,
+          policy: JSON.stringify(uploadRolePolicy(deployment)),
+          maxSessionDurationSeconds: uploadRoleMaxSessionSeconds(deployment),
+        },
         ...FUNCTIONS.map((fn) => ({
           arn: roleArns.functionRoleArns[fn.name] ?? '',
           policy: JSON.stringify(fn.rolePolicy(deployment, roleArns)),
@@ -132,13 +153,15 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         region: LOCAL_REGION,
         credentials: firstKnown(rootResolver, sts.credentialResolver()),
         corsRules: [options.bucketCorsRule ?? bucketCorsRule(deployment)],
+        // The overwrite protection `npm run policies` prints, as the XML a deployer applies to the bucket.
+        overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment)]),
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
         onObjectCreated: (notification) => onObjectCreated(notification),
         encodeEventKeys: options.encodeEventKeys ?? false,
       });
-      env = { ...baseEnv, ...draft, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
+      env = { ...localEnv, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
 
       // FC hands each function its role's temporary credentials; here they come from the STS emulator.
       const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
@@ -201,11 +224,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       }
     };
   }
-  const devSecret = embedded ? env['AUTH_JWT_SECRET'] : undefined;
   const webDir = resolve(options.webDir ?? 'web');
   const assetsDir = resolve(options.assetsDir ?? join('dist', 'web'));
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // Before anything else, for every route: a page that rebound its own name to 127.0.0.1 gets nothing.
+    if (!isLoopbackHostHeader(request.headers.host))
+      return sendJson(response, 403, { error: { code: 'Forbidden', message: NOT_LOOPBACK_MESSAGE } });
     const path = new URL(request.url ?? '/', 'http://local').pathname;
     const route = async (): Promise<void> => {
       const fn = routes.get(path);
@@ -213,7 +238,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         return serveWithFcHandler(fn.handler, request, response, { functionName: fn.name, credentials: () => credentialsFor(fn.role) });
       }
       if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
-      if (path === '/api/dev-token') return devToken(request, response, devSecret);
+      if (path === '/api/dev-token') return devToken(request, response, devTokens);
       if (path === '/api/dev-objects') return devObjects(request, response, oss);
       if (path === '/api/dev-webhook' && webhookReceiver !== undefined) return webhookReceiver.handle(request, response);
       if (path === '/api/dev-verdicts') return devVerdicts(request, response, webhookReceiver);
@@ -241,6 +266,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     env,
     invokers,
     webhookReceiver,
+    fromEnvironment,
+    devTokens,
+    configurationProblems: embedded ? [] : configurationProblems(env),
     close: async () => {
       for (const invoker of invokers.values()) invoker.close();
       server.closeAllConnections();
@@ -255,23 +283,21 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 
 const DEV_USER = /^[A-Za-z0-9._@-]{1,64}$/;
 
-/** Development only: a one-hour HS256 token for any name, signed with the stack's random secret. */
-async function devToken(request: IncomingMessage, response: ServerResponse, secret: string | undefined): Promise<void> {
+/** Development only: a one-hour HS256 token for any name, signed with the stack's random secret (never a team's). */
+async function devToken(request: IncomingMessage, response: ServerResponse, tokens: DevTokens): Promise<void> {
   const remote = request.socket.remoteAddress ?? '';
-  if (secret === undefined)
-    return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens exist only in the embedded local stack' } });
+  if (tokens.kind === 'off') return sendJson(response, 403, { error: { code: 'Forbidden', message: tokens.reason } });
   if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote))
     return sendJson(response, 403, { error: { code: 'Forbidden', message: 'development tokens are served to loopback only' } });
   if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
   const user = new URL(request.url ?? '/', 'http://local').searchParams.get('user') ?? '';
   if (!DEV_USER.test(user))
     return sendJson(response, 400, { error: { code: 'BadRequest', message: 'user must be 1-64 of A-Z a-z 0-9 . _ @ -' } });
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(user)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
+  const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(user).setIssuedAt().setExpirationTime('1h');
+  // The tokens the functions are configured to expect (AUTH_ISSUER / AUTH_AUDIENCE given with no login of one's own).
+  if (tokens.issuer !== undefined) jwt.setIssuer(tokens.issuer);
+  if (tokens.audience !== undefined) jwt.setAudience(tokens.audience);
+  const token = await jwt.sign(new TextEncoder().encode(tokens.secret));
   sendJson(response, 200, { token, user, expiresIn: 3600 });
 }
 
@@ -341,4 +367,17 @@ async function serveStatic(webDir: string, path: string, request: IncomingMessag
     'x-content-type-options': 'nosniff',
   });
   response.end(request.method === 'HEAD' ? undefined : content);
+}
+
+/** Every problem any function would meet at cold start with this environment (each names its variable). */
+export function configurationProblems(env: Env): string[] {
+  const problems = new Set<string>();
+  for (const fn of FUNCTIONS) {
+    // HTTP and OSS-triggered definitions alike: a configuration section, and maybe a check of what it built.
+    const definition: { config: ConfigSection<unknown>; checkConfig?(config: unknown): string[] } = fn.create();
+    const loaded = loadConfig(env, definition.config);
+    if (!loaded.ok) loaded.problems.forEach((problem) => problems.add(problem));
+    else definition.checkConfig?.(loaded.config).forEach((problem) => problems.add(problem));
+  }
+  return [...problems];
 }

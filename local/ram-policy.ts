@@ -18,6 +18,8 @@
  *   operator false and a negated operator (`StringNotEquals`, `NotIpAddress`, ...) true, as in AWS IAM.
  * - Anything else (unknown keys, `Principal`, `ForAnyValue:` prefixes, non-string condition values,
  *   unparsable dates or CIDRs) is a grammar error at parse time, never a silent "no match" later.
+ * - So is a condition key the emulators never put into a request's context (MODELLED_CONDITION_KEYS): RAM would
+ *   evaluate it, the emulators could not, and a Deny on it would silently never apply here.
  */
 import { isIP, BlockList } from 'node:net';
 
@@ -77,6 +79,25 @@ export type ParsePolicyResult =
 
 export type EvaluationContext = Readonly<Record<string, string>>;
 
+/**
+ * The condition keys the OSS emulator supplies (oss-emulator/server.ts `ramContext` and the operations), lower-cased:
+ * the request's transport, time and address, a listing's prefix and delimiter, and the object ACL an upload asks
+ * for. A policy naming another key is refused, so a gap in the emulators shows at start-up.
+ */
+export const MODELLED_CONDITION_KEYS: ReadonlySet<string> = new Set([
+  'acs:securetransport',
+  'acs:currenttime',
+  'acs:sourceip',
+  'oss:prefix',
+  'oss:delimiter',
+  'oss:x-oss-object-acl',
+]);
+
+export interface ParseOptions {
+  /** Condition keys a policy may name (compared case-insensitively), or `'any'` to test the engine on its own. */
+  conditionKeys: ReadonlySet<string> | 'any';
+}
+
 class GrammarError extends Error {}
 
 const STATEMENT_KEYS = new Set(['Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
@@ -91,7 +112,7 @@ const NEGATED_OPERATORS: ReadonlySet<ConditionOperator> = new Set([
 ]);
 
 /** Parses and validates a policy document. Never throws. */
-export function parsePolicyDocument(json: string): ParsePolicyResult {
+export function parsePolicyDocument(json: string, options: ParseOptions = { conditionKeys: MODELLED_CONDITION_KEYS }): ParsePolicyResult {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -99,7 +120,7 @@ export function parsePolicyDocument(json: string): ParsePolicyResult {
     return grammarError('The policy is not valid JSON.');
   }
   try {
-    return { ok: true, policy: parseDocument(raw) };
+    return { ok: true, policy: parseDocument(raw, options) };
   } catch (error) {
     if (error instanceof GrammarError) return grammarError(error.message);
     throw error;
@@ -110,7 +131,7 @@ function grammarError(detail: string): ParsePolicyResult {
   return { ok: false, code: 'InvalidParameter.PolicyGrammar', message: `The parameter Policy has not passed grammar check. ${detail}` };
 }
 
-function parseDocument(raw: unknown): PolicyDocument {
+function parseDocument(raw: unknown, options: ParseOptions): PolicyDocument {
   const doc = asObject(raw, 'The policy');
   for (const key of Object.keys(doc)) {
     if (key !== 'Version' && key !== 'Statement') throw new GrammarError(`Unknown top-level element "${key}".`);
@@ -118,10 +139,10 @@ function parseDocument(raw: unknown): PolicyDocument {
   if (doc['Version'] !== '1') throw new GrammarError('"Version" must be the string "1".');
   const statements = doc['Statement'];
   if (!Array.isArray(statements)) throw new GrammarError('"Statement" must be an array of statements.');
-  return { version: '1', statements: statements.map((statement, index) => parseStatement(statement, index)) };
+  return { version: '1', statements: statements.map((statement, index) => parseStatement(statement, index, options)) };
 }
 
-function parseStatement(raw: unknown, index: number): PolicyStatement {
+function parseStatement(raw: unknown, index: number, options: ParseOptions): PolicyStatement {
   const where = `Statement[${index}]`;
   const statement = asObject(raw, where);
   for (const key of Object.keys(statement)) {
@@ -137,7 +158,7 @@ function parseStatement(raw: unknown, index: number): PolicyStatement {
     if (value !== '*' && !value.startsWith('acs:')) throw new GrammarError(`${where}: resource "${value}" is not "*" or an "acs:" ARN.`);
   });
   const condition = statement['Condition'];
-  const conditions = condition === undefined ? [] : parseConditionBlock(condition, where);
+  const conditions = condition === undefined ? [] : parseConditionBlock(condition, where, options);
   return { effect, action, resource, conditions };
 }
 
@@ -158,7 +179,7 @@ function parsePatternList(
   return { negated, patterns };
 }
 
-function parseConditionBlock(raw: unknown, where: string): PolicyCondition[] {
+function parseConditionBlock(raw: unknown, where: string, options: ParseOptions): PolicyCondition[] {
   const block = asObject(raw, `${where}.Condition`);
   const conditions: PolicyCondition[] = [];
   for (const [operatorName, keysRaw] of Object.entries(block)) {
@@ -168,6 +189,11 @@ function parseConditionBlock(raw: unknown, where: string): PolicyCondition[] {
     for (const [key, valuesRaw] of Object.entries(keys)) {
       const values = stringList(valuesRaw, `${where}.Condition.${operatorName}.${key}`);
       values.forEach((value) => checkConditionValue(operatorName, value, `${where}.Condition.${operatorName}.${key}`));
+      if (options.conditionKeys !== 'any' && !options.conditionKeys.has(key.toLowerCase())) {
+        throw new GrammarError(
+          `${where}: condition key "${key}" is not modelled by the local emulators (they supply ${[...options.conditionKeys].join(', ')}).`,
+        );
+      }
       conditions.push({ operator: operatorName, key, values });
     }
   }

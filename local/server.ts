@@ -38,21 +38,31 @@ async function main(): Promise<void> {
     `  health         ${stack.url}/healthz`,
   ];
   if (stack.mode === 'embedded') {
+    const devTokens = stack.devTokens;
     lines.push(
-      `  dev token      ${stack.url}/api/dev-token?user=alice`,
+      devTokens.kind === 'on' ? `  dev token      ${stack.url}/api/dev-token?user=alice` : `  dev token      ${devTokens.reason}`,
       `  OSS emulator   ${stack.oss?.url ?? '-'} (bucket ${stack.env['OSS_BUCKET']}${ossDataDir === undefined ? ', in memory' : `, stored in ${ossDataDir}`})`,
       `  STS emulator   ${stack.sts?.url ?? '-'}`,
       stack.webhookReceiver === undefined
         ? '  verdicts       upload-completed posts them to your UPLOAD_WEBHOOK_URL'
         : `  verdicts       ${stack.url}/api/dev-verdicts (upload-completed's webhooks, verified by the stack's receiver)`,
       '',
+      stack.fromEnvironment.length === 0
+        ? '  from your environment: nothing (README "Configuration" lists what npm start honours)'
+        : '  from your environment:',
+      ...stack.fromEnvironment.map((line) => `    ${line}`),
+      '',
       '  try it:',
-      `    TOKEN=$(curl -s '${stack.url}/api/dev-token?user=alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
+      devTokens.kind === 'on'
+        ? `    TOKEN=$(curl -s '${stack.url}/api/dev-token?user=alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`
+        : '    TOKEN=<a token from your own login>',
       `    curl -s -X POST ${stack.url}/api/sign-url -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
       `      -d '{"filename":"cat.png","contentType":"image/png","size":12345}'`,
     );
   } else {
     lines.push('', `  cloud mode: signing for bucket ${stack.env['OSS_BUCKET']} with your configuration; no emulators started`);
+    // Not fatal here: a deployment may configure only some functions; those lines say which requests will answer 500.
+    for (const problem of stack.configurationProblems) lines.push(`  configuration problem: ${problem}`);
   }
   console.log(`${lines.join('\n')}\n\n  Ctrl-C stops everything.\n`);
 

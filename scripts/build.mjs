@@ -61,7 +61,7 @@ await Promise.all(
 );
 
 // Command-line tools run by npm scripts.
-const scriptEntries = ['policies', 'smoke', 'bench'].filter((name) => existsSync(join(root, 'scripts', `${name}.ts`)));
+const scriptEntries = ['policies', 'smoke', 'bench', 'type-extensions'].filter((name) => existsSync(join(root, 'scripts', `${name}.ts`)));
 await Promise.all(
   // They run inside the repository, so node_modules stay where they are (ali-oss's full client does not bundle).
   scriptEntries.map((name) =>

@@ -4,13 +4,15 @@
  */
 import { deploymentConfig, deploymentPolicies, type DeploymentRoles } from '../deploy/policies';
 import { FUNCTIONS } from '../functions/registry';
-import { localEnv, localRoles } from '../local/local-account';
+import { embeddedEnvironment } from '../local/embedded-env';
+import { localRoles } from '../local/local-account';
 import { loadConfig } from '../shared/config/sections';
 import { ROLE_ARN } from '../shared/config/variables';
 
 function main(): number {
   const local = (process.env['OSS_BUCKET'] ?? '') === '';
-  const env = local ? { ...process.env, ...localEnv(['http://127.0.0.1:9000', 'http://localhost:9000']) } : process.env;
+  // Locally, what `npm start` grants: the stack's bucket and roles, the environment's other settings.
+  const env = local ? embeddedEnvironment(process.env, ['http://127.0.0.1:9000', 'http://localhost:9000']).env : process.env;
   const loaded = loadConfig(env, deploymentConfig);
   const roles: DeploymentRoles = local
     ? localRoles(FUNCTIONS)

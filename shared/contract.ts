@@ -10,7 +10,10 @@ export interface SignUrlRequest {
   filename: string;
   /** Exact, lower-case `type/subtype`, no parameters: it is signed byte for byte. */
   contentType: string;
-  /** Checked against the limit before anything is signed. */
+  /**
+   * The file's exact size in bytes, checked against the limit before anything is signed. Required for `PUT`: the
+   * URL is bound to it (V4 signs `Content-Length`).
+   */
   size?: number;
   /** Default `PUT`. */
   method?: UploadMethod;
@@ -20,8 +23,10 @@ export interface SignUrlRequest {
 export interface SignedPut {
   method: 'PUT';
   url: string;
-  /** Every header the client must send, with exactly these values. */
+  /** Every header the client must send, with exactly these values (`Content-Length` aside: see `size`). */
   headers: Record<string, string>;
+  /** The exact body length the URL accepts: send the file as it is, so the client sets `Content-Length` to this. */
+  size: number;
   bucket: string;
   key: string;
   expiresAt: string;

@@ -3,7 +3,8 @@ import { signatureLifetimeSeconds, signerCredentials } from '../../shared/aliclo
 import { composeSections, edgeSection, type ConfigOf, signerSection, signingSection, uploadSection } from '../../shared/config/sections';
 import type { SignUrlAnswer } from '../../shared/contract';
 import type { FunctionDefinition, HandleInput } from '../../shared/edge/handler';
-import { objectKeyFor } from '../../shared/upload/keys';
+import { extensionFor } from '../../shared/upload/extensions';
+import { objectKeyWithExtension } from '../../shared/upload/keys';
 import { randomObjectId } from '../../shared/upload/random-id';
 import { parseUploadRequest, uploadRulesFromConfig } from '../../shared/upload/rules';
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
@@ -18,14 +19,14 @@ export function signUpload(input: Omit<HandleInput<SignUrlConfig>, 'request'>): 
   const credentials = signerCredentials(context, config.fallbackCredentials);
   const signingInput = {
     rules,
-    key: objectKeyFor(rules.prefix, upload.filename, now, randomObjectId()),
+    key: objectKeyWithExtension(rules.prefix, extensionFor(upload.contentType, upload.filename), now, randomObjectId()),
     contentType: upload.contentType,
     credentials,
     now,
     lifetimeSeconds: signatureLifetimeSeconds(rules.ttlSeconds, credentials, now),
     version: config.signatureVersion,
   };
-  return upload.method === 'POST' ? signPostUpload(signingInput) : signPutUpload(signingInput);
+  return upload.method === 'PUT' ? signPutUpload({ ...signingInput, size: upload.size }) : signPostUpload(signingInput);
 }
 
 /** What the entry point hands to the FC edge; the dev server and the tests build handlers from it too. */

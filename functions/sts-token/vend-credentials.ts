@@ -4,24 +4,25 @@
  */
 import { createHash } from 'node:crypto';
 import { signerCredentials } from '../../shared/alicloud/access-key';
-import { CredentialCache, minimumRemainingMs } from '../../shared/alicloud/credential-cache';
+import { CredentialCache, minimumRemainingMs, tokenBoundFor } from '../../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type AssumeRole, type VendedCredentials } from '../../shared/alicloud/sts-client';
-import { userHash } from '../../shared/auth/identity';
 import { composeSections, edgeSection, signerSection, stsSection, uploadSection, type ConfigOf } from '../../shared/config/sections';
 import type { StsTokenAnswer } from '../../shared/contract';
 import { internalError } from '../../shared/edge/errors';
 import type { FunctionDefinition } from '../../shared/edge/handler';
 import { uploadRulesFromConfig } from '../../shared/upload/rules';
 import { serialisePolicy, sessionPolicyFor } from '../../shared/upload/session-policy';
+import { stsUploadPrefix } from '../../shared/upload/sts-folder';
+import { assumeRolePace, type Pace } from './assume-role-pace';
 
 export const stsTokenConfig = composeSections(edgeSection, uploadSection, signerSection, stsSection);
 export type StsTokenConfig = ConfigOf<typeof stsTokenConfig>;
 
 export const CACHE_MAX_ENTRIES = 1000;
 
-/** `upload-<hash of the user>`: 23 characters, traceable by recomputing the hash, never the raw identity. */
-export function roleSessionNameFor(userSegment: string): string {
-  return `upload-${userHash(userSegment)}`;
+/** `upload-<the user's keyed tag>`: 23 characters, the tag of the log lines, never the raw identity. */
+export function roleSessionNameFor(userTag: string): string {
+  return `upload-${userTag}`;
 }
 
 /** The longest policy any user can produce: the segment at its longest (`_h` + 64 hex digits). */
@@ -31,9 +32,13 @@ export function checkStsConfig(config: StsTokenConfig): string[] {
   return serialised.ok ? [] : [`${serialised.problem}; shorten OSS_BUCKET or UPLOAD_PREFIX`];
 }
 
-export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock?: () => Date } = {}): FunctionDefinition<StsTokenConfig> {
+export function createStsTokenFunction(
+  options: { assumeRole?: AssumeRole; clock?: () => Date; pace?: Pace } = {},
+): FunctionDefinition<StsTokenConfig> {
   const assumeRole = options.assumeRole ?? assumeRoleWithSdk;
   const clock = options.clock ?? (() => new Date());
+  // Per definition, i.e. per instance, like the cache: only real calls wait their turn, never cache hits.
+  const pace = options.pace ?? assumeRolePace();
   let cache: CredentialCache<VendedCredentials> | undefined;
 
   return {
@@ -49,17 +54,24 @@ export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock
       if (!policy.ok) throw internalError(policy.problem);
       const caller = signerCredentials(context, config.fallbackCredentials);
       const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}`).digest('hex');
+      // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces.
+      const { durationSeconds, bound } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);
 
-      const credentials = await cache.get(cacheKey, () =>
-        assumeRole({
-          endpoint: sts.endpoint,
-          caller,
-          roleArn: sts.roleArn,
-          roleSessionName: roleSessionNameFor(identity.userSegment),
-          durationSeconds: sts.durationSeconds,
-          policy: policy.json,
-          timeoutMs: sts.timeoutMs,
-        }),
+      const credentials = await cache.get(
+        cacheKey,
+        async () => {
+          await pace();
+          return assumeRole({
+            endpoint: sts.endpoint,
+            caller,
+            roleArn: sts.roleArn,
+            roleSessionName: roleSessionNameFor(identity.userTag),
+            durationSeconds,
+            policy: policy.json,
+            timeoutMs: sts.timeoutMs,
+          });
+        },
+        bound,
       );
 
       const answer: StsTokenAnswer = {
@@ -75,11 +87,12 @@ export function createStsTokenFunction(options: { assumeRole?: AssumeRole; clock
         cname: true,
         secure: rules.ossEndpoint.startsWith('https:'),
         authorizationV4: true,
-        prefix: rules.prefix,
+        // The STS folder, not the whole prefix: the only place these credentials may write.
+        prefix: stsUploadPrefix(rules.prefix),
         maxBytes: rules.maxBytes,
         allowedContentTypes: rules.allowedContentTypes,
       };
-      return { answer, logKey: rules.prefix };
+      return { answer, logKey: answer.prefix };
     },
   };
 }

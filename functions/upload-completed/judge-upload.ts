@@ -5,20 +5,29 @@
  * retry an event any number of times: the verdict on one object version is always the same, and so is its
  * webhook-id.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { OssCallFailure, OssObjectClient, type ObjectHead } from '../../shared/alicloud/oss-object-client';
 import { signerCredentials, type AccessKey } from '../../shared/alicloud/access-key';
-import { completionSection, composeSections, signerSection, uploadSection, type ConfigOf } from '../../shared/config/sections';
+import {
+  completionSection,
+  composeSections,
+  signerSection,
+  uploadSection,
+  usersSection,
+  type ConfigOf,
+  type UsersConfig,
+} from '../../shared/config/sections';
 import type { UploadWebhook, UploadWebhookData } from '../../shared/contract';
-import { userHash } from '../../shared/auth/identity';
+import { derivedKey } from '../../shared/auth/user-ids';
 import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from '../../shared/edge/event-handler';
 import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
 import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/content-sniff';
-import { loadTypeExtensions } from '../../shared/upload/type-extensions';
+import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
 import { deliverWebhook, preloadWebhookSigner, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
 
-export const uploadCompletedConfig = composeSections(uploadSection, completionSection, signerSection);
+export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection);
 export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
 
 /** One OSS call's deadline: an invocation handles an object in a handful of calls, well inside FC's timeout. */
@@ -79,7 +88,7 @@ async function handleObject(
   const verdict = await judge(key, head, start, config);
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
-  const user = userHash(verdict.owner.userSegment);
+  const user = userTag(config.users, verdict.owner.userSegment);
   const data: UploadWebhookData = {
     bucket: config.bucket,
     key,
@@ -116,7 +125,6 @@ async function findObject(
 }
 
 function preloadModules(): void {
-  void loadTypeExtensions();
   void preloadSniffer();
   void preloadWebhookSigner();
 }
@@ -129,7 +137,7 @@ async function judge(key: string, head: ObjectHead, start: Buffer, config: Uploa
     maxUploadBytes: config.maxUploadBytes,
   };
   const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
-  const first = judgeStoredObject(facts, rules, await loadTypeExtensions());
+  const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
   if (first.kind !== 'content') return first;
   const reason = judgeContent(first.contentType, await sniffContent(start, first.contentType));
   return reason === undefined
@@ -196,7 +204,7 @@ async function handleGone(
     reason,
     eventTime: item.eventTime,
   };
-  const user = userHash(owner);
+  const user = userTag(config.users, owner);
   const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason });
   return { outcome: 'rejected', key, user, reason, action: 'none', webhook };
 }
@@ -226,6 +234,16 @@ async function guard(run: () => Promise<ItemReport>): Promise<ItemReport> {
     if (error instanceof OssCallFailure) throw new RetryableFailure(error.code === 'Timeout' ? 'OssTimeout' : 'OssError', error.message);
     throw error;
   }
+}
+
+/**
+ * The user's tag in log lines, as the HTTP functions write it (user-ids.ts) when USER_HASH_SECRET is set; without it,
+ * a key of this instance only (this function holds no AUTH_JWT_SECRET to derive one from).
+ */
+let instanceTagKey: Buffer | undefined;
+function userTag(users: UsersConfig, userSegment: string): string {
+  const key = users.hashSecret !== undefined ? derivedKey(users.hashSecret, 'log user hash') : (instanceTagKey ??= randomBytes(32));
+  return createHmac('sha256', key).update(userSegment, 'utf8').digest('hex').slice(0, 16);
 }
 
 function unquoted(etag: string): string {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { firstQueryValue } from './canonical';
 import { OssError, invalidArgument } from './errors';
+import type { OverwriteProtection } from './overwrite-config';
 import type { OssRequest } from './request';
 import type { ObjectStorage } from './storage';
 import { type XmlTree, toXml } from './xml';
@@ -20,8 +21,10 @@ export interface OperationContext {
   body: Buffer;
   storage: ObjectStorage;
   now: Date;
-  /** `scheme://host` the client used, for `Location` elements. */
-  origin: string;
+  /** The URL a client GETs an object at, addressed as this request was (`Location` elements). */
+  objectUrl(key: string): string;
+  /** The bucket's overwrite configuration: every write asks it, with the request's own forbid-overwrite header. */
+  overwriteProtection: OverwriteProtection;
 }
 
 export interface Operation {
@@ -74,13 +77,16 @@ export function checkKey(key: string): void {
   }
 }
 
-/** Request headers (or PostObject form fields, lower-cased) stored with an object and returned on GET/HEAD. */
+/**
+ * Request headers (or PostObject form fields, lower-cased) stored with an object and returned on GET/HEAD; also
+ * its ACL (`x-oss-object-acl`, checked by `directives.ts`, never returned).
+ */
 export function storedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (
       name.startsWith('x-oss-meta-') ||
-      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'].includes(name)
+      ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires', 'x-oss-object-acl'].includes(name)
     ) {
       kept[name] = value;
     }

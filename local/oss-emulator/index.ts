@@ -10,6 +10,7 @@
 import type { CredentialResolver } from '../emulator-accounts';
 import type { CorsRule } from './cors';
 import type { ObjectCreatedNotification } from './notifications';
+import { OverwriteProtection } from './overwrite-config';
 import { type OssRequestLog, OssHttpServer } from './server';
 import { ObjectStorage } from './storage';
 
@@ -33,6 +34,11 @@ export interface OssEmulatorOptions {
   region: string;
   credentials: CredentialResolver;
   corsRules?: CorsRule[] | undefined;
+  /**
+   * The bucket's overwrite configuration at start, as the PutBucketOverwriteConfig XML (the body OSS takes and
+   * `npm run policies` prints); `PUT /?overwriteConfig` changes it later. Default: none.
+   */
+  overwriteConfiguration?: string | undefined;
   /** When set, objects and in-progress multipart uploads persist in this folder and survive restarts. */
   storageDir?: string | undefined;
   /** Injectable clock for expiry and skew tests. */
@@ -97,7 +103,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
   if (options.region.startsWith('oss-')) throw new Error(`region is the bare id (cn-hangzhou), not ${options.region}`);
 
   const storage = new ObjectStorage(options.storageDir);
+  const overwriteProtection = new OverwriteProtection(options.overwriteConfiguration);
   const server = new OssHttpServer({
+    overwriteProtection,
     bucket: options.bucket,
     region: options.region,
     credentials: options.credentials,

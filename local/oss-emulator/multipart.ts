@@ -12,7 +12,6 @@ import {
   checkKey,
   entityTooLarge,
   fileAlreadyExists,
-  forbidsOverwrite,
   md5Etag,
   normaliseEtag,
   queryInteger,
@@ -51,9 +50,9 @@ function findUpload(context: OperationContext) {
   return upload;
 }
 
-export function initiateMultipartUpload({ request, storage, now }: OperationContext): Reply {
+export function initiateMultipartUpload({ request, storage, now, overwriteProtection }: OperationContext): Reply {
   checkKey(request.key);
-  const forbidOverwrite = forbidsOverwrite(request.headers['x-oss-forbid-overwrite']);
+  const forbidOverwrite = overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite']);
   if (forbidOverwrite && storage.hasObject(request.key)) throw fileAlreadyExists();
   const upload = storage.createUpload({
     uploadId: newUploadId(),
@@ -133,7 +132,8 @@ export function completeMultipartUpload(context: OperationContext): Reply {
     }
   });
 
-  const forbidOverwrite = upload.forbidOverwrite || forbidsOverwrite(request.headers['x-oss-forbid-overwrite']);
+  const forbidOverwrite =
+    upload.forbidOverwrite || context.overwriteProtection.forbidsOverwrite(upload.key, request.headers['x-oss-forbid-overwrite']);
   if (forbidOverwrite && storage.hasObject(upload.key)) throw fileAlreadyExists();
   const object: StoredObject = {
     key: upload.key,
@@ -149,7 +149,7 @@ export function completeMultipartUpload(context: OperationContext): Reply {
   return xmlReply(
     'CompleteMultipartUploadResult',
     {
-      Location: `${context.origin}/${request.bucket}/${encodeURIComponent(upload.key).replace(/%2F/g, '/')}`,
+      Location: context.objectUrl(upload.key),
       Bucket: request.bucket,
       Key: upload.key,
       ETag: object.etag,

@@ -9,7 +9,6 @@ import {
   checkKey,
   entityTooLarge,
   fileAlreadyExists,
-  forbidsOverwrite,
   md5Etag,
   normaliseEtag,
   storedHeaders,
@@ -44,7 +43,7 @@ export function storeSimpleObject(storage: ObjectStorage, object: NewObject, now
   return stored;
 }
 
-export function putObject({ request, body, storage, now }: OperationContext): Reply {
+export function putObject({ request, body, storage, now, overwriteProtection }: OperationContext): Reply {
   if (request.headers['x-oss-copy-source'] !== undefined) throw new OssError(501, 'NotImplemented', 'CopyObject is not emulated.');
   checkContentMd5(request.headers['content-md5'], body);
   const stored = storeSimpleObject(
@@ -54,7 +53,7 @@ export function putObject({ request, body, storage, now }: OperationContext): Re
       body,
       contentType: request.headers['content-type'] ?? 'application/octet-stream',
       headers: storedHeaders(request.headers),
-      forbidOverwrite: forbidsOverwrite(request.headers['x-oss-forbid-overwrite']),
+      forbidOverwrite: overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite']),
     },
     now,
   );
@@ -70,7 +69,8 @@ function objectHeaders(object: StoredObject, request: OssRequest): Record<string
     'x-oss-object-type': object.type,
     'x-oss-storage-class': 'Standard',
   };
-  for (const [name, value] of Object.entries(object.headers)) headers[name] = value;
+  // The ACL is not a header of the object: OSS answers it only to GetObjectAcl.
+  for (const [name, value] of Object.entries(object.headers)) if (name !== 'x-oss-object-acl') headers[name] = value;
   // `response-*` parameters of a signed GET override the stored headers.
   for (const name of ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding']) {
     const override = firstQueryValue(request.query, `response-${name}`);

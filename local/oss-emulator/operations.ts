@@ -16,6 +16,7 @@ import {
 } from './multipart';
 import { copyObject, copySourceKey } from './copy';
 import { deleteObject, getObject, headObject, putObject } from './objects';
+import { deleteBucketOverwriteConfig, getBucketOverwriteConfig, putBucketOverwriteConfig } from './overwrite-config';
 import type { OssRequest } from './request';
 
 /** Sub-resources of other OSS APIs (ACL, tagging, …): answered with NotImplemented rather than misread. */
@@ -71,6 +72,16 @@ export function isPostObject(route: Route): route is { name: 'PostObject' } {
   return route.name === 'PostObject';
 }
 
+/** `/?overwriteConfig` on the bucket: the overwrite protection the rest of the emulator enforces. */
+function overwriteConfigOperation(method: string): Operation {
+  if (method === 'PUT') return op('PutBucketOverwriteConfig', 'oss:PutBucketOverwriteConfig', 'bucket', putBucketOverwriteConfig);
+  if (method === 'GET') return op('GetBucketOverwriteConfig', 'oss:GetBucketOverwriteConfig', 'bucket', getBucketOverwriteConfig);
+  if (method === 'DELETE') {
+    return op('DeleteBucketOverwriteConfig', 'oss:DeleteBucketOverwriteConfig', 'bucket', deleteBucketOverwriteConfig);
+  }
+  throw new OssError(405, 'MethodNotAllowed', `${method} on ?overwriteConfig is not allowed.`);
+}
+
 export function routeOperation(request: OssRequest): Route {
   const has = (name: string): boolean => firstQueryValue(request.query, name) !== undefined;
   const unsupported = UNSUPPORTED_SUBRESOURCES.find(has);
@@ -78,6 +89,7 @@ export function routeOperation(request: OssRequest): Route {
   const method = request.method;
 
   if (request.key === '') {
+    if (has('overwriteConfig')) return overwriteConfigOperation(method);
     if (method === 'GET' && has('uploads')) {
       return op('ListMultipartUploads', 'oss:ListMultipartUploads', 'bucket', listMultipartUploads, {
         'oss:Prefix': firstQueryValue(request.query, 'prefix') ?? '',

@@ -6,15 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from '../loopback-host';
 import { authenticateRequest } from './auth';
 import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
-import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, forbidsOverwrite, storedHeaders } from './context';
+import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, storedHeaders } from './context';
 import { type ObjectCreatedNotification, objectCreatedNotification } from './notifications';
 import { storeSimpleObject } from './objects';
+import { checkUploadDirectives, isPublicRead } from './directives';
+import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
+import type { OverwriteProtection } from './overwrite-config';
 import { authenticatePost, checkPostPolicy } from './post-policy';
 import { type OssRequest, resolveRequest } from './request';
 import type { ObjectStorage } from './storage';
@@ -38,6 +43,7 @@ export interface ServerConfig {
   credentials: CredentialResolver;
   corsRules: readonly CorsRule[] | undefined;
   storage: ObjectStorage;
+  overwriteProtection: OverwriteProtection;
   now: () => Date;
   strictPostPolicy: boolean;
   log: ((entry: OssRequestLog) => void) | undefined;
@@ -59,6 +65,11 @@ interface Exchange {
   postedKey?: string;
 }
 
+/** `oss:x-oss-object-acl`: the ACL a request (header) or form (field) asks for, when it asks for one. */
+function objectAclCondition(value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { 'oss:x-oss-object-acl': value.trim() };
+}
+
 function newRequestId(): string {
   return randomBytes(12).toString('hex').toUpperCase();
 }
@@ -74,8 +85,21 @@ export function errorBody(error: OssError, requestId: string, hostId: string): s
   );
 }
 
-/** Reads the whole body, refusing more than OSS would take in one request. */
+/** The body ended before the `Content-Length` it declared (OSS error EC 0017-00000505; the code is our choice). */
+function incompleteBody(declared: number, received: number): OssError {
+  return new OssError(400, 'IncompleteBody', 'The request body is shorter or longer than its Content-Length header.', {
+    ContentLength: String(declared),
+    ReceivedBytes: String(received),
+  });
+}
+
+/**
+ * Reads the whole body, refusing more than OSS would take in one request, and holds it to its `Content-Length`:
+ * the signature may bind that header, so the bytes stored must be exactly the bytes declared.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
+  const header = req.headers['content-length'];
+  const declared = header === undefined ? undefined : Number(header);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -85,8 +109,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (size > MAX_OBJECT_BYTES) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on('end', () => (tooLarge ? reject(entityTooLarge()) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) reject(entityTooLarge());
+      else if (declared !== undefined && declared !== size) reject(incompleteBody(declared, size));
+      else resolve(Buffer.concat(chunks));
+    });
+    // A client that stops sending before Content-Length bytes: Node ends the request with an `aborted` error.
+    req.on('error', (error) => reject(declared !== undefined && size < declared ? incompleteBody(declared, size) : error));
   });
 }
 
@@ -97,6 +126,7 @@ export class OssHttpServer {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -123,6 +153,9 @@ export class OssHttpServer {
     let path = (req.url ?? '/').split('?')[0] ?? '/';
     let bodyAbandoned = false;
     try {
+      if (!isLoopbackHostHeader(req.headers.host, (hostname) => this.isSdkHost(hostname))) {
+        throw new OssError(403, 'AccessDenied', NOT_LOOPBACK_MESSAGE);
+      }
       const request = resolveRequest(method, req.url ?? '/', req.headers, this.config.bucket);
       path = request.rawPath;
       if (method === 'OPTIONS') {
@@ -199,6 +232,14 @@ export class OssHttpServer {
     });
   }
 
+  /**
+   * ali-oss given an IP endpoint sends `Host: <bucket>.oss-<region>.aliyuncs.com` (its `createRequest`); nobody
+   * but Alibaba can point such a name at this machine, so it is no rebinding risk.
+   */
+  private isSdkHost(hostname: string): boolean {
+    return hostname.startsWith(`${this.config.bucket}.`) && hostname.endsWith('.aliyuncs.com');
+  }
+
   /** Resolver look-up, then the signature with the secret it returned, then RAM. */
   private authorise(
     claim: { accessKeyId: string; securityToken: string | undefined; verify(secret: string): void },
@@ -221,6 +262,13 @@ export class OssHttpServer {
     };
   }
 
+  /** GetObject and HeadObject of an object stored with `x-oss-object-acl: public-read`. */
+  private isPublicRead(operation: Operation, request: OssRequest): boolean {
+    if (operation.name !== 'GetObject' && operation.name !== 'HeadObject') return false;
+    const object = this.config.storage.getObject(request.key);
+    return object !== undefined && isPublicRead(object.headers);
+  }
+
   private resource(key: string | undefined): string {
     return key === undefined ? `acs:oss:*:*:${this.config.bucket}` : `acs:oss:*:*:${this.config.bucket}/${key}`;
   }
@@ -234,14 +282,27 @@ export class OssHttpServer {
     req: IncomingMessage,
   ): Reply {
     const auth = authenticateRequest(request, { region: this.config.region, now });
+    const run = (): Reply =>
+      operation.run({
+        request,
+        body,
+        storage: this.config.storage,
+        now,
+        objectUrl: (key) => objectLocation(request, key),
+        overwriteProtection: this.config.overwriteProtection,
+      });
     if (auth.kind === 'anonymous') {
+      if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(
         'You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.',
       );
     }
     const found = this.authorise(auth, now, exchange);
     const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
-    if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, operation.conditions))) {
+    const conditions = { ...operation.conditions, ...objectAclCondition(request.headers['x-oss-object-acl']) };
+    if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, conditions))) {
+      // A public-read object is readable by everyone, signed or not, whatever the caller's own permissions.
+      if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
     for (const { action, key } of operation.alsoRequires ?? []) {
@@ -249,7 +310,8 @@ export class OssHttpServer {
         throw accessDenied(`You are not allowed to do ${action} on ${this.resource(key)}.`);
       }
     }
-    return operation.run({ request, body, storage: this.config.storage, now, origin: `http://${req.headers.host ?? '127.0.0.1'}` });
+    checkUploadDirectives(operation.name, (name) => request.headers[name]);
+    return run();
   }
 
   private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
@@ -274,9 +336,10 @@ export class OssHttpServer {
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
     exchange.postedKey = key;
     const resource = this.resource(key);
-    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, {}))) {
+    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, objectAclCondition(get('x-oss-object-acl'))))) {
       throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);
     }
+    checkUploadDirectives('PostObject', get);
     const statusField = get('success_action_status');
     const status = statusField === '200' || statusField === '201' ? Number(statusField) : 204;
 
@@ -288,11 +351,11 @@ export class OssHttpServer {
         body: form.file.data,
         contentType: get('content-type') ?? form.file.contentType ?? 'application/octet-stream',
         headers: storedHeaders(fieldValues),
-        forbidOverwrite: forbidsOverwrite(get('x-oss-forbid-overwrite')),
+        forbidOverwrite: this.config.overwriteProtection.forbidsOverwrite(key, get('x-oss-forbid-overwrite')),
       },
       now,
     );
-    const location = `http://${req.headers.host ?? '127.0.0.1'}/${this.config.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    const location = objectLocation(request, key);
     const replyHeaders = { ETag: stored.etag, Location: location };
     if (status === 201) {
       return {
@@ -364,8 +427,40 @@ export class OssHttpServer {
   }
 }
 
+/** Node's answers to requests it cannot parse (lib/_http_server.js), kept for everything but a cut-short body. */
+const NODE_CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * A body cut short of its Content-Length (the client half-closed) gets OSS's XML, so a client sees why; other
+ * requests Node cannot parse get Node's own bare answer, as without this handler.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (error.code !== 'HPE_INVALID_EOF_STATE') {
+    socket.end(`HTTP/1.1 ${NODE_CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`);
+    return;
+  }
+  const requestId = newRequestId();
+  const body = errorBody(
+    new OssError(400, 'IncompleteBody', 'The request body ended before its Content-Length.'),
+    requestId,
+    'oss-emulator',
+  );
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/xml\r\n' +
+      `x-oss-request-id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) return Promise.resolve();
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     req.on('end', resolve);
     req.on('close', resolve);

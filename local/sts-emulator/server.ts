@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from '../loopback-host';
 import { parsePolicyDocument } from '../ram-policy';
 import {
   assumeRole,
@@ -52,6 +53,8 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Run
     const requestId = randomUUID().toUpperCase();
     const hostId = headerValue(req.headers, 'host') ?? 'sts.aliyuncs.com';
     try {
+      // Nothing here serves browsers, but a DNS-rebinding page could still read answers as same-origin.
+      if (!isLoopbackHostHeader(req.headers.host)) throw new StsError(403, 'Forbidden.Host', NOT_LOOPBACK_MESSAGE); // emulator
       const body = await readBody(req);
       const method = req.method ?? 'GET';
       if (method !== 'GET' && method !== 'POST') throw stsErrors.methodNotAllowed();

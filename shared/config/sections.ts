@@ -12,6 +12,7 @@ import {
   type SignatureVersion,
   type StsEndpoint,
   type UploadPrefix,
+  type UserSegmentKind,
 } from './variables';
 
 export interface ConfigSection<T> {
@@ -76,31 +77,78 @@ export const signingSection: ConfigSection<{ signatureVersion: SignatureVersion 
   build: (read) => ({ signatureVersion: read('SIGNATURE_VERSION') }),
 };
 
-export type AuthConfig =
-  | { kind: 'secret'; secret: Uint8Array; issuer: string | undefined; audience: string | undefined }
-  | { kind: 'jwks'; jwksUrl: URL; issuer: string | undefined; audience: string | undefined };
+/** What a token must carry besides a good signature. */
+interface TokenChecks {
+  issuer: string | undefined;
+  audience: string | undefined;
+  /** The `typ` header a token must have, when set. */
+  tokenType: string | undefined;
+  maxTokenAgeSeconds: number | undefined;
+}
+
+export type AuthConfig = ({ kind: 'secret'; secret: Uint8Array } | { kind: 'jwks'; jwksUrl: URL }) & TokenChecks;
+
+/** How users are named outside the token: the `{user}` segment's form, and the key of the opaque form and log tags. */
+export interface UsersConfig {
+  segment: UserSegmentKind;
+  /** USER_HASH_SECRET's bytes, when set. */
+  hashSecret: Uint8Array | undefined;
+}
 
 const HS256_MIN_SECRET_BYTES = 32;
+const USER_HASH_SECRET_MIN_BYTES = 32;
 
-/** What every HTTP function's edge needs: how callers are authenticated, and which origins may call. */
+/** What every HTTP function's edge needs: how callers are authenticated and named, and which origins may call. */
 export interface EdgeConfig {
   auth: AuthConfig;
+  users: UsersConfig;
   allowedOrigins: readonly string[];
 }
+
+/** How users are named, alone: for a function that names users without authenticating anyone (upload-completed). */
+export const usersSection: ConfigSection<{ users: UsersConfig }> = {
+  build(read, report) {
+    const users = buildUsers(read, report);
+    return users === undefined ? undefined : { users };
+  },
+};
 
 export const edgeSection: ConfigSection<EdgeConfig> = {
   build(read, report) {
     const allowedOrigins = read('ALLOWED_ORIGINS');
     const auth = buildAuth(read, report);
-    return auth === undefined ? undefined : { auth, allowedOrigins };
+    const users = buildUsers(read, report);
+    return auth === undefined || users === undefined ? undefined : { auth, users, allowedOrigins };
   },
 };
+
+function buildUsers(read: ReadVariable, report: Report): UsersConfig | undefined {
+  const segment = read('USER_SEGMENT');
+  const secret = read('USER_HASH_SECRET');
+  const hashSecret = secret === undefined ? undefined : new TextEncoder().encode(secret);
+  if (hashSecret !== undefined && hashSecret.length < USER_HASH_SECRET_MIN_BYTES) {
+    report(`USER_HASH_SECRET must be at least ${USER_HASH_SECRET_MIN_BYTES} bytes`);
+    return undefined;
+  }
+  if (segment === 'opaque' && hashSecret === undefined) {
+    // Never derived from AUTH_JWT_SECRET: rotating that secret must not move every user's files.
+    report('USER_SEGMENT=opaque needs USER_HASH_SECRET (at least 32 bytes), which must never change afterwards');
+    return undefined;
+  }
+  return { segment, hashSecret };
+}
 
 function buildAuth(read: ReadVariable, report: Report): AuthConfig | undefined {
   const secret = read('AUTH_JWT_SECRET');
   const jwksUrl = read('AUTH_JWKS_URL');
   const issuer = read('AUTH_ISSUER');
   const audience = read('AUTH_AUDIENCE');
+  const checks: TokenChecks = {
+    issuer,
+    audience,
+    tokenType: read('AUTH_TOKEN_TYPE'),
+    maxTokenAgeSeconds: read('AUTH_MAX_TOKEN_AGE_SECONDS'),
+  };
   if (secret !== undefined && jwksUrl !== undefined) {
     report('set only one of AUTH_JWT_SECRET and AUTH_JWKS_URL');
     return undefined;
@@ -111,7 +159,7 @@ function buildAuth(read: ReadVariable, report: Report): AuthConfig | undefined {
       report(`AUTH_JWT_SECRET must be at least ${HS256_MIN_SECRET_BYTES} bytes for HS256`);
       return undefined;
     }
-    return { kind: 'secret', secret: bytes, issuer, audience };
+    return { kind: 'secret', secret: bytes, ...checks };
   }
   if (jwksUrl !== undefined) {
     // A JWKS is often an identity provider's shared key set (one for every app it serves): without issuer and
@@ -120,7 +168,7 @@ function buildAuth(read: ReadVariable, report: Report): AuthConfig | undefined {
       report('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE, so that only tokens issued for this app are accepted');
       return undefined;
     }
-    return { kind: 'jwks', jwksUrl, issuer, audience };
+    return { kind: 'jwks', jwksUrl, ...checks };
   }
   // An AUTH_JWKS_URL that failed its own check has been reported already.
   if (!read.isSet('AUTH_JWKS_URL')) report('one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required');

@@ -12,6 +12,8 @@ export type Report = (problem: string) => void;
 type Parser<T> = (raw: string | undefined, name: string, report: Report) => T;
 
 export type SignatureVersion = 'v4' | 'v1';
+/** How the `{user}` segment is derived from the token's subject. */
+export type UserSegmentKind = 'readable' | 'opaque';
 
 export interface StsEndpoint {
   /** `host[:port]`, as the SDK's Config wants it. */
@@ -24,6 +26,7 @@ export const LIMITS = {
   signedUrlTtlSeconds: { min: 10, max: 3600, fallback: 300 },
   stsDurationSeconds: { min: 900, max: 43_200, fallback: 900 },
   stsTimeoutMs: { min: 100, max: 30_000, fallback: 3000 },
+  maxTokenAgeSeconds: { min: 60, max: 31_536_000 },
 } as const;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -72,6 +75,27 @@ const integer =
     }
     return value;
   };
+
+/** Unset means no limit. */
+const optionalInteger =
+  (bounds: { min: number; max: number }): Parser<number | undefined> =>
+  (raw, name, report) =>
+    raw === undefined ? undefined : integer({ ...bounds, fallback: bounds.min })(raw, name, report);
+
+/** A media type as JWT's `typ` carries it: `at+jwt`, `JWT`, `application/at+jwt`. */
+const tokenType: Parser<string | undefined> = (raw, name, report) => {
+  if (raw !== undefined && !/^[A-Za-z0-9!#$&^_.+-]{1,64}(\/[A-Za-z0-9!#$&^_.+-]{1,64})?$/.test(raw)) {
+    report(`${name} must be a media type such as at+jwt or JWT`);
+  }
+  return raw;
+};
+
+const userSegmentKind: Parser<UserSegmentKind> = (raw, name, report) => {
+  const kind = (raw ?? 'readable').toLowerCase();
+  if (kind === 'readable' || kind === 'opaque') return kind;
+  report(`${name} must be readable or opaque, got ${JSON.stringify(kind.slice(0, 20))}`);
+  return 'readable';
+};
 
 const bucketName: Parser<string> = (raw, name, report) => {
   if (raw !== undefined && !BUCKET_NAME.test(raw)) report(`${name} is not a valid bucket name (3-63 of a-z, 0-9 and -)`);
@@ -264,6 +288,13 @@ export const VARIABLES = {
   AUTH_JWKS_URL: secureUrl({ originOnly: false, example: 'https://idp.example.com/.well-known/jwks.json' }),
   AUTH_ISSUER: optionalText,
   AUTH_AUDIENCE: optionalText,
+  /** When set, a token's `typ` header must name this type (e.g. `at+jwt`, RFC 9068). */
+  AUTH_TOKEN_TYPE: tokenType,
+  /** When set, tokens need `iat` and are refused once older than this. */
+  AUTH_MAX_TOKEN_AGE_SECONDS: optionalInteger(LIMITS.maxTokenAgeSeconds),
+  USER_SEGMENT: userSegmentKind,
+  /** Keys the opaque `{user}` segment and the log's user tag; used exactly as given, like AUTH_JWT_SECRET. */
+  USER_HASH_SECRET: optionalText,
   ALLOWED_ORIGINS: originList,
   STS_ROLE_ARN: roleArn,
   STS_DURATION_SECONDS: integer(LIMITS.stsDurationSeconds),
@@ -286,7 +317,7 @@ export type VariableValue<K extends VariableName> = ReturnType<(typeof VARIABLES
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as VariableName[];
 
 /** Variables read as given, never trimmed. */
-const UNTRIMMED: ReadonlySet<VariableName> = new Set(['AUTH_JWT_SECRET', 'UPLOAD_WEBHOOK_SECRET']);
+const UNTRIMMED: ReadonlySet<VariableName> = new Set(['AUTH_JWT_SECRET', 'USER_HASH_SECRET', 'UPLOAD_WEBHOOK_SECRET']);
 
 /** Reads variables of one environment, each parsed once by its table entry; problems go to `report` once. */
 export interface ReadVariable {

@@ -10,14 +10,22 @@ export class HttpError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** Detail for the log only; never sent to the client. */
   readonly logDetail: string | undefined;
+  /** A stable code for the log saying which cause it was (every 401 has one: `token_expired`, `bad_signature`, …). */
+  readonly reason: string | undefined;
 
-  constructor(status: number, code: ErrorCode, message: string, options: { headers?: Record<string, string>; logDetail?: string } = {}) {
+  constructor(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    options: { headers?: Record<string, string>; logDetail?: string; reason?: string } = {},
+  ) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.code = code;
     this.headers = options.headers ?? {};
     this.logDetail = options.logDetail;
+    this.reason = options.reason;
   }
 
   /** Whether the message may be shown: 4xx explain, and 503's fixed "retry shortly" tells the client what to do. */
@@ -28,10 +36,11 @@ export class HttpError extends Error {
 
 export const badRequest = (code: ErrorCode, message: string): HttpError => new HttpError(400, code, message);
 
-export const unauthorized = (message: string, logDetail?: string): HttpError =>
+/** Every 401 names its cause for the log (`shared/auth/token-rejections.ts` holds the codes). */
+export const unauthorized = (message: string, options: { reason: string }): HttpError =>
   new HttpError(401, 'Unauthorized', message, {
     headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"` },
-    ...(logDetail === undefined ? {} : { logDetail }),
+    reason: options.reason,
   });
 
 export const internalError = (logDetail: string): HttpError => new HttpError(500, 'InternalError', 'internal error', { logDetail });

@@ -12,6 +12,8 @@ export interface PlainRequest {
   headers: Readonly<Record<string, string>>;
   body: Buffer;
   requestId: string;
+  /** The body was over the limit: it was left undecoded (and `body` is empty) for the handler to answer 413. */
+  bodyTooLarge?: true;
 }
 
 /** The HTTP-trigger event, as FC delivers it (JSON in a Buffer). */
@@ -90,14 +92,34 @@ export interface FcHttpResponse {
   isBase64Encoded: false;
 }
 
-/** FC refuses larger bodies itself (32 MB); this bounds what a handler will decode. */
-const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+/** FC's own bounds on what surrounds the body (FACTS.md): headers 8 KB, path and query 4 KB. */
+const FC_HEADER_BYTES = 8 * 1024;
+const FC_PATH_AND_QUERY_BYTES = 4 * 1024;
 
-/** Accepts the Buffer FC passes, or the same JSON as a string or object (local server, tests). */
-export function parseFcEvent(event: unknown, fallbackRequestId: string): PlainRequest {
+/**
+ * The largest event that can carry a body of `maxBodyBytes`: every byte as a JSON `\u00XX` escape (6 bytes; base64
+ * is only 4/3), headers twice (the user agent is repeated), the path three times (rawPath, http.path, the query), and
+ * 8 KiB for the fixed fields. For a 16 KiB body that is 272 KiB, against the 32 MB FC accepts.
+ */
+export function maxEventBytesFor(maxBodyBytes: number): number {
+  return 6 * (maxBodyBytes + 2 * FC_HEADER_BYTES + 3 * FC_PATH_AND_QUERY_BYTES) + 8 * 1024;
+}
+
+/** The one answer for what is too large to be read, event or body. */
+export const tooLarge = (what: 'request' | 'body', limit: number): HttpError =>
+  new HttpError(413, 'PayloadTooLarge', `${what} is larger than ${limit} bytes`);
+
+/**
+ * Accepts the Buffer FC passes, or the same JSON as a string or object (local server, tests). Sizes are checked
+ * before anything is parsed or decoded: an event too large for any acceptable body is refused before it is parsed
+ * (FC allows 32 MB bodies); a body over the limit is never decoded, only flagged, so that the 413 still carries the
+ * request's id and CORS headers.
+ */
+export function parseFcEvent(event: unknown, fallbackRequestId: string, limits: { maxBodyBytes: number }): PlainRequest {
   let parsed: unknown = event;
   if (Buffer.isBuffer(event) || typeof event === 'string') {
-    if (event.length > MAX_EVENT_BYTES) throw new HttpError(413, 'PayloadTooLarge', 'request is too large');
+    const maxEventBytes = maxEventBytesFor(limits.maxBodyBytes);
+    if (event.length > maxEventBytes) throw tooLarge('request', maxEventBytes);
     try {
       parsed = JSON.parse(event.toString());
     } catch {
@@ -117,21 +139,28 @@ export function parseFcEvent(event: unknown, fallbackRequestId: string): PlainRe
     if (typeof text === 'string') headers[name.toLowerCase()] = text;
   }
 
+  const requestId = (
+    typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId
+  ).slice(0, 128);
+
   const rawBody = raw['body'];
   let body = Buffer.alloc(0);
   if (typeof rawBody === 'string' && rawBody !== '') {
-    if (raw['isBase64Encoded'] === true) {
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1)
-        throw new HttpError(400, 'BadRequest', 'body is not valid base64');
-      body = Buffer.from(rawBody, 'base64');
-    } else {
-      body = Buffer.from(rawBody, 'utf8');
-    }
+    const base64 = raw['isBase64Encoded'] === true;
+    // The decoded length follows from the text's: checked before a byte is decoded.
+    const length = base64 ? decodedBase64Length(rawBody) : Buffer.byteLength(rawBody, 'utf8');
+    if (length > limits.maxBodyBytes) return { method, headers, body, requestId, bodyTooLarge: true };
+    if (base64 && (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1))
+      throw new HttpError(400, 'BadRequest', 'body is not valid base64');
+    body = Buffer.from(rawBody, base64 ? 'base64' : 'utf8');
   }
+  return { method, headers, body, requestId };
+}
 
-  const requestId =
-    typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId;
-  return { method, headers, body, requestId: requestId.slice(0, 128) };
+/** What `Buffer.from(text, 'base64')` would yield, without decoding: 3 bytes per 4 characters, less the padding. */
+function decodedBase64Length(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.floor(((text.length - padding) * 3) / 4);
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -4,13 +4,13 @@
  * mapper, CORS, `Cache-Control: no-store`, one log line). A function supplies only its definition.
  */
 import { randomUUID } from 'node:crypto';
-import { createTokenVerifier, userHash, type Identity, type TokenVerifier } from '../auth/identity';
+import { createTokenVerifier, identityWarnings, type Identity, type TokenVerifier } from '../auth/identity';
 import { loadConfig, type ConfigSection, type EdgeConfig } from '../config/sections';
 import type { Env } from '../config/variables';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from './cors';
 import { HttpError, internalError, toErrorResponse } from './errors';
-import { parseFcEvent, toFcResponse, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
-import { writeLogLine, type LogWriter } from './log';
+import { parseFcEvent, toFcResponse, tooLarge, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
+import { writeLogLine, writeWarningLine, type LogWriter, type WarningWriter } from './log';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ALLOWED_METHODS = 'POST, OPTIONS';
@@ -44,13 +44,15 @@ export interface FunctionDefinition<C extends EdgeConfig> {
 export interface HandlerOptions {
   env?: Env;
   log?: LogWriter;
+  /** Where cold-start warnings go (stdout by default, as JSON lines beside the request log). */
+  warn?: WarningWriter;
   clock?: () => Date;
 }
 
 export type FcHandler = (event: unknown, context?: unknown) => Promise<FcHttpResponse>;
 
 /** One instance's state, settled at cold start: a working configuration, or the problem that stops every request. */
-type Instance<C> = { ok: true; config: C; verifyToken: TokenVerifier } | { ok: false; problem: string };
+type Instance<C> = { ok: true; config: C; verifyToken: TokenVerifier; warnings: string[] } | { ok: false; problem: string };
 
 /** What one request came to, for the response and the log line. */
 interface Outcome {
@@ -65,8 +67,11 @@ interface Outcome {
 export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefinition<C>, options: HandlerOptions = {}): FcHandler {
   const log = options.log ?? writeLogLine;
   const clock = options.clock ?? (() => new Date());
-  const instance = startInstance(definition, options.env ?? process.env);
-  if (!instance.ok) {
+  const instance = startInstance(definition, options.env ?? process.env, clock);
+  if (instance.ok) {
+    const warn = options.warn ?? writeWarningLine;
+    for (const warning of instance.warnings) warn({ level: 'warn', function: definition.name, requestId: 'cold-start', warning });
+  } else {
     log({
       level: 'error',
       function: definition.name,
@@ -97,17 +102,23 @@ export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefini
       ...(outcome.userTag === undefined ? {} : { user: outcome.userTag }),
       ...(outcome.logKey === undefined ? {} : { key: outcome.logKey }),
       ...(outcome.failure === undefined ? {} : { errorCode: outcome.failure.code }),
+      ...(outcome.failure?.reason === undefined ? {} : { reason: outcome.failure.reason }),
       ...(outcome.failure?.logDetail === undefined ? {} : { cause: outcome.failure.logDetail }),
     });
     return toFcResponse(response);
   };
 }
 
-function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, env: Env): Instance<C> {
+function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, env: Env, clock: () => Date): Instance<C> {
   const loaded = loadConfig(env, definition.config);
   const problems = loaded.ok ? (definition.checkConfig?.(loaded.config) ?? []) : loaded.problems;
   if (!loaded.ok || problems.length > 0) return { ok: false, problem: `configuration: ${problems.join('; ')}` };
-  return { ok: true, config: loaded.config, verifyToken: createTokenVerifier(loaded.config.auth) };
+  return {
+    ok: true,
+    config: loaded.config,
+    verifyToken: createTokenVerifier(loaded.config, { clock }),
+    warnings: identityWarnings(loaded.config),
+  };
 }
 
 /** Preflight, or run; whatever is thrown becomes the error answer. `trace` keeps what was learnt before a failure. */
@@ -122,7 +133,7 @@ async function handleEvent<C extends EdgeConfig>(
   const trace: Trace = { request: undefined };
   let cors: Record<string, string> = {};
   try {
-    const request = (trace.request = parseFcEvent(event, fallbackId));
+    const request = (trace.request = parseFcEvent(event, fallbackId, { maxBodyBytes: MAX_BODY_BYTES }));
     if (!instance.ok) throw internalError(instance.problem);
     const origin = request.headers['origin'];
     cors = corsHeaders(origin, instance.config.allowedOrigins);
@@ -166,8 +177,10 @@ async function run<C extends EdgeConfig>(
       headers: { Allow: ALLOWED_METHODS },
     });
   }
+  // Never decoded (fc-event.ts); refused before the token is looked at, as it would be before the event was parsed.
+  if (request.bodyTooLarge === true) throw tooLarge('body', MAX_BODY_BYTES);
   const identity = await instance.verifyToken(request.headers['authorization']);
-  trace.userTag = userHash(identity.userSegment);
+  trace.userTag = identity.userTag;
   const input = parseJsonBody(request);
   return definition.handle({ request, identity, input, config: instance.config, context, now: clock() });
 }
@@ -188,7 +201,7 @@ function parseJsonBody(request: PlainRequest): unknown {
   if (contentType === undefined || !/^application\/json\s*(;.*)?$/i.test(contentType.trim())) {
     throw new HttpError(415, 'UnsupportedMediaType', 'Content-Type must be application/json');
   }
-  if (request.body.length > MAX_BODY_BYTES) throw new HttpError(413, 'PayloadTooLarge', `body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (request.body.length > MAX_BODY_BYTES) throw tooLarge('body', MAX_BODY_BYTES);
   if (request.body.length === 0) throw new HttpError(400, 'InvalidJson', 'body must be a JSON object');
   try {
     return JSON.parse(request.body.toString('utf8')) as unknown;

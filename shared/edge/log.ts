@@ -14,6 +14,8 @@ export interface RequestLogLine {
   user?: string;
   key?: string;
   errorCode?: string;
+  /** Which cause it was, as a stable code: every 401 has one (`token_expired`, `bad_signature`, …). */
+  reason?: string;
   /** For 5xx and configuration problems: the precise reason, which never contains secrets. */
   cause?: string;
 }
@@ -21,5 +23,19 @@ export interface RequestLogLine {
 export type LogWriter = (line: RequestLogLine) => void;
 
 export const writeLogLine: LogWriter = (line) => {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+};
+
+/** A configuration that works but should be changed, said once per cold start. */
+export interface WarningLogLine {
+  level: 'warn';
+  function: string;
+  requestId: 'cold-start';
+  warning: string;
+}
+
+export type WarningWriter = (line: WarningLogLine) => void;
+
+export const writeWarningLine: WarningWriter = (line) => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };

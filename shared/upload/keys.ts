@@ -1,6 +1,6 @@
 /**
- * The key layout: `<prefix><yyyy>/<mm>/<random id><.ext>`, chosen by the server; a client's filename only lends
- * its extension. Dependency-free, so the browser client (STS mode picks its own keys) uses this very code.
+ * The key layout: `<prefix><yyyy>/<mm>/<random id><.ext>`, chosen by the server (which derives the extension from the
+ * content type: extensions.ts). Dependency-free, so the browser client (STS mode picks its own keys) uses this very code.
  */
 export const MAX_EXTENSION_LENGTH = 16;
 
@@ -12,9 +12,17 @@ export function extensionOf(filename: string): string {
   return extension.length >= 1 && extension.length <= MAX_EXTENSION_LENGTH && /^[a-z0-9]+$/.test(extension) ? `.${extension}` : '';
 }
 
-/** `randomId` carries 128 random bits (base64url), so nobody can predict, or pre-empt, another upload's key. */
-export function objectKeyFor(prefix: string, filename: string, now: Date, randomId: string): string {
+/**
+ * `<prefix><yyyy>/<mm>/<randomId><extension>`; `extension` is `.ext` or empty. `randomId` carries 128 random bits
+ * (base64url), so nobody can predict, or pre-empt, another upload's key.
+ */
+export function objectKeyWithExtension(prefix: string, extension: string, now: Date, randomId: string): string {
   const year = String(now.getUTCFullYear()).padStart(4, '0');
   const month = String(now.getUTCMonth() + 1).padStart(2, '0');
-  return `${prefix}${year}/${month}/${randomId}${extensionOf(filename)}`;
+  return `${prefix}${year}/${month}/${randomId}${extension}`;
+}
+
+/** The key with the filename's own extension (the browser's STS mode, which picks its keys itself). */
+export function objectKeyFor(prefix: string, filename: string, now: Date, randomId: string): string {
+  return objectKeyWithExtension(prefix, extensionOf(filename), now, randomId);
 }

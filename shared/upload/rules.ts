@@ -32,12 +32,10 @@ export function uploadRulesFromConfig(identity: Pick<Identity, 'userSegment'>, c
   };
 }
 
-export interface UploadRequest {
-  filename: string;
-  contentType: string;
-  size: number | undefined;
-  method: UploadMethod;
-}
+/** A PUT always declares its size: the V4 signature binds `Content-Length` to it. A POST form enforces its own range. */
+export type UploadRequest =
+  | { filename: string; contentType: string; size: number; method: 'PUT' }
+  | { filename: string; contentType: string; size: number | undefined; method: Exclude<UploadMethod, 'PUT'> };
 
 export const MAX_FILENAME_LENGTH = 255;
 
@@ -74,7 +72,11 @@ export function parseUploadRequest(body: unknown, rules: UploadRules): UploadReq
   const method = field('method') ?? 'PUT';
   if (method !== 'PUT' && method !== 'POST') throw badRequest('InvalidMethod', 'method must be "PUT" or "POST"');
 
-  return { filename, contentType, size: typeof size === 'number' ? size : undefined, method };
+  if (method === 'POST') return { filename, contentType, size: typeof size === 'number' ? size : undefined, method };
+  if (typeof size !== 'number') {
+    throw badRequest('InvalidSize', 'size is required for PUT: the signed URL is bound to the exact number of bytes');
+  }
+  return { filename, contentType, size, method };
 }
 
 /** Rejected rather than sanitised: a name like this is a client bug worth reporting, and only its extension is used. */

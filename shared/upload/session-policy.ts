@@ -1,8 +1,10 @@
 /**
- * The STS session policy, built as data from the same upload rules as sign-url: upload actions only, on the
- * user's prefix only. Measured against STS's 2048-character limit when built.
+ * The STS session policy, built as data from the same upload rules as sign-url: upload actions only, in the
+ * user's STS folder only (`<prefix>sts/`, where sign-url never issues a key). Measured against STS's
+ * 2048-character limit when built.
  */
 import type { UploadRules } from './rules';
+import { stsUploadPrefix } from './sts-folder';
 
 export const STS_POLICY_MAX_LENGTH = 2048;
 /** PutObject covers PostObject and every multipart step but abort and list (FACTS §4). */
@@ -12,6 +14,8 @@ export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: string[];
+  /** Operator → condition key → values (RAM's grammar); every key must be one the storage evaluates. */
+  Condition?: Record<string, Record<string, string[]>>;
 }
 
 export interface PolicyDocument {
@@ -30,7 +34,9 @@ export function sessionPolicyFor(rules: Pick<UploadRules, 'bucket' | 'prefix'>):
   }
   return {
     Version: '1',
-    Statement: [{ Effect: 'Allow', Action: [...SESSION_ACTIONS], Resource: [objectResource(rules.bucket, `${rules.prefix}*`)] }],
+    Statement: [
+      { Effect: 'Allow', Action: [...SESSION_ACTIONS], Resource: [objectResource(rules.bucket, `${stsUploadPrefix(rules.prefix)}*`)] },
+    ],
   };
 }
 

@@ -13,8 +13,13 @@ export interface PresignInput {
   bucket: string;
   region: string;
   key: string;
-  /** Lower-case names: every one is signed, so the client must send exactly these. */
+  /** Lower-case names: the client must send exactly these. */
   headers: Record<string, string>;
+  /**
+   * Which of `headers` the signature must bind besides the ones every scheme signs (`x-oss-*`, `Content-Type`,
+   * `Content-MD5`). V4 binds them (`x-oss-additional-headers`); V1 has no way to, and leaves them unsigned.
+   */
+  additionalHeaders: readonly string[];
   credentials: SignerCredentials;
   now: Date;
   lifetimeSeconds: number;
@@ -47,17 +52,19 @@ const securityTokenOf = (name: string, credentials: SignerCredentials): Record<s
   credentials.securityToken === undefined ? {} : { [name]: credentials.securityToken };
 
 export const v4: SignatureScheme = {
-  presignPut({ bucket, region, key, headers, credentials, now, lifetimeSeconds }) {
+  presignPut({ bucket, region, key, headers, additionalHeaders, credentials, now, lifetimeSeconds }) {
     const timestamp = v4Timestamp(now);
     const day = timestamp.slice(0, 8);
+    const additional = [...new Set(additionalHeaders.map((name) => name.toLowerCase()))].sort();
     const queries: Record<string, string> = {
+      ...(additional.length === 0 ? {} : { 'x-oss-additional-headers': additional.join(';') }),
       'x-oss-credential': signUtils.getCredential(day, region, credentials.accessKeyId),
       'x-oss-date': timestamp,
       'x-oss-expires': String(lifetimeSeconds),
       'x-oss-signature-version': V4_ALGORITHM,
       ...securityTokenOf('x-oss-security-token', credentials),
     };
-    const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers, queries }, bucket, key, []);
+    const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers, queries }, bucket, key, additional);
     const stringToSign = signUtils.getStringToSign(region, timestamp, canonicalRequest);
     return { ...queries, 'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, day, region, stringToSign) };
   },

@@ -7,6 +7,7 @@ import type { SignatureVersion } from '../config/variables';
 import type { SignedPost, SignedPut } from '../contract';
 import type { UploadRules } from './rules';
 import { SIGNATURE_SCHEMES } from './signature-schemes';
+import { CONTENT_DISPOSITION, OBJECT_ACL, STORAGE_CLASS } from './stored-object';
 
 /** 201 makes OSS answer the form upload with an XML body carrying the key and ETag. */
 export const POST_SUCCESS_STATUS = '201';
@@ -40,14 +41,22 @@ function expiresAt(input: SigningInput): string {
   return new Date(input.now.getTime() + input.lifetimeSeconds * 1000).toISOString();
 }
 
-export function signPutUpload(input: SigningInput): SignedPut {
+/**
+ * Besides what every scheme signs (`x-oss-*`, `Content-Type`), V4 binds `Content-Disposition` and `Content-Length`:
+ * the URL takes exactly `size` bytes, stored as an attachment. `Content-Length` is not in the answer's headers
+ * because clients set it from the body themselves (browsers refuse to let a page set it).
+ */
+export const PUT_BOUND_HEADERS = ['content-disposition', 'content-length'] as const;
+
+export function signPutUpload(input: SigningInput & { size: number }): SignedPut {
   const { rules, key, credentials, now, lifetimeSeconds } = input;
-  const headers = { 'Content-Type': input.contentType, 'x-oss-forbid-overwrite': 'true' };
+  const headers = { 'Content-Type': input.contentType, 'Content-Disposition': CONTENT_DISPOSITION, 'x-oss-forbid-overwrite': 'true' };
   const query = SIGNATURE_SCHEMES[input.version].presignPut({
     bucket: rules.bucket,
     region: rules.region,
     key,
-    headers: lowerCaseKeys(headers),
+    headers: { ...lowerCaseKeys(headers), 'content-length': String(input.size) },
+    additionalHeaders: PUT_BOUND_HEADERS,
     credentials,
     now,
     lifetimeSeconds,
@@ -56,6 +65,7 @@ export function signPutUpload(input: SigningInput): SignedPut {
     method: 'PUT',
     url: `${objectUrl(rules.ossEndpoint, key)}?${queryString(query)}`,
     headers,
+    size: input.size,
     bucket: rules.bucket,
     key,
     expiresAt: expiresAt(input),
@@ -73,11 +83,15 @@ export function signPostUpload(input: SigningInput): SignedPost {
   const { rules, key, credentials, now } = input;
   const scheme = SIGNATURE_SCHEMES[input.version];
   const signer = { credentials, region: rules.region, now };
-  // Every field that matters for security is pinned exactly; the size range is the one thing PUT cannot enforce.
+  // Every field that matters for security is pinned exactly, and sent: OSS ignores fields no condition names, so a
+  // field we leave out (callback, x-oss-meta-*) cannot be forbidden here (README "Security model").
   const pinned: Record<string, string> = {
     key,
     'Content-Type': input.contentType,
+    'Content-Disposition': CONTENT_DISPOSITION,
     'x-oss-forbid-overwrite': 'true',
+    'x-oss-object-acl': OBJECT_ACL,
+    'x-oss-storage-class': STORAGE_CLASS,
     success_action_status: POST_SUCCESS_STATUS,
     ...scheme.policyIdentityFields(signer),
   };

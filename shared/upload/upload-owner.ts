@@ -3,7 +3,7 @@
  * segment some subject really encodes to. Anything else (the folder itself, another folder of the app, a
  * segment no grant can produce) belongs to nobody we issued permissions to, and is not ours to judge.
  */
-import { userSegmentFor } from '../auth/identity';
+import { userSegmentFor } from '../auth/user-ids';
 import type { UploadPrefix } from '../config/variables';
 
 export interface UploadOwner {
@@ -13,7 +13,8 @@ export interface UploadOwner {
   prefix: string;
 }
 
-const DIGEST_SEGMENT = /^_h[0-9a-f]{64}$/;
+/** The digest form of a long readable segment (`_h`), and the opaque form (`_k`, USER_SEGMENT=opaque). */
+const HEX_SEGMENT = /^_[hk][0-9a-f]{64}$/;
 
 /** The owner of `key`, or undefined when the key is in no user's prefix. */
 export function uploadOwnerOf(key: string, uploadPrefix: UploadPrefix): UploadOwner | undefined {
@@ -28,9 +29,13 @@ export function uploadOwnerOf(key: string, uploadPrefix: UploadPrefix): UploadOw
   return { userSegment, prefix };
 }
 
-/** What `userSegmentFor` yields for some subject: its digest form, or the escape form of a subject it round-trips to. */
+/**
+ * What a grant can yield for some subject: a digest or opaque form, or the escape form of a subject it round-trips
+ * to. Opaque segments are accepted whatever USER_SEGMENT says now: objects outlive a change of the setting, and the
+ * readable form can never produce one (`_` is always followed by two hex digits there).
+ */
 export function isWellFormedUserSegment(segment: string): boolean {
-  if (DIGEST_SEGMENT.test(segment)) return true;
+  if (HEX_SEGMENT.test(segment)) return true;
   if (!/^(?:[A-Za-z0-9-]|_[0-9a-f]{2})+$/.test(segment)) return false;
   const bytes: number[] = [];
   for (let i = 0; i < segment.length; i += 1) {

@@ -46,7 +46,13 @@ test('each policy, exactly', () => {
           {
             Effect: 'Allow',
             Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
+          },
+          {
+            Effect: 'Deny',
+            Action: ['oss:PutObject'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
+            Condition: { StringEqualsIgnoreCase: { 'oss:x-oss-object-acl': ['public-read', 'public-read-write'] } },
           },
         ],
       },
@@ -68,7 +74,15 @@ test('each policy, exactly', () => {
       },
       permissionPolicy: {
         Version: '1',
-        Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }],
+        Statement: [
+          { Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] },
+          {
+            Effect: 'Deny',
+            Action: ['oss:PutObject'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+            Condition: { StringEqualsIgnoreCase: { 'oss:x-oss-object-acl': ['public-read', 'public-read-write'] } },
+          },
+        ],
       },
     },
     uploadCompletedFunctionRole: {
@@ -105,30 +119,38 @@ test('each policy, exactly', () => {
         allowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
         allowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
         allowedHeaders: ['*'],
-        exposeHeaders: ['ETag', 'x-oss-request-id'],
+        exposeHeaders: ['ETag', 'Location', 'x-oss-request-id'],
         maxAgeSeconds: 600,
       },
       xml:
         '<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.com</AllowedOrigin><AllowedOrigin>https://admin.example.com</AllowedOrigin>' +
         '<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader>' +
-        '<ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-oss-request-id</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule><ResponseVary>true</ResponseVary></CORSConfiguration>',
+        '<ExposeHeader>ETag</ExposeHeader><ExposeHeader>Location</ExposeHeader><ExposeHeader>x-oss-request-id</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule><ResponseVary>true</ResponseVary></CORSConfiguration>',
     },
     bucketLifecycle: {
       abortIncompleteMultipartUploadsAfterDays: 3,
       prefix: 'users/',
       xml: '<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Prefix>users/</Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>3</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>',
     },
+    bucketOverwriteProtection: {
+      rule: { id: 'forbid-overwrite-user-uploads', action: 'forbid', prefix: 'users/' },
+      xml: '<?xml version="1.0" encoding="UTF-8"?>\n<OverwriteConfiguration><Rule><ID>forbid-overwrite-user-uploads</ID><Action>forbid</Action><Prefix>users/</Prefix></Rule></OverwriteConfiguration>',
+    },
   });
 });
 
-test('the upload role allows exactly the session policy actions, over every user prefix and no more', () => {
+test("the upload role allows exactly the session policy actions, over every user's STS folder and no more", () => {
   const cfg = config({ UPLOAD_PREFIX: 'tenant/{user}/files/' });
   const policies = deploymentPolicies(cfg, roles, FUNCTIONS) as {
     uploadRole: { permissionPolicy: { Statement: Array<{ Action: string[]; Resource: string[] }> } };
+    bucketOverwriteProtection: { rule: { prefix: string } };
   };
   const session = sessionPolicyFor({ bucket: cfg.bucket, prefix: 'tenant/alice/files/' });
   expect(policies.uploadRole.permissionPolicy.Statement[0]!.Action).toEqual(session.Statement[0]!.Action);
-  expect(policies.uploadRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/*']);
+  expect(policies.uploadRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/*/files/sts/*']);
+  expect(session.Statement[0]!.Resource).toEqual(['acs:oss:*:*:uploads-bucket/tenant/alice/files/sts/*']);
+  // Overwrite protection covers every user's whole prefix, both folders: a literal prefix cannot skip {user}.
+  expect(policies.bucketOverwriteProtection.rule.prefix).toBe('tenant/');
 });
 
 test('with QUARANTINE_PREFIX, upload-completed may also write (and read back) there, and nowhere else', () => {

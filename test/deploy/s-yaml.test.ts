@@ -11,12 +11,18 @@ import { parse } from 'yaml';
 import { deployedFunctionName } from '../../deploy/policies';
 import { isHttpFunction, type OssFunctionManifest } from '../../functions/manifest';
 import { FUNCTIONS } from '../../functions/registry';
+import {
+  ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE,
+  ASSUME_ROLE_MAX_WAIT_MS,
+  STS_ASSUME_ROLE_QUOTA_PER_SECOND,
+  STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND,
+} from '../../functions/sts-token/assume-role-pace';
+import { deploymentConfig } from '../../deploy/policies';
 import { loadConfig } from '../../shared/config/sections';
 import { CONFIG_VARIABLES } from '../../shared/config/variables';
 
 const root = join(__dirname, '..', '..');
-// Beside the repository (as CI lays it out), or where FC3_PROPS_SCHEMA says (a worktree elsewhere).
-const schemaPath = process.env['FC3_PROPS_SCHEMA'] ?? join(root, '..', 'shared', 'schemas', 'fc3-props.schema.json');
+const schemaPath = join(root, 'deploy', 'vendor', 'fc3-props.schema.json');
 const raw = readFileSync(join(root, 's.yaml'), 'utf8');
 
 /** What a deployer exports (README "Deploy"); values only for rendering, never deployed. */
@@ -27,6 +33,7 @@ const sampleEnv: Record<string, string> = {
   AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
   AUTH_ISSUER: 'https://idp.example.com/',
   AUTH_AUDIENCE: 'uploads',
+  USER_HASH_SECRET: 'a-user-hash-secret-of-at-least-32-bytes',
   STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
   SIGN_URL_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sign-url',
   STS_TOKEN_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sts-token',
@@ -87,10 +94,7 @@ test('edition 3.0.0 with one fc3 resource per function', () => {
   for (const resource of Object.values(resources)) expect(resource.component).toBe('fc3');
 });
 
-const schemaTest = existsSync(schemaPath) ? test : test.skip;
-if (!existsSync(schemaPath)) console.warn(`fc3 props schema not found at ${schemaPath}: the schema check is skipped`);
-
-schemaTest.each(functionNames)('%s: props validate against the fc3 component schema', (name) => {
+test.each(functionNames)('%s: props validate against the fc3 component schema', (name) => {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
   const valid = validate(resources[name]!.props);
@@ -155,7 +159,15 @@ ossSchemaTest.each(ossFunctions.map((fn) => fn.name))('%s: the OSS trigger confi
 });
 
 test('every function judges by the same rules: the rule variables are equal wherever they are set', () => {
-  for (const variable of ['UPLOAD_PREFIX', 'MAX_UPLOAD_BYTES', 'ALLOWED_CONTENT_TYPES', 'OSS_BUCKET', 'OSS_REGION']) {
+  for (const variable of [
+    'UPLOAD_PREFIX',
+    'MAX_UPLOAD_BYTES',
+    'ALLOWED_CONTENT_TYPES',
+    'OSS_BUCKET',
+    'OSS_REGION',
+    'USER_SEGMENT',
+    'USER_HASH_SECRET',
+  ]) {
     const values = new Set(
       functionNames
         .map((name) => (resources[name]!.props['environmentVariables'] as Record<string, string>)[variable])
@@ -182,6 +194,36 @@ test.each(functionNames)(
   },
 );
 
+/** The functions whose role may call AssumeRole: each one's calls count against the account's quota. */
+const assumingRole = functionNames.filter((name) => {
+  const config = loadConfig(sampleEnv, deploymentConfig);
+  if (!config.ok) throw new Error(config.problems.join('; '));
+  const roles = { uploadRoleArn: sampleEnv['STS_ROLE_ARN']!, functionRoleArns: {} };
+  return manifest(name)
+    .rolePolicy(config.config, roles)
+    .Statement.some((statement) => statement.Effect === 'Allow' && statement.Action.includes('sts:AssumeRole'));
+});
+
+test('sts-token is the one function that calls AssumeRole (the cap below is about it)', () => {
+  expect(assumingRole).toEqual(['sts-token']);
+});
+
+test.each(assumingRole)("%s: instance cap × per-instance AssumeRole pace stays within its share of STS's 100 calls/s", (name) => {
+  const props = resources[name]!.props;
+  const cap = (props['concurrencyConfig'] as { reservedConcurrency?: unknown } | undefined)?.reservedConcurrency;
+  if (typeof cap !== 'number') throw new Error(`${name} needs concurrencyConfig.reservedConcurrency in s.yaml`);
+  expect(Number.isInteger(cap) && cap >= 1).toBe(true);
+  // The arithmetic of README "sts-token": 16 instances × 5 calls/s = 80 ≤ 80 < 100.
+  expect(cap * ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE).toBeLessThanOrEqual(STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND);
+  expect(STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND).toBeLessThan(STS_ASSUME_ROLE_QUOTA_PER_SECOND);
+  // FC lets one function reserve at most 90% of the account's instances (100 per region by default).
+  expect(cap).toBeLessThanOrEqual(90);
+  // A request may wait its turn and then wait for STS: FC's timeout must leave room for both.
+  const environment = props['environmentVariables'] as Record<string, string>;
+  const stsTimeoutMs = Number(environment['STS_TIMEOUT_MS'] ?? '3000');
+  expect((props['timeout'] as number) * 1000).toBeGreaterThan(ASSUME_ROLE_MAX_WAIT_MS + stsTimeoutMs);
+});
+
 test("no secret literal: secrets only ever come from the deployer's environment", () => {
   const literalEnvironment = {
     ...((document.vars['environment'] ?? {}) as Record<string, string>),
@@ -190,6 +232,7 @@ test("no secret literal: secrets only ever come from the deployer's environment"
   for (const name of [
     'AUTH_JWT_SECRET',
     'UPLOAD_WEBHOOK_SECRET',
+    'USER_HASH_SECRET',
     'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
     'ALIBABA_CLOUD_SECURITY_TOKEN',
     'ALIBABA_CLOUD_ACCESS_KEY_ID',

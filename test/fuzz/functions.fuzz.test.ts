@@ -1,20 +1,25 @@
 /**
  * Property-based fuzzing of both functions through the FC 3.0 edge: arbitrary methods, headers, bodies,
- * encodings, base64 flags, missing and oversized fields, hostile identities. FUZZ_RUNS sets the case count
- * (1,000 per function in npm test; `npm run fuzz` runs 100,000).
+ * encodings, base64 flags, missing and oversized fields, hostile identities; then oversized and deeply nested
+ * events. FUZZ_RUNS sets the case count (1,000 per function in npm test, a quarter of that for the edge events;
+ * `npm run fuzz` runs 100,000).
  */
 import fc from 'fast-check';
 import { staticAccounts } from '../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../local/sts-emulator';
-import { createFcHandler, type FcHandler } from '../../shared/edge/handler';
+import { createFcHandler, MAX_BODY_BYTES, type FcHandler } from '../../shared/edge/handler';
+import { maxEventBytesFor } from '../../shared/edge/fc-event';
 import { userSegmentFor } from '../../shared/auth/identity';
 import type { LogWriter, RequestLogLine } from '../../shared/edge/log';
 import { signUrlFunction } from '../../functions/sign-url/sign-upload';
+import { extensionsOf } from '../../shared/upload/extensions';
+import { unpaced } from '../../functions/sts-token/assume-role-pace';
 import { createStsTokenFunction } from '../../functions/sts-token/vend-credentials';
 import { baseEnv } from '../support/env';
 import { hsToken } from '../support/tokens';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1000);
+const EDGE_RUNS = Math.max(50, Math.floor(RUNS / 4));
 const DOCUMENTED = new Set([200, 204, 400, 401, 403, 405, 413, 415, 429, 503]);
 const ACCOUNT = '1234567890123456';
 const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
@@ -50,8 +55,9 @@ beforeAll(async () => {
     ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
   });
-  signUrl = createFcHandler(signUrlFunction, { env, log });
-  stsToken = createFcHandler(createStsTokenFunction(), { env, log });
+  signUrl = createFcHandler(signUrlFunction, { env, log, warn: () => undefined });
+  // Thousands of users through one instance: the per-instance AssumeRole pace would only slow the search down.
+  stsToken = createFcHandler(createStsTokenFunction({ pace: unpaced }), { env, log, warn: () => undefined });
 });
 afterAll(() => sts.close());
 
@@ -112,7 +118,8 @@ const validBody = fc.record({
     fc.string({ minLength: 1, maxLength: 60 }).filter((name) => acceptableFilename(name)),
   ),
   contentType: fc.constantFrom('image/png', 'image/jpeg', 'application/pdf', 'image/webp'),
-  size: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
+  // Mostly present: a PUT without a size is refused (the URL is bound to it).
+  size: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined, freq: 8 }),
   method: fc.constantFrom('PUT', 'POST'),
 });
 
@@ -220,6 +227,10 @@ test(`sign-url: ${RUNS} arbitrary requests, always a documented answer, never a 
         const key = String(answer?.['key']);
         expect(key.startsWith(prefix)).toBe(true);
         expect(key.slice(prefix.length)).toMatch(/^\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}(\.[a-z0-9]{1,16})?$/);
+        // The extension is always one of the signed content type's own, whatever the filename said.
+        const { contentType } = JSON.parse(shape.body) as { contentType: string };
+        const extension = /\.([a-z0-9]+)$/.exec(key.slice(prefix.length))?.[1];
+        expect(extension === undefined ? extensionsOf(contentType).length === 0 : extensionsOf(contentType).includes(extension)).toBe(true);
         const url = new URL(String(answer?.['url']));
         if (answer?.['method'] === 'PUT') expect(decodeURIComponent(url.pathname)).toBe(`/${key}`);
         else expect((answer?.['fields'] as Record<string, string>)['key']).toBe(key);
@@ -244,7 +255,8 @@ test(`sts-token: ${RUNS} arbitrary requests, always a documented answer, never a
       if (response.statusCode === 200) {
         successes['sts-token'] += 1;
         expect(authenticated).toBe(true);
-        const prefix = `users/${userSegmentFor(subject)}/`;
+        // The caller's STS folder: inside its prefix, apart from every key sign-url issues.
+        const prefix = `users/${userSegmentFor(subject)}/sts/`;
         expect(answer?.['prefix']).toBe(prefix);
         if (sts.assumeRoleCalls() > before) {
           const policy = JSON.parse(sts.lastRequests().at(-1)!.policy!) as unknown;
@@ -265,12 +277,147 @@ test(`sts-token: ${RUNS} arbitrary requests, always a documented answer, never a
   );
 }, 600_000);
 
+/** JSON nested `depth` levels: arrays, objects, or both in turn. */
+function nested(depth: number, kind: 'array' | 'object' | 'mixed', leaf = '1'): string {
+  let open = '';
+  let close = '';
+  for (let level = 0; level < depth; level += 1) {
+    const array = kind === 'array' || (kind === 'mixed' && level % 2 === 0);
+    open += array ? '[' : '{"a":';
+    close = (array ? ']' : '}') + close;
+  }
+  return `${open}${leaf}${close}`;
+}
+
+const MAX_EVENT_BYTES = maxEventBytesFor(MAX_BODY_BYTES);
+
+/** Where deep nesting goes: the body (whole, or one field), a header value, the request context, the query, the event itself. */
+const nestedShape = fc.record({
+  kind: fc.constant('nested' as const),
+  place: fc.constantFrom('body', 'filename', 'contentType', 'size', 'headers', 'header-value', 'requestContext', 'http', 'query', 'event'),
+  depth: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1000, max: 8200 }), fc.constantFrom(20_000, 120_000, 400_000)),
+  shape: fc.constantFrom('array' as const, 'object' as const, 'mixed' as const),
+  base64: fc.boolean(),
+});
+
+/** Sizes at and around the limits: the event's (FC itself allows 32 MB), and the body's, in text, base64 and UTF-8. */
+const oversizedShape = fc.record({
+  kind: fc.constant('oversized' as const),
+  target: fc.oneof(
+    { arbitrary: fc.integer({ min: -2, max: 2 }).map((delta) => ({ event: MAX_EVENT_BYTES + delta })), weight: 4 },
+    { arbitrary: fc.constantFrom({ event: 1024 * 1024 }, { event: 32 * 1024 * 1024 }), weight: 1 },
+    {
+      arbitrary: fc.record({
+        body: fc.integer({ min: -3, max: 3 }).map((delta) => MAX_BODY_BYTES + delta),
+        encoding: fc.constantFrom('text' as const, 'base64' as const, 'two-byte' as const),
+      }),
+      weight: 5,
+    },
+  ),
+});
+
+const edgeShape = fc.record({ shape: fc.oneof(nestedShape, oversizedShape), authenticated: fc.boolean(), subject: hostileSubject });
+
+type EdgeShape = typeof edgeShape extends fc.Arbitrary<infer T> ? T : never;
+
+/** The event, and the answer its size alone decides (413), if it does. */
+async function edgeEventFor(edge: EdgeShape): Promise<{ event: Buffer; tooLarge: boolean }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  let deepHeader = '';
+  if (edge.authenticated) headers['authorization'] = `Bearer ${await hsToken({ sub: edge.subject })}`;
+  const fields: Record<string, string> = {
+    version: '"v1"',
+    rawPath: '"/"',
+    isBase64Encoded: 'false',
+    queryParameters: '{}',
+    requestContext: '{"requestId":"fuzz-edge","http":{"method":"POST","path":"/"}}',
+    body: JSON.stringify(JSON.stringify({ filename: 'cat.png', contentType: 'image/png', size: 10 })),
+  };
+  const { shape } = edge;
+  let tooLarge = false;
+  let padTo: number | undefined;
+  if (shape.kind === 'nested') {
+    const deep = nested(shape.depth, shape.shape);
+    const bodyText = ['filename', 'contentType', 'size'].includes(shape.place)
+      ? `{"filename":"cat.png","contentType":"image/png","size":10,${JSON.stringify(shape.place)}:${deep}}`
+      : deep;
+    if (['body', 'filename', 'contentType', 'size'].includes(shape.place)) {
+      const bytes = Buffer.from(bodyText);
+      fields['body'] = JSON.stringify(shape.base64 ? bytes.toString('base64') : bodyText);
+      fields['isBase64Encoded'] = String(shape.base64);
+      tooLarge = bytes.length > MAX_BODY_BYTES;
+    }
+    if (shape.place === 'headers') fields['headers'] = deep;
+    if (shape.place === 'header-value') deepHeader = `,"x-deep":${deep}`;
+    if (shape.place === 'requestContext') fields['requestContext'] = deep;
+    if (shape.place === 'http') fields['requestContext'] = `{"requestId":"fuzz-edge","http":{"method":${deep},"path":"/"}}`;
+    if (shape.place === 'query') fields['queryParameters'] = `{"q":${deep}}`;
+  } else if ('event' in shape.target) {
+    padTo = shape.target.event;
+  } else {
+    const { body: size, encoding } = shape.target;
+    const text =
+      encoding === 'two-byte'
+        ? `{"filename":"cat.png","contentType":"image/png","pad":"${'é'.repeat(Math.floor((size - 60) / 2))}"}`
+        : `{"filename":"cat.png","contentType":"image/png","pad":"${'x'.repeat(size - 59)}"}`;
+    const bytes = Buffer.from(text);
+    fields['body'] = JSON.stringify(encoding === 'base64' ? bytes.toString('base64') : text);
+    fields['isBase64Encoded'] = String(encoding === 'base64');
+    tooLarge = bytes.length > MAX_BODY_BYTES;
+  }
+  if (shape.kind === 'nested' && shape.place === 'event') {
+    // The whole event inside another: not an HTTP-trigger event at all.
+    const event = Buffer.from(nested(shape.depth, shape.shape, '{}'));
+    return { event, tooLarge: event.length > MAX_EVENT_BYTES };
+  }
+  if (fields['headers'] === undefined) fields['headers'] = `${JSON.stringify(headers).slice(0, -1)}${deepHeader}}`;
+  const text = `{${Object.entries(fields)
+    .map(([name, value]) => `${JSON.stringify(name)}:${value}`)
+    .join(',')}}`;
+  let event = Buffer.from(text);
+  if (padTo !== undefined && padTo > event.length) {
+    // Trailing spaces after the JSON: still a valid event, of exactly the size wanted.
+    const padded = Buffer.alloc(padTo, ' ');
+    event.copy(padded);
+    event = padded;
+  }
+  return { event, tooLarge: tooLarge || event.length > MAX_EVENT_BYTES };
+}
+
+const edgeSuccesses = { 'sign-url': 0, 'sts-token': 0 };
+
+describe.each([['sign-url', () => signUrl, () => context] as const, ['sts-token', () => stsToken, () => ({ requestId: 'fuzz' })] as const])(
+  '%s: oversized and deeply nested events',
+  (name, handler, ctx) => {
+    test(`${EDGE_RUNS} events: a documented answer, 413 whenever the size alone decides, never a 500 or a crash`, async () => {
+      await fc.assert(
+        fc.asyncProperty(edgeShape, async (edge) => {
+          const { event, tooLarge } = await edgeEventFor(edge);
+          const response = (await handler()(event, ctx())) as {
+            statusCode: number;
+            headers: Record<string, string>;
+            body: string;
+            isBase64Encoded: boolean;
+          };
+          checkWellFormed(response);
+          if (tooLarge) expect(response.statusCode).toBe(413);
+          if (response.statusCode === 200) edgeSuccesses[name] += 1;
+        }),
+        { numRuns: EDGE_RUNS },
+      );
+    }, 600_000);
+  },
+);
+
 test('the properties were exercised: a fair share of the cases were granted', () => {
   expect(successes['sign-url']).toBeGreaterThan(RUNS * 0.05);
   expect(successes['sts-token']).toBeGreaterThan(RUNS * 0.05);
+  // Nested fields the use case ignores, and bodies at the limit, still get through.
+  expect(edgeSuccesses['sign-url']).toBeGreaterThan(EDGE_RUNS * 0.02);
+  expect(edgeSuccesses['sts-token']).toBeGreaterThan(EDGE_RUNS * 0.02);
 });
 
 test('no 500 was logged for any client input', () => {
-  expect(logged).toBe(2 * RUNS); // one log line per request, every case of both properties
+  expect(logged).toBe(2 * RUNS + 2 * EDGE_RUNS); // one log line per request, every case of every property
   expect(serverErrors).toEqual([]);
 });

@@ -77,7 +77,7 @@ describe('ali-oss with credentials from sts-token', () => {
     const bob = await clientFor('bob');
     await bob.client.put(`${bob.prefix}private.bin`, Buffer.from('bob'));
     const { client, prefix } = await clientFor('mallory');
-    expect(prefix).toBe('users/mallory/');
+    expect(prefix).toBe('users/mallory/sts/');
     expect(await ossCode(() => client.put('users/bob/planted.bin', Buffer.from('x')))).toBe('AccessDenied');
     expect(await ossCode(() => client.put('elsewhere.bin', Buffer.from('x')))).toBe('AccessDenied');
     expect(await ossCode(() => client.get(`${bob.prefix}private.bin`))).toBe('AccessDenied');
@@ -100,7 +100,7 @@ describe('ali-oss with credentials from sts-token', () => {
 
 describe('signed PUT URL with fetch', () => {
   test('succeeds; another Content-Type is SignatureDoesNotMatch; a second PUT is FileAlreadyExists', async () => {
-    const signed = (await callFunction('sign-url', 'carol', { filename: 'photo.png', contentType: 'image/png' })) as {
+    const signed = (await callFunction('sign-url', 'carol', { filename: 'photo.png', contentType: 'image/png', size: 2048 })) as {
       url: string;
       headers: Record<string, string>;
       key: string;
@@ -113,14 +113,43 @@ describe('signed PUT URL with fetch', () => {
     expect(ok.status).toBe(200);
     expect(stack.oss!.getObject(signed.key)?.body.equals(body)).toBe(true);
     expect(stack.oss!.getObject(signed.key)?.contentType).toBe('image/png');
-    const again = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: Buffer.from('overwrite') });
+    const again = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: randomBytes(2048) });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('<Code>FileAlreadyExists</Code>');
     expect(stack.oss!.getObject(signed.key)?.body.equals(body)).toBe(true);
   });
 
+  test('the URL takes exactly the declared size, stored as an attachment: more bytes or another disposition are refused', async () => {
+    const signed = (await callFunction('sign-url', 'carol', { filename: 'x.html', contentType: 'image/png', size: 10 })) as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+    };
+    expect(signed.key).toMatch(/\.png$/);
+    const refused = async (init: RequestInit): Promise<string | undefined> => {
+      const response = await fetch(signed.url, { method: 'PUT', ...init });
+      return `${response.status} ${/<Code>(\w+)<\/Code>/.exec(await response.text())?.[1]}`;
+    };
+    expect(await refused({ headers: signed.headers, body: randomBytes(5 * 1024 * 1024) })).toBe('403 SignatureDoesNotMatch');
+    expect(await refused({ headers: signed.headers, body: randomBytes(9) })).toBe('403 SignatureDoesNotMatch');
+    expect(await refused({ headers: { ...signed.headers, 'Content-Disposition': 'inline' }, body: randomBytes(10) })).toBe(
+      '403 SignatureDoesNotMatch',
+    );
+    const { 'Content-Disposition': _dropped, ...withoutDisposition } = signed.headers;
+    expect(await refused({ headers: withoutDisposition, body: randomBytes(10) })).toBe('403 SignatureDoesNotMatch');
+    expect(stack.oss!.getObject(signed.key)).toBeUndefined();
+
+    const body = randomBytes(10);
+    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body })).status).toBe(200);
+    expect(stack.oss!.getObject(signed.key)).toMatchObject({
+      body,
+      contentType: 'image/png',
+      headers: { 'content-disposition': 'attachment' },
+    });
+  });
+
   test('an expired URL is refused', async () => {
-    const signed = (await callFunction('sign-url', 'carol', { filename: 'late.png', contentType: 'image/png' })) as {
+    const signed = (await callFunction('sign-url', 'carol', { filename: 'late.png', contentType: 'image/png', size: 4 })) as {
       url: string;
       headers: Record<string, string>;
       key: string;
@@ -167,6 +196,27 @@ describe('POST form with FormData', () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('<Code>EntityTooLarge</Code>');
     expect(stack.oss!.getObject(signed.key)).toBeUndefined();
+  });
+
+  test('fields OSS would act on are pinned: a public ACL, an archive class, an inline disposition are refused', async () => {
+    const signed = await form('erin');
+    expect(signed.fields).toMatchObject({
+      'Content-Disposition': 'attachment',
+      'x-oss-object-acl': 'private',
+      'x-oss-storage-class': 'Standard',
+    });
+    for (const changed of [
+      { 'x-oss-object-acl': 'public-read' },
+      { 'x-oss-storage-class': 'DeepColdArchive' },
+      { 'Content-Disposition': 'inline' },
+    ]) {
+      const response = await fetch(signed.url, { method: 'POST', body: formData({ ...signed.fields, ...changed }, Buffer.from('x')) });
+      expect([changed, response.status, /<Code>(\w+)<\/Code>/.exec(await response.text())?.[1]]).toEqual([changed, 403, 'AccessDenied']);
+    }
+    expect(stack.oss!.getObject(signed.key)).toBeUndefined();
+    const ok = await fetch(signed.url, { method: 'POST', body: formData(signed.fields, Buffer.from('x')) });
+    expect(ok.status).toBe(201);
+    expect(stack.oss!.getObject(signed.key)?.headers).toMatchObject({ 'content-disposition': 'attachment' });
   });
 
   test('a changed key or Content-Type field is refused', async () => {
@@ -217,7 +267,7 @@ describe('the dev server with real configuration', () => {
       const response = await fetch(`${cloud.url}/api/sign-url`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ filename: 'a.png', contentType: 'image/png' }),
+        body: JSON.stringify({ filename: 'a.png', contentType: 'image/png', size: 1 }),
       });
       const answer = (await response.json()) as { url: string };
       registerAnswer(answer);

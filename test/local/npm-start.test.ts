@@ -36,9 +36,17 @@ test('with a data folder, uploaded objects survive a restart of npm start', asyn
       await fetch(`${first.url}/api/sign-url`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ filename: 'kept.png', contentType: 'image/png' }),
+        body: JSON.stringify({ filename: 'kept.html', contentType: 'image/png', size: kept.length }),
       })
     ).json()) as { url: string; headers: Record<string, string>; key: string };
+    // The built stack derives the extension from the type and binds the URL to the declared length.
+    expect(signed.key).toMatch(/^users\/keeper\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
+    const longer = await fetch(signed.url, {
+      method: 'PUT',
+      headers: signed.headers,
+      body: new Uint8Array(Buffer.concat([kept, Buffer.from('more')])),
+    });
+    expect([longer.status, /<Code>(\w+)<\/Code>/.exec(await longer.text())?.[1]]).toEqual([403, 'SignatureDoesNotMatch']);
     // A real PNG: upload-completed removes what is not what its type says.
     expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(kept) })).status).toBe(200);
     key = signed.key;

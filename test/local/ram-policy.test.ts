@@ -1,7 +1,8 @@
 import { evaluate, parsePolicyDocument, wildcardMatch, type PolicyDocument } from '../../local/ram-policy';
 
+/** The engine on its own, with any condition key (the emulators' default, which refuses unmodelled keys, is tested below). */
 function policy(document: unknown): PolicyDocument {
-  const parsed = parsePolicyDocument(JSON.stringify(document));
+  const parsed = parsePolicyDocument(JSON.stringify(document), { conditionKeys: 'any' });
   if (!parsed.ok) throw new Error(`fixture policy rejected: ${parsed.message}`);
   return parsed.policy;
 }
@@ -106,6 +107,11 @@ describe('parsePolicyDocument', () => {
     ['bad number', JSON.stringify(statement({ ...allow, Condition: { NumericLessThan: { 'oss:MaxKeys': '1e3' } } })), /not a number/],
     ['operator with no keys', JSON.stringify(statement({ ...allow, Condition: { StringEquals: {} } })), /has no keys/],
     ['condition as a list', JSON.stringify(statement({ ...allow, Condition: [] })), /Condition must be a JSON object/],
+    [
+      'a condition key the emulators never supply',
+      JSON.stringify(statement({ ...allow, Condition: { StringEquals: { 'oss:x-oss-storage-class': 'Standard' } } })),
+      /condition key "oss:x-oss-storage-class" is not modelled by the local emulators/,
+    ],
   ];
   it.each(rejected)('rejects %s with InvalidParameter.PolicyGrammar', (_name, json, message) => {
     const parsed = parsePolicyDocument(json);

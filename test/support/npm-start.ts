@@ -5,19 +5,41 @@ import { captureOutput } from './log-capture';
 
 export interface StartedStack {
   url: string;
+  /** The OSS emulator's origin, as printed (embedded mode). */
+  ossUrl: string | undefined;
   output: () => string;
   /** Ctrl-C, then wait for the exit; resolves to the exit code or the signal name. */
   stop: () => Promise<string>;
   child: ChildProcessWithoutNullStreams;
 }
 
-export async function npmStart(env: Record<string, string> = {}): Promise<StartedStack> {
-  const child = spawn('npm', ['start', '--silent'], {
+function spawnNpmStart(env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn('npm', ['start', '--silent'], {
     cwd: join(__dirname, '..', '..'),
     env: { ...process.env, PORT: '0', OSS_EMULATOR_PORT: '0', STS_EMULATOR_PORT: '0', OSS_BUCKET: '', ...env },
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/** `npm start` expected to refuse its configuration: resolves once it exits on its own (killed after 60 s). */
+export async function npmStartRefusing(env: Record<string, string>): Promise<{ exitCode: number | null; output: string }> {
+  const child = spawnNpmStart(env);
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString();
+    captureOutput(chunk.toString());
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  return { exitCode, output };
+}
+
+export async function npmStart(env: Record<string, string> = {}): Promise<StartedStack> {
+  const child = spawnNpmStart(env);
   let output = '';
   const collect = (chunk: Buffer): void => {
     output += chunk.toString();
@@ -38,6 +60,7 @@ export async function npmStart(env: Record<string, string> = {}): Promise<Starte
   }
   return {
     url,
+    ossUrl: /OSS emulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1],
     output: () => output,
     child,
     stop: async () => {

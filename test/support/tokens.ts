@@ -1,4 +1,5 @@
 /** Tokens signed with jose, the way an identity provider would sign them. */
+import { createHmac } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { registerIssued } from './log-capture';
 
@@ -32,6 +33,16 @@ export async function rsToken(privateKey: CryptoKey, claims: JWTPayload): Promis
     .setIssuedAt()
     .setExpirationTime('10m')
     .sign(privateKey);
+  registerIssued(token);
+  return token;
+}
+
+/** A token put together by hand (header and payload as JSON text, so any value can be written), signed HS256. */
+export function handMade(header: object | string, payload: object | string, secret: string = TEST_JWT_SECRET): string {
+  const encode = (part: object | string): string =>
+    Buffer.from(typeof part === 'string' ? part : JSON.stringify(part)).toString('base64url');
+  const signingInput = `${encode(header)}.${encode(payload)}`;
+  const token = `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
   registerIssued(token);
   return token;
 }

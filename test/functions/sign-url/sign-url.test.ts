@@ -12,6 +12,8 @@ import { baseEnv } from '../../support/env';
 import { fcContext, fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { hsToken, rsToken, rsaKeys, unsecuredToken } from '../../support/tokens';
 import { v4CanonicalRequest, v4Signature } from '../../support/oss-spec';
+import { registerIssued } from '../../support/log-capture';
+import { expectedOpaqueSegment, expectedUserTag } from '../../support/user-ids';
 
 const credentials = { accessKeyId: 'STS.fc-role-key', accessKeySecret: 'fc-role-secret-value', securityToken: 'fc-role-security-token' };
 const context = fcContext(credentials);
@@ -55,7 +57,8 @@ describe('sign-url answers', () => {
     expect(body).toEqual({
       method: 'PUT',
       url: expect.any(String),
-      headers: { 'Content-Type': 'image/png', 'x-oss-forbid-overwrite': 'true' },
+      headers: { 'Content-Type': 'image/png', 'Content-Disposition': 'attachment', 'x-oss-forbid-overwrite': 'true' },
+      size: 12345,
       bucket: 'uploads-bucket',
       key: expect.stringMatching(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/),
       expiresAt: expect.any(String),
@@ -63,13 +66,14 @@ describe('sign-url answers', () => {
     const url = new URL(body.url);
     const { 'x-oss-signature': signature, ...signedQuery } = Object.fromEntries(url.searchParams);
     expect(signedQuery['x-oss-security-token']).toBe(credentials.securityToken);
+    expect(signedQuery['x-oss-additional-headers']).toBe('content-disposition;content-length');
     const canonical = v4CanonicalRequest({
       method: 'PUT',
       bucket: 'uploads-bucket',
       key: body.key,
       query: signedQuery,
-      headers: body.headers,
-      additionalHeaders: [],
+      headers: { ...body.headers, 'Content-Length': '12345' },
+      additionalHeaders: ['content-disposition', 'content-length'],
     });
     expect(signature).toBe(v4Signature(credentials.accessKeySecret, 'cn-hangzhou', signedQuery['x-oss-date']!, canonical));
     expect(Date.parse(body.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
@@ -87,10 +91,26 @@ describe('sign-url answers', () => {
     expect(policy.conditions).toContainEqual(['content-length-range', 1, 104_857_600]);
   });
 
+  test('a PUT without a size is refused: the URL is bound to the exact length', async () => {
+    const response = await post({ filename: 'cat.png', contentType: 'image/png' });
+    expect(response.statusCode).toBe(400);
+    expect(jsonOf(response)).toEqual({ error: { code: 'InvalidSize', message: expect.stringContaining('size is required for PUT') } });
+  });
+
+  test('the key extension follows the content type; the filename only picks among its extensions', async () => {
+    const keyOf = async (filename: string, contentType: string, method = 'PUT'): Promise<string> =>
+      String(jsonOf(await post({ filename, contentType, size: 10, method }))['key']);
+    expect(await keyOf('x.html', 'image/png')).toMatch(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
+    expect(await keyOf('x.html', 'image/png', 'POST')).toMatch(/\.png$/);
+    expect(await keyOf('photo.JPEG', 'image/jpeg')).toMatch(/\.jpeg$/);
+    expect(await keyOf('photo.png', 'image/jpeg')).toMatch(/\.jpg$/);
+    expect(await keyOf('scan', 'application/pdf')).toMatch(/\.pdf$/);
+  });
+
   test('two requests never get the same key', async () => {
     const [a, b] = await Promise.all([
-      post({ filename: 'a.png', contentType: 'image/png' }),
-      post({ filename: 'a.png', contentType: 'image/png' }),
+      post({ filename: 'a.png', contentType: 'image/png', size: 1 }),
+      post({ filename: 'a.png', contentType: 'image/png', size: 1 }),
     ]);
     expect(jsonOf(a!)['key']).not.toBe(jsonOf(b!)['key']);
   });
@@ -100,7 +120,7 @@ describe('sign-url answers', () => {
     const response = await call(
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: Buffer.from(JSON.stringify({ filename: 'a.png', contentType: 'image/png' })),
+        body: Buffer.from(JSON.stringify({ filename: 'a.png', contentType: 'image/png', size: 1 })),
       }),
     );
     expect(response.statusCode).toBe(200);
@@ -112,12 +132,39 @@ describe('sign-url answers', () => {
     const response = (await v1(
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: { filename: 'a.png', contentType: 'image/png' },
+        body: { filename: 'a.png', contentType: 'image/png', size: 1 },
       }),
       context,
     )) as FcResponse;
     const url = new URL((jsonOf(response) as { url: string }).url);
+    // V1 has no additional headers: the length and the disposition are not bound (README "Security model").
     expect([...url.searchParams.keys()].sort()).toEqual(['Expires', 'OSSAccessKeyId', 'Signature', 'security-token']);
+  });
+});
+
+describe('USER_SEGMENT=opaque', () => {
+  test('keys and log lines carry a keyed HMAC of the subject, never the e-mail address', async () => {
+    const hashSecret = 'opaque-segment-secret-for-sign-url-tests';
+    registerIssued(hashSecret);
+    const lines: string[] = [];
+    const opaque = createFcHandler(signUrlFunction, {
+      env: baseEnv({ USER_SEGMENT: 'opaque', USER_HASH_SECRET: hashSecret }),
+      log: (line) => void lines.push(JSON.stringify(line)),
+    });
+    const token = await hsToken({ sub: 'alice@example.com' });
+    const response = (await opaque(
+      fcEvent({
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: { filename: 'a.png', contentType: 'image/png', size: 100 },
+      }),
+      context,
+    )) as FcResponse;
+    expect(response.statusCode).toBe(200);
+    const segment = expectedOpaqueSegment('alice@example.com', hashSecret);
+    expect(String(jsonOf(response)['key'])).toMatch(new RegExp(`^users/${segment}/\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}\\.png$`));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`"user":"${expectedUserTag(segment, hashSecret)}"`);
+    expect(lines[0]).not.toMatch(/alice|example/);
   });
 });
 
@@ -200,7 +247,7 @@ describe('bad input gets the exact status and code', () => {
 
   test('__proto__ and constructor keys change nothing', async () => {
     const response = await post(
-      '{"filename":"a.png","contentType":"image/png","__proto__":{"method":"POST"},"constructor":{"prototype":{"isAdmin":true}}}',
+      '{"filename":"a.png","contentType":"image/png","size":1,"__proto__":{"method":"POST"},"constructor":{"prototype":{"isAdmin":true}}}',
     );
     expect(response.statusCode).toBe(200);
     expect(jsonOf(response)['method']).toBe('PUT');
@@ -286,7 +333,7 @@ describe('misconfiguration and logging', () => {
       'alice@example.com',
     ]);
     const bodies = [
-      { filename: 'a.png', contentType: 'image/png' },
+      { filename: 'a.png', contentType: 'image/png', size: 1 },
       { filename: 'a.png', contentType: 'image/png', method: 'POST' },
       { filename: 'a.html', contentType: 'text/html' },
     ];
@@ -308,12 +355,14 @@ describe('misconfiguration and logging', () => {
     }
     await handlerWithSecrets(fcEvent({ headers: { authorization: `Bearer ${token}x` } }), context);
 
-    expect(written.length).toBe(7);
-    for (const line of written) {
+    // Seven requests, and the cold-start warning that this HS256 configuration has no AUTH_ISSUER or AUTH_AUDIENCE.
+    expect(written.length).toBe(8);
+    expect(JSON.parse(written[0]!)).toEqual({ level: 'warn', function: 'sign-url', requestId: 'cold-start', warning: expect.any(String) });
+    for (const line of written.slice(1)) {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       expect(
         Object.keys(parsed).every((k) =>
-          ['level', 'function', 'requestId', 'method', 'status', 'durationMs', 'user', 'key', 'errorCode', 'cause'].includes(k),
+          ['level', 'function', 'requestId', 'method', 'status', 'durationMs', 'user', 'key', 'errorCode', 'reason', 'cause'].includes(k),
         ),
       ).toBe(true);
       for (const secret of secrets) expect(line).not.toContain(secret);
@@ -333,7 +382,7 @@ describe('the built bundle', () => {
     const events = [
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: { filename: 'a.png', contentType: 'image/png' },
+        body: { filename: 'a.html', contentType: 'image/png', size: 4321 },
       }),
       fcEvent({
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -351,26 +400,44 @@ describe('the built bundle', () => {
     );
     const env = { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...baseEnv() } as Record<string, string>;
     const logs = execFileSync(process.execPath, ['run.js'], { cwd: folder, env, encoding: 'utf8' });
-    expect(
-      logs
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as { status: number }).status)
-        .sort(),
-    ).toEqual([200, 200, 401]);
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { status?: number; reason?: string; warning?: string });
+    expect(lines.filter((line) => line.warning !== undefined)).toHaveLength(1); // no AUTH_ISSUER, AUTH_AUDIENCE
+    expect(lines.flatMap((line) => (line.status === undefined ? [] : [`${line.status} ${line.reason ?? ''}`])).sort()).toEqual([
+      '200 ',
+      '200 ',
+      '401 missing_token',
+    ]);
     const results = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[];
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 401]);
     const put = jsonOf(results[0]!) as { url: string; headers: Record<string, string>; key: string };
+    // The extension is the type's (a.html signed as image/png is a .png), the length and disposition are signed.
+    expect(put.key).toMatch(/^users\/bob\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
     const { 'x-oss-signature': signature, ...signedQuery } = Object.fromEntries(new URL(put.url).searchParams);
-    const canonical = v4CanonicalRequest({
-      method: 'PUT',
-      bucket: 'uploads-bucket',
-      key: put.key,
-      query: signedQuery,
-      headers: put.headers,
-      additionalHeaders: [],
+    const signatureFor = (contentLength: string): string =>
+      v4Signature(
+        credentials.accessKeySecret,
+        'cn-hangzhou',
+        signedQuery['x-oss-date']!,
+        v4CanonicalRequest({
+          method: 'PUT',
+          bucket: 'uploads-bucket',
+          key: put.key,
+          query: signedQuery,
+          headers: { ...put.headers, 'Content-Length': contentLength },
+          additionalHeaders: ['content-disposition', 'content-length'],
+        }),
+      );
+    expect(signature).toBe(signatureFor('4321'));
+    expect(signature).not.toBe(signatureFor(String(5 * 1024 * 1024)));
+    const post = jsonOf(results[1]!) as { method: string; fields: Record<string, string> };
+    expect(post.method).toBe('POST');
+    expect(post.fields).toMatchObject({
+      'Content-Disposition': 'attachment',
+      'x-oss-object-acl': 'private',
+      'x-oss-storage-class': 'Standard',
     });
-    expect(signature).toBe(v4Signature(credentials.accessKeySecret, 'cn-hangzhou', signedQuery['x-oss-date']!, canonical));
-    expect(jsonOf(results[1]!)['method']).toBe('POST');
   });
 });

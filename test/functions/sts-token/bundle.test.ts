@@ -39,7 +39,7 @@ beforeAll(async () => {
             {
               Effect: 'Allow',
               Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-              Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+              Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
             },
           ],
         }),
@@ -100,7 +100,7 @@ test('with long-term keys (the fallback variables): credentials confined to the 
     [event, event],
   );
   expect(responses.map((r) => r.statusCode)).toEqual([200, 200]);
-  expect(jsonOf(responses[0]!)['prefix']).toBe('users/alice/');
+  expect(jsonOf(responses[0]!)['prefix']).toBe('users/alice/sts/');
   expect(sts.assumeRoleCalls() - before).toBe(1); // the second request was served from the instance cache
 });
 
@@ -125,7 +125,7 @@ test('with FC role credentials (a security token) in context, as in the cloud', 
   };
   const { responses } = await runBundle(env(), context, [event]);
   expect(responses[0]!.statusCode).toBe(200);
-  expect(jsonOf(responses[0]!)['prefix']).toBe('users/bob/');
+  expect(jsonOf(responses[0]!)['prefix']).toBe('users/bob/sts/');
 });
 
 test('a configuration error still reaches the log by its STS code, with a generic 500 to the client', async () => {

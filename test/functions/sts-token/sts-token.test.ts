@@ -2,10 +2,10 @@
  * sts-token against a real STS endpoint on loopback (the STS emulator, which verifies the SDK's request
  * signature), through the FC edge built from source: answers, caching and coalescing, faults.
  */
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { staticAccounts } from '../../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../../local/sts-emulator';
+import { assumeRoleWithSdk, type AssumeRole } from '../../../shared/alicloud/sts-client';
 import { createFcHandler } from '../../../shared/edge/handler';
 import type { LogWriter, RequestLogLine } from '../../../shared/edge/log';
 import { createStsTokenFunction, roleSessionNameFor } from '../../../functions/sts-token/vend-credentials';
@@ -13,6 +13,7 @@ import { userSegmentFor } from '../../../shared/auth/identity';
 import { baseEnv } from '../../support/env';
 import { fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { hsToken } from '../../support/tokens';
+import { expectedUserTag } from '../../support/user-ids';
 
 const ACCOUNT = '1234567890123456';
 const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
@@ -23,7 +24,7 @@ const uploadRolePolicy = JSON.stringify({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+      Resource: ['acs:oss:*:*:uploads-bucket/users/*/sts/*'],
     },
   ],
 });
@@ -36,12 +37,13 @@ afterAll(() => sts.close());
 afterEach(() => sts.setFault(undefined));
 
 interface Harness {
-  call(subject: string): Promise<FcResponse>;
+  /** A request with a fresh token for `subject`, expiring 10 minutes after the harness clock's now unless `exp` says. */
+  call(subject: string, claims?: { exp?: number }): Promise<FcResponse>;
   logs: RequestLogLine[];
   tokens: string[];
 }
 
-function harness(options: { env?: Record<string, string>; clock?: () => Date } = {}): Harness {
+function harness(options: { env?: Record<string, string>; clock?: () => Date; assumeRole?: AssumeRole } = {}): Harness {
   const logs: RequestLogLine[] = [];
   const log: LogWriter = (line) => void logs.push(line);
   const env = baseEnv({
@@ -52,7 +54,11 @@ function harness(options: { env?: Record<string, string>; clock?: () => Date } =
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
     ...options.env,
   });
-  const handler = createFcHandler(createStsTokenFunction(options.clock === undefined ? {} : { clock: options.clock }), {
+  const definition = createStsTokenFunction({
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.assumeRole === undefined ? {} : { assumeRole: options.assumeRole }),
+  });
+  const handler = createFcHandler(definition, {
     env,
     log,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -61,8 +67,9 @@ function harness(options: { env?: Record<string, string>; clock?: () => Date } =
   return {
     logs,
     tokens,
-    call: async (subject) => {
-      const token = await hsToken({ sub: subject });
+    call: async (subject, claims = {}) => {
+      const now = Math.floor((options.clock?.() ?? new Date()).getTime() / 1000);
+      const token = await hsToken({ sub: subject, exp: claims.exp ?? now + 600 });
       tokens.push(token);
       return (await handler(
         fcEvent({
@@ -81,7 +88,7 @@ const expectedPolicy = (segment: string): unknown => ({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`],
+      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/sts/*`],
     },
   ],
 });
@@ -106,7 +113,7 @@ describe('answers', () => {
       cname: true,
       secure: true,
       authorizationV4: true,
-      prefix: 'users/alice/',
+      prefix: 'users/alice/sts/',
       maxBytes: 104_857_600,
       allowedContentTypes: expect.arrayContaining(['image/png']),
     });
@@ -116,7 +123,7 @@ describe('answers', () => {
     expect(sts.assumeRoleCalls()).toBe(before + 1);
     const request = sts.lastRequests().at(-1)!;
     expect(request.durationSeconds).toBe(900);
-    expect(request.roleSessionName).toBe(`upload-${createHash('sha256').update('alice').digest('hex').slice(0, 16)}`);
+    expect(request.roleSessionName).toBe(`upload-${expectedUserTag('alice')}`);
     expect(JSON.parse(request.policy!)).toEqual(expectedPolicy('alice'));
   });
 
@@ -127,7 +134,7 @@ describe('answers', () => {
       expect(response.statusCode).toBe(200);
       const request = sts.lastRequests().at(-1)!;
       expect(JSON.parse(request.policy!)).toEqual(expectedPolicy(userSegmentFor(subject)));
-      expect(request.roleSessionName).toBe(roleSessionNameFor(userSegmentFor(subject)));
+      expect(request.roleSessionName).toBe(roleSessionNameFor(expectedUserTag(userSegmentFor(subject))));
       expect(request.roleSessionName).toMatch(/^[A-Za-z0-9.@_-]{2,32}$/);
     },
   );
@@ -169,6 +176,73 @@ describe('cache and coalescing', () => {
     sts.setFault(undefined);
     expect((await h.call('eve')).statusCode).toBe(200);
     expect(sts.assumeRoleCalls() - before).toBe(2);
+  });
+});
+
+describe('AssumeRole pace (one instance)', () => {
+  test('11 new users at once: 10 calls, never more than 5 in a second, the 11th told to retry', async () => {
+    const callStarts: number[] = [];
+    const h = harness({
+      assumeRole: (input) => {
+        callStarts.push(performance.now());
+        return assumeRoleWithSdk(input);
+      },
+    });
+    const before = sts.assumeRoleCalls();
+    const responses = await Promise.all(Array.from({ length: 11 }, (_, i) => h.call(`pace-${i}`)));
+    expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(10);
+    const refused = responses.filter((r) => r.statusCode === 429);
+    expect(refused).toHaveLength(1);
+    expect(jsonOf(refused[0]!)).toEqual({ error: { code: 'TooManyRequests', message: 'too many credential requests, retry shortly' } });
+    expect(refused[0]!.headers['Retry-After']).toBe('2');
+    expect(sts.assumeRoleCalls() - before).toBe(10);
+    // Five calls at once, the next five a whole window after the first (1 ms of slack for timer rounding).
+    expect(callStarts).toHaveLength(10);
+    for (const start of callStarts)
+      expect(callStarts.filter((other) => other >= start && other < start + 999).length).toBeLessThanOrEqual(5);
+    expect(callStarts[5]! - callStarts[0]!).toBeGreaterThanOrEqual(999);
+  });
+
+  test('cache hits never wait for the pace', async () => {
+    const h = harness();
+    for (let i = 0; i < 5; i += 1) expect((await h.call(`hit-${i}`)).statusCode).toBe(200);
+    const started = performance.now();
+    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => h.call(`hit-${i % 5}`)));
+    expect(again.every((r) => r.statusCode === 200)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(900);
+  });
+});
+
+describe('credentials and the lifetime of the login', () => {
+  test("credentials never outlive the caller's token by more than STS's 900 s minimum forces", async () => {
+    const h = harness({ env: { STS_DURATION_SECONDS: '3600' } });
+    const before = sts.assumeRoleCalls();
+    const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+    const lifetimeOf = (answer: Record<string, unknown>): number =>
+      (Date.parse(String(answer['expiration'])) - Date.parse(String(answer['serverTime']))) / 1000;
+
+    // A token valid for three hours: the configured hour.
+    const long = jsonOf(await h.call('max', { exp: nowSeconds() + 3 * 3600 }));
+    expect(lifetimeOf(long)).toBeGreaterThan(3590);
+    // A token with five minutes left is not served the cached hour: a new call, for STS's minimum.
+    const shortExp = nowSeconds() + 300;
+    const short = jsonOf(await h.call('max', { exp: shortExp }));
+    expect(short['accessKeyId']).not.toBe(long['accessKeyId']);
+    expect(Date.parse(String(short['expiration'])) / 1000).toBeLessThanOrEqual(nowSeconds() + 900 + 30);
+    // A token with twenty minutes left may have those: they end before it does.
+    const mediumExp = nowSeconds() + 1200;
+    const medium = jsonOf(await h.call('max', { exp: mediumExp }));
+    expect(medium['accessKeyId']).toBe(short['accessKeyId']);
+    // Another user's first call with such a token asks STS for what remains of the token, not the configured hour.
+    const fresh = jsonOf(await h.call('mia', { exp: mediumExp }));
+    expect(Math.abs(Date.parse(String(fresh['expiration'])) / 1000 - mediumExp)).toBeLessThanOrEqual(30);
+    expect(sts.assumeRoleCalls() - before).toBe(3);
+    const durations = sts
+      .lastRequests()
+      .slice(-3)
+      .map((request) => request.durationSeconds ?? 0);
+    expect(durations.slice(0, 2)).toEqual([3600, 900]);
+    expect(Math.abs(durations[2]! - 1200)).toBeLessThanOrEqual(5);
   });
 });
 
@@ -225,7 +299,8 @@ describe('faults', () => {
     ['a duration over the role maximum', { STS_DURATION_SECONDS: '7200' }, 'InvalidParameter.DurationSeconds'],
   ])('configuration errors: %s → a generic 500, the STS code in the log only', async (_name, env, stsCode) => {
     const h = harness({ env });
-    const response = await h.call('ivy');
+    // A token that outlives the configured duration, so the call asks STS for all of it.
+    const response = await h.call('ivy', { exp: Math.floor(Date.now() / 1000) + 3 * 3600 });
     expect(response.statusCode).toBe(500);
     expect(jsonOf(response)).toEqual({ error: { code: 'InternalError', message: 'internal error' } });
     expect(h.logs.at(-1)?.cause).toContain(stsCode);

@@ -1,4 +1,4 @@
-import { CredentialCache, minimumRemainingMs } from '../../../shared/alicloud/credential-cache';
+import { CredentialCache, minimumRemainingMs, tokenBoundFor } from '../../../shared/alicloud/credential-cache';
 
 interface Creds {
   id: number;
@@ -86,5 +86,66 @@ describe('CredentialCache', () => {
     expect(calls).toBe(3);
     await cache.get('b', fetch);
     expect(calls).toBe(4);
+  });
+});
+
+describe('credentials bounded by the caller token (tokenBoundFor)', () => {
+  const now = new Date('2026-11-28T00:00:00Z');
+  const at = (seconds: number): number => now.getTime() / 1000 + seconds;
+
+  test.each([
+    ['the default 900 s, token with 60 s left', 900, 60, 900, 900 + 30],
+    ['the default 900 s, token with 2 h left', 900, 7200, 900, 900 + 30],
+    ['3600 s configured, token with 20 min left: cut to the token', 3600, 1200, 1200, 1200 + 30],
+    ['3600 s configured, token with 5 min left: STS minimum', 3600, 300, 900, 900 + 30],
+    ['3600 s configured, token already in its clock tolerance', 3600, -10, 900, 900 + 30],
+    ['3600 s configured, token with 2 h left: all of it', 3600, 7200, 3600, 3600 + 30],
+    ['3600 s configured, a finite but absurd exp (1e300)', 3600, 1e300, 3600, 3600 + 30],
+  ])('%s → DurationSeconds %3$i, expiring no later than %4$i s from now', (_name, configured, tokenLeft, duration, notAfter) => {
+    const { durationSeconds, bound } = tokenBoundFor(at(tokenLeft), now, configured);
+    expect(durationSeconds).toBe(duration);
+    expect(bound.notAfter.getTime() - now.getTime()).toBe(notAfter * 1000);
+    expect(bound.minRemainingMs).toBe(minimumRemainingMs(duration));
+  });
+
+  test('credentials cached for a long-lived token are not served to a token that expires sooner', async () => {
+    const clock = fakeClock(now.getTime());
+    const cache = new CredentialCache<Creds>({ maxEntries: 10, minRemainingMs: minimumRemainingMs(3600), clock: clock.now });
+    const asked: number[] = [];
+    const fetchFor = (duration: number) => async (): Promise<Creds> => {
+      asked.push(duration);
+      return { id: asked.length, expiration: new Date(clock.now().getTime() + duration * 1000) };
+    };
+    const get = (tokenLeft: number): Promise<Creds> => {
+      const { durationSeconds, bound } = tokenBoundFor(clock.now().getTime() / 1000 + tokenLeft, clock.now(), 3600);
+      return cache.get('alice', fetchFor(durationSeconds), bound);
+    };
+    expect((await get(7200)).id).toBe(1); // 3600 s credentials
+    expect((await get(7000)).id).toBe(1); // another long-lived token: served from the cache
+    const short = await get(300); // 5 minutes left: the cached hour is too long for it
+    expect(short.id).toBe(2);
+    expect(short.expiration.getTime()).toBe(clock.now().getTime() + 900_000);
+    expect((await get(240)).id).toBe(2); // the next short token shares the short credentials
+    expect((await get(7200)).id).toBe(3); // and a long-lived token does not get them (900 s < two thirds of 3600 s)
+    expect(asked).toEqual([3600, 900, 3600]);
+  });
+
+  test('a short-lived request joining an in-flight call for a longer one makes one call of its own, shared by its peers', async () => {
+    const clock = fakeClock(now.getTime());
+    const cache = new CredentialCache<Creds>({ maxEntries: 10, minRemainingMs: minimumRemainingMs(3600), clock: clock.now });
+    const asked: number[] = [];
+    const fetchFor = (duration: number) => async (): Promise<Creds> => {
+      asked.push(duration);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { id: asked.length, expiration: new Date(clock.now().getTime() + duration * 1000) };
+    };
+    const get = (tokenLeft: number): Promise<Creds> => {
+      const { durationSeconds, bound } = tokenBoundFor(clock.now().getTime() / 1000 + tokenLeft, clock.now(), 3600);
+      return cache.get('alice', fetchFor(durationSeconds), bound);
+    };
+    const results = await Promise.all([get(7200), ...Array.from({ length: 10 }, () => get(300)), get(7200)]);
+    expect(asked).toEqual([3600, 900]);
+    expect(results.map((r) => r.id)).toEqual([1, ...Array<number>(10).fill(2), 1]);
+    for (const served of results.slice(1, 11)) expect(served.expiration.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 930_000);
   });
 });

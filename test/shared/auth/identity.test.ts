@@ -1,18 +1,37 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
-import type { AuthConfig } from '../../../shared/config/sections';
+import type { AuthConfig, EdgeConfig } from '../../../shared/config/sections';
 import { HttpError } from '../../../shared/edge/errors';
-import { createTokenVerifier, userSegmentFor } from '../../../shared/auth/identity';
-import { TEST_JWT_SECRET, hsToken, rsToken, rsaKeys, unsecuredToken } from '../../support/tokens';
+import { createTokenVerifier, identityWarnings, userSegmentFor } from '../../../shared/auth/identity';
+import { TOKEN_REJECTIONS, type TokenRejectionReason } from '../../../shared/auth/token-rejections';
+import { TEST_JWT_SECRET, handMade, hsToken, rsToken, rsaKeys, unsecuredToken } from '../../support/tokens';
+import { expectedOpaqueSegment, expectedUserTag } from '../../support/user-ids';
+import { registerIssued } from '../../support/log-capture';
 
-const secretAuth: AuthConfig = {
-  kind: 'secret',
-  secret: new TextEncoder().encode(TEST_JWT_SECRET),
-  issuer: 'https://idp.example.com',
-  audience: 'uploads',
-};
-const claims = { sub: 'alice', iss: 'https://idp.example.com', aud: 'uploads' };
+const ISSUER = 'https://idp.example.com';
+const claims = { sub: 'alice', iss: ISSUER, aud: 'uploads' };
+const readable = { segment: 'readable', hashSecret: undefined } as const;
+
+function secretEdge(checks: Partial<AuthConfig> = {}, users: EdgeConfig['users'] = readable): Pick<EdgeConfig, 'auth' | 'users'> {
+  return {
+    auth: {
+      kind: 'secret',
+      secret: new TextEncoder().encode(TEST_JWT_SECRET),
+      issuer: ISSUER,
+      audience: 'uploads',
+      tokenType: undefined,
+      maxTokenAgeSeconds: undefined,
+      ...checks,
+    } as AuthConfig,
+    users,
+  };
+}
+
+const b64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+/** Every reason a test below saw: the last test checks that each code of the table can be produced. */
+const seen = new Set<string>();
 
 async function rejection(promise: Promise<unknown>): Promise<HttpError> {
   const error = await promise.then(
@@ -23,75 +42,199 @@ async function rejection(promise: Promise<unknown>): Promise<HttpError> {
   return error;
 }
 
-describe('HS256 verification', () => {
-  const verify = createTokenVerifier(secretAuth);
+async function expectRejected(promise: Promise<unknown>, reason: TokenRejectionReason): Promise<void> {
+  const error = await rejection(promise);
+  seen.add(String(error.reason));
+  expect([error.status, error.code, error.reason, error.message]).toEqual([401, 'Unauthorized', reason, TOKEN_REJECTIONS[reason]]);
+  expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+}
 
-  test('a good token gives the subject and its segment', async () => {
-    await expect(verify(`Bearer ${await hsToken(claims)}`)).resolves.toEqual({ subject: 'alice', userSegment: 'alice' });
+describe('HS256 verification (node:crypto)', () => {
+  const verify = createTokenVerifier(secretEdge());
+
+  test('a good token gives the subject, its segment, its keyed tag and its expiry', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    await expect(verify(`Bearer ${await hsToken({ ...claims, exp })}`)).resolves.toEqual({
+      subject: 'alice',
+      userSegment: 'alice',
+      userTag: expectedUserTag('alice'),
+      expiresAt: exp,
+    });
   });
 
   const now = Math.floor(Date.now() / 1000);
-  const cases: Array<[string, () => Promise<string | undefined>, string]> = [
-    ['missing header', async () => undefined, 'missing bearer token'],
-    ['empty header', async () => '', 'missing bearer token'],
-    ['wrong scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`, 'Authorization must be "Bearer <token>"'],
-    ['malformed token', async () => 'Bearer not-a-jwt', 'token is malformed'],
-    ['expired', async () => `Bearer ${await hsToken({ ...claims, exp: now - 120 })}`, 'token has expired'],
-    ['not yet valid', async () => `Bearer ${await hsToken({ ...claims, nbf: now + 120 })}`, 'token is not yet valid'],
-    ['wrong audience', async () => `Bearer ${await hsToken({ ...claims, aud: 'other' })}`, 'token audience is not accepted'],
-    ['wrong issuer', async () => `Bearer ${await hsToken({ ...claims, iss: 'https://evil.example.com' })}`, 'token issuer is not accepted'],
+  const valid = { ...claims, exp: now + 600 };
+  const cases: Array<[string, () => Promise<string | undefined>, TokenRejectionReason]> = [
+    ['missing header', async () => undefined, 'missing_token'],
+    ['empty header', async () => '', 'missing_token'],
+    ['wrong scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`, 'not_bearer'],
+    ['too long', async () => `Bearer ${'a'.repeat(9000)}`, 'token_too_long'],
+    ['not a JWT', async () => 'Bearer not-a-jwt', 'malformed_token'],
+    ['four parts', async () => `Bearer ${handMade({ alg: 'HS256' }, valid)}.x`, 'malformed_token'],
+    ['header not JSON', async () => `Bearer ${b64url('{alg')}.${b64url('{}')}.abc`, 'malformed_token'],
+    ['header a JSON array', async () => `Bearer ${handMade('["HS256"]', valid)}`, 'malformed_token'],
+    ['payload a JSON array', async () => `Bearer ${handMade({ alg: 'HS256' }, '[1]')}`, 'malformed_token'],
     [
-      'wrong secret',
-      async () => `Bearer ${await hsToken(claims, { secret: 'another-secret-that-is-long-enough!!' })}`,
-      'token signature is invalid',
+      'payload not UTF-8',
+      async () => {
+        const h = b64url('{"alg":"HS256"}');
+        const p = Buffer.from([0x7b, 0x22, 0x73, 0x75, 0x62, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]).toString('base64url');
+        return `Bearer ${h}.${p}.${createHmac('sha256', TEST_JWT_SECRET).update(`${h}.${p}`).digest('base64url')}`;
+      },
+      'malformed_token',
     ],
-    ['alg none', async () => `Bearer ${unsecuredToken({ ...claims, exp: now + 600 })}`, 'token algorithm is not accepted'],
-    ['HS512 not on the allow-list', async () => `Bearer ${await hsToken(claims, { alg: 'HS512' })}`, 'token algorithm is not accepted'],
-    ['no subject', async () => `Bearer ${await hsToken({ iss: claims.iss, aud: claims.aud })}`, 'token claim sub is missing or invalid'],
+    ['padded signature', async () => `Bearer ${handMade({ alg: 'HS256' }, valid)}=`, 'malformed_token'],
+    ['standard base64 in the payload', async () => `Bearer ${handMade({ alg: 'HS256' }, valid).replace('.', '.+')}`, 'malformed_token'],
+    ['crit header', async () => `Bearer ${handMade({ alg: 'HS256', crit: ['exp'] }, valid)}`, 'crit_not_supported'],
+    [
+      'crit b64 (unencoded payload)',
+      async () => `Bearer ${handMade({ alg: 'HS256', crit: ['b64'], b64: true }, valid)}`,
+      'crit_not_supported',
+    ],
+    ['alg none', async () => `Bearer ${unsecuredToken(valid)}`, 'alg_not_allowed'],
+    ['HS512 not on the allow-list', async () => `Bearer ${await hsToken(claims, { alg: 'HS512' })}`, 'alg_not_allowed'],
+    ['alg in lower case', async () => `Bearer ${handMade({ alg: 'hs256' }, valid)}`, 'alg_not_allowed'],
+    ['no alg', async () => `Bearer ${handMade({ typ: 'JWT' }, valid)}`, 'alg_not_allowed'],
+    ['RS256 against a secret', async () => `Bearer ${await rsToken((await rsaKeys()).privateKey, claims)}`, 'alg_not_allowed'],
+    ['wrong secret', async () => `Bearer ${await hsToken(claims, { secret: 'another-secret-that-is-long-enough!!' })}`, 'bad_signature'],
+    ['truncated signature', async () => `Bearer ${handMade({ alg: 'HS256' }, valid).slice(0, -3)}`, 'bad_signature'],
+    ['empty signature', async () => `Bearer ${handMade({ alg: 'HS256' }, valid).replace(/\.[^.]+$/, '.')}`, 'bad_signature'],
+    [
+      "another token's signature",
+      async () => {
+        const [h, p] = handMade({ alg: 'HS256' }, valid).split('.');
+        const other = handMade({ alg: 'HS256' }, { ...valid, sub: 'bob' }).split('.')[2];
+        return `Bearer ${h}.${p}.${other}`;
+      },
+      'bad_signature',
+    ],
+    ['expired', async () => `Bearer ${await hsToken({ ...claims, exp: now - 120 })}`, 'token_expired'],
+    ['not yet valid', async () => `Bearer ${await hsToken({ ...claims, nbf: now + 120 })}`, 'token_not_yet_valid'],
+    ['nbf a string', async () => `Bearer ${handMade({ alg: 'HS256' }, { ...valid, nbf: String(now) })}`, 'invalid_nbf'],
     [
       'no expiry',
       async () =>
         `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET))}`,
-      'token claim exp is missing or invalid',
+      'invalid_exp',
     ],
-    ['too long', async () => `Bearer ${'a'.repeat(9000)}`, 'token is too long'],
+    ['exp a string', async () => `Bearer ${handMade({ alg: 'HS256' }, { ...valid, exp: String(now + 600) })}`, 'invalid_exp'],
+    ['exp null', async () => `Bearer ${handMade({ alg: 'HS256' }, { ...valid, exp: null })}`, 'invalid_exp'],
+    // `"exp": 1e400` parses to Infinity, which a comparison accepts: the token would never expire.
+    [
+      'exp 1e400 (Infinity)',
+      async () => `Bearer ${handMade({ alg: 'HS256' }, `{"sub":"alice","iss":"${ISSUER}","aud":"uploads","exp":1e400}`)}`,
+      'invalid_exp',
+    ],
+    ['iat a string', async () => `Bearer ${handMade({ alg: 'HS256' }, { ...valid, iat: 'yesterday' })}`, 'invalid_iat'],
+    ['wrong issuer', async () => `Bearer ${await hsToken({ ...claims, iss: 'https://evil.example.com' })}`, 'issuer_mismatch'],
+    ['no issuer', async () => `Bearer ${await hsToken({ sub: 'alice', aud: 'uploads' })}`, 'issuer_mismatch'],
+    ['wrong audience', async () => `Bearer ${await hsToken({ ...claims, aud: 'other' })}`, 'audience_mismatch'],
+    ['audience list without ours', async () => `Bearer ${await hsToken({ ...claims, aud: ['a', 'b'] })}`, 'audience_mismatch'],
+    ['no subject', async () => `Bearer ${await hsToken({ iss: claims.iss, aud: claims.aud })}`, 'missing_subject'],
+    ['empty subject', async () => `Bearer ${await hsToken({ ...claims, sub: '' })}`, 'missing_subject'],
+    ['numeric subject', async () => `Bearer ${handMade({ alg: 'HS256' }, { ...valid, sub: 42 })}`, 'missing_subject'],
   ];
 
-  test.each(cases)('%s → 401 with WWW-Authenticate', async (_name, header, message) => {
-    const error = await rejection(verify(await header()));
-    expect(error.status).toBe(401);
-    expect(error.code).toBe('Unauthorized');
-    expect(error.message).toBe(message);
-    expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+  test.each(cases)('%s → 401 %3$s, with WWW-Authenticate', async (_name, header, reason) => {
+    await expectRejected(verify(await header()), reason);
+  });
+
+  test('an audience list that includes ours is accepted', async () => {
+    await expect(verify(`Bearer ${await hsToken({ ...claims, aud: ['other', 'uploads'] })}`)).resolves.toMatchObject({ subject: 'alice' });
   });
 
   test('lone surrogates, which would all encode to U+FFFD, are refused', async () => {
     for (const subject of ['\ud800', '\udbff', 'a\udc00b']) {
-      const error = await rejection(verify(`Bearer ${await hsToken({ ...claims, sub: subject })}`));
-      expect(error.message).toBe('token subject is not well-formed Unicode');
+      await expectRejected(verify(`Bearer ${await hsToken({ ...claims, sub: subject })}`), 'subject_not_well_formed');
     }
     await expect(verify(`Bearer ${await hsToken({ ...claims, sub: '\ufffd' })}`)).resolves.toMatchObject({ userSegment: '_ef_bf_bd' });
   });
 
-  test('an exp of 1e400 (Infinity) is refused: the token would never expire', async () => {
-    const header = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
-    const payload = Buffer.from(`{"sub":"alice","iss":"https://idp.example.com","aud":"uploads","exp":1e400}`).toString('base64url');
-    const { createHmac } = await import('node:crypto');
-    const signature = createHmac('sha256', TEST_JWT_SECRET).update(`${header}.${payload}`).digest('base64url');
-    const error = await rejection(verify(`Bearer ${header}.${payload}.${signature}`));
-    expect(error.status).toBe(401);
+  test('the clock tolerance is 30 s either side, as in jose', async () => {
+    const at = Math.floor(Date.now() / 1000);
+    await expect(verify(`Bearer ${await hsToken({ ...claims, exp: at - 10 })}`)).resolves.toMatchObject({ subject: 'alice' });
+    await expect(verify(`Bearer ${await hsToken({ ...claims, nbf: at + 20 })}`)).resolves.toMatchObject({ subject: 'alice' });
+    await expectRejected(verify(`Bearer ${await hsToken({ ...claims, exp: at - 45 })}`), 'token_expired');
   });
 
-  test('a little clock skew is tolerated', async () => {
-    const token = await hsToken({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 });
-    await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({ subject: 'alice' });
+  test("time is the handler's clock: a token good now is expired an hour later", async () => {
+    const token = `Bearer ${await hsToken(claims)}`;
+    const later = createTokenVerifier(secretEdge(), { clock: () => new Date(Date.now() + 3_600_000) });
+    await expectRejected(later(token), 'token_expired');
   });
 });
 
-describe('JWKS verification', () => {
+describe('optional token checks', () => {
+  test('AUTH_TOKEN_TYPE: typ must name it, compared as jose does', async () => {
+    const verify = createTokenVerifier(secretEdge({ tokenType: 'at+jwt' }));
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt']) {
+      await expect(verify(`Bearer ${handMade({ alg: 'HS256', typ }, { ...claims, exp })}`)).resolves.toMatchObject({ subject: 'alice' });
+    }
+    for (const header of [{ alg: 'HS256', typ: 'JWT' }, { alg: 'HS256' }, { alg: 'HS256', typ: ['at+jwt'] }]) {
+      await expectRejected(verify(`Bearer ${handMade(header, { ...claims, exp })}`), 'typ_mismatch');
+    }
+    // Without the setting any typ passes.
+    await expect(
+      createTokenVerifier(secretEdge())(`Bearer ${handMade({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp })}`),
+    ).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  test('AUTH_MAX_TOKEN_AGE_SECONDS: iat required, not older than the limit (30 s tolerance), not in the future', async () => {
+    const verify = createTokenVerifier(secretEdge({ maxTokenAgeSeconds: 300 }));
+    const now = Math.floor(Date.now() / 1000);
+    const token = (extra: object): string => `Bearer ${handMade({ alg: 'HS256' }, { ...claims, exp: now + 3600, ...extra })}`;
+    await expect(verify(token({ iat: now - 100 }))).resolves.toMatchObject({ subject: 'alice' });
+    await expect(verify(token({ iat: now - 320 }))).resolves.toMatchObject({ subject: 'alice' });
+    await expectRejected(verify(token({ iat: now - 400 })), 'token_too_old');
+    await expectRejected(verify(token({})), 'invalid_iat');
+    await expectRejected(verify(token({ iat: now + 120 })), 'iat_in_future');
+    // Without the setting, iat is not required.
+    await expect(createTokenVerifier(secretEdge())(token({}))).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  test('a shared secret without issuer and audience gets a cold-start warning; with both, none', () => {
+    expect(identityWarnings(secretEdge({ issuer: undefined }))).toEqual([expect.stringContaining('AUTH_ISSUER and AUTH_AUDIENCE')]);
+    expect(identityWarnings(secretEdge({ audience: undefined }))).toHaveLength(1);
+    expect(identityWarnings(secretEdge())).toEqual([]);
+  });
+});
+
+describe('user segments and tags', () => {
+  const HASH_SECRET = 'user-hash-secret-for-the-identity-tests';
+  registerIssued(HASH_SECRET);
+  const opaque = { segment: 'opaque', hashSecret: new TextEncoder().encode(HASH_SECRET) } as const;
+
+  test('USER_SEGMENT=opaque: `_k` + a keyed HMAC of the subject, stable across instances, and the tag keyed by USER_HASH_SECRET', async () => {
+    const token = `Bearer ${await hsToken({ ...claims, sub: 'alice@example.com' })}`;
+    const first = await createTokenVerifier(secretEdge({}, opaque))(token);
+    const second = await createTokenVerifier(secretEdge({}, opaque))(token);
+    expect(first.userSegment).toBe(expectedOpaqueSegment('alice@example.com', HASH_SECRET));
+    expect(first.userSegment).toMatch(/^_k[0-9a-f]{64}$/);
+    expect(first.userSegment).not.toContain('alice');
+    expect(second.userSegment).toBe(first.userSegment);
+    expect(first.userTag).toBe(expectedUserTag(first.userSegment, HASH_SECRET));
+    const otherKey = { segment: 'opaque', hashSecret: new TextEncoder().encode(`${HASH_SECRET}-2`) } as const;
+    expect((await createTokenVerifier(secretEdge({}, otherKey))(token)).userSegment).not.toBe(first.userSegment);
+  });
+
+  test('readable segments keep the default encoding; USER_HASH_SECRET still keys the tag', async () => {
+    const token = `Bearer ${await hsToken({ ...claims, sub: 'alice@example.com' })}`;
+    const identity = await createTokenVerifier(secretEdge({}, { segment: 'readable', hashSecret: opaque.hashSecret }))(token);
+    expect(identity.userSegment).toBe('alice_40example_2ecom');
+    expect(identity.userTag).toBe(expectedUserTag('alice_40example_2ecom', HASH_SECRET));
+    expect(identity.userTag).not.toBe(expectedUserTag('alice_40example_2ecom'));
+  });
+});
+
+describe('JWKS verification (jose)', () => {
   let server: Server;
   let keys: Awaited<ReturnType<typeof rsaKeys>>;
-  let auth: AuthConfig;
+  let jwksUrl: URL;
+  const jwksEdge = (url: URL, users: EdgeConfig['users'] = readable): Pick<EdgeConfig, 'auth' | 'users'> => ({
+    auth: { kind: 'jwks', jwksUrl: url, issuer: undefined, audience: undefined, tokenType: undefined, maxTokenAgeSeconds: undefined },
+    users,
+  });
 
   beforeAll(async () => {
     keys = await rsaKeys();
@@ -100,65 +243,92 @@ describe('JWKS verification', () => {
       res.end(JSON.stringify(keys.jwks));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    auth = {
-      kind: 'jwks',
-      jwksUrl: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
-      issuer: undefined,
-      audience: undefined,
-    };
+    jwksUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  test('JWKS endpoint down or failing → 503 with Retry-After, not 401', async () => {
+  test('JWKS endpoint down or failing → 503 with Retry-After and reason jwks_unavailable, not 401', async () => {
     const failing = createServer((_req, res) => res.writeHead(500).end('oops'));
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
     const port = (failing.address() as AddressInfo).port;
     const token = `Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`;
     try {
-      const error500 = await rejection(
-        createTokenVerifier({
-          kind: 'jwks',
-          jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`),
-          issuer: undefined,
-          audience: undefined,
-        })(token),
-      );
-      expect([error500.status, error500.code, error500.headers['Retry-After']]).toEqual([503, 'UpstreamUnavailable', '5']);
+      const error500 = await rejection(createTokenVerifier(jwksEdge(new URL(`http://127.0.0.1:${port}/jwks.json`)))(token));
+      expect([error500.status, error500.code, error500.headers['Retry-After'], error500.reason]).toEqual([
+        503,
+        'UpstreamUnavailable',
+        '5',
+        'jwks_unavailable',
+      ]);
     } finally {
       await new Promise<void>((resolve) => failing.close(() => resolve()));
     }
-    const refused = await rejection(
-      createTokenVerifier({ kind: 'jwks', jwksUrl: new URL(`http://127.0.0.1:${port}/jwks.json`), issuer: undefined, audience: undefined })(
-        token,
-      ),
-    );
+    const refused = await rejection(createTokenVerifier(jwksEdge(new URL(`http://127.0.0.1:${port}/jwks.json`)))(token));
     expect([refused.status, refused.code]).toEqual([503, 'UpstreamUnavailable']);
   });
 
   test('an RS256 token from the JWKS is accepted', async () => {
-    const verify = createTokenVerifier(auth);
-    await expect(verify(`Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`)).resolves.toEqual({
-      subject: 'bob',
-      userSegment: 'bob',
-    });
+    const verify = createTokenVerifier(jwksEdge(jwksUrl));
+    const identity = await verify(`Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`);
+    expect(identity).toMatchObject({ subject: 'bob', userSegment: 'bob', userTag: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  });
+
+  test('without USER_HASH_SECRET the tag is keyed per instance: stable within one, different between two', async () => {
+    const token = `Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`;
+    const one = createTokenVerifier(jwksEdge(jwksUrl));
+    const two = createTokenVerifier(jwksEdge(jwksUrl));
+    expect((await one(token)).userTag).toBe((await one(token)).userTag);
+    expect((await one(token)).userTag).not.toBe((await two(token)).userTag);
+    expect(identityWarnings(jwksEdge(jwksUrl))).toEqual([expect.stringContaining('USER_HASH_SECRET is not set')]);
+    expect(identityWarnings(jwksEdge(jwksUrl, { segment: 'readable', hashSecret: new Uint8Array(32) }))).toEqual([]);
+  });
+
+  test('the same claim rules and reason codes as HS256', async () => {
+    const verify = createTokenVerifier(jwksEdge(jwksUrl));
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'test-key', ...header }).sign(keys.privateKey);
+    await expectRejected(verify(`Bearer ${await sign({}, { sub: 'bob', exp: now - 120 })}`), 'token_expired');
+    await expectRejected(verify(`Bearer ${await sign({}, { sub: 'bob' })}`), 'invalid_exp');
+    await expectRejected(verify(`Bearer ${await sign({}, { sub: '', exp: now + 60 })}`), 'missing_subject');
+    await expectRejected(verify(`Bearer ${await sign({ kid: 'other-key' }, { sub: 'bob', exp: now + 60 })}`), 'unknown_key');
+    const otherKeys = await rsaKeys(); // same kid, another key: the signature cannot verify
+    await expectRejected(verify(`Bearer ${await rsToken(otherKeys.privateKey, { sub: 'bob' })}`), 'bad_signature');
+    const [, payload, signature] = (await sign({}, { sub: 'bob', exp: now + 60 })).split('.');
+    const critHeader = b64url(JSON.stringify({ alg: 'RS256', kid: 'test-key', crit: ['exp'], exp: 1 }));
+    await expectRejected(verify(`Bearer ${critHeader}.${payload}.${signature}`), 'crit_not_supported');
   });
 
   test('HS/RS confusion: an HS256 token keyed with the public key is refused', async () => {
-    const verify = createTokenVerifier(auth);
+    const verify = createTokenVerifier(jwksEdge(jwksUrl));
     const forged = await hsToken({ sub: 'bob' }, { secret: keys.publicPem });
-    const error = await rejection(verify(`Bearer ${forged}`));
-    expect(error.status).toBe(401);
-    expect(error.message).toBe('token algorithm is not accepted');
+    await expectRejected(verify(`Bearer ${forged}`), 'alg_not_allowed');
   });
 
-  test('an HS256-configured verifier refuses RS256 tokens', async () => {
-    const verify = createTokenVerifier({ ...secretAuth, issuer: undefined, audience: undefined });
-    const error = await rejection(verify(`Bearer ${await rsToken(keys.privateKey, { sub: 'bob' })}`));
-    expect(error.message).toBe('token algorithm is not accepted');
+  test('jose is loaded only by a JWKS verifier: an HS256 verifier works with jose unloadable', async () => {
+    const token = `Bearer ${await hsToken(claims)}`;
+    let hsVerify: ReturnType<typeof createTokenVerifier> | undefined;
+    let jwksFailure: unknown;
+    jest.isolateModules(() => {
+      jest.doMock('jose', () => {
+        throw new Error('jose was loaded');
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry with jose unloadable
+      const fresh = (require('../../../shared/auth/identity') as typeof import('../../../shared/auth/identity')).createTokenVerifier;
+      hsVerify = fresh(secretEdge());
+      try {
+        fresh(jwksEdge(jwksUrl));
+      } catch (error) {
+        jwksFailure = error;
+      }
+    });
+    await expect(hsVerify!(token)).resolves.toMatchObject({ subject: 'alice' });
+    expect(String(jwksFailure)).toContain('jose was loaded');
+    jest.dontMock('jose');
   });
 });
 
-describe('userSegmentFor', () => {
+describe('userSegmentFor (the readable form)', () => {
   const hostile = ['*', '?', 'a/b', '../x', 'alice/', '..', '.', 'a b', 'ä', '日本', 'a_2f', '%2F', 'a\u0000b', '\u202e', 'x'.repeat(500)];
 
   test.each(hostile)('%j yields only [A-Za-z0-9_-], never empty', (subject) => {
@@ -186,4 +356,8 @@ describe('userSegmentFor', () => {
     expect(segment).toMatch(/^_h[0-9a-f]{64}$/);
     expect(userSegmentFor('x'.repeat(64))).toBe('x'.repeat(64));
   });
+});
+
+test('every reason code of the table was produced by some test above', () => {
+  expect(Object.keys(TOKEN_REJECTIONS).filter((reason) => !seen.has(reason))).toEqual([]);
 });

@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://app.example.com'],
       sts: { roleArn: ROLE, durationSeconds: 900, endpoint: { host: 'sts.cn-hangzhou.aliyuncs.com', protocol: 'https' }, timeoutMs: 3000 },
       fallbackCredentials: undefined,
+      auth: { kind: 'secret', issuer: undefined, audience: undefined, tokenType: undefined, maxTokenAgeSeconds: undefined },
+      users: { segment: 'readable', hashSecret: undefined },
     });
     expect(config.allowedContentTypes).not.toContain('text/html');
     expect(config.allowedContentTypes).not.toContain('image/svg+xml');
@@ -61,6 +63,10 @@ describe('loadConfig', () => {
         SIGNATURE_VERSION: 'V1',
         AUTH_ISSUER: 'https://idp.example.com',
         AUTH_AUDIENCE: 'uploads',
+        AUTH_TOKEN_TYPE: 'at+jwt',
+        AUTH_MAX_TOKEN_AGE_SECONDS: '3600',
+        USER_SEGMENT: 'Opaque',
+        USER_HASH_SECRET: 'a-user-hash-secret-of-at-least-32-bytes',
         ALLOWED_ORIGINS: 'https://a.example.com, http://localhost:3000',
         STS_ROLE_ARN: 'acs:ram::1234567890123456:role/upload-role',
         STS_DURATION_SECONDS: '1800',
@@ -78,7 +84,8 @@ describe('loadConfig', () => {
       maxUploadBytes: 2048,
       signedUrlTtlSeconds: 60,
       signatureVersion: 'v1',
-      auth: { kind: 'secret', issuer: 'https://idp.example.com', audience: 'uploads' },
+      auth: { kind: 'secret', issuer: 'https://idp.example.com', audience: 'uploads', tokenType: 'at+jwt', maxTokenAgeSeconds: 3600 },
+      users: { segment: 'opaque', hashSecret: new TextEncoder().encode('a-user-hash-secret-of-at-least-32-bytes') },
       allowedOrigins: ['https://a.example.com', 'http://localhost:3000'],
       sts: {
         roleArn: 'acs:ram::1234567890123456:role/upload-role',
@@ -148,6 +155,12 @@ describe('loadConfig', () => {
     ['content type any', { ALLOWED_CONTENT_TYPES: '*/*' }, 'ALLOWED_CONTENT_TYPES'],
     ['bad role arn', { STS_ROLE_ARN: 'role/upload' }, 'STS_ROLE_ARN must look like'],
     ['half a key pair', { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, 'set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+    ['token type that is not a media type', { AUTH_TOKEN_TYPE: 'at jwt' }, 'AUTH_TOKEN_TYPE must be a media type'],
+    ['token age under a minute', { AUTH_MAX_TOKEN_AGE_SECONDS: '59' }, 'AUTH_MAX_TOKEN_AGE_SECONDS must be between 60 and'],
+    ['token age not a number', { AUTH_MAX_TOKEN_AGE_SECONDS: '1h' }, 'AUTH_MAX_TOKEN_AGE_SECONDS must be a whole number'],
+    ['unknown user segment form', { USER_SEGMENT: 'hashed' }, 'USER_SEGMENT must be readable or opaque'],
+    ['opaque segments without their key', { USER_SEGMENT: 'opaque' }, 'USER_SEGMENT=opaque needs USER_HASH_SECRET'],
+    ['short user hash secret', { USER_HASH_SECRET: 'short' }, 'USER_HASH_SECRET must be at least 32 bytes'],
   ];
 
   test.each(bad)('%s is refused, naming the variable', (_name, overrides, expected) => {
@@ -169,9 +182,11 @@ describe('loadConfig', () => {
       baseEnv({
         ALLOWED_ORIGINS: 'https://App.Example.com:443/, http://localhost:3000/',
         AUTH_JWT_SECRET: '  secret with spaces around it, long enough  ',
+        USER_HASH_SECRET: ' a user hash secret with spaces, long enough ',
         STS_ENDPOINT: '127.0.0.1:9200',
       }),
     );
+    expect(new TextDecoder().decode(config.users.hashSecret)).toBe(' a user hash secret with spaces, long enough ');
     expect(config.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
     expect(new TextDecoder().decode(config.auth.kind === 'secret' ? config.auth.secret : new Uint8Array())).toBe(
       '  secret with spaces around it, long enough  ',
@@ -192,9 +207,16 @@ describe('loadConfig', () => {
   });
 
   test('problems never repeat the secret values', () => {
-    const problems = problemsOf(baseEnv({ AUTH_JWT_SECRET: 'short-secret-value', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'key-secret-value' }));
+    const problems = problemsOf(
+      baseEnv({
+        AUTH_JWT_SECRET: 'short-secret-value',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'key-secret-value',
+        USER_HASH_SECRET: 'short-hash-value',
+      }),
+    );
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join('\n')).not.toContain('short-secret-value');
     expect(problems.join('\n')).not.toContain('key-secret-value');
+    expect(problems.join('\n')).not.toContain('short-hash-value');
   });
 });

@@ -40,12 +40,26 @@ describe('parseUploadRequest', () => {
       size: 1000,
       method: 'POST',
     });
-    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png' }, rules)).toEqual({
+    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png', size: 7 }, rules)).toEqual({
+      filename: 'cat.png',
+      contentType: 'image/png',
+      size: 7,
+      method: 'PUT',
+    });
+    expect(parseUploadRequest({ filename: 'cat.png', contentType: 'image/png', method: 'POST' }, rules)).toEqual({
       filename: 'cat.png',
       contentType: 'image/png',
       size: undefined,
-      method: 'PUT',
+      method: 'POST',
     });
+  });
+
+  test('a PUT must declare its size (the signature binds Content-Length to it); a POST form need not', () => {
+    for (const size of [undefined, null]) {
+      const error = errorOf({ filename: 'cat.png', contentType: 'image/png', size, method: 'PUT' });
+      expect([error.status, error.code, error.message]).toEqual([400, 'InvalidSize', expect.stringContaining('size is required for PUT')]);
+    }
+    expect(errorOf({ filename: 'cat.png', contentType: 'image/png' }).code).toBe('InvalidSize');
   });
 
   const refused: Array<[string, unknown, number, string]> = [
@@ -86,9 +100,9 @@ describe('parseUploadRequest', () => {
 
   test('__proto__ and constructor keys change nothing', () => {
     const body = JSON.parse(
-      '{"filename":"a.png","contentType":"image/png","__proto__":{"method":"POST","size":5},"constructor":{"prototype":{"polluted":true}}}',
+      '{"filename":"a.png","contentType":"image/png","size":3,"__proto__":{"method":"POST","size":5},"constructor":{"prototype":{"polluted":true}}}',
     ) as unknown;
-    expect(parseUploadRequest(body, rules)).toEqual({ filename: 'a.png', contentType: 'image/png', size: undefined, method: 'PUT' });
+    expect(parseUploadRequest(body, rules)).toEqual({ filename: 'a.png', contentType: 'image/png', size: 3, method: 'PUT' });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(errorOf(JSON.parse('{"__proto__":{"filename":"a.png","contentType":"image/png"}}')).code).toBe('InvalidFilename');
   });
@@ -115,6 +129,32 @@ describe('content types', () => {
     }
     expect(isContentTypeAllowed('application/json', ['application/*'])).toBe(true);
     expect(isContentTypeAllowed('text/plain', ['text/*'])).toBe(true);
+  });
+
+  test('nor the active types of the WHATWG, Chromium and plug-in lists, which an exact entry still allows', () => {
+    const wildcards = ['application/*', 'text/*', 'message/*', 'image/*'];
+    for (const active of [
+      'message/rfc822', // MHTML
+      'message/global',
+      'text/x-component', // IE behaviours (.htc)
+      'application/hta', // HTML applications
+      'application/futuresplash', // Flash
+      'application/x-director',
+      'application/x-silverlight-app',
+      'application/java-vm',
+      'application/x-java-jnlp-file',
+      'application/x-ms-application',
+      'application/ecmascript', // WHATWG JavaScript MIME types the name pattern misses
+      'text/livescript',
+      'text/jscript',
+      'application/pdf', // WHATWG "scriptable"
+    ]) {
+      expect([active, isContentTypeAllowed(active, wildcards)]).toEqual([active, false]);
+      expect([active, isContentTypeAllowed(active, [active])]).toEqual([active, true]);
+    }
+    for (const passive of ['application/zip', 'text/csv', 'image/png', 'application/octet-stream']) {
+      expect([passive, isContentTypeAllowed(passive, wildcards)]).toEqual([passive, true]);
+    }
   });
 });
 

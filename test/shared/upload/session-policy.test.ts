@@ -20,7 +20,7 @@ const expected = (segment: string): unknown => ({
     {
       Effect: 'Allow',
       Action: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
-      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/*`],
+      Resource: [`acs:oss:*:*:uploads-bucket/users/${segment}/sts/*`],
     },
   ],
 });

@@ -28,20 +28,46 @@ const longTermCredentials: SignerCredentials = {
 const now = new Date('2026-11-28T10:20:30.000Z');
 const key = 'users/alice/2026/11/a+b c.png';
 
-function input(overrides: Partial<SigningInput> = {}): SigningInput {
-  return { rules, key, contentType: 'image/png', credentials: stsCredentials, now, lifetimeSeconds: 300, version: 'v4', ...overrides };
+const size = 12_345;
+
+function input(overrides: Partial<SigningInput> = {}): SigningInput & { size: number } {
+  return {
+    rules,
+    key,
+    contentType: 'image/png',
+    credentials: stsCredentials,
+    now,
+    lifetimeSeconds: 300,
+    version: 'v4',
+    size,
+    ...overrides,
+  };
+}
+
+/** What OSS recomputes for a PUT to this URL with these headers (Content-Length as a client sends it). */
+function signatureFor(signedQuery: Record<string, string>, headers: Record<string, string>): string {
+  const canonical = v4CanonicalRequest({
+    method: 'PUT',
+    bucket: 'uploads-bucket',
+    key,
+    query: signedQuery,
+    headers,
+    additionalHeaders: (signedQuery['x-oss-additional-headers'] ?? '').split(';').filter((name) => name !== ''),
+  });
+  return v4Signature('signer-secret', 'cn-hangzhou', '20261128T102030Z', canonical);
 }
 
 describe('signed PUT URL, V4', () => {
-  test('binds method, key, Content-Type, forbid-overwrite and the security token; the signature matches the spec', () => {
+  test('binds method, key, Content-Type, Content-Disposition, Content-Length, forbid-overwrite and the security token', () => {
     const signed = signPutUpload(input());
     const url = new URL(signed.url);
     expect(`${url.origin}${url.pathname}`).toBe('https://uploads-bucket.oss-cn-hangzhou.aliyuncs.com/users/alice/2026/11/a%2Bb%20c.png');
-    expect(signed.headers).toEqual({ 'Content-Type': 'image/png', 'x-oss-forbid-overwrite': 'true' });
-    expect(signed).toMatchObject({ method: 'PUT', bucket: 'uploads-bucket', key, expiresAt: '2026-11-28T10:25:30.000Z' });
+    expect(signed.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Disposition': 'attachment', 'x-oss-forbid-overwrite': 'true' });
+    expect(signed).toMatchObject({ method: 'PUT', bucket: 'uploads-bucket', key, size, expiresAt: '2026-11-28T10:25:30.000Z' });
 
     const query = Object.fromEntries(url.searchParams);
     expect(query).toEqual({
+      'x-oss-additional-headers': 'content-disposition;content-length',
       'x-oss-credential': 'STS.signer/20261128/cn-hangzhou/oss/aliyun_v4_request',
       'x-oss-date': '20261128T102030Z',
       'x-oss-expires': '300',
@@ -50,30 +76,23 @@ describe('signed PUT URL, V4', () => {
       'x-oss-signature': expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
     });
     const { 'x-oss-signature': signature, ...signedQuery } = query;
-    const canonical = v4CanonicalRequest({
-      method: 'PUT',
-      bucket: 'uploads-bucket',
-      key,
-      query: signedQuery,
-      headers: signed.headers,
-      additionalHeaders: [],
-    });
-    expect(signature).toBe(v4Signature('signer-secret', 'cn-hangzhou', '20261128T102030Z', canonical));
+    expect(signature).toBe(signatureFor(signedQuery, { ...signed.headers, 'Content-Length': String(size) }));
   });
 
-  test('the signature no longer matches when the client changes Content-Type or drops forbid-overwrite', () => {
+  test('the signature no longer matches another length, another disposition, another type or no forbid-overwrite', () => {
     const signed = signPutUpload(input());
     const { 'x-oss-signature': signature, ...signedQuery } = Object.fromEntries(new URL(signed.url).searchParams);
-    for (const headers of [{ 'Content-Type': 'text/html', 'x-oss-forbid-overwrite': 'true' }, { 'Content-Type': 'image/png' }]) {
-      const canonical = v4CanonicalRequest({
-        method: 'PUT',
-        bucket: 'uploads-bucket',
-        key,
-        query: signedQuery,
-        headers,
-        additionalHeaders: [],
-      });
-      expect(v4Signature('signer-secret', 'cn-hangzhou', '20261128T102030Z', canonical)).not.toBe(signature);
+    const sent: Record<string, string> = { ...signed.headers, 'Content-Length': String(size) };
+    expect(signatureFor(signedQuery, sent)).toBe(signature);
+    const { 'x-oss-forbid-overwrite': _dropped, ...withoutForbid } = sent;
+    for (const headers of [
+      { ...sent, 'Content-Length': String(5 * 1024 * 1024) },
+      { ...sent, 'Content-Length': '' }, // chunked: no Content-Length at all
+      { ...sent, 'Content-Disposition': 'inline' },
+      { ...sent, 'Content-Type': 'text/html' },
+      withoutForbid,
+    ]) {
+      expect(signatureFor(signedQuery, headers)).not.toBe(signature);
     }
   });
 
@@ -84,7 +103,7 @@ describe('signed PUT URL, V4', () => {
 });
 
 describe('signed PUT URL, V1', () => {
-  test('Expires is absolute, the security token is a signed sub-resource, and the signature matches the spec', () => {
+  test('Expires is absolute, the security token is a signed sub-resource; V1 cannot bind the length or the disposition', () => {
     const signed = signPutUpload(input({ version: 'v1' }));
     const url = new URL(signed.url);
     const expires = String(Math.floor(now.getTime() / 1000) + 300);
@@ -98,6 +117,9 @@ describe('signed PUT URL, V1', () => {
       ),
     });
     expect(signed.expiresAt).toBe('2026-11-28T10:25:30.000Z');
+    // V1 signs Content-MD5, Content-Type, the date and x-oss-* only: the answer still asks for the attachment.
+    expect(signed.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Disposition': 'attachment', 'x-oss-forbid-overwrite': 'true' });
+    expect(signed.size).toBe(size);
   });
 });
 
@@ -116,7 +138,10 @@ describe('POST form policy', () => {
     expect(rest).toEqual({
       key,
       'Content-Type': 'image/png',
+      'Content-Disposition': 'attachment',
       'x-oss-forbid-overwrite': 'true',
+      'x-oss-object-acl': 'private',
+      'x-oss-storage-class': 'Standard',
       success_action_status: '201',
       'x-oss-signature-version': 'OSS4-HMAC-SHA256',
       'x-oss-credential': 'STS.signer/20261128/cn-hangzhou/oss/aliyun_v4_request',
@@ -129,7 +154,10 @@ describe('POST form policy', () => {
         { bucket: 'uploads-bucket' },
         { key },
         { 'Content-Type': 'image/png' },
+        { 'Content-Disposition': 'attachment' },
         { 'x-oss-forbid-overwrite': 'true' },
+        { 'x-oss-object-acl': 'private' },
+        { 'x-oss-storage-class': 'Standard' },
         { success_action_status: '201' },
         { 'x-oss-signature-version': 'OSS4-HMAC-SHA256' },
         { 'x-oss-credential': 'STS.signer/20261128/cn-hangzhou/oss/aliyun_v4_request' },
@@ -147,7 +175,10 @@ describe('POST form policy', () => {
     expect(rest).toEqual({
       key,
       'Content-Type': 'image/png',
+      'Content-Disposition': 'attachment',
       'x-oss-forbid-overwrite': 'true',
+      'x-oss-object-acl': 'private',
+      'x-oss-storage-class': 'Standard',
       success_action_status: '201',
       'x-oss-security-token': 'role-token/+=',
       OSSAccessKeyId: 'STS.signer',

@@ -4,7 +4,7 @@
  */
 import { samplePdf, samplePng, sampleJpeg } from '../../../local/sample-files';
 import { sniffContent } from '../../../shared/upload/content-sniff';
-import { loadTypeExtensions } from '../../../shared/upload/type-extensions';
+import { TYPE_EXTENSION_TABLE } from '../../../shared/upload/type-extensions';
 import { REJECTION_REASONS, judgeContent, judgeStoredObject, type VerdictRules } from '../../../shared/upload/verdict';
 
 const rules: VerdictRules = {
@@ -32,7 +32,7 @@ async function verdictOf(c: Case): Promise<string> {
     objectType: c.objectType ?? 'Normal',
     contentEncoding: c.contentEncoding,
   };
-  const first = judgeStoredObject(facts, rules, await loadTypeExtensions());
+  const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
   if (first.kind === 'outside') return 'outside';
   if (first.kind !== 'content') return first.kind === 'rejected' ? first.reason : 'accepted';
   const reason = judgeContent(first.contentType, await sniffContent(c.body.subarray(0, 8192), first.contentType));
@@ -189,7 +189,7 @@ test('an active type allowed on purpose is accepted with matching bytes, and ref
     const first = judgeStoredObject(
       { key: 'users/alice/logo.svg', size: body.length, contentType: 'image/svg+xml', objectType: 'Normal', contentEncoding: undefined },
       svgRules,
-      await loadTypeExtensions(),
+      TYPE_EXTENSION_TABLE,
     );
     if (first.kind !== 'content') return first.kind;
     return judgeContent(first.contentType, await sniffContent(body, first.contentType)) ?? 'accepted';

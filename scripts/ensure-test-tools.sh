@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The first step of `npm test`: install what the tests need that npm cannot (Debian packages), so README's test
+# command works on a fresh machine. As root it installs what is missing; as another user it stops at once with the
+# one command to run. Each entry: the command a test runs, and the Debian package that provides it.
+set -euo pipefail
+
+required=(
+  "chromium chromium" # the browser tests (playwright-core drives Debian's Chromium; it never downloads one)
+)
+
+missing=()
+for entry in "${required[@]}"; do
+  read -r command package <<<"$entry"
+  command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need Debian packages that are not installed: ${missing[*]}" >&2
+  echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "installing what the tests need: ${missing[*]} (apt-get)" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,91 @@
+/**
+ * What embedded mode takes from the environment (local/embedded-env.ts), and the development tokens it then
+ * signs: with AUTH_ISSUER / AUTH_AUDIENCE but no login of the team's own, the tokens carry them and are accepted.
+ */
+import { decodeJwt } from 'jose';
+import { startDevStack } from '../../local/dev-stack';
+import { embeddedEnvironment } from '../../local/embedded-env';
+import { LOCAL_BUCKET, LOCAL_UPLOAD_ROLE } from '../../local/local-account';
+import { registerAnswer } from '../support/log-capture';
+
+const DEMO = ['http://127.0.0.1:9000', 'http://localhost:9000'];
+
+describe('embeddedEnvironment', () => {
+  it('with nothing set: the local account, a fresh 32-byte development secret, the demo origins; nothing to report', () => {
+    const first = embeddedEnvironment({}, DEMO);
+    expect(first.env).toMatchObject({ OSS_BUCKET: LOCAL_BUCKET, STS_ROLE_ARN: LOCAL_UPLOAD_ROLE, ALLOWED_ORIGINS: DEMO.join(',') });
+    expect(Buffer.from(first.env['AUTH_JWT_SECRET']!, 'base64url')).toHaveLength(32);
+    expect(first.devTokens).toEqual({ kind: 'on', secret: first.env['AUTH_JWT_SECRET'], issuer: undefined, audience: undefined });
+    expect(first.report).toEqual([]);
+    expect(embeddedEnvironment({}, DEMO).env['AUTH_JWT_SECRET']).not.toBe(first.env['AUTH_JWT_SECRET']);
+  });
+
+  it('ALLOWED_ORIGINS adds to the demo origins; the stack-owned variables are ignored and named; blanks count as unset', () => {
+    const { env, report } = embeddedEnvironment(
+      {
+        ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com',
+        OSS_BUCKET: '',
+        OSS_REGION: 'eu-central-1',
+        OSS_ENDPOINT: 'https://cdn.example.com',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-real',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'real-secret-value',
+        MAX_UPLOAD_BYTES: '   ',
+        PATH: '/usr/bin',
+      },
+      DEMO,
+    );
+    expect(env['ALLOWED_ORIGINS']).toBe(`${DEMO.join(',')},http://localhost:5173, https://app.example.com`);
+    expect(env['OSS_REGION']).toBe('cn-hangzhou');
+    for (const name of ['OSS_ENDPOINT', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'MAX_UPLOAD_BYTES', 'PATH']) {
+      expect(env[name]).toBeUndefined();
+    }
+    expect(report).toEqual([
+      "ALLOWED_ORIGINS = http://localhost:5173, https://app.example.com (added to the demo page's origins)",
+      'ignored, the local stack sets them: OSS_REGION, OSS_ENDPOINT, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    ]);
+    expect(report.join('\n')).not.toContain('real-secret-value');
+  });
+
+  it("a team's secret is used as given (untrimmed), shown only as set, and turns development tokens off", () => {
+    const secret = ' spaces-count-in-a-secret-of-32-bytes+ ';
+    const { env, devTokens, report } = embeddedEnvironment({ AUTH_JWT_SECRET: secret }, DEMO);
+    expect(env['AUTH_JWT_SECRET']).toBe(secret);
+    expect(devTokens.kind).toBe('off');
+    expect(report).toEqual(['AUTH_JWT_SECRET (set; value not shown)']);
+  });
+
+  it('a JWKS login: no development secret at all, only the origin of the URL is shown', () => {
+    const { env, devTokens, report } = embeddedEnvironment({ AUTH_JWKS_URL: 'https://idp.example.com/tenant/keys?key=abc' }, DEMO);
+    expect(env['AUTH_JWT_SECRET']).toBeUndefined();
+    expect(devTokens).toEqual({ kind: 'off', reason: expect.stringContaining('AUTH_JWKS_URL') });
+    expect(report).toEqual(['AUTH_JWKS_URL = https://idp.example.com/…']);
+  });
+
+  it('settings are shown with their value, quoted when it holds characters that would break the line', () => {
+    const { report } = embeddedEnvironment({ AUTH_AUDIENCE: 'app\nnext', STS_TIMEOUT_MS: '2000' }, DEMO);
+    expect(report).toEqual(['AUTH_AUDIENCE = "app\\nnext"', 'STS_TIMEOUT_MS = 2000']);
+  });
+});
+
+test('with AUTH_ISSUER and AUTH_AUDIENCE only, development tokens carry them and sign-url accepts them', async () => {
+  const stack = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    env: { AUTH_ISSUER: 'https://login.local', AUTH_AUDIENCE: 'uploads' },
+  });
+  try {
+    const { token } = (await (await fetch(`${stack.url}/api/dev-token?user=dana`)).json()) as { token: string };
+    registerAnswer({ token });
+    expect(decodeJwt(token)).toMatchObject({ sub: 'dana', iss: 'https://login.local', aud: 'uploads' });
+    const response = await fetch(`${stack.url}/api/sign-url`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ filename: 'd.png', contentType: 'image/png', size: 1 }),
+    });
+    registerAnswer(await response.clone().json());
+    expect(response.status).toBe(200);
+  } finally {
+    await stack.close();
+  }
+});
