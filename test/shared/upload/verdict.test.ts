@@ -83,6 +83,13 @@ const table: Array<Case & { expected: string }> = [
     expected: 'TooLarge',
   },
   {
+    name: 'a valid PNG of a user with an opaque segment (USER_SEGMENT=opaque)',
+    key: `users/_k${'ab'.repeat(32)}/2026/11/x.png`,
+    contentType: 'image/png',
+    body: samplePng(500),
+    expected: 'accepted',
+  },
+  {
     name: 'a key outside every user prefix',
     key: 'assets/site/logo.png',
     contentType: 'image/png',
