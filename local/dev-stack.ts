@@ -22,10 +22,10 @@ import { createFcHandler } from '../shared/edge/handler';
 import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
-import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
 import { embeddedEnvironment, type DevTokens } from './embedded-env';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
-import { startOssEmulator, type ObjectCreatedNotification, type RunningOssEmulator } from './oss-emulator';
+import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
+import { startOssEmulator, type ObjectCreatedNotification, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
 import { createWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
@@ -54,6 +54,8 @@ export interface DevStackOptions {
    * upload transport that store random bytes turn it off: upload-completed would rightly remove them.
    */
   uploadTriggers?: boolean;
+  /** Sees each request the OSS emulator answers (never its query, headers or fields): tests count operations. */
+  ossLog?: (entry: OssRequestLog) => void;
 }
 
 export interface DevStack {
@@ -160,6 +162,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
         onObjectCreated: (notification) => onObjectCreated(notification),
         encodeEventKeys: options.encodeEventKeys ?? false,
+        ...(options.ossLog === undefined ? {} : { log: options.ossLog }),
       });
       env = { ...localEnv, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
 

@@ -5,6 +5,9 @@
 
 export type UploadMethod = 'PUT' | 'POST';
 
+/** Every `method` of a `sign-url` request: one upload (`PUT`, `POST`), or a step of a multipart upload. */
+export type SignUrlMethod = UploadMethod | 'MULTIPART' | 'PARTS' | 'COMPLETE' | 'ABORT';
+
 /** `sign-url`'s request body. */
 export interface SignUrlRequest {
   filename: string;
@@ -46,6 +49,93 @@ export interface SignedPost {
 
 export type SignUrlAnswer = SignedPut | SignedPost;
 
+/**
+ * Multipart uploads through `sign-url`: the function starts and completes the upload itself; the client only PUTs
+ * parts to signed URLs. The key and the upload id are the handle: nothing is stored on the server's side.
+ */
+export interface MultipartStartRequest {
+  method: 'MULTIPART';
+  filename: string;
+  contentType: string;
+  /** Required: it decides the part size and is checked against the limit. */
+  size: number;
+}
+
+/** Fresh part URLs (beyond the first 100, after expiry, on resume); `[]` only lists what OSS holds. */
+export interface PartsRequest {
+  method: 'PARTS';
+  key: string;
+  uploadId: string;
+  partNumbers: number[];
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  /** As OSS answered the part's PUT, with or without the quotes. */
+  etag: string;
+}
+
+export interface CompleteRequest {
+  method: 'COMPLETE';
+  key: string;
+  uploadId: string;
+  /** Every part, in ascending order of part number. */
+  parts: CompletedPart[];
+  /** When given, the parts must add up to exactly this many bytes. */
+  size?: number;
+}
+
+export interface AbortRequest {
+  method: 'ABORT';
+  key: string;
+  uploadId: string;
+}
+
+export type MultipartRequest = MultipartStartRequest | PartsRequest | CompleteRequest | AbortRequest;
+
+/** A signed URL for one part: `PUT` the part's bytes to it, with no extra headers. */
+export interface SignedPart {
+  partNumber: number;
+  url: string;
+}
+
+/** `sign-url`'s answer to `MULTIPART`: the upload has been started; parts `1…partCount`, URLs for the first ones. */
+export interface MultipartStarted {
+  method: 'MULTIPART';
+  bucket: string;
+  key: string;
+  uploadId: string;
+  /** Every part but the last is exactly this many bytes. */
+  partSize: number;
+  partCount: number;
+  /** At most 100; ask `PARTS` for the rest. */
+  parts: SignedPart[];
+  expiresAt: string;
+}
+
+/** A part OSS already holds for the upload. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+/** `sign-url`'s answer to `PARTS`. */
+export interface SignedParts {
+  parts: SignedPart[];
+  expiresAt: string;
+  /** What OSS holds for the upload now, in part-number order: a client resumes from it. */
+  uploaded: UploadedPart[];
+}
+
+/** `sign-url`'s answer to `COMPLETE`: the object now exists and can never be replaced. */
+export interface MultipartCompleted {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+}
+
 /** `sts-token`'s answer: an ali-oss client's options as they stand (`new OSS(answer)`), plus the rules. */
 export interface StsTokenAnswer {
   accessKeyId: string;
@@ -77,6 +167,14 @@ export type ErrorCode =
   | 'InvalidContentType'
   | 'InvalidSize'
   | 'InvalidMethod'
+  | 'InvalidKey'
+  | 'InvalidUploadId'
+  | 'InvalidPartNumber'
+  | 'InvalidPart'
+  | 'InvalidPartOrder'
+  | 'EntityTooSmall'
+  | 'NoSuchUpload'
+  | 'FileAlreadyExists'
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'

@@ -60,8 +60,8 @@ test('nothing deployed, and no deployment tool, imports the local stack', () => 
   expect(violations(['scripts/policies.ts', ...accountOnly.map((name) => `${name}.ts`)], reachesFurther)).toEqual([]);
 });
 
-test('the browser client imports only web/, the wire contract and the key layout', () => {
-  const allowed = new Set(['shared/contract', 'shared/upload/keys']);
+test('the browser client imports only web/, the wire contract, the key layout and the part plan', () => {
+  const allowed = new Set(['shared/contract', 'shared/upload/keys', 'shared/upload/parts']);
   expect(violations(sourceFiles('web'), (imported) => !imported.startsWith('web/') && !allowed.has(imported))).toEqual([]);
   for (const module of allowed) expect(projectImports(`${module}.ts`)).toEqual([]);
 });

@@ -1,6 +1,7 @@
 /** The demo page: sign in with a development token, pick or drop files, watch them go straight to OSS. */
 import { formatBytes } from './errors';
-import { upload, UploadError, type UploadMode } from './upload-client';
+import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
+import { checkpointKey, upload, UploadError, type UploadMode } from './upload-client';
 
 const $ = <T extends Element>(selector: string): T => {
   const element = document.querySelector<T>(selector);
@@ -29,12 +30,42 @@ $<HTMLFormElement>('#signin-form').addEventListener('submit', async (event) => {
 });
 
 function selectedMode(): UploadMode {
-  return ($<HTMLInputElement>('input[name="mode"]:checked').value as UploadMode) ?? 'put';
+  return ($<HTMLInputElement>('input[name="mode"]:checked').value as UploadMode) ?? 'auto';
 }
 
 function endpointFor(mode: UploadMode): string {
   return mode === 'sts' ? '/api/sts-token' : '/api/sign-url';
 }
+
+/** Only STS mode needs ali-oss: its 680 KB browser build is loaded the first time that mode is used. */
+let aliOss: Promise<void> | undefined;
+function loadAliOss(): Promise<void> {
+  aliOss ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/assets/vendor/aliyun-oss-sdk.min.js';
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error('could not load ali-oss'));
+    document.head.append(script);
+  });
+  return aliOss;
+}
+
+/** Checkpoints of unfinished multipart uploads (in localStorage, so they survive a reload). */
+function listResumable(): void {
+  const list = $<HTMLUListElement>('#resumable-list');
+  list.replaceChildren();
+  for (let i = 0; i < localStorage.length; i += 1) {
+    const id = localStorage.key(i);
+    const point = id?.startsWith(CHECKPOINT_PREFIX) === true ? readCheckpoint(localStorage, id) : undefined;
+    if (point === undefined) continue;
+    const item = document.createElement('li');
+    item.textContent = `${point.fileName} (${formatBytes(point.fileSize)}): ${Object.keys(point.parts).length} of ${point.partCount} parts uploaded`;
+    item.dataset['file'] = point.fileName;
+    list.append(item);
+  }
+  $<HTMLDivElement>('#resumable').hidden = list.childElementCount === 0;
+}
+listResumable();
 
 function startUpload(file: File): void {
   if (token === undefined) {
@@ -43,7 +74,9 @@ function startUpload(file: File): void {
     return;
   }
   errorLine.textContent = '';
-  const mode = selectedMode();
+  // A file with an unfinished upload resumes it, whatever mode is selected.
+  const resuming = readCheckpoint(localStorage, checkpointKey(endpointFor('multipart'), file)) !== undefined;
+  const mode = resuming ? 'multipart' : selectedMode();
   const item = document.createElement('li');
   const name = document.createElement('span');
   name.textContent = `${file.name} (${formatBytes(file.size)})`;
@@ -66,44 +99,55 @@ function startUpload(file: File): void {
   cancel.addEventListener('click', () => controller.abort());
   let progressEvents = 0;
   const currentToken = token;
-  upload(file, {
-    endpoint: endpointFor(mode),
-    mode,
-    getToken: () => currentToken,
-    signal: controller.signal,
-    partSize: 100 * 1024,
-    onProgress: (loaded, total) => {
-      progressEvents += 1;
-      bar.max = Math.max(total, 1);
-      bar.value = loaded;
-      state.textContent = `${Math.round((loaded / Math.max(total, 1)) * 100)}%`;
-      item.dataset['progressEvents'] = String(progressEvents);
-    },
-  }).then(
-    (result) => {
-      state.textContent = 'Uploaded.';
-      cancel.remove();
-      item.dataset['state'] = 'done';
-      const row = document.createElement('tr');
-      for (const text of [result.key, formatBytes(result.size), mode.toUpperCase(), 'checking…']) {
-        const cell = document.createElement('td');
-        cell.textContent = text;
-        row.append(cell);
-      }
-      row.dataset['key'] = result.key;
-      row.dataset['size'] = String(result.size);
-      $<HTMLTableSectionElement>('#uploaded tbody').append(row);
-      void showVerdict(row, result.key);
-    },
-    (error: unknown) => {
-      const message = error instanceof UploadError ? error.message : 'The upload failed.';
-      state.textContent = message;
-      state.classList.add('failed');
-      cancel.remove();
-      item.dataset['state'] = error instanceof UploadError ? error.code : 'Failed';
-      errorLine.textContent = `${file.name}: ${message}`;
-    },
-  );
+  let parts = '';
+  (mode === 'sts' ? loadAliOss() : Promise.resolve())
+    .then(() =>
+      upload(file, {
+        endpoint: endpointFor(mode),
+        mode,
+        getToken: () => currentToken,
+        signal: controller.signal,
+        partSize: 100 * 1024,
+        onParts: (done, total) => {
+          parts = ` · part ${done} of ${total} done`;
+          item.dataset['partsDone'] = String(done);
+          item.dataset['partsTotal'] = String(total);
+        },
+        onProgress: (loaded, total) => {
+          progressEvents += 1;
+          bar.max = Math.max(total, 1);
+          bar.value = loaded;
+          state.textContent = `${Math.round((loaded / Math.max(total, 1)) * 100)}%${parts}`;
+          item.dataset['progressEvents'] = String(progressEvents);
+        },
+      }),
+    )
+    .finally(listResumable)
+    .then(
+      (result) => {
+        state.textContent = 'Uploaded.';
+        cancel.remove();
+        item.dataset['state'] = 'done';
+        const row = document.createElement('tr');
+        for (const text of [result.key, formatBytes(result.size), resuming ? 'MULTIPART (resumed)' : mode.toUpperCase(), 'checking…']) {
+          const cell = document.createElement('td');
+          cell.textContent = text;
+          row.append(cell);
+        }
+        row.dataset['key'] = result.key;
+        row.dataset['size'] = String(result.size);
+        $<HTMLTableSectionElement>('#uploaded tbody').append(row);
+        void showVerdict(row, result.key);
+      },
+      (error: unknown) => {
+        const message = error instanceof UploadError ? error.message : 'The upload failed.';
+        state.textContent = message;
+        state.classList.add('failed');
+        cancel.remove();
+        item.dataset['state'] = error instanceof UploadError ? error.code : 'Failed';
+        errorLine.textContent = `${file.name}: ${message}`;
+      },
+    );
 }
 
 /**

@@ -85,6 +85,7 @@ export function fromFunctionError(status: number, body: unknown): UploadError {
   if (status === 401) return new UploadError('Unauthorized', `Sign in again: ${message}.`, code);
   if (code === 'InvalidContentType') return new UploadError('TypeNotAllowed', `This kind of file cannot be uploaded: ${message}.`, code);
   if (code === 'EntityTooLarge') return new UploadError('TooLarge', `The file is too large: ${message}.`, code);
+  if (code === 'FileAlreadyExists') return new UploadError('AlreadyExists', `The upload cannot be completed: ${message}.`, code);
   if (status === 429 || status === 503) return new UploadError('Unavailable', 'The upload service is busy. Try again in a moment.', code);
   if (status >= 500) return new UploadError('Failed', 'The upload service failed. Try again later.', code);
   return new UploadError('Refused', `The upload was refused: ${message}.`, code);

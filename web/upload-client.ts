@@ -1,31 +1,48 @@
 /**
- * The browser client a frontend team copies: `upload(file, options)` in one of three modes.
+ * The browser client a frontend team copies: `upload(file, options)` in one of five modes.
+ * - `auto` (default): `put` up to `multipartThreshold`, `multipart` above it.
  * - `put`:  sign-url gives a signed PUT URL; the file goes up in one request.
  * - `post`: sign-url gives a form policy; OSS itself enforces the size limit.
- * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts, resumable.
+ * - `multipart`: sign-url starts the upload, signs part URLs and completes it; parts go up in parallel, retried,
+ *   resumable after a failure or a page reload (`multipart.ts`). No credential reaches the browser.
+ * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts (native-SDK style).
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
 import type { SignedPost, SignedPut, SignUrlRequest, StsTokenAnswer } from '../shared/contract';
 import { objectKeyFor } from '../shared/upload/keys';
 import { createCredentialProvider, type CredentialProvider } from './sts-credentials';
 import { UploadError, blockedMessage, fromFunctionError, fromOssCode, parseOssError } from './errors';
+import { uploadMultipart } from './multipart';
 
 export { UploadError } from './errors';
 export { createCredentialProvider } from './sts-credentials';
+export { checkpointKey } from './multipart';
 
-export type UploadMode = 'put' | 'post' | 'sts';
+export type UploadMode = 'auto' | 'put' | 'post' | 'multipart' | 'sts';
+
+/** `auto` sends files larger than this in parts. */
+export const DEFAULT_MULTIPART_THRESHOLD = 10 * 1024 * 1024;
 
 export interface UploadOptions {
-  /** The function URL: sign-url for `put` and `post`, sts-token for `sts`. */
+  /** The function URL: sign-url for every mode but `sts`, sts-token for `sts`. */
   endpoint: string;
-  mode: UploadMode;
+  /** Default `auto`. */
+  mode?: UploadMode;
   /** Your app's JWT for the signed-in user. */
   getToken: () => string | Promise<string>;
   onProgress?: (loaded: number, total: number) => void;
+  /** `multipart`: parts done so far, of how many. */
+  onParts?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** `auto`: the size above which a file goes up in parts. Default 10 MiB. */
+  multipartThreshold?: number;
+  /** `multipart`: parts in flight at once. Default 4. */
+  concurrency?: number;
+  /** `multipart`: where resume checkpoints are kept; default `localStorage`, `null` for none. */
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
   /** `sts` mode: part size in bytes (OSS needs at least 100 KiB). Default 1 MiB. */
   partSize?: number;
-  /** `sts` mode: retries of a failed part, resuming from the last checkpoint. Default 3. */
+  /** `multipart` and `sts`: retries of a failed part. Default 3. */
   retries?: number;
   /** `sts` mode: the ali-oss browser constructor; default `window.OSS` from aliyun-oss-sdk.min.js. */
   OSS?: AliOssConstructor;
@@ -51,18 +68,43 @@ export type AliOssConstructor = new (options: Record<string, unknown>) => AliOss
 
 export async function upload(file: File, options: UploadOptions): Promise<UploadResult> {
   throwIfAborted(options.signal);
-  if (options.mode === 'sts') return uploadWithSts(file, options);
+  const mode = options.mode ?? 'auto';
+  if (mode === 'sts') return uploadWithSts(file, options);
+  if (mode === 'multipart' || (mode === 'auto' && file.size > (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD))) {
+    return uploadMultipart(file, {
+      endpoint: options.endpoint,
+      callFunction: (body, signal) => callFunction({ ...options, ...(signal === undefined ? { signal: undefined } : { signal }) }, body),
+      onProgress: options.onProgress,
+      onParts: options.onParts,
+      signal: options.signal,
+      concurrency: options.concurrency ?? 4,
+      retries: options.retries ?? 3,
+      storage: options.storage === null ? undefined : (options.storage ?? defaultStorage()),
+    });
+  }
   const request: SignUrlRequest = {
     filename: file.name,
     contentType: file.type || 'application/octet-stream',
     size: file.size,
-    method: options.mode === 'post' ? 'POST' : 'PUT',
+    method: mode === 'post' ? 'POST' : 'PUT',
   };
   const signed = await callFunction(options, request);
-  return options.mode === 'post' ? postForm(file, signed as SignedPost, options) : putFile(file, signed as SignedPut, options);
+  return mode === 'post' ? postForm(file, signed as SignedPost, options) : putFile(file, signed as SignedPut, options);
 }
 
-async function callFunction(options: UploadOptions, body: unknown): Promise<unknown> {
+function defaultStorage(): Storage | undefined {
+  try {
+    return globalThis.localStorage ?? undefined;
+  } catch {
+    return undefined; // storage blocked by the browser's settings
+  }
+}
+
+/** One call of our function: a bearer token and a JSON body in, the answer out; an UploadError for an error answer. */
+export async function callFunction(
+  options: Pick<UploadOptions, 'endpoint' | 'getToken'> & { signal?: AbortSignal | undefined },
+  body: unknown,
+): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(options.endpoint, {
@@ -78,7 +120,7 @@ async function callFunction(options: UploadOptions, body: unknown): Promise<unkn
       `Could not reach the upload service at ${options.endpoint}: check the URL and its CORS settings. (${String(error)})`,
     );
   }
-  const answer = (await response.json().catch(() => undefined)) as unknown;
+  const answer = response.status === 204 ? undefined : ((await response.json().catch(() => undefined)) as unknown);
   if (!response.ok) throw fromFunctionError(response.status, answer);
   return answer;
 }

@@ -4,14 +4,19 @@ import { denyPublicObjectAcl } from '../../shared/upload/stored-object';
 import type { FunctionManifest } from '../manifest';
 import { signUrlFunction } from './sign-upload';
 
+/** Exactly what sign-url's role may do on the upload prefix. */
+export const SIGN_URL_ACTIONS = ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'];
+
 export const signUrlManifest: FunctionManifest = {
   name: 'sign-url',
   route: '/api/sign-url',
   roleVariable: 'SIGN_URL_FUNCTION_ROLE_ARN',
-  // It only signs uploads, with its own role's keys, under every user's prefix; none of them can make an object public.
+  // It signs uploads with its own role's keys, under every user's prefix, and runs multipart uploads itself:
+  // PutObject covers initiate, part and complete; listing and aborting are separate actions. None of its requests
+  // can make an object public.
   rolePolicy: (config) => {
     const uploads = [objectResource(config.bucket, allUsersPattern(config))];
-    const policy = allowPolicy(['oss:PutObject'], uploads);
+    const policy = allowPolicy(SIGN_URL_ACTIONS, uploads);
     return { ...policy, Statement: [...policy.Statement, denyPublicObjectAcl(uploads)] };
   },
   create: () => signUrlFunction,

@@ -1,25 +1,38 @@
-/** The `sign-url` use case: a validated request for one upload in, a signed PUT URL or POST form out. */
+/**
+ * The `sign-url` use case: a validated request for one upload in, a signed PUT URL or POST form out; the steps of
+ * a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`, loaded on first use.
+ */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
-import { composeSections, edgeSection, type ConfigOf, signerSection, signingSection, uploadSection } from '../../shared/config/sections';
+import {
+  composeSections,
+  edgeSection,
+  type ConfigOf,
+  ossClientSection,
+  signerSection,
+  signingSection,
+  uploadSection,
+} from '../../shared/config/sections';
 import type { SignUrlAnswer } from '../../shared/contract';
 import type { FunctionDefinition, HandleInput } from '../../shared/edge/handler';
-import { extensionFor } from '../../shared/upload/extensions';
-import { objectKeyWithExtension } from '../../shared/upload/keys';
-import { randomObjectId } from '../../shared/upload/random-id';
-import { parseUploadRequest, uploadRulesFromConfig } from '../../shared/upload/rules';
+import { parseSignUrlRequest } from '../../shared/upload/requests';
+import { uploadRulesFromConfig, type UploadRequest, type UploadRules } from '../../shared/upload/rules';
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
+import { issueObjectKey } from './issue-key';
+import type * as Multipart from './multipart';
 
-export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection);
+export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
 
-export function signUpload(input: Omit<HandleInput<SignUrlConfig>, 'request'>): SignUrlAnswer {
-  const { identity, config, context, now } = input;
-  const rules = uploadRulesFromConfig(identity, config);
-  const upload = parseUploadRequest(input.input, rules);
+export function signUpload(
+  input: Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>,
+  rules: UploadRules,
+  upload: UploadRequest,
+): SignUrlAnswer {
+  const { config, context, now } = input;
   const credentials = signerCredentials(context, config.fallbackCredentials);
   const signingInput = {
     rules,
-    key: objectKeyWithExtension(rules.prefix, extensionFor(upload.contentType, upload.filename), now, randomObjectId()),
+    key: issueObjectKey(rules.prefix, upload, now),
     contentType: upload.contentType,
     credentials,
     now,
@@ -29,12 +42,23 @@ export function signUpload(input: Omit<HandleInput<SignUrlConfig>, 'request'>): 
   return upload.method === 'PUT' ? signPutUpload({ ...signingInput, size: upload.size }) : signPostUpload(signingInput);
 }
 
+/** Required on the first multipart request only, so PUT and POST cold starts never load the OSS client. */
+function multipartModule(): typeof Multipart {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; esbuild bundles it
+  return require('./multipart') as typeof Multipart;
+}
+
 /** What the entry point hands to the FC edge; the dev server and the tests build handlers from it too. */
 export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
   name: 'sign-url',
   config: signUrlConfig,
   handle: (input) => {
-    const answer = signUpload(input);
-    return { answer, logKey: answer.key };
+    const rules = uploadRulesFromConfig(input.identity, input.config);
+    const command = parseSignUrlRequest(input.input, rules);
+    if (command.method === 'PUT' || command.method === 'POST') {
+      const answer = signUpload(input, rules, command.upload);
+      return { answer, logKey: answer.key };
+    }
+    return multipartModule().runMultipartStep(input, rules, command);
   },
 };

@@ -168,6 +168,8 @@ export function listParts(context: OperationContext): Reply {
   const { request } = context;
   const upload = findUpload(context);
   const maxParts = queryInteger(request, 'max-parts', 1000, 1000);
+  if (maxParts < 1)
+    throw invalidArgument('max-parts must be an integer from 1 to 1000.', { ArgumentName: 'max-parts', ArgumentValue: String(maxParts) });
   const marker = queryInteger(request, 'part-number-marker', 0, MAX_PART_NUMBER);
   const all = [...upload.parts.values()].filter((part) => part.partNumber > marker).sort((a, b) => a.partNumber - b.partNumber);
   const shown = all.slice(0, maxParts);

@@ -256,3 +256,8 @@ export const completionSection: ConfigSection<CompletionConfig> = {
     return { webhook: url !== undefined && secret !== undefined ? { url, secret } : undefined, quarantinePrefix, objectEndpoint };
   },
 };
+
+/** `sign-url`'s own calls to OSS (multipart uploads): one deadline for all the calls of one request. */
+export const ossClientSection: ConfigSection<{ ossTimeoutMs: number }> = {
+  build: (read) => ({ ossTimeoutMs: read('OSS_TIMEOUT_MS') }),
+};

@@ -27,6 +27,7 @@ export const LIMITS = {
   stsDurationSeconds: { min: 900, max: 43_200, fallback: 900 },
   stsTimeoutMs: { min: 100, max: 30_000, fallback: 3000 },
   maxTokenAgeSeconds: { min: 60, max: 31_536_000 },
+  ossTimeoutMs: { min: 100, max: 30_000, fallback: 5000 },
 } as const;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -301,6 +302,8 @@ export const VARIABLES = {
   STS_ENDPOINT: stsEndpoint,
   /** Bound on one AssumeRole call, connection included. */
   STS_TIMEOUT_MS: integer(LIMITS.stsTimeoutMs),
+  /** Bound on all the OSS calls of one sign-url multipart request together, connections included. */
+  OSS_TIMEOUT_MS: integer(LIMITS.ossTimeoutMs),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,

@@ -28,6 +28,8 @@ export interface HandleInput<C> {
 
 export interface HandleResult {
   answer: unknown;
+  /** 200 unless said otherwise; a 204 carries no body. */
+  status?: 200 | 204;
   /** The object key or prefix the answer is about, for the log line. */
   logKey?: string;
 }
@@ -141,7 +143,7 @@ async function handleEvent<C extends EdgeConfig>(
     const result = await run(definition, instance, request, context, clock, trace);
     return {
       ...trace,
-      response: { status: 200, headers: cors, body: result.answer },
+      response: { status: result.status ?? 200, headers: cors, body: result.status === 204 ? undefined : result.answer },
       ...(result.logKey === undefined ? {} : { logKey: result.logKey }),
     };
   } catch (error) {

@@ -26,3 +26,13 @@ export function objectKeyWithExtension(prefix: string, extension: string, now: D
 export function objectKeyFor(prefix: string, filename: string, now: Date, randomId: string): string {
   return objectKeyWithExtension(prefix, extensionOf(filename), now, randomId);
 }
+
+const ISSUED_KEY_TAIL = new RegExp(`^\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}(\\.[a-z0-9]{1,${MAX_EXTENSION_LENGTH}})?$`);
+
+/**
+ * Whether `key` has the form `objectKeyFor` gives under `prefix`: the only keys a multipart step may name. The
+ * date folder right after the prefix also keeps it out of any other folder a prefix holds.
+ */
+export function isIssuedKey(prefix: string, key: string): boolean {
+  return key.startsWith(prefix) && ISSUED_KEY_TAIL.test(key.slice(prefix.length));
+}

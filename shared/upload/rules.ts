@@ -41,9 +41,33 @@ export const MAX_FILENAME_LENGTH = 255;
 
 /** Reads only own, known fields of the parsed body: `__proto__`, `constructor` and extras change nothing. */
 export function parseUploadRequest(body: unknown, rules: UploadRules): UploadRequest {
+  const file = parseFileFields(body, rules);
+  const method = ownField(body, 'method') ?? 'PUT';
+  if (method !== 'PUT' && method !== 'POST') throw badRequest('InvalidMethod', 'method must be "PUT" or "POST"');
+  if (method === 'POST') return { ...file, method };
+  if (file.size === undefined) {
+    throw badRequest('InvalidSize', 'size is required for PUT: the signed URL is bound to the exact number of bytes');
+  }
+  return { ...file, size: file.size, method };
+}
+
+/** The body as an object whose own fields can be read, or a 400. */
+export function requestObject(body: unknown): object {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('BadRequest', 'body must be a JSON object');
-  const field = (name: string): unknown =>
-    Object.prototype.hasOwnProperty.call(body, name) ? (body as Record<string, unknown>)[name] : undefined;
+  return body;
+}
+
+/** An own field of the parsed body, never one inherited (`__proto__`, `constructor`). */
+export function ownField(body: unknown, name: string): unknown {
+  return typeof body === 'object' && body !== null && Object.prototype.hasOwnProperty.call(body, name)
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
+}
+
+/** What a request says of the file to upload: `filename`, `contentType` and `size`, each checked against the rules. */
+export function parseFileFields(body: unknown, rules: UploadRules): Omit<UploadRequest, 'method'> {
+  requestObject(body);
+  const field = (name: string): unknown => ownField(body, name);
 
   const filename = field('filename');
   if (typeof filename !== 'string') throw badRequest('InvalidFilename', 'filename must be a string');
@@ -60,23 +84,18 @@ export function parseUploadRequest(body: unknown, rules: UploadRules): UploadReq
   }
 
   const size = field('size');
-  if (size !== undefined && size !== null) {
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
-      throw badRequest('InvalidSize', 'size must be a whole number of bytes, at least 1');
-    }
-    if (size > rules.maxBytes) {
-      throw new HttpError(413, 'EntityTooLarge', `size ${size} is over the limit of ${rules.maxBytes} bytes`);
-    }
-  }
+  return { filename, contentType, size: size === undefined || size === null ? undefined : parseSize(size, rules) };
+}
 
-  const method = field('method') ?? 'PUT';
-  if (method !== 'PUT' && method !== 'POST') throw badRequest('InvalidMethod', 'method must be "PUT" or "POST"');
-
-  if (method === 'POST') return { filename, contentType, size: typeof size === 'number' ? size : undefined, method };
-  if (typeof size !== 'number') {
-    throw badRequest('InvalidSize', 'size is required for PUT: the signed URL is bound to the exact number of bytes');
+/** A declared size: a whole number of bytes from 1 to the limit. */
+export function parseSize(size: unknown, rules: Pick<UploadRules, 'maxBytes'>): number {
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+    throw badRequest('InvalidSize', 'size must be a whole number of bytes, at least 1');
   }
-  return { filename, contentType, size, method };
+  if (size > rules.maxBytes) {
+    throw new HttpError(413, 'EntityTooLarge', `size ${size} is over the limit of ${rules.maxBytes} bytes`);
+  }
+  return size;
 }
 
 /** Rejected rather than sanitised: a name like this is a client bug worth reporting, and only its extension is used. */

@@ -8,6 +8,7 @@ import type { SignerCredentials } from '../alicloud/access-key';
 import type { SignatureVersion } from '../config/variables';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 export interface PresignInput {
   bucket: string;
@@ -31,9 +32,35 @@ export interface PolicySigner {
   now: Date;
 }
 
+/** One part of a multipart upload: `partNumber` and `uploadId` are signed sub-resources of its URL. */
+export interface PresignPartInput extends Omit<PresignInput, 'headers' | 'additionalHeaders'> {
+  uploadId: string;
+  partNumber: number;
+}
+
+/** A request the function sends to OSS itself, authorised by headers. */
+export interface SignedRequestInput {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  bucket: string;
+  region: string;
+  key: string;
+  /** OSS sub-resources (`uploads`, `uploadId`); `null` for one sent without a value (`?uploads`). */
+  subResources: Record<string, string | null>;
+  /** Other query parameters (`max-parts`, `part-number-marker`). */
+  query: Record<string, string>;
+  /** Lower-case names; every `x-oss-*` header and `content-type` is signed. */
+  headers: Record<string, string>;
+  credentials: SignerCredentials;
+  now: Date;
+}
+
 export interface SignatureScheme {
   /** The query parameters that authorise one PUT, the signature last. */
   presignPut(input: PresignInput): Record<string, string>;
+  /** The query parameters that authorise one part PUT (no headers are signed: the client sends none), signature last. */
+  presignPart(input: PresignPartInput): Record<string, string>;
+  /** The headers to add to a request the function sends itself (date, token, `Authorization`). */
+  signRequest(input: SignedRequestInput): Record<string, string>;
   /** The form fields that identify the signer: the policy pins each of them. */
   policyIdentityFields(signer: PolicySigner): Record<string, string>;
   /** The `policy` field and the fields carrying its signature. */
@@ -81,6 +108,41 @@ export const v4: SignatureScheme = {
     const day = v4Timestamp(now).slice(0, 8);
     return { policy: encodedPolicy, 'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, day, region, encodedPolicy) };
   },
+  presignPart({ bucket, region, key, uploadId, partNumber, credentials, now, lifetimeSeconds }) {
+    const timestamp = v4Timestamp(now);
+    const day = timestamp.slice(0, 8);
+    const queries: Record<string, string> = {
+      partNumber: String(partNumber),
+      uploadId,
+      'x-oss-credential': signUtils.getCredential(day, region, credentials.accessKeyId),
+      'x-oss-date': timestamp,
+      'x-oss-expires': String(lifetimeSeconds),
+      'x-oss-signature-version': V4_ALGORITHM,
+      ...securityTokenOf('x-oss-security-token', credentials),
+    };
+    const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers: {}, queries }, bucket, key, []);
+    const stringToSign = signUtils.getStringToSign(region, timestamp, canonicalRequest);
+    return { ...queries, 'x-oss-signature': signUtils.getSignatureV4(credentials.accessKeySecret, day, region, stringToSign) };
+  },
+  signRequest({ method, bucket, region, key, subResources, query, headers, credentials, now }) {
+    const timestamp = v4Timestamp(now);
+    const day = timestamp.slice(0, 8);
+    const added: Record<string, string> = {
+      'x-oss-date': timestamp,
+      'x-oss-content-sha256': UNSIGNED_PAYLOAD,
+      ...securityTokenOf('x-oss-security-token', credentials),
+    };
+    const queries: Record<string, string | null> = { ...subResources, ...query };
+    const canonicalRequest = signUtils.getCanonicalRequest(method, { headers: { ...headers, ...added }, queries }, bucket, key, []);
+    const signature = signUtils.getSignatureV4(
+      credentials.accessKeySecret,
+      day,
+      region,
+      signUtils.getStringToSign(region, timestamp, canonicalRequest),
+    );
+    const credential = signUtils.getCredential(day, region, credentials.accessKeyId);
+    return { ...added, authorization: `${V4_ALGORITHM} Credential=${credential},Signature=${signature}` };
+  },
 };
 
 export const v1: SignatureScheme = {
@@ -101,6 +163,32 @@ export const v1: SignatureScheme = {
     policy: encodedPolicy,
     Signature: signUtils.computeSignature(credentials.accessKeySecret, encodedPolicy),
   }),
+  presignPart({ bucket, key, uploadId, partNumber, credentials, now, lifetimeSeconds }) {
+    const expires = String(Math.floor(now.getTime() / 1000) + lifetimeSeconds);
+    const subResources = { partNumber: String(partNumber), uploadId, ...securityTokenOf('security-token', credentials) };
+    const canonical = signUtils.buildCanonicalString('PUT', `/${bucket}/${key}`, { headers: {}, parameters: subResources }, expires);
+    return {
+      ...subResources,
+      OSSAccessKeyId: credentials.accessKeyId,
+      Expires: expires,
+      Signature: signUtils.computeSignature(credentials.accessKeySecret, canonical),
+    };
+  },
+  signRequest({ method, bucket, key, subResources, headers, credentials, now }) {
+    // Only sub-resources take part in V1's canonical resource; `max-parts` and the like are not signed.
+    const date = now.toUTCString();
+    const added: Record<string, string> = { date, ...securityTokenOf('x-oss-security-token', credentials) };
+    const canonical = signUtils.buildCanonicalString(
+      method,
+      `/${bucket}/${key}`,
+      { headers: { ...headers, ...added }, parameters: subResources },
+      date,
+    );
+    return {
+      ...added,
+      authorization: `OSS ${credentials.accessKeyId}:${signUtils.computeSignature(credentials.accessKeySecret, canonical)}`,
+    };
+  },
 };
 
 export const SIGNATURE_SCHEMES: Readonly<Record<SignatureVersion, SignatureScheme>> = { v4, v1 };

@@ -31,7 +31,7 @@ export function objectUrl(ossEndpoint: string, key: string): string {
   return `${ossEndpoint}/${key.split('/').map(encodeRfc3986).join('/')}`;
 }
 
-function queryString(params: Record<string, string>): string {
+export function queryString(params: Record<string, string>): string {
   return Object.entries(params)
     .map(([name, value]) => `${encodeRfc3986(name)}=${encodeRfc3986(value)}`)
     .join('&');

@@ -74,8 +74,13 @@ test('each policy, exactly', () => {
       },
       permissionPolicy: {
         Version: '1',
+        // Its own multipart uploads: PutObject (initiate, parts, complete), plus exactly listing and aborting parts.
         Statement: [
-          { Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] },
+          {
+            Effect: 'Allow',
+            Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
+            Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
+          },
           {
             Effect: 'Deny',
             Action: ['oss:PutObject'],

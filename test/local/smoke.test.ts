@@ -27,9 +27,10 @@ test('each mode passes, and the test objects are deleted', async () => {
   );
   expect(stdout).toMatch(/^ok +PUT via signed URL: users\/smoke-tester\//m);
   expect(stdout).toMatch(/^ok +POST form: /m);
+  expect(stdout).toMatch(/^ok +multipart via sign-url: users\/smoke-tester\/.* \(2 parts\)$/m);
   expect(stdout).toMatch(/^ok +STS multipart upload: /m);
-  expect(stdout.match(/^ok +read back .*MD5 matches$/gm)).toHaveLength(3);
-  expect(stdout).toContain('9 passed, 0 failed');
+  expect(stdout.match(/^ok +read back .*MD5 matches$/gm)).toHaveLength(4);
+  expect(stdout).toContain('12 passed, 0 failed');
   const left = (await (await fetch(`${stack.url}/api/dev-objects?prefix=users/smoke-tester/`)).json()) as { objects: unknown[] };
   expect(left.objects).toEqual([]);
 });

@@ -36,6 +36,8 @@ test.each([
   [429, { error: { code: 'TooManyRequests', message: 'x' } }, 'Unavailable', /busy/],
   [500, { error: { code: 'InternalError', message: 'internal error' } }, 'Failed', /failed/],
   [502, 'not json', 'Failed', /failed/],
+  [409, { error: { code: 'FileAlreadyExists', message: 'an object with this key already exists' } }, 'AlreadyExists', /already exists/],
+  [404, { error: { code: 'NoSuchUpload', message: 'the upload does not exist' } }, 'Refused', /does not exist/],
 ])('function %i → %s', (status, body, code, message) => {
   const error = fromFunctionError(status, body);
   expect(error.code).toBe(code);

@@ -4,7 +4,7 @@ declare module 'ali-oss/lib/common/signUtils' {
   interface SignUtils {
     getCanonicalRequest(
       method: string,
-      request: { headers: Record<string, string>; queries?: Record<string, string> },
+      request: { headers: Record<string, string>; queries?: Record<string, string | null> },
       bucketName: string,
       objectName: string,
       additionalHeaders?: string[],
@@ -15,7 +15,7 @@ declare module 'ali-oss/lib/common/signUtils' {
     buildCanonicalString(
       method: string,
       resourcePath: string,
-      request: { headers: Record<string, string>; parameters?: Record<string, string> },
+      request: { headers: Record<string, string>; parameters?: Record<string, string | null> },
       expires?: string,
     ): string;
     computeSignature(accessKeySecret: string, canonicalString: string, headerEncoding?: string): string;

@@ -377,6 +377,7 @@ describe('the built bundle', () => {
   test('answers fixture events with only Node built-in modules available', async () => {
     expect(existsSync(bundle)).toBe(true);
     const folder = mkdtempSync(join(tmpdir(), 'sign-url-bundle-'));
+    // index.js alone: PUT and POST never load the multipart module bundled beside it (multipart.test.ts runs both).
     copyFileSync(bundle, join(folder, 'index.js'));
     const token = await hsToken({ sub: 'bob' });
     const events = [

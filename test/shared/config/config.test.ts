@@ -1,5 +1,6 @@
 import {
   completionSection,
+  ossClientSection,
   composeSections,
   edgeSection,
   loadConfig,
@@ -15,7 +16,15 @@ import { DEFAULT_CONTENT_TYPES } from '../../../shared/upload/content-types';
 import { baseEnv } from '../../support/env';
 
 const withoutSts = composeSections(edgeSection, uploadSection, signingSection, signerSection);
-const everySection = composeSections(edgeSection, uploadSection, signingSection, signerSection, stsSection, completionSection);
+const everySection = composeSections(
+  edgeSection,
+  uploadSection,
+  signingSection,
+  signerSection,
+  stsSection,
+  ossClientSection,
+  completionSection,
+);
 const ROLE = 'acs:ram::1234567890123456:role/upload-role';
 
 /** The problems of every section, with a role ARN given unless the overrides take it away. */
@@ -121,6 +130,7 @@ describe('loadConfig', () => {
     ['ttl over an hour', { SIGNED_URL_TTL_SECONDS: '3601' }, 'SIGNED_URL_TTL_SECONDS'],
     ['ttl zero', { SIGNED_URL_TTL_SECONDS: '0' }, 'SIGNED_URL_TTL_SECONDS'],
     ['sts duration under 900', { STS_DURATION_SECONDS: '899' }, 'STS_DURATION_SECONDS'],
+    ['OSS timeout under 100 ms', { OSS_TIMEOUT_MS: '99' }, 'OSS_TIMEOUT_MS must be between 100 and 30000'],
     ['unknown signature version', { SIGNATURE_VERSION: 'v2' }, 'SIGNATURE_VERSION'],
     ['no auth', { AUTH_JWT_SECRET: undefined }, 'one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required'],
     ['both auth kinds', { AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'set only one'],

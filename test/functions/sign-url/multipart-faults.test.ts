@@ -1,0 +1,137 @@
+/**
+ * sign-url's own OSS calls when OSS is sick: each of initiate, list and complete answering 500, answering
+ * something that is not XML, or never answering, and OSS unreachable. Always 503 UpstreamUnavailable with
+ * Retry-After within OSS_TIMEOUT_MS, never a secret in the log, and the next request works once OSS does.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { signUrlFunction } from '../../../functions/sign-url/sign-upload';
+import { staticAccounts } from '../../../local/emulator-accounts';
+import { startOssEmulator, type RunningOssEmulator } from '../../../local/oss-emulator';
+import { createFcHandler, type FcHandler } from '../../../shared/edge/handler';
+import type { RequestLogLine } from '../../../shared/edge/log';
+import { baseEnv } from '../../support/env';
+import { fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
+import { registerAnswer, registerIssued } from '../../support/log-capture';
+import { startFaultyOss, type Fault, type FaultyOss, type OssCall } from '../../support/oss-faults';
+import { hsToken } from '../../support/tokens';
+
+const TIMEOUT_MS = 800;
+const signer = { accessKeyId: 'LTAI-sign-url-test', accessKeySecret: 'sign-url-test-secret-value' };
+registerIssued(signer.accessKeySecret);
+let oss: RunningOssEmulator;
+let proxy: FaultyOss;
+let handler: FcHandler;
+const logs: RequestLogLine[] = [];
+
+beforeAll(async () => {
+  oss = await startOssEmulator({ bucket: 'uploads-bucket', region: 'cn-hangzhou', credentials: staticAccounts([signer]) });
+  proxy = await startFaultyOss(oss.url);
+  handler = handlerFor(proxy.url);
+});
+afterAll(async () => {
+  await proxy.close();
+  await oss.close();
+});
+afterEach(() => proxy.fail(undefined));
+
+function handlerFor(endpoint: string): FcHandler {
+  return createFcHandler(signUrlFunction, {
+    env: baseEnv({
+      OSS_ENDPOINT: endpoint,
+      OSS_TIMEOUT_MS: String(TIMEOUT_MS),
+      ALIBABA_CLOUD_ACCESS_KEY_ID: signer.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: signer.accessKeySecret,
+    }),
+    log: (line) => void logs.push(line),
+  });
+}
+
+async function call(body: object, withHandler = handler): Promise<{ response: FcResponse; ms: number; answer: Record<string, unknown> }> {
+  const token = await hsToken({ sub: 'alice' });
+  const started = performance.now();
+  const response = (await withHandler(
+    fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }),
+    {},
+  )) as FcResponse;
+  const answer = response.body === '' ? {} : jsonOf(response);
+  for (const part of (answer['parts'] as unknown[] | undefined) ?? []) registerAnswer(part);
+  return { response, ms: performance.now() - started, answer };
+}
+
+interface Started {
+  key: string;
+  uploadId: string;
+  parts: Array<{ url: string }>;
+}
+
+async function startedWithOnePart(): Promise<Started & { etag: string }> {
+  const started = (await call({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }))
+    .answer as unknown as Started;
+  const put = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(randomBytes(100)) });
+  return { ...started, etag: put.headers.get('etag')! };
+}
+
+const requests: Record<Exclude<OssCall, 'other' | 'AbortMultipartUpload'>, (upload: Started & { etag: string }) => object> = {
+  InitiateMultipartUpload: () => ({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }),
+  ListParts: (upload) => ({ method: 'PARTS', key: upload.key, uploadId: upload.uploadId, partNumbers: [1] }),
+  CompleteMultipartUpload: (upload) => ({
+    method: 'COMPLETE',
+    key: upload.key,
+    uploadId: upload.uploadId,
+    parts: [{ partNumber: 1, etag: upload.etag }],
+  }),
+};
+
+const cases: Array<[keyof typeof requests, Fault]> = (Object.keys(requests) as Array<keyof typeof requests>).flatMap((operation) =>
+  (['status500', 'garbage', 'hang'] as const).map((fault): [keyof typeof requests, Fault] => [operation, fault]),
+);
+
+test.each(cases)(
+  '%s: OSS %s → 503 UpstreamUnavailable with Retry-After, within the deadline; then it works again',
+  async (operation, fault) => {
+    const upload = await startedWithOnePart();
+    proxy.fail(operation, fault);
+    const failed = await call(requests[operation](upload));
+    expect(failed.response.statusCode).toBe(503);
+    expect(failed.answer).toEqual({ error: { code: 'UpstreamUnavailable', message: 'the storage service is unavailable, retry shortly' } });
+    expect(failed.response.headers['Retry-After']).toBe('2');
+    expect(failed.ms).toBeLessThan(TIMEOUT_MS + 150);
+    if (fault === 'hang') expect(failed.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(logs.at(-1)).toMatchObject({
+      status: 503,
+      errorCode: 'UpstreamUnavailable',
+      cause: expect.stringMatching(new RegExp(`^OSS ${operation}: `)),
+    });
+    expect(logs.at(-1)!.cause).not.toMatch(/Signature|OSS4-HMAC|security-token|x-oss-/i);
+
+    proxy.fail(undefined);
+    const again = await call(requests[operation](upload));
+    expect(again.response.statusCode).toBe(200);
+  },
+);
+
+test('OSS unreachable → 503 at once', async () => {
+  const closed = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const { response, ms } = await call(
+    requests.InitiateMultipartUpload({ key: '', uploadId: '', parts: [], etag: '' }),
+    handlerFor(`http://127.0.0.1:${closed}`),
+  );
+  expect(response.statusCode).toBe(503);
+  expect(ms).toBeLessThan(TIMEOUT_MS);
+  expect(logs.at(-1)?.cause).toMatch(/^OSS InitiateMultipartUpload: unreachable \(ECONNREFUSED\)$/);
+});
+
+test('warm requests reuse the kept-alive connection to OSS', async () => {
+  const upload = await startedWithOnePart();
+  const before = proxy.connections();
+  for (let i = 0; i < 4; i += 1) expect((await call(requests.ListParts(upload))).response.statusCode).toBe(200);
+  // Without keep-alive, each of the four would open its own connection.
+  expect(proxy.connections() - before).toBeLessThanOrEqual(1);
+});

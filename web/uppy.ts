@@ -1,0 +1,195 @@
+/**
+ * `sign-url` for Uppy: the `signRequest` options of `@uppy/aws-s3` 6 (its current major), so a team that uses
+ * Uppy adds direct-to-OSS uploads in a few lines:
+ *
+ *   import Uppy from '@uppy/core';
+ *   import AwsS3 from '@uppy/aws-s3';
+ *   import { signUrlForUppy } from './uppy.js';
+ *   const uppy = new Uppy();
+ *   uppy.use(AwsS3, signUrlForUppy(uppy, { endpoint: SIGN_URL_FUNCTION_URL, getToken }));
+ *
+ * Single files go up with a signed PUT (or a POST form with `single: 'post'`); files above `multipartThreshold`
+ * in parts. Uppy 6 sends every S3 call of a multipart upload from the browser; here the function starts, lists,
+ * completes and aborts the upload itself (so it can refuse parts over the limit), and Uppy is handed the answer
+ * OSS would have given as a `data:` URL, which its request then reads. Only part PUTs go to OSS. A page with a
+ * Content-Security-Policy must allow `connect-src data:` for that.
+ */
+import type { MultipartCompleted, MultipartStarted, SignedPost, SignedPut, SignedParts } from '../shared/contract';
+import { partPlan } from '../shared/upload/parts';
+import { callFunction, DEFAULT_MULTIPART_THRESHOLD } from './upload-client';
+
+/** What `@uppy/aws-s3` hands `signRequest` (its `PresignableRequest`, which the package does not export). */
+export interface UppyS3Request {
+  method: 'PUT' | 'POST' | 'GET' | 'DELETE';
+  key: string;
+  uploadId?: string;
+  partNumber?: number;
+  contentType?: string;
+}
+
+/** What `signRequest` answers (`PresignedResponse`). */
+export interface UppyPresigned {
+  url: string;
+  key?: string;
+  headers?: Record<string, string>;
+  fields?: Record<string, string>;
+}
+
+/** The few things of an Uppy instance the adapter reads: the files, by id and by their multipart upload. */
+export interface UppyFiles {
+  getFile(id: string): { name?: string; type?: string; size: number | null } | undefined;
+  getFiles(): Array<{ id: string; size: number | null; s3Multipart?: { uploadId: string; key: string } | undefined }>;
+}
+
+export interface SignUrlForUppyOptions {
+  /** The sign-url function URL. */
+  endpoint: string;
+  /** Your app's JWT for the signed-in user. */
+  getToken: () => string | Promise<string>;
+  /** How files up to the threshold go: one signed `PUT` (default) or a `POST` form (OSS enforces the size limit). */
+  single?: 'put' | 'post';
+  /** Files larger than this go in parts. Default 10 MiB, as the browser client's `auto` mode. */
+  multipartThreshold?: number;
+}
+
+/** The options to pass to `uppy.use(AwsS3, …)`. */
+export interface SignUrlUppyPluginOptions {
+  signRequest(request: UppyS3Request): Promise<UppyPresigned>;
+  shouldUseMultipart(file: { size: number | null }): boolean;
+  /** The server's part size, so Uppy cuts the file exactly as sign-url numbers the parts. */
+  getChunkSize(file: { size: number }): number;
+  /** Uppy's proposal of a key is only a handle here (the file id): sign-url picks the real key. */
+  generateObjectKey(file: { id: string }): string;
+}
+
+interface KnownUpload {
+  partCount: number;
+  urls: Map<number, string>;
+  renewAt: number;
+}
+
+const URL_MARGIN_MS = 30_000;
+const xml = (body: string): UppyPresigned => ({ url: `data:application/xml;charset=utf-8,${encodeURIComponent(body)}` });
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const bare = (etag: string): string => etag.replace(/"/g, '');
+
+export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions): SignUrlUppyPluginOptions {
+  const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+  const uploads = new Map<string, KnownUpload>();
+  const call = <T>(body: object): Promise<T> => callFunction(options, body) as Promise<T>;
+
+  const fileOf = (id: string): { name: string; type: string; size: number } => {
+    const file = uppy.getFile(id);
+    if (file === undefined || file.size === null) throw new Error(`sign-url adapter: no file ${id} with a size in Uppy`);
+    return { name: file.name ?? 'file', type: file.type || 'application/octet-stream', size: file.size };
+  };
+  const sizeOfUpload = (uploadId: string): number | undefined =>
+    uppy.getFiles().find((file) => file.s3Multipart?.uploadId === uploadId)?.size ?? undefined;
+
+  const remember = (
+    uploadId: string,
+    known: Omit<KnownUpload, 'renewAt' | 'urls'>,
+    answer: Pick<SignedParts, 'parts'>,
+    receivedAt: number,
+  ): void => {
+    const entry = uploads.get(uploadId) ?? { ...known, urls: new Map<number, string>(), renewAt: 0 };
+    for (const part of answer.parts) entry.urls.set(part.partNumber, part.url);
+    const lifetime = Number(answer.parts[0] === undefined ? 0 : (new URL(answer.parts[0].url).searchParams.get('x-oss-expires') ?? 60));
+    entry.renewAt = receivedAt + lifetime * 1000 - Math.min(URL_MARGIN_MS, (lifetime * 1000) / 4);
+    uploads.set(uploadId, entry);
+  };
+
+  const partUrl = async (key: string, uploadId: string, partNumber: number): Promise<string> => {
+    const known = uploads.get(uploadId);
+    const url = known?.urls.get(partNumber);
+    if (url !== undefined && Date.now() < known!.renewAt) return url;
+    const size = sizeOfUpload(uploadId);
+    const partCount = known?.partCount ?? (size === undefined ? partNumber : partPlan(size).partCount);
+    const wanted = Array.from({ length: Math.min(100, partCount - partNumber + 1) }, (_, index) => partNumber + index);
+    const receivedAt = Date.now();
+    const answer = await call<SignedParts>({ method: 'PARTS', key, uploadId, partNumbers: wanted.length > 0 ? wanted : [partNumber] });
+    remember(uploadId, { partCount }, answer, receivedAt);
+    return uploads.get(uploadId)!.urls.get(partNumber)!;
+  };
+
+  return {
+    shouldUseMultipart: (file) => (file.size ?? 0) > threshold,
+    getChunkSize: (file) => partPlan(file.size).partSize,
+    generateObjectKey: (file) => file.id,
+
+    async signRequest(request) {
+      const { method, key, uploadId, partNumber } = request;
+      if (uploadId === undefined) {
+        if (method === 'PUT') {
+          const file = fileOf(key);
+          const single = options.single === 'post' ? 'POST' : 'PUT';
+          const body = { filename: file.name, contentType: request.contentType ?? file.type, size: file.size, method: single };
+          if (single === 'POST') {
+            const signed = await call<SignedPost>(body);
+            return { url: signed.url, key: signed.key, fields: signed.fields };
+          }
+          const signed = await call<SignedPut>(body);
+          return { url: signed.url, key: signed.key, headers: signed.headers };
+        }
+        if (method === 'POST') {
+          const file = fileOf(key);
+          const receivedAt = Date.now();
+          const started = await call<MultipartStarted>({
+            method: 'MULTIPART',
+            filename: file.name,
+            contentType: file.type,
+            size: file.size,
+          });
+          if (started.partSize !== partPlan(file.size).partSize)
+            throw new Error('sign-url adapter: the server cut the file into other parts than Uppy');
+          remember(started.uploadId, { partCount: started.partCount }, started, receivedAt);
+          return {
+            ...xml(
+              `<InitiateMultipartUploadResult><Bucket>${escapeXml(started.bucket)}</Bucket><Key>${escapeXml(started.key)}</Key>` +
+                `<UploadId>${escapeXml(started.uploadId)}</UploadId></InitiateMultipartUploadResult>`,
+            ),
+            key: started.key,
+          };
+        }
+        throw new Error(`sign-url adapter: ${method} of an object is not something uploads need`);
+      }
+
+      switch (method) {
+        case 'PUT':
+          return { url: await partUrl(key, uploadId, partNumber ?? 0) };
+        case 'GET': {
+          // Resuming (Golden Retriever): what OSS holds, so Uppy sends only the rest.
+          const { uploaded } = await call<SignedParts>({ method: 'PARTS', key, uploadId, partNumbers: [] });
+          const parts = uploaded.map(
+            (part) =>
+              `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(bare(part.etag))}</ETag><Size>${part.size}</Size></Part>`,
+          );
+          return xml(`<ListPartsResult>${parts.join('')}</ListPartsResult>`);
+        }
+        case 'POST': {
+          // Uppy completes after every part succeeded: complete with what OSS holds, checked against the file's size.
+          const listed = await call<SignedParts>({ method: 'PARTS', key, uploadId, partNumbers: [1] });
+          const size = sizeOfUpload(uploadId);
+          const completed = await call<MultipartCompleted>({
+            method: 'COMPLETE',
+            key,
+            uploadId,
+            parts: listed.uploaded.map(({ partNumber, etag }) => ({ partNumber, etag })),
+            ...(size === undefined ? {} : { size }),
+          });
+          // The part URL without its query is the object's URL.
+          const location = (listed.parts[0]?.url ?? '').split('?')[0] ?? '';
+          uploads.delete(uploadId);
+          return xml(
+            `<CompleteMultipartUploadResult><Location>${escapeXml(location)}</Location><Bucket>${escapeXml(completed.bucket)}</Bucket>` +
+              `<Key>${escapeXml(completed.key)}</Key><ETag>${escapeXml(bare(completed.etag))}</ETag></CompleteMultipartUploadResult>`,
+          );
+        }
+        case 'DELETE':
+          await call({ method: 'ABORT', key, uploadId });
+          uploads.delete(uploadId);
+          return xml('');
+      }
+    },
+  };
+}
