@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   });
 
   await run('multipart via sign-url', async () => {
-    const body = randomBytes(6 * 1024 * 1024);
+    const body = samplePng(6 * 1024 * 1024);
     const started = (await callFunction(signUrl, token, {
       method: 'MULTIPART',
       filename: 'smoke.png',
