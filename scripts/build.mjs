@@ -23,6 +23,11 @@ const common = {
   logLevel: 'warning',
 };
 
+// Per-function stand-ins, measured like the ones above: upload-completed's file-type never enables its debug logger.
+const functionAliases = {
+  'upload-completed': { debug: join(root, 'shared', 'upload', 'vendor', 'debug-off.ts') },
+};
+
 // Modules a function requires only when a request needs them (`require('./<module>')`): each is bundled on its own
 // beside index.js, so the entry's cold start never even parses them. They share no state with the entry; HttpError
 // is recognised across bundles by its brand.
@@ -42,6 +47,7 @@ await Promise.all(
         qs: join(root, 'shared', 'alicloud', 'vendor', 'qs-flat.ts'),
         '@alicloud/credentials': join(root, 'shared', 'alicloud', 'vendor', 'alicloud-static-credentials.ts'),
         '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
+        ...functionAliases[name],
       },
       minify: true,
       sourcemap: false,

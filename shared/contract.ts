@@ -211,3 +211,30 @@ export type ErrorCode =
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
+
+/** `upload-completed`'s webhook: what the application is told about every object that landed in a user's prefix. */
+export type UploadWebhookType = 'upload.completed' | 'upload.rejected';
+
+export interface UploadWebhookData {
+  bucket: string;
+  key: string;
+  /** The `{user}` segment of the key's prefix. */
+  user: string;
+  size: number;
+  /** The stored type's essence (`image/png`). */
+  contentType: string;
+  /** Unquoted, as in OSS's events. */
+  etag: string;
+  /** On `upload.rejected` only: a stable code (README "upload-completed"). */
+  reason?: string;
+  /** When OSS says the object was created (ISO 8601). */
+  eventTime: string;
+}
+
+/** The body of a webhook POST, Standard Webhooks style; `webhook-id` is stable per object version. */
+export interface UploadWebhook {
+  type: UploadWebhookType;
+  /** When the verdict was reached (ISO 8601). */
+  timestamp: string;
+  data: UploadWebhookData;
+}
