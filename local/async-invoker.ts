@@ -29,7 +29,8 @@ export interface AsyncInvoker {
   idle(): Promise<void>;
   /** Events that failed every attempt (FC's failure destination). */
   failed(): readonly FailedEvent[];
-  close(): void;
+  /** Stops retrying and queuing; resolves once the invocations already running have finished. */
+  close(): Promise<void>;
 }
 
 export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
@@ -37,6 +38,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
   const delays = options.retryDelaysMs ?? [500, 1000, 2000];
   const failed: FailedEvent[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const running = new Set<Promise<void>>();
   let pending = 0;
   let closed = false;
   let waiters: Array<() => void> = [];
@@ -46,6 +48,12 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       for (const wake of waiters) wake();
       waiters = [];
     }
+  };
+
+  /** Runs one attempt, remembered until it settles, so that close() can wait for it. */
+  const start = (event: Buffer, attempts: number): void => {
+    const run = attempt(event, attempts).finally(() => running.delete(run));
+    running.add(run);
   };
 
   const attempt = async (event: Buffer, attempts: number): Promise<void> => {
@@ -70,7 +78,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       const timer = setTimeout(
         () => {
           timers.delete(timer);
-          void attempt(event, attempts + 1);
+          start(event, attempts + 1);
         },
         delays[Math.min(attempts - 1, delays.length - 1)] ?? 1000,
       );
@@ -82,14 +90,15 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     invoke(event) {
       if (closed) return;
       pending += 1;
-      setImmediate(() => void attempt(event, 1));
+      setImmediate(() => start(event, 1));
     },
     idle: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     failed: () => failed,
-    close() {
+    async close() {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      await Promise.allSettled([...running]);
       pending = 0;
       for (const wake of waiters) wake();
       waiters = [];

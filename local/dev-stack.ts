@@ -273,7 +273,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     devTokens,
     configurationProblems: embedded ? [] : configurationProblems(env),
     close: async () => {
-      for (const invoker of invokers.values()) invoker.close();
+      // Invocations already running finish first: they still talk to the emulator and the webhook receiver.
+      await Promise.allSettled([...invokers.values()].map((invoker) => invoker.close()));
       server.closeAllConnections();
       await Promise.allSettled([new Promise((resolve) => server.close(resolve)), oss?.close(), sts?.close()]);
     },
