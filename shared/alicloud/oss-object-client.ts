@@ -1,11 +1,10 @@
 /**
  * The few OSS object calls upload-completed makes with its role's keys: a ranged GET (metadata and first bytes in
- * one round trip), HEAD, DELETE, and a copy (for quarantine). Each request is signed in the V4 header form (FACTS §1) with ali-oss's own helpers, as
- * `shared/upload/signature-schemes.ts` signs URLs and policies. Answers are read only as far as these calls need.
+ * one round trip), HEAD, DELETE, and a copy (for quarantine). Each request is signed in the V4 header form (FACTS §1)
+ * by `shared/upload/signature-schemes.ts`, as sign-url's own OSS calls are. Answers are read only as far as these calls need.
  */
-import signUtils from 'ali-oss/lib/common/signUtils';
 import { httpRequest, HttpRequestFailure, type HttpAnswer } from '../net/http-request';
-import { V4_ALGORITHM, v4Timestamp } from '../upload/signature-schemes';
+import { v4 } from '../upload/signature-schemes';
 import type { AccessKey } from './access-key';
 
 export interface OssObjectClientOptions {
@@ -104,25 +103,31 @@ export class OssObjectClient {
     return 'copied';
   }
 
-  private async send(method: string, key: string, headers: Record<string, string>, maxBodyBytes = 4096): Promise<HttpAnswer> {
+  private async send(
+    method: 'GET' | 'HEAD' | 'PUT' | 'DELETE',
+    key: string,
+    headers: Record<string, string>,
+    maxBodyBytes = 4096,
+  ): Promise<HttpAnswer> {
     const { bucket, region, credentials } = this.options;
-    const timestamp = v4Timestamp((this.options.clock ?? (() => new Date()))());
-    const day = timestamp.slice(0, 8);
-    const signed: Record<string, string> = {
-      ...headers,
-      'x-oss-date': timestamp,
-      'x-oss-content-sha256': 'UNSIGNED-PAYLOAD',
-      ...(credentials.securityToken === undefined ? {} : { 'x-oss-security-token': credentials.securityToken }),
-    };
-    const canonicalRequest = signUtils.getCanonicalRequest(method, { headers: signed }, bucket, key, []);
-    const stringToSign = signUtils.getStringToSign(region, timestamp, canonicalRequest);
-    const signature = signUtils.getSignatureV4(credentials.accessKeySecret, day, region, stringToSign);
-    const authorization = `${V4_ALGORITHM} Credential=${signUtils.getCredential(day, region, credentials.accessKeyId)},Signature=${signature}`;
+    const now = (this.options.clock ?? (() => new Date()))();
+    // Signed in headers by the same V4 scheme as sign-url's own OSS calls.
+    const signed = v4.signRequest({
+      method,
+      bucket,
+      region,
+      key,
+      subResources: {},
+      query: {},
+      headers,
+      credentials: { ...credentials, expiration: undefined },
+      now,
+    });
     try {
       return await httpRequest({
         method,
         url: new URL(`${this.options.endpoint}/${encodeKey(key)}`),
-        headers: { ...signed, authorization, 'content-length': '0' },
+        headers: { ...headers, ...signed, 'content-length': '0' },
         timeoutMs: this.options.timeoutMs,
         maxBodyBytes,
       });
