@@ -10,8 +10,8 @@ module.exports = {
       { tsconfig: { isolatedModules: true, allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false } },
     ],
   },
-  // jose 6 ships ES modules only: let ts-jest turn it into CommonJS for the test runtime.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // jose 6 and file-type (with its tokenizer packages) ship ES modules only: ts-jest turns them into CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit)/)'],
   testTimeout: 20000,
   reporters: ['default', '<rootDir>/test/support/no-skipped-tests-reporter.cjs'],
   globalSetup: '<rootDir>/test/support/clear-logs.cjs',

@@ -3,14 +3,14 @@
  * role that STS credentials are vended from, each function's role (its manifest says what it may do), the
  * bucket's CORS and lifecycle rules. `npm run policies` prints them; the local stack grants exactly these.
  */
-import { composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
+import { completionSection, composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument } from '../shared/upload/session-policy';
 import { denyPublicObjectAcl } from '../shared/upload/stored-object';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
 /** What the policies are derived from: the deployment's bucket, prefix, origins and STS settings. */
-export const deploymentConfig = composeSections(uploadSection, edgeSection, stsSection);
+export const deploymentConfig = composeSections(uploadSection, edgeSection, stsSection, completionSection);
 export type DeploymentConfig = ConfigOf<typeof deploymentConfig>;
 type Config = DeploymentConfig;
 
@@ -105,12 +105,37 @@ export interface DeploymentRoles {
   uploadRoleArn: string;
   /** Each function's own role, by function name. */
   functionRoleArns: Readonly<Record<string, string>>;
+  /** The role OSS assumes to invoke each OSS-triggered function, by function name. */
+  triggerRoleArns?: Readonly<Record<string, string>>;
 }
 
 /** What `deploymentPolicies` needs of each function (its manifest). */
 export interface FunctionRole {
   name: string;
+  /** `oss`: OSS invokes it through a trigger role of its own. */
+  trigger?: 'http' | 'oss';
   rolePolicy(config: DeploymentConfig, roles: DeploymentRoles): PolicyDocument;
+}
+
+/** The FC function name s.yaml deploys a function under. */
+export function deployedFunctionName(name: string): string {
+  return `oss-upload-${name}`;
+}
+
+/** `sign-url` → `signUrlTriggerRole`. */
+export function triggerRoleKey(name: string): string {
+  return functionRoleKey(name).replace(/FunctionRole$/, 'TriggerRole');
+}
+
+/** The role OSS assumes to invoke one function: trusted by OSS only, allowed to invoke that function only. */
+export function triggerRole(config: Pick<Config, 'region'>, name: string, functionRoleArn: string, arn: string): object {
+  // The function's account is its role's account (acs:ram::<account>:role/…).
+  const account = /^acs:ram::(\d+):/.exec(functionRoleArn)?.[1] ?? '*';
+  return {
+    arn,
+    trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['oss.aliyuncs.com'] } }] },
+    permissionPolicy: allowPolicy(['fc:InvokeFunction'], [`acs:fc:${config.region}:${account}:functions/${deployedFunctionName(name)}`]),
+  };
 }
 
 /** `sign-url` → `signUrlFunctionRole`. */
@@ -140,6 +165,11 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
         functionRoleKey(fn.name),
         { arn, trustPolicy: functionRoleTrustPolicy(), permissionPolicy: policy },
       ]),
+    ),
+    ...Object.fromEntries(
+      functionRoles
+        .filter(({ fn }) => fn.trigger === 'oss')
+        .map(({ fn, arn }) => [triggerRoleKey(fn.name), triggerRole(config, fn.name, arn, roles.triggerRoleArns?.[fn.name] ?? '')]),
     ),
     bucketCors: { rule: bucketCorsRule(config), xml: bucketCorsXml(bucketCorsRule(config)) },
     bucketLifecycle: {

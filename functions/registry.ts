@@ -5,5 +5,6 @@
 import type { FunctionManifest } from './manifest';
 import { signUrlManifest } from './sign-url/manifest';
 import { stsTokenManifest } from './sts-token/manifest';
+import { uploadCompletedManifest } from './upload-completed/manifest';
 
-export const FUNCTIONS: readonly FunctionManifest[] = [signUrlManifest, stsTokenManifest];
+export const FUNCTIONS: readonly FunctionManifest[] = [signUrlManifest, stsTokenManifest, uploadCompletedManifest];

@@ -3,7 +3,7 @@
  * an STS emulator, all on loopback, with zero configuration. Given real configuration (OSS_BUCKET set), it starts
  * no emulator and serves real credentials for the real cloud.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,19 +11,23 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
 import { overwriteConfigurationXml, uploadOverwriteRule } from '../deploy/overwrite-protection';
 import { bucketCorsRule, deploymentConfig, uploadRoleMaxSessionSeconds, uploadRolePolicy, type CorsRule } from '../deploy/policies';
+import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
-import { loadConfig } from '../shared/config/sections';
+import { loadConfig, type ConfigSection } from '../shared/config/sections';
 import type { Env } from '../shared/config/variables';
+import { createFcEventHandler } from '../shared/edge/event-handler';
 import { createFcHandler } from '../shared/edge/handler';
+import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
 import { embeddedEnvironment, type DevTokens } from './embedded-env';
 import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
 import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
-import { startOssEmulator, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
+import { startOssEmulator, type ObjectCreatedNotification, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
+import { createWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
 
 export interface DevStackOptions {
   /** Dev server port; 0 picks one. Default 9000. */
@@ -41,6 +45,15 @@ export interface DevStackOptions {
   emulatorClock?: () => Date;
   /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
   bucketCorsRule?: CorsRule;
+  /** Waits before FC-style retries of a failed asynchronous invocation (default 0.5 s, 1 s, 2 s). */
+  asyncRetryDelaysMs?: readonly number[];
+  /** The OSS emulator writes keys URL-encoded in its events (the function must read both forms). */
+  encodeEventKeys?: boolean;
+  /**
+   * Run the OSS-triggered functions on every new object, as the deployment does (default true). Tests of the
+   * upload transport that store random bytes turn it off: upload-completed would rightly remove them.
+   */
+  uploadTriggers?: boolean;
   /** Sees each request the OSS emulator answers (never its query, headers or fields): tests count operations. */
   ossLog?: (entry: OssRequestLog) => void;
 }
@@ -52,6 +65,10 @@ export interface DevStack {
   sts: RunningStsEmulator | undefined;
   /** The environment the functions were built from (embedded secrets included: local only). */
   env: Env;
+  /** The OSS-triggered functions' asynchronous invokers, by name (embedded mode). */
+  invokers: ReadonlyMap<string, AsyncInvoker>;
+  /** The stack's own webhook receiver, when no UPLOAD_WEBHOOK_URL was given (embedded mode). */
+  webhookReceiver: WebhookReceiver | undefined;
   /** Embedded mode: what it took from the environment, one line each, never a secret's value. */
   fromEnvironment: string[];
   /** Whether /api/dev-token signs tokens, and if not why. */
@@ -88,6 +105,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   let devTokens: DevTokens = { kind: 'off', reason: 'development tokens exist only in the embedded local stack' };
   let fromEnvironment: string[] = [];
   let credentialsFor: (role: string) => Promise<FcContextCredentials | undefined> = async () => undefined;
+  let webhookReceiver: WebhookReceiver | undefined;
+  // Set once the functions exist; the emulator may store objects before (restored from its folder) and after.
+  let onObjectCreated: (notification: ObjectCreatedNotification) => void = () => undefined;
   try {
     if (embedded) {
       const root = LOCAL_ROOT_KEY;
@@ -95,10 +115,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
       devTokens = local.devTokens;
       fromEnvironment = local.report;
+      // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
+      const localEnv: Record<string, string> = { ...local.env };
+      if ((localEnv['UPLOAD_WEBHOOK_URL'] ?? '') === '') {
+        const secret = `whsec_${randomBytes(32).toString('base64')}`;
+        webhookReceiver = createWebhookReceiver(secret);
+        Object.assign(localEnv, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
+      }
       // Endpoints are the emulators' (placeholders until they listen): every problem stops the start, naming its variable.
-      const problems = configurationProblems({ ...local.env, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' });
+      const problems = configurationProblems({ ...localEnv, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' });
       if (problems.length > 0) throw new Error(`configuration: ${problems.join('; ')}`);
-      const draftConfig = loadConfig(local.env, deploymentConfig);
+      const draftConfig = loadConfig(localEnv, deploymentConfig);
       if (!draftConfig.ok) throw new Error(`configuration: ${draftConfig.problems.join('; ')}`);
       const deployment = draftConfig.config;
       const roleArns = localRoles(FUNCTIONS);
@@ -133,9 +160,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         port: options.ossPort ?? 9100,
         ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
         ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
+        onObjectCreated: (notification) => onObjectCreated(notification),
+        encodeEventKeys: options.encodeEventKeys ?? false,
         ...(options.ossLog === undefined ? {} : { log: options.ossLog }),
       });
-      env = { ...local.env, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
+      env = { ...localEnv, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
 
       // FC hands each function its role's temporary credentials; here they come from the STS emulator.
       const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
@@ -166,11 +195,38 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
   const routes = new Map(
-    FUNCTIONS.map((fn) => [
+    FUNCTIONS.filter(isHttpFunction).map((fn) => [
       fn.route,
       { name: fn.name, handler: createFcHandler(fn.create(), { env }), role: functionRoles[fn.name] ?? '' },
     ]),
   );
+  // OSS-triggered functions: invoked asynchronously, like FC, for the events their trigger subscribes to.
+  const invokers = new Map<string, AsyncInvoker>();
+  const triggers: Array<{ events: readonly string[]; prefix: string; invoker: AsyncInvoker }> = [];
+  if (embedded && options.uploadTriggers !== false) {
+    const loaded = loadConfig(env, deploymentConfig);
+    const triggerPrefix = loaded.ok ? loaded.config.uploadPrefix.before : '';
+    for (const fn of FUNCTIONS) {
+      if (isHttpFunction(fn)) continue;
+      const handler = createFcEventHandler(fn.create(), { env });
+      const invoker = createAsyncInvoker({
+        functionName: fn.name,
+        handler,
+        credentials: () => credentialsFor(functionRoles[fn.name] ?? ''),
+        ...(options.asyncRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.asyncRetryDelaysMs }),
+      });
+      invokers.set(fn.name, invoker);
+      triggers.push({ events: fn.events, prefix: triggerPrefix, invoker });
+    }
+    // As the trigger's filter does: the events it names, keys under the folder before {user}.
+    onObjectCreated = (notification) => {
+      for (const trigger of triggers) {
+        if (!trigger.events.includes(`oss:${notification.eventName}`)) continue;
+        if (!decodedKey(notification.oss.object.key).startsWith(trigger.prefix)) continue;
+        trigger.invoker.invoke(Buffer.from(JSON.stringify({ events: [notification] })));
+      }
+    };
+  }
   const webDir = resolve(options.webDir ?? 'web');
   const assetsDir = resolve(options.assetsDir ?? join('dist', 'web'));
 
@@ -187,6 +243,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
       if (path === '/api/dev-token') return devToken(request, response, devTokens);
       if (path === '/api/dev-objects') return devObjects(request, response, oss);
+      if (path === '/api/dev-webhook' && webhookReceiver !== undefined) return webhookReceiver.handle(request, response);
+      if (path === '/api/dev-verdicts') return devVerdicts(request, response, webhookReceiver);
       if (path === '/api/config')
         return sendJson(response, 200, {
           mode: embedded ? 'embedded' : 'cloud',
@@ -209,10 +267,14 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     oss,
     sts,
     env,
+    invokers,
+    webhookReceiver,
     fromEnvironment,
     devTokens,
     configurationProblems: embedded ? [] : configurationProblems(env),
     close: async () => {
+      // Invocations already running finish first: they still talk to the emulator and the webhook receiver.
+      await Promise.allSettled([...invokers.values()].map((invoker) => invoker.close()));
       server.closeAllConnections();
       await Promise.allSettled([new Promise((resolve) => server.close(resolve)), oss?.close(), sts?.close()]);
     },
@@ -263,6 +325,27 @@ function devObjects(request: IncomingMessage, response: ServerResponse, oss: Run
   sendJson(response, 200, { objects });
 }
 
+/** Development only: the verdicts the stack's own webhook receiver verified, for keys under a prefix. */
+function devVerdicts(request: IncomingMessage, response: ServerResponse, receiver: WebhookReceiver | undefined): void {
+  if (receiver === undefined)
+    return sendJson(response, 404, { error: { code: 'NotFound', message: 'verdicts go to your UPLOAD_WEBHOOK_URL, not to this server' } });
+  const prefix = new URL(request.url ?? '/', 'http://local').searchParams.get('prefix') ?? '';
+  const verdicts = receiver
+    .verdicts()
+    .filter(({ key }) => key.startsWith(prefix))
+    .map(({ key, verdict, webhookId }) => ({ key, verdict, webhookId }));
+  sendJson(response, 200, { verdicts });
+}
+
+/** A notification's key as the trigger's filter sees it, whether the emulator wrote it encoded or not. */
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
+}
+
 async function serveStatic(webDir: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return sendJson(response, 405, { error: { code: 'MethodNotAllowed', message: 'use GET' } });
@@ -294,7 +377,8 @@ async function serveStatic(webDir: string, path: string, request: IncomingMessag
 export function configurationProblems(env: Env): string[] {
   const problems = new Set<string>();
   for (const fn of FUNCTIONS) {
-    const definition = fn.create();
+    // HTTP and OSS-triggered definitions alike: a configuration section, and maybe a check of what it built.
+    const definition: { config: ConfigSection<unknown>; checkConfig?(config: unknown): string[] } = fn.create();
     const loaded = loadConfig(env, definition.config);
     if (!loaded.ok) loaded.problems.forEach((problem) => problems.add(problem));
     else definition.checkConfig?.(loaded.config).forEach((problem) => problems.add(problem));

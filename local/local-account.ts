@@ -17,10 +17,18 @@ export function localFunctionRole(name: string): string {
   return `acs:ram::${LOCAL_ACCOUNT_ID}:role/fc-${name}`;
 }
 
-export function localRoles(functions: readonly Pick<FunctionManifest, 'name'>[]): DeploymentRoles {
+/** `oss-invoke-<function name>`: the role the OSS trigger assumes. */
+export function localTriggerRole(name: string): string {
+  return `acs:ram::${LOCAL_ACCOUNT_ID}:role/oss-invoke-${name}`;
+}
+
+export function localRoles(functions: readonly Pick<FunctionManifest, 'name' | 'trigger'>[]): DeploymentRoles {
   return {
     uploadRoleArn: LOCAL_UPLOAD_ROLE,
     functionRoleArns: Object.fromEntries(functions.map(({ name }) => [name, localFunctionRole(name)])),
+    triggerRoleArns: Object.fromEntries(
+      functions.filter(({ trigger }) => trigger === 'oss').map(({ name }) => [name, localTriggerRole(name)]),
+    ),
   };
 }
 

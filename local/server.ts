@@ -2,6 +2,7 @@
  * `npm start`: the whole flow on loopback with no configuration. Ports: PORT (9000), OSS_EMULATOR_PORT (9100),
  * STS_EMULATOR_PORT (9200). `--data <folder>` (or OSS_EMULATOR_DATA) keeps uploaded objects across restarts.
  */
+import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { startDevStack } from './dev-stack';
 
@@ -29,7 +30,11 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `  demo page      ${stack.url}/`,
-    ...FUNCTIONS.map((fn) => `  ${fn.name.padEnd(15)}POST ${stack.url}${fn.route}`),
+    ...FUNCTIONS.map((fn) =>
+      isHttpFunction(fn)
+        ? `  ${fn.name.padEnd(15)}POST ${stack.url}${fn.route}`
+        : `  ${fn.name.padEnd(15)}on every object the OSS emulator stores (${fn.trigger} trigger)`,
+    ),
     `  health         ${stack.url}/healthz`,
   ];
   if (stack.mode === 'embedded') {
@@ -38,6 +43,9 @@ async function main(): Promise<void> {
       devTokens.kind === 'on' ? `  dev token      ${stack.url}/api/dev-token?user=alice` : `  dev token      ${devTokens.reason}`,
       `  OSS emulator   ${stack.oss?.url ?? '-'} (bucket ${stack.env['OSS_BUCKET']}${ossDataDir === undefined ? ', in memory' : `, stored in ${ossDataDir}`})`,
       `  STS emulator   ${stack.sts?.url ?? '-'}`,
+      stack.webhookReceiver === undefined
+        ? '  verdicts       upload-completed posts them to your UPLOAD_WEBHOOK_URL'
+        : `  verdicts       ${stack.url}/api/dev-verdicts (upload-completed's webhooks, verified by the stack's receiver)`,
       '',
       stack.fromEnvironment.length === 0
         ? '  from your environment: nothing (README "Configuration" lists what npm start honours)'

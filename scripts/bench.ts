@@ -16,8 +16,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { FUNCTIONS } from '../functions/registry';
 import { staticAccounts } from '../local/emulator-accounts';
-import { buildHttpEvent } from '../shared/edge/fc-event';
 import { startOssEmulator } from '../local/oss-emulator';
+import { buildHttpEvent } from '../shared/edge/fc-event';
+import { buildOssEvent } from '../shared/edge/oss-event';
 import { startStsEmulator } from '../local/sts-emulator';
 
 const quick = process.argv.includes('--quick');
@@ -90,6 +91,7 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
   'sts-token': 1.9,
   // Shown, not targeted: node:http(s), the multipart module and one InitiateMultipartUpload round trip to OSS.
   'sign-url MULTIPART': null,
+  'upload-completed': 1.35,
 };
 
 async function tokenFor(user: string): Promise<string> {
@@ -364,6 +366,19 @@ async function throughput(seconds: number): Promise<void> {
   }
 }
 
+/** Stores an object in the local OSS with the bench caller's key (V1 header signature, from FACTS §1). */
+async function putLocalObject(ossUrl: string, key: string, contentType: string, body: Buffer): Promise<void> {
+  const date = new Date().toUTCString();
+  const stringToSign = `PUT\n\n${contentType}\n${date}\n/bench-bucket/${key}`;
+  const signature = createHmac('sha1', caller.accessKeySecret).update(stringToSign).digest('base64');
+  const response = await fetch(`${ossUrl}/bench-bucket/${key}`, {
+    method: 'PUT',
+    headers: { 'content-type': contentType, date, authorization: `OSS ${caller.accessKeyId}:${signature}` },
+    body: new Uint8Array(body),
+  });
+  if (!response.ok) throw new Error(`could not store the bench object: ${response.status} ${await response.text()}`);
+}
+
 async function main(): Promise<void> {
   const sts = await startStsEmulator({
     callers: staticAccounts([caller]),
@@ -371,9 +386,14 @@ async function main(): Promise<void> {
       { arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) },
     ],
   });
+  // upload-completed's one event: an object in a local OSS (HEAD, ranged GET) and a receiver for its webhook.
   const oss = await startOssEmulator({ bucket: 'bench-bucket', region: 'cn-hangzhou', credentials: staticAccounts([caller]) });
+  const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const env: Record<string, string> = {
     OSS_ENDPOINT: oss.url,
+    UPLOAD_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/uploads`,
+    UPLOAD_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
     OSS_BUCKET: 'bench-bucket',
     OSS_REGION: 'cn-hangzhou',
     AUTH_JWT_SECRET: JWT_SECRET,
@@ -404,7 +424,16 @@ async function main(): Promise<void> {
       const peerOf = (name: string): { dir: string | undefined; target: number } | undefined =>
         PEER_TARGETS[name] === undefined ? undefined : { dir: peerDir, target: PEER_TARGETS[name] };
       for (const fn of FUNCTIONS) {
-        await coldStart(fn.name, join(root, 'dist', fn.name, 'index.js'), fcEvent(token, fn.exampleRequest), env, runs, peerOf(fn.name));
+        let event: Buffer;
+        if (fn.trigger === 'oss') {
+          const { user, path, contentType, body } = fn.exampleObject;
+          const key = `users/${user}/${path}`;
+          await putLocalObject(oss.url, key, contentType, body);
+          event = buildOssEvent({ bucket: 'bench-bucket', key, size: body.length, eTag: oss.getObject(key)?.etag ?? '' });
+        } else {
+          event = fcEvent(token, fn.exampleRequest);
+        }
+        await coldStart(fn.name, join(root, 'dist', fn.name, 'index.js'), event, env, runs, peerOf(fn.name));
       }
 
       // A multipart start: the lazily loaded module, one InitiateMultipartUpload, 20 part URLs (100 MiB in 5 MiB parts).
@@ -490,7 +519,7 @@ async function main(): Promise<void> {
 
     if (wanted('load')) await throughput(quick ? 1 : 10);
   } finally {
-    await Promise.all([sts.close(), oss.close()]);
+    await Promise.all([sts.close(), oss.close(), new Promise((r) => receiver.close(r))]);
   }
 
   const machine = {

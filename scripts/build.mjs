@@ -1,7 +1,7 @@
 // Bundles each function into dist/<function>/index.js: one CommonJS file for FC's nodejs20 runtime
 // that needs no node_modules beside it. The local dev server is bundled too, so `npm start` needs no TS loader.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -21,6 +21,11 @@ const common = {
   format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',
+};
+
+// Per-function stand-ins, measured like the ones above: upload-completed's file-type never enables its debug logger.
+const functionAliases = {
+  'upload-completed': { debug: join(root, 'shared', 'upload', 'vendor', 'debug-off.ts') },
 };
 
 // Modules a function requires only when a request needs them (`require('./<module>')`): each is bundled on its own
@@ -56,6 +61,7 @@ await Promise.all(
         '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
         debug: join(root, 'shared', 'alicloud', 'vendor', 'debug-off.ts'),
         zlib: join(root, 'shared', 'alicloud', 'vendor', 'zlib-on-demand.ts'),
+        ...functionAliases[name],
       },
       minify: true,
       sourcemap: false,
@@ -112,12 +118,18 @@ copyFileSync(
   join(staging, 'web', 'vendor', 'aliyun-oss-sdk.min.js'),
 );
 
+// A shared lazy module ships only beside an entry that requires it (upload-completed verifies no tokens: no jwks.js).
+const requiredByEntry = ({ name, module, entry }) =>
+  entry === undefined || readFileSync(join(staging, name, 'index.js'), 'utf8').includes(`require("./${module}")`);
+for (const { name, module } of lazyEntries.filter((lazy) => !requiredByEntry(lazy))) {
+  rmSync(join(root, 'dist', name, `${module}.js`), { force: true });
+}
 const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('scripts', `${name}.js`)),
   ...functionNames.map((name) => join(name, 'index.js')),
-  ...lazyEntries.map(({ name, module }) => join(name, `${module}.js`)),
+  ...lazyEntries.filter(requiredByEntry).map(({ name, module }) => join(name, `${module}.js`)),
   ...localEntries.map((name) => join('local', `${name}.js`)),
 ];
 for (const output of outputs) {

@@ -1,4 +1,4 @@
-// One cold start, as FC's nodejs20 runtime does it: load a handler module, answer one HTTP-trigger event.
+// One cold start, as FC's nodejs20 runtime does it: load a handler module, handle one event (HTTP or OSS trigger).
 // argv: <module path> <base64 event> <base64 context JSON>. Prints {loadMs, answerMs, totalMs, status, maxRssKb}.
 'use strict';
 const [modulePath, eventB64, contextB64] = process.argv.slice(2);
@@ -13,7 +13,8 @@ Promise.resolve(handler(Buffer.from(eventB64, 'base64'), JSON.parse(Buffer.from(
       loadMs: loaded - started,
       answerMs: answered - loaded,
       sinceProcessStartMs: answered,
-      status: response.statusCode,
+      // An event function answers nobody: it resolved, so the event was handled.
+      status: typeof response.statusCode === 'number' ? response.statusCode : 200,
       maxRssKb: process.resourceUsage().maxRSS,
     }),
   );

@@ -19,11 +19,19 @@ function main(): number {
     : {
         uploadRoleArn: env['STS_ROLE_ARN'] ?? '',
         functionRoleArns: Object.fromEntries(FUNCTIONS.map(({ name, roleVariable }) => [name, env[roleVariable] ?? ''])),
+        triggerRoleArns: Object.fromEntries(
+          FUNCTIONS.flatMap((fn) => (fn.trigger === 'oss' ? [[fn.name, env[fn.triggerRoleVariable] ?? '']] : [])),
+        ),
       };
   const problems = loaded.ok ? [] : [...loaded.problems];
-  for (const { name, roleVariable } of FUNCTIONS) {
-    if (!ROLE_ARN.test(roles.functionRoleArns[name] ?? '')) {
-      problems.push(`${roleVariable} must be the ARN of the function's role, acs:ram::<account>:role/<name>`);
+  for (const fn of FUNCTIONS) {
+    if (!ROLE_ARN.test(roles.functionRoleArns[fn.name] ?? '')) {
+      problems.push(`${fn.roleVariable} must be the ARN of the function's role, acs:ram::<account>:role/<name>`);
+    }
+    if (fn.trigger === 'oss' && !ROLE_ARN.test(roles.triggerRoleArns?.[fn.name] ?? '')) {
+      problems.push(
+        `${fn.triggerRoleVariable} must be the ARN of the role OSS assumes to invoke ${fn.name}, acs:ram::<account>:role/<name>`,
+      );
     }
   }
   if (!loaded.ok || problems.length > 0) {

@@ -21,8 +21,9 @@ const logs = files.filter((name) => name.startsWith('output-')).map((name) => ({
 const patterns = [
   ['a JWT', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/],
   ['a V4 URL signature', /x-oss-signature=[0-9a-f]{64}/],
-  ['an accessKeySecret field', /"accessKeySecret"\s*:\s*"[^"]+"/],
-  ['a securityToken field', /"(securityToken|stsToken)"\s*:\s*"[^"]+"/],
+  // Either case: sts-token's default answer and its app-server format (`AccessKeySecret`, `SecurityToken`).
+  ['an accessKeySecret field', /"[Aa]ccessKeySecret"\s*:\s*"[^"]+"/],
+  ['a securityToken field', /"(securityToken|stsToken|SecurityToken)"\s*:\s*"[^"]+"/],
 ];
 let hits = 0;
 for (const log of logs) {

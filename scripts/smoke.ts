@@ -6,6 +6,7 @@
  */
 import OSS from 'ali-oss';
 import { createHash, randomBytes } from 'node:crypto';
+import { samplePng } from '../local/sample-files';
 
 interface Step {
   name: string;
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
   };
 
   await run('PUT via signed URL', async () => {
-    const body = randomBytes(4096);
+    const body = samplePng(4096);
     const signed = (await callFunction(signUrl, token, {
       filename: 'smoke.png',
       contentType: 'image/png',
@@ -62,7 +63,7 @@ async function main(): Promise<number> {
   });
 
   await run('POST form', async () => {
-    const body = randomBytes(4096);
+    const body = samplePng(4096);
     const signed = (await callFunction(signUrl, token, {
       filename: 'smoke.png',
       contentType: 'image/png',
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
   });
 
   await run('multipart via sign-url', async () => {
-    const body = randomBytes(6 * 1024 * 1024);
+    const body = samplePng(6 * 1024 * 1024);
     const started = (await callFunction(signUrl, token, {
       method: 'MULTIPART',
       filename: 'smoke.png',
@@ -112,9 +113,10 @@ async function main(): Promise<number> {
       authorizationV4: true,
     } as OSS.Options;
     const client = new OSS(answer as unknown as OSS.Options);
-    const body = randomBytes(250 * 1024);
-    const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.bin`;
-    await client.multipartUpload(key, body, { partSize: 100 * 1024, mime: 'application/octet-stream' });
+    // A real PNG: upload-completed, when deployed, removes what is not what its type says.
+    const body = samplePng(250 * 1024);
+    const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.png`;
+    await client.multipartUpload(key, body, { partSize: 100 * 1024, mime: 'image/png' });
     uploaded.set(key, md5(body));
     return `${key} (3 parts)`;
   });

@@ -159,6 +159,29 @@ export interface StsTokenAnswer {
   allowedContentTypes: readonly string[];
 }
 
+/** `sts-token`'s answer formats besides the default (`?format=app-server`). */
+export type StsTokenFormat = 'app-server';
+
+/**
+ * `sts-token?format=app-server`: the "app server" answer the Android and iOS OSS SDKs parse (their
+ * `OSSAuthCredentialsProvider` / `OSSAuthCredentialProvider`), with exactly these fields.
+ */
+export interface StsTokenAppServerAnswer {
+  StatusCode: 200;
+  AccessKeyId: string;
+  AccessKeySecret: string;
+  SecurityToken: string;
+  /** `YYYY-MM-DDTHH:mm:ssZ`, UTC, no fractional seconds (the iOS SDK's date format has none). */
+  Expiration: string;
+}
+
+/** `sts-token?format=app-server`'s errors: the HTTP status again, and the code and message of the error body. */
+export interface StsTokenAppServerError {
+  StatusCode: number;
+  ErrorCode: ErrorCode;
+  ErrorMessage: string;
+}
+
 /** Every code an error body can carry: one table for every function (README "Errors"). */
 export type ErrorCode =
   | 'BadRequest'
@@ -187,4 +210,31 @@ export type ErrorCode =
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
+}
+
+/** `upload-completed`'s webhook: what the application is told about every object that landed in a user's prefix. */
+export type UploadWebhookType = 'upload.completed' | 'upload.rejected';
+
+export interface UploadWebhookData {
+  bucket: string;
+  key: string;
+  /** The `{user}` segment of the key's prefix. */
+  user: string;
+  size: number;
+  /** The stored type's essence (`image/png`). */
+  contentType: string;
+  /** Unquoted, as in OSS's events. */
+  etag: string;
+  /** On `upload.rejected` only: a stable code (README "upload-completed"). */
+  reason?: string;
+  /** When OSS says the object was created (ISO 8601). */
+  eventTime: string;
+}
+
+/** The body of a webhook POST, Standard Webhooks style; `webhook-id` is stable per object version. */
+export interface UploadWebhook {
+  type: UploadWebhookType;
+  /** When the verdict was reached (ISO 8601). */
+  timestamp: string;
+  data: UploadWebhookData;
 }

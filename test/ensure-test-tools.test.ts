@@ -1,6 +1,6 @@
-/** `npm test`'s first step on a machine without Chromium: a non-root user is stopped at once with the command to run. */
+/** `npm test`'s first step on a machine without the tools: a non-root user is stopped at once with the command to run. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,8 +17,24 @@ function bareMachine(uid: number): string {
 test('without Chromium, a non-root user gets the one command to run and a failure, nothing installed', () => {
   const result = spawnSync('/bin/bash', [script], { env: { PATH: bareMachine(1000) }, encoding: 'utf8' });
   expect(result.status).toBe(1);
-  expect(result.stderr).toContain('Run: sudo apt-get update && sudo apt-get install -y chromium');
+  expect(result.stderr).toContain('Run: sudo apt-get update && sudo apt-get install -y chromium golang-go');
   expect(result.stderr).not.toContain('installing');
+});
+
+test('a package known by a file it installs (the Go SDK) is asked for when that file is missing, whatever PATH holds', () => {
+  const copy = join(mkdtempSync(join(tmpdir(), 'ensure-tools-')), 'ensure-test-tools.sh');
+  const text = readFileSync(script, 'utf8');
+  expect(text).toContain('"/usr/share/gocode/src/github.com/aliyun/aliyun-oss-go-sdk/oss golang-github-aliyun-aliyun-oss-go-sdk-dev"');
+  writeFileSync(copy, text.replace('/usr/share/gocode/src/github.com/aliyun/aliyun-oss-go-sdk/oss', '/nonexistent/aliyun-oss-go-sdk/oss'));
+  const bin = bareMachine(1000);
+  // Everything else present: the commands the other entries name resolve to stand-ins.
+  for (const command of ['chromium', 'go']) {
+    writeFileSync(join(bin, command), '#!/bin/sh\n');
+    chmodSync(join(bin, command), 0o755);
+  }
+  const result = spawnSync('/bin/bash', [copy], { env: { PATH: bin }, encoding: 'utf8' });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('Run: sudo apt-get update && sudo apt-get install -y golang-github-aliyun-aliyun-oss-go-sdk-dev\n');
 });
 
 test('with everything installed, it does nothing', () => {

@@ -129,7 +129,7 @@ function startUpload(file: File): void {
         cancel.remove();
         item.dataset['state'] = 'done';
         const row = document.createElement('tr');
-        for (const text of [result.key, formatBytes(result.size), resuming ? 'MULTIPART (resumed)' : mode.toUpperCase()]) {
+        for (const text of [result.key, formatBytes(result.size), resuming ? 'MULTIPART (resumed)' : mode.toUpperCase(), 'checking…']) {
           const cell = document.createElement('td');
           cell.textContent = text;
           row.append(cell);
@@ -137,6 +137,7 @@ function startUpload(file: File): void {
         row.dataset['key'] = result.key;
         row.dataset['size'] = String(result.size);
         $<HTMLTableSectionElement>('#uploaded tbody').append(row);
+        void showVerdict(row, result.key);
       },
       (error: unknown) => {
         const message = error instanceof UploadError ? error.message : 'The upload failed.';
@@ -147,6 +148,27 @@ function startUpload(file: File): void {
         errorLine.textContent = `${file.name}: ${message}`;
       },
     );
+}
+
+/**
+ * What upload-completed decided, as the stack's own webhook receiver verified it: `verified`, or `rejected:
+ * <reason>`. Polled for a few seconds: the verdict comes asynchronously, as the OSS trigger's does.
+ */
+async function showVerdict(row: HTMLTableRowElement, key: string): Promise<void> {
+  const cell = row.lastElementChild as HTMLTableCellElement;
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const response = await fetch(`/api/dev-verdicts?prefix=${encodeURIComponent(key)}`).catch(() => undefined);
+    if (response === undefined || response.status === 404) break;
+    const { verdicts } = (await response.json()) as { verdicts: Array<{ key: string; verdict: string }> };
+    const verdict = verdicts.find((entry) => entry.key === key)?.verdict;
+    if (verdict !== undefined) {
+      cell.textContent = verdict;
+      row.dataset['verdict'] = verdict;
+      return;
+    }
+  }
+  cell.textContent = 'no verdict yet';
 }
 
 const input = $<HTMLInputElement>('#file-input');

@@ -1,6 +1,7 @@
 /**
  * The `sts-token` use case: temporary credentials confined to the caller's prefix, from a cache shared by
- * the instance's requests. The answer builds an ali-oss client unchanged: `new OSS(answer)`.
+ * the instance's requests. The answer builds an ali-oss client unchanged: `new OSS(answer)`; with
+ * `?format=app-server` (GET or POST) it is the mobile SDKs' app-server shape (`app-server-format.ts`).
  */
 import { createHash } from 'node:crypto';
 import { signerCredentials } from '../../shared/alicloud/access-key';
@@ -13,6 +14,7 @@ import type { FunctionDefinition } from '../../shared/edge/handler';
 import { uploadRulesFromConfig } from '../../shared/upload/rules';
 import { serialisePolicy, sessionPolicyFor } from '../../shared/upload/session-policy';
 import { stsUploadPrefix } from '../../shared/upload/sts-folder';
+import { appServerAnswer, appServerErrorBody, FORMAT_PARAMETER, requestedFormat } from './app-server-format';
 import { assumeRolePace, type Pace } from './assume-role-pace';
 
 export const stsTokenConfig = composeSections(edgeSection, uploadSection, signerSection, stsSection);
@@ -45,7 +47,13 @@ export function createStsTokenFunction(
     name: 'sts-token',
     config: stsTokenConfig,
     checkConfig: checkStsConfig,
-    handle: async ({ identity, config, context, now }) => {
+    // GET for the mobile SDKs' credential providers, which fetch their app server with a plain GET.
+    methods: ['GET', 'POST'],
+    query: [FORMAT_PARAMETER],
+    errorBody: appServerErrorBody,
+    handle: async ({ identity, config, context, now, query }) => {
+      // Before any STS call: a misspelt format costs nothing.
+      const format = requestedFormat(query);
       const sts = config.sts;
       cache ??= new CredentialCache({ maxEntries: CACHE_MAX_ENTRIES, minRemainingMs: minimumRemainingMs(sts.durationSeconds), clock });
 
@@ -73,6 +81,8 @@ export function createStsTokenFunction(
         },
         bound,
       );
+
+      if (format === 'app-server') return { answer: appServerAnswer(credentials), logKey: stsUploadPrefix(rules.prefix) };
 
       const answer: StsTokenAnswer = {
         accessKeyId: credentials.accessKeyId,

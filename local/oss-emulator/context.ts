@@ -34,6 +34,8 @@ export interface Operation {
   scope: 'object' | 'bucket';
   /** Condition keys this operation adds to the RAM context (e.g. `oss:Prefix` for listing). */
   conditions: Record<string, string>;
+  /** Further permissions it needs on other objects of the bucket (CopyObject reads its source). */
+  alsoRequires?: Array<{ action: string; key: string }>;
   run(context: OperationContext): Reply;
 }
 

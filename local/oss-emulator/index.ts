@@ -9,12 +9,14 @@
  */
 import type { CredentialResolver } from '../emulator-accounts';
 import type { CorsRule } from './cors';
+import type { ObjectCreatedNotification } from './notifications';
 import { OverwriteProtection } from './overwrite-config';
 import { type OssRequestLog, OssHttpServer } from './server';
 import { ObjectStorage } from './storage';
 
 export type { CorsRule } from './cors';
 export type { OssRequestLog } from './server';
+export type { ObjectCreatedNotification } from './notifications';
 export { OssError } from './errors';
 // The verifier's pure pieces, for tests that replay official vectors and for debugging a signer.
 export type { SignableRequest } from './canonical';
@@ -52,6 +54,15 @@ export interface OssEmulatorOptions {
   strictPostPolicy?: boolean | undefined;
   /** Called once per request, with nothing secret in it (no query string, no headers, no form fields). */
   log?: ((entry: OssRequestLog) => void) | undefined;
+  /**
+   * Called after PutObject, PostObject, CompleteMultipartUpload and CopyObject with the ObjectCreated event OSS
+   * sends to an FC trigger (after the client has its answer), as OSS event notifications do.
+   */
+  onObjectCreated?: ((notification: ObjectCreatedNotification) => void) | undefined;
+  /** Write keys URL-encoded in notifications. Default false. */
+  encodeEventKeys?: boolean | undefined;
+  /** The bucket owner's account id in notifications. Default 1000000000000001. */
+  accountId?: string | undefined;
 }
 
 export interface EmulatedObject {
@@ -103,6 +114,9 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
     now: options.now ?? (() => new Date()),
     strictPostPolicy: options.strictPostPolicy ?? false,
     log: options.log,
+    onObjectCreated: options.onObjectCreated,
+    encodeEventKeys: options.encodeEventKeys ?? false,
+    accountId: options.accountId ?? '1000000000000001',
   });
   const address = await server.listen(host, options.port ?? 0);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

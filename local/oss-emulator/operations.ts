@@ -14,6 +14,7 @@ import {
   listParts,
   uploadPart,
 } from './multipart';
+import { copyObject, copySourceKey } from './copy';
 import { deleteObject, getObject, headObject, putObject } from './objects';
 import { deleteBucketOverwriteConfig, getBucketOverwriteConfig, putBucketOverwriteConfig } from './overwrite-config';
 import type { OssRequest } from './request';
@@ -108,6 +109,12 @@ export function routeOperation(request: OssRequest): Route {
   switch (method) {
     case 'PUT':
       if (has('uploadId') || has('partNumber')) return op('UploadPart', 'oss:PutObject', 'object', uploadPart);
+      if (request.headers['x-oss-copy-source'] !== undefined) {
+        return {
+          ...op('CopyObject', 'oss:PutObject', 'object', copyObject),
+          alsoRequires: [{ action: 'oss:GetObject', key: copySourceKey(request) }],
+        };
+      }
       return op('PutObject', 'oss:PutObject', 'object', putObject);
     case 'GET':
       if (has('uploadId')) return op('ListParts', 'oss:ListParts', 'object', listParts);

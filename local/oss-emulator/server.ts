@@ -14,6 +14,7 @@ import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
 import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, storedHeaders } from './context';
+import { type ObjectCreatedNotification, objectCreatedNotification } from './notifications';
 import { storeSimpleObject } from './objects';
 import { checkUploadDirectives, isPublicRead } from './directives';
 import { objectLocation } from './location';
@@ -46,6 +47,11 @@ export interface ServerConfig {
   now: () => Date;
   strictPostPolicy: boolean;
   log: ((entry: OssRequestLog) => void) | undefined;
+  /** Called after every operation that creates an object, asynchronously (the client has its answer first). */
+  onObjectCreated: ((notification: ObjectCreatedNotification) => void) | undefined;
+  /** Write keys URL-encoded in notifications. */
+  encodeEventKeys: boolean;
+  accountId: string;
 }
 
 interface Exchange {
@@ -55,6 +61,8 @@ interface Exchange {
   accessKeyId: string | undefined;
   /** CORS headers to add to whatever the answer turns out to be. */
   cors: Record<string, string>;
+  /** The key a PostObject wrote (the form names it), for its notification. */
+  postedKey?: string;
 }
 
 /** `oss:x-oss-object-acl`: the ACL a request (header) or form (field) asks for, when it asks for one. */
@@ -169,10 +177,12 @@ export class OssHttpServer {
       const route = routeOperation(request);
       exchange.operation = route.name;
       const now = this.config.now();
+      const previousSize = this.config.storage.getObject(request.key)?.body.length ?? 0;
       const reply = isPostObject(route)
         ? this.postObject(request, body, now, exchange, req)
         : this.signedOperation(route, request, body, now, exchange, req);
       this.send(res, method, exchange, path, reply);
+      if (reply.status < 300) this.notifyCreated(route.name, exchange.postedKey ?? request.key, previousSize, exchange, req, now);
     } catch (error) {
       const ossError =
         error instanceof OssError ? error : new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.');
@@ -193,6 +203,33 @@ export class OssHttpServer {
         ossError.code,
       );
     }
+  }
+
+  /** An ObjectCreated notification for what the operation stored, if it stored anything. */
+  private notifyCreated(operation: string, key: string, previousSize: number, exchange: Exchange, req: IncomingMessage, now: Date): void {
+    const listener = this.config.onObjectCreated;
+    const object = this.config.storage.getObject(key);
+    if (listener === undefined || object === undefined) return;
+    const notification = objectCreatedNotification({
+      operation,
+      bucket: this.config.bucket,
+      region: this.config.region,
+      accountId: this.config.accountId,
+      object,
+      previousSize,
+      requestId: exchange.requestId,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      now,
+      encodeKey: this.config.encodeEventKeys,
+    });
+    if (notification === undefined) return;
+    setImmediate(() => {
+      try {
+        listener(notification);
+      } catch (error) {
+        console.error(`oss-emulator: notification listener failed: ${error instanceof Error ? error.name : 'unknown'}`);
+      }
+    });
   }
 
   /**
@@ -268,6 +305,11 @@ export class OssHttpServer {
       if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
+    for (const { action, key } of operation.alsoRequires ?? []) {
+      if (!found.isAllowed(action, this.resource(key), this.ramContext(now, req, {}))) {
+        throw accessDenied(`You are not allowed to do ${action} on ${this.resource(key)}.`);
+      }
+    }
     checkUploadDirectives(operation.name, (name) => request.headers[name]);
     return run();
   }
@@ -292,6 +334,7 @@ export class OssHttpServer {
     });
 
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
+    exchange.postedKey = key;
     const resource = this.resource(key);
     if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, objectAclCondition(get('x-oss-object-acl'))))) {
       throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);

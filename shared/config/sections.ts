@@ -105,6 +105,14 @@ export interface EdgeConfig {
   allowedOrigins: readonly string[];
 }
 
+/** How users are named, alone: for a function that names users without authenticating anyone (upload-completed). */
+export const usersSection: ConfigSection<{ users: UsersConfig }> = {
+  build(read, report) {
+    const users = buildUsers(read, report);
+    return users === undefined ? undefined : { users };
+  },
+};
+
 export const edgeSection: ConfigSection<EdgeConfig> = {
   build(read, report) {
     const allowedOrigins = read('ALLOWED_ORIGINS');
@@ -207,6 +215,45 @@ export const stsSection: ConfigSection<{ sts: StsConfig }> = {
       return undefined;
     }
     return { sts: { roleArn, durationSeconds, endpoint, timeoutMs } };
+  },
+};
+
+export interface WebhookConfig {
+  url: URL;
+  /** The decoded `whsec_` key. */
+  secret: Uint8Array;
+}
+
+/** What upload-completed does with a verdict: whom it tells, and where rejected objects go. */
+export interface CompletionConfig {
+  /** Undefined: verdicts are only logged. */
+  webhook: WebhookConfig | undefined;
+  /** Undefined: rejected objects are deleted. */
+  quarantinePrefix: string | undefined;
+  /** Where the function reads and removes objects: OSS_ENDPOINT when set, else the region's internal endpoint. */
+  objectEndpoint: string;
+}
+
+export const completionSection: ConfigSection<CompletionConfig> = {
+  build(read, report) {
+    const url = read('UPLOAD_WEBHOOK_URL');
+    const secret = read('UPLOAD_WEBHOOK_SECRET');
+    const quarantinePrefix = read('QUARANTINE_PREFIX');
+    const before = read('UPLOAD_PREFIX').before;
+    if (url !== undefined && secret === undefined && !read.isSet('UPLOAD_WEBHOOK_SECRET')) {
+      report('UPLOAD_WEBHOOK_URL needs UPLOAD_WEBHOOK_SECRET: receivers verify every delivery with it');
+    }
+    if (secret !== undefined && url === undefined && !read.isSet('UPLOAD_WEBHOOK_URL')) {
+      report('UPLOAD_WEBHOOK_SECRET is set without UPLOAD_WEBHOOK_URL');
+    }
+    // A quarantine inside the upload folder would look like a user's prefix (and trigger the function again);
+    // an upload folder inside the quarantine would have every new upload count as quarantined.
+    if (quarantinePrefix !== undefined && before !== '' && (quarantinePrefix.startsWith(before) || before.startsWith(quarantinePrefix))) {
+      report(`QUARANTINE_PREFIX must lie outside UPLOAD_PREFIX's folder ${before}, and not contain it`);
+    }
+    // FC runs in the bucket's region: the internal endpoint is nearer, and its traffic is free.
+    const objectEndpoint = read('OSS_ENDPOINT') ?? `https://${read('OSS_BUCKET')}.oss-${read('OSS_REGION')}-internal.aliyuncs.com`;
+    return { webhook: url !== undefined && secret !== undefined ? { url, secret } : undefined, quarantinePrefix, objectEndpoint };
   },
 };
 

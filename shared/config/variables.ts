@@ -252,6 +252,35 @@ const roleArn: Parser<string | undefined> = (raw, name, report) => {
   return raw;
 };
 
+/** `whsec_` + base64 of 24 to 64 random bytes (Standard Webhooks); used exactly as given, never repeated. */
+const webhookSecret: Parser<Uint8Array | undefined> = (raw, name, report) => {
+  if (raw === undefined) return undefined;
+  const body = raw.startsWith('whsec_') ? raw.slice('whsec_'.length) : undefined;
+  const bytes = body !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(body) ? Buffer.from(body, 'base64') : undefined;
+  if (bytes === undefined || bytes.length < 24 || bytes.length > 64) {
+    report(`${name} must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks)`);
+    return undefined;
+  }
+  return new Uint8Array(bytes);
+};
+
+/** A folder for rejected objects: static characters only, ending in `/`, never at the bucket root. */
+const quarantinePrefix: Parser<string | undefined> = (raw, name, report) => {
+  if (raw === undefined) return undefined;
+  if (
+    !raw.endsWith('/') ||
+    raw.startsWith('/') ||
+    !PREFIX_PART.test(raw) ||
+    raw.includes('//') ||
+    raw.split('/').some((s) => s === '.' || s === '..') ||
+    raw.length > MAX_PREFIX_LENGTH
+  ) {
+    report(`${name} must be a folder like quarantine/: letters, digits and !_.()=,;:@+- between single slashes, ending in /`);
+    return undefined;
+  }
+  return raw;
+};
+
 export const VARIABLES = {
   OSS_BUCKET: required(bucketName),
   OSS_REGION: required(regionId),
@@ -284,6 +313,10 @@ export const VARIABLES = {
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
+  /** Where upload-completed reports verdicts; the URL may carry a token, so it is never repeated. */
+  UPLOAD_WEBHOOK_URL: secureUrl({ originOnly: false, example: 'https://app.example.com/hooks/uploads' }),
+  UPLOAD_WEBHOOK_SECRET: webhookSecret,
+  QUARANTINE_PREFIX: quarantinePrefix,
 } satisfies Record<string, Parser<unknown>>;
 
 export type VariableName = keyof typeof VARIABLES;
@@ -293,7 +326,7 @@ export type VariableValue<K extends VariableName> = ReturnType<(typeof VARIABLES
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as VariableName[];
 
 /** Variables read as given, never trimmed. */
-const UNTRIMMED: ReadonlySet<VariableName> = new Set(['AUTH_JWT_SECRET', 'USER_HASH_SECRET']);
+const UNTRIMMED: ReadonlySet<VariableName> = new Set(['AUTH_JWT_SECRET', 'USER_HASH_SECRET', 'UPLOAD_WEBHOOK_SECRET']);
 
 /** Reads variables of one environment, each parsed once by its table entry; problems go to `report` once. */
 export interface ReadVariable {

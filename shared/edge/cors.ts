@@ -1,6 +1,5 @@
 /** CORS for the function URLs: exact origins from ALLOWED_ORIGINS, never a wildcard. */
 
-export const CORS_ALLOWED_METHODS = 'POST, OPTIONS';
 export const CORS_ALLOWED_HEADERS = 'authorization, content-type';
 export const CORS_MAX_AGE_SECONDS = '600';
 
@@ -14,10 +13,11 @@ export function corsHeaders(origin: string | undefined, allowedOrigins: readonly
   return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
 }
 
-export function preflightHeaders(origin: string, allowedOrigins: readonly string[]): Record<string, string> {
+/** `allowedMethods`: the function's own methods and OPTIONS, as its `Allow` header lists them (`POST, OPTIONS`). */
+export function preflightHeaders(origin: string, allowedOrigins: readonly string[], allowedMethods: string): Record<string, string> {
   return {
     ...corsHeaders(origin, allowedOrigins),
-    'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS,
+    'Access-Control-Allow-Methods': allowedMethods,
     'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS,
     'Access-Control-Max-Age': CORS_MAX_AGE_SECONDS,
   };

@@ -10,6 +10,8 @@ export interface PlainRequest {
   method: string;
   /** Lower-cased names; FC joins repeated headers with `,`. */
   headers: Readonly<Record<string, string>>;
+  /** Query parameters as FC delivers them (repeated ones joined with `,`); a function sees only those it declares. */
+  query: Readonly<Record<string, string>>;
   body: Buffer;
   requestId: string;
   /** The body was over the limit: it was left undecoded (and `body` is empty) for the handler to answer 413. */
@@ -133,11 +135,9 @@ export function parseFcEvent(event: unknown, fallbackRequestId: string, limits: 
   const method = typeof http['method'] === 'string' ? http['method'].toUpperCase() : '';
   if (!/^[A-Z]{1,16}$/.test(method)) throw new HttpError(400, 'BadRequest', 'event has no HTTP method');
 
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(asRecord(raw['headers']))) {
-    const text = Array.isArray(value) ? value.filter((v) => typeof v === 'string').join(',') : value;
-    if (typeof text === 'string') headers[name.toLowerCase()] = text;
-  }
+  const headers = stringRecord(raw['headers'], (name) => name.toLowerCase());
+
+  const query = stringRecord(raw['queryParameters'], (name) => name);
 
   const requestId = (
     typeof requestContext['requestId'] === 'string' && requestContext['requestId'] !== '' ? requestContext['requestId'] : fallbackRequestId
@@ -149,12 +149,22 @@ export function parseFcEvent(event: unknown, fallbackRequestId: string, limits: 
     const base64 = raw['isBase64Encoded'] === true;
     // The decoded length follows from the text's: checked before a byte is decoded.
     const length = base64 ? decodedBase64Length(rawBody) : Buffer.byteLength(rawBody, 'utf8');
-    if (length > limits.maxBodyBytes) return { method, headers, body, requestId, bodyTooLarge: true };
+    if (length > limits.maxBodyBytes) return { method, headers, query, body, requestId, bodyTooLarge: true };
     if (base64 && (!/^[A-Za-z0-9+/]*={0,2}$/.test(rawBody) || rawBody.length % 4 === 1))
       throw new HttpError(400, 'BadRequest', 'body is not valid base64');
     body = Buffer.from(rawBody, base64 ? 'base64' : 'utf8');
   }
-  return { method, headers, body, requestId };
+  return { method, headers, query, body, requestId };
+}
+
+/** Headers or query parameters: string values kept (arrays joined with `,`, as FC joins them), anything else dropped. */
+function stringRecord(value: unknown, nameOf: (name: string) => string): Record<string, string> {
+  const record: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, item] of Object.entries(asRecord(value))) {
+    const text = Array.isArray(item) ? item.filter((v) => typeof v === 'string').join(',') : item;
+    if (typeof text === 'string') record[nameOf(name)] = text;
+  }
+  return record;
 }
 
 /** What `Buffer.from(text, 'base64')` would yield, without decoding: 3 bytes per 4 characters, less the padding. */

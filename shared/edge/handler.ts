@@ -1,25 +1,34 @@
 /**
  * The FC 3.0 edge every HTTP function shares: configuration checked once at cold start, then per request
  * preflight or run (method guard, bearer token, JSON body, the function's own step), then respond (one error
- * mapper, CORS, `Cache-Control: no-store`, one log line). A function supplies only its definition.
+ * mapper, CORS, `Cache-Control: no-store`, one log line). A function supplies only its definition: its step, and
+ * which methods and query parameters it takes (POST and none unless it says).
  */
 import { randomUUID } from 'node:crypto';
 import { createTokenVerifier, identityWarnings, type Identity, type TokenVerifier } from '../auth/identity';
 import { loadConfig, type ConfigSection, type EdgeConfig } from '../config/sections';
 import type { Env } from '../config/variables';
+import type { ErrorCode } from '../contract';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from './cors';
 import { HttpError, internalError, toErrorResponse } from './errors';
 import { parseFcEvent, toFcResponse, tooLarge, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
 import { writeLogLine, writeWarningLine, type LogWriter, type WarningWriter } from './log';
 
 export const MAX_BODY_BYTES = 16 * 1024;
-export const ALLOWED_METHODS = 'POST, OPTIONS';
+
+/** What a function may accept besides OPTIONS, which the edge answers itself (the CORS preflight). */
+export type AcceptedMethod = 'GET' | 'POST';
+
+/** The `Allow` header (and the preflight's `Access-Control-Allow-Methods`) of a function accepting `methods`. */
+export const allowedMethodsHeader = (methods: readonly AcceptedMethod[]): string => [...methods, 'OPTIONS'].join(', ');
 
 export interface HandleInput<C> {
   request: PlainRequest;
   identity: Identity;
-  /** The request's JSON body, parsed but not yet validated. */
+  /** The request's JSON body, parsed but not yet validated; undefined for a GET, which has none. */
   input: unknown;
+  /** The query parameters the definition declares (`query`), when sent; no other. */
+  query: Readonly<Record<string, string>>;
   config: C;
   /** FC's context: read credentials from it, never log it. */
   context: unknown;
@@ -40,7 +49,23 @@ export interface FunctionDefinition<C extends EdgeConfig> {
   config: ConfigSection<C>;
   /** Problems of this function's own with a loaded configuration, found at cold start. */
   checkConfig?(config: C): string[];
+  /** The methods it answers (its trigger's methods are these and OPTIONS). `['POST']` when left out. */
+  methods?: readonly AcceptedMethod[];
+  /** The query parameters it reads; any other is ignored. None when left out. */
+  query?: readonly string[];
+  /**
+   * The body of an error answer, for a function that speaks another error shape on some requests (status and
+   * headers stay the edge's). The default `{"error": {"code", "message"}}` when left out or when it returns undefined.
+   */
+  errorBody?(error: ErrorAnswer, query: Readonly<Record<string, string>>): unknown;
   handle(input: HandleInput<C>): Promise<HandleResult> | HandleResult;
+}
+
+/** An error as the caller may see it: the message is already the exposed one ("internal error" for a 5xx). */
+export interface ErrorAnswer {
+  status: number;
+  code: ErrorCode;
+  message: string;
 }
 
 export interface HandlerOptions {
@@ -56,6 +81,14 @@ export type FcHandler = (event: unknown, context?: unknown) => Promise<FcHttpRes
 /** One instance's state, settled at cold start: a working configuration, or the problem that stops every request. */
 type Instance<C> = { ok: true; config: C; verifyToken: TokenVerifier; warnings: string[] } | { ok: false; problem: string };
 
+/** What the edge knows of a definition's HTTP surface, settled once. */
+interface Surface {
+  methods: readonly AcceptedMethod[];
+  /** `Allow` and `Access-Control-Allow-Methods`. */
+  allow: string;
+  query: readonly string[];
+}
+
 /** What one request came to, for the response and the log line. */
 interface Outcome {
   request: PlainRequest | undefined;
@@ -70,6 +103,8 @@ export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefini
   const log = options.log ?? writeLogLine;
   const clock = options.clock ?? (() => new Date());
   const instance = startInstance(definition, options.env ?? process.env, clock);
+  const methods = definition.methods ?? ['POST'];
+  const surface: Surface = { methods, allow: allowedMethodsHeader(methods), query: definition.query ?? [] };
   if (instance.ok) {
     const warn = options.warn ?? writeWarningLine;
     for (const warning of instance.warnings) warn({ level: 'warn', function: definition.name, requestId: 'cold-start', warning });
@@ -90,7 +125,7 @@ export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefini
     const started = performance.now();
     const contextRequestId = (context as { requestId?: unknown } | undefined)?.requestId;
     const fallbackId = typeof contextRequestId === 'string' ? contextRequestId : randomUUID();
-    const outcome = await handleEvent(definition, instance, event, context, fallbackId, clock);
+    const outcome = await handleEvent(definition, surface, instance, event, context, fallbackId, clock);
     const { request, response } = outcome;
     response.headers['Cache-Control'] = 'no-store';
     response.headers['X-Content-Type-Options'] = 'nosniff';
@@ -126,6 +161,7 @@ function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, 
 /** Preflight, or run; whatever is thrown becomes the error answer. `trace` keeps what was learnt before a failure. */
 async function handleEvent<C extends EdgeConfig>(
   definition: FunctionDefinition<C>,
+  surface: Surface,
   instance: Instance<C>,
   event: unknown,
   context: unknown,
@@ -139,8 +175,8 @@ async function handleEvent<C extends EdgeConfig>(
     if (!instance.ok) throw internalError(instance.problem);
     const origin = request.headers['origin'];
     cors = corsHeaders(origin, instance.config.allowedOrigins);
-    if (request.method === 'OPTIONS') return { ...trace, response: preflight(origin, instance.config.allowedOrigins) };
-    const result = await run(definition, instance, request, context, clock, trace);
+    if (request.method === 'OPTIONS') return { ...trace, response: preflight(origin, instance.config.allowedOrigins, surface.allow) };
+    const result = await run(definition, surface, instance, request, context, clock, trace);
     return {
       ...trace,
       response: { status: result.status ?? 200, headers: cors, body: result.status === 204 ? undefined : result.answer },
@@ -153,38 +189,62 @@ async function handleEvent<C extends EdgeConfig>(
         ? error
         : internalError(error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
     const mapped = toErrorResponse(failure);
-    return { ...trace, response: { status: mapped.status, headers: { ...cors, ...mapped.headers }, body: mapped.body }, failure };
+    const body =
+      trace.request === undefined || definition.errorBody === undefined
+        ? undefined
+        : definition.errorBody(
+            { status: mapped.status, code: mapped.body.error.code, message: mapped.body.error.message },
+            declaredQuery(trace.request, surface),
+          );
+    return {
+      ...trace,
+      response: { status: mapped.status, headers: { ...cors, ...mapped.headers }, body: body ?? mapped.body },
+      failure,
+    };
   }
 }
 
 type Trace = Pick<Outcome, 'request' | 'userTag'>;
 
-function preflight(origin: string | undefined, allowedOrigins: readonly string[]): PlainResponse {
-  if (origin === undefined) return { status: 204, headers: { Vary: 'Origin', Allow: ALLOWED_METHODS }, body: undefined };
+function preflight(origin: string | undefined, allowedOrigins: readonly string[], allow: string): PlainResponse {
+  if (origin === undefined) return { status: 204, headers: { Vary: 'Origin', Allow: allow }, body: undefined };
   if (!isOriginAllowed(origin, allowedOrigins)) throw new HttpError(403, 'Forbidden', 'origin is not allowed');
-  return { status: 204, headers: { ...preflightHeaders(origin, allowedOrigins), Allow: ALLOWED_METHODS }, body: undefined };
+  return { status: 204, headers: { ...preflightHeaders(origin, allowedOrigins, allow), Allow: allow }, body: undefined };
 }
 
-/** POST only, an authenticated caller, a JSON body: then the function's own step. */
+/** Only the parameters the definition reads, so a function cannot come to depend on one it never declared. */
+function declaredQuery(request: PlainRequest, surface: Surface): Record<string, string> {
+  const query: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const name of surface.query) {
+    const value = request.query[name];
+    if (value !== undefined) query[name] = value;
+  }
+  return query;
+}
+
+/** A method the function accepts, an authenticated caller, a JSON body (POST) or none (GET): then its own step. */
 async function run<C extends EdgeConfig>(
   definition: FunctionDefinition<C>,
+  surface: Surface,
   instance: Extract<Instance<C>, { ok: true }>,
   request: PlainRequest,
   context: unknown,
   clock: () => Date,
   trace: Trace,
 ): Promise<HandleResult> {
-  if (request.method !== 'POST') {
-    throw new HttpError(405, 'MethodNotAllowed', `method ${request.method} is not allowed; use POST`, {
-      headers: { Allow: ALLOWED_METHODS },
+  const method = surface.methods.find((accepted) => accepted === request.method);
+  if (method === undefined) {
+    throw new HttpError(405, 'MethodNotAllowed', `method ${request.method} is not allowed; use ${surface.methods.join(' or ')}`, {
+      headers: { Allow: surface.allow },
     });
   }
   // Never decoded (fc-event.ts); refused before the token is looked at, as it would be before the event was parsed.
   if (request.bodyTooLarge === true) throw tooLarge('body', MAX_BODY_BYTES);
   const identity = await instance.verifyToken(request.headers['authorization']);
   trace.userTag = identity.userTag;
-  const input = parseJsonBody(request);
-  return definition.handle({ request, identity, input, config: instance.config, context, now: clock() });
+  const input = method === 'GET' ? noBody(request) : parseJsonBody(request);
+  const query = declaredQuery(request, surface);
+  return definition.handle({ request, identity, input, query, config: instance.config, context, now: clock() });
 }
 
 function thrownAt(error: Error): string {
@@ -196,6 +256,12 @@ function thrownAt(error: Error): string {
       .replace(/\(.*[/\\]/, '(')
       .slice(0, 120) ?? 'unknown'
   );
+}
+
+/** A GET says everything in its URL: a body would be ignored, so it is refused rather than silently dropped. */
+function noBody(request: PlainRequest): undefined {
+  if (request.body.length > 0) throw new HttpError(400, 'BadRequest', 'a GET request has no body');
+  return undefined;
 }
 
 function parseJsonBody(request: PlainRequest): unknown {

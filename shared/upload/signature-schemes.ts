@@ -42,7 +42,7 @@ export interface PresignPartInput extends Omit<PresignInput, 'headers' | 'additi
 
 /** A request the function sends to OSS itself, authorised by headers. */
 export interface SignedRequestInput {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   bucket: string;
   region: string;
   key: string;

@@ -1,8 +1,11 @@
 /**
  * The demo page and the browser client in a real headless Chromium, against the stack `npm start` runs:
- * each upload mode lands the file intact, POST mode shows the size error, multipart reports progress.
+ * each upload mode lands the file intact and shows upload-completed's verdict, POST mode shows the size error,
+ * multipart reports progress. Files are real PNGs and PDFs (with random payloads): upload-completed removes
+ * bytes that are not what their type says.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { samplePdf, samplePng } from '../../local/sample-files';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { registerAnswer } from '../support/log-capture';
@@ -68,8 +71,15 @@ async function storedObject(key: string): Promise<{ size: number; md5: string; c
 
 const md5 = (buffer: Buffer): string => createHash('md5').update(buffer).digest('hex');
 
+/** The verdict cell of the uploaded row, once the page has one. */
+async function verdictShown(key: string): Promise<string | null> {
+  const row = page.locator(`#uploaded tbody tr[data-key="${key}"]`);
+  await row.and(page.locator('[data-verdict]')).waitFor({ timeout: 15_000 });
+  return row.getAttribute('data-verdict');
+}
+
 test.each(['put', 'post', 'sts'] as const)('%s mode: the file is listed and lands intact', async (mode) => {
-  const contents = randomBytes(mode === 'sts' ? 150 * 1024 : 20 * 1024);
+  const contents = samplePng(mode === 'sts' ? 150 * 1024 : 20 * 1024);
   const result = await uploadThroughPage(mode, `pic-${mode}.png`, contents);
   expect(result.state).toBe('done');
   // STS mode writes in the user's STS folder, beside (never among) the keys sign-url issues.
@@ -77,7 +87,18 @@ test.each(['put', 'post', 'sts'] as const)('%s mode: the file is listed and land
   expect(result.key).toMatch(new RegExp(`^users/walter/${folder}\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}\\.png$`));
   expect(result.size).toBe(String(contents.length));
   expect(await storedObject(result.key!)).toEqual({ key: result.key, size: contents.length, md5: md5(contents), contentType: 'image/png' });
+  // upload-completed judged it, and the stack's receiver verified the signed webhook.
+  await expect(verdictShown(result.key!)).resolves.toBe('verified');
+  expect(await storedObject(result.key!)).toBeDefined();
   expect(pageErrors).toEqual([]);
+});
+
+test('HTML bytes named .png land, then are removed, and the page says why', async () => {
+  const html = Buffer.from('<!doctype html><html><script>alert(document.domain)</script></html>');
+  const result = await uploadThroughPage('put', 'cat.png', html);
+  expect(result.state).toBe('done');
+  await expect(verdictShown(result.key!)).resolves.toBe('rejected: ActiveContent');
+  expect(await storedObject(result.key!)).toBeUndefined();
 });
 
 test('POST mode: an over-size file shows the size error and nothing lands', async () => {
@@ -88,7 +109,7 @@ test('POST mode: an over-size file shows the size error and nothing lands', asyn
 });
 
 test('STS multipart: progress is reported more than once and the upload completes', async () => {
-  const contents = randomBytes(450 * 1024);
+  const contents = samplePdf(450 * 1024);
   const result = await uploadThroughPage('sts', 'big.pdf', contents, 'application/pdf');
   expect(result.state).toBe('done');
   expect(result.progressEvents).toBeGreaterThan(1);
@@ -112,7 +133,7 @@ test('STS multipart: a failed part is retried from the checkpoint and the upload
     }
     await route.continue();
   });
-  const contents = randomBytes(350 * 1024);
+  const contents = samplePng(350 * 1024);
   const result = await uploadThroughPage('sts', 'resume.png', contents);
   expect(failed).toBe(1);
   expect(result.state).toBe('done');

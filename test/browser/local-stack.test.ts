@@ -18,11 +18,28 @@ import { npmStart, type StartedStack } from '../support/npm-start';
 const DIST_WEB = join(__dirname, '..', '..', 'dist', 'web');
 
 /** The other origin's page: the browser client, ali-oss's browser build, and two helpers the test calls. */
+/**
+ * A PNG of `size` bytes (at least 57) the page builds in the browser: a real signature and header, the rest a
+ * predictable pattern in an ancillary chunk. upload-completed removes uploads whose bytes are not what their type says.
+ */
+function pagePng(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set([
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+  ]);
+  const length = size - 57;
+  new DataView(out.buffer).setUint32(33, length);
+  out.set([0x72, 0x6e, 0x44, 0x6d], 37);
+  for (let i = 0; i < length; i += 1) out[41 + i] = (i * 7) % 251;
+  out.set([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82], size - 12);
+  return out;
+}
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>another origin</title>
 <script src="/vendor/aliyun-oss-sdk.min.js"></script>
 <script type="module">
   import { upload } from '/upload-client.js';
-  const bytes = (size) => new Uint8Array(size).map((_, i) => (i * 7) % 251);
+  const bytes = ${pagePng.toString()};
   window.uploadThrough = async (stack, token, mode, size) => {
     const file = new File([bytes(size)], 'pic.png', { type: 'image/png' });
     const endpoint = stack + (mode === 'sts' ? '/api/sts-token' : '/api/sign-url');
@@ -159,7 +176,7 @@ test('POST upload: the browser can read Location (the bucket CORS rule exposes i
   expect(signedGet.startsWith(`${answer.location}?`)).toBe(true);
   const object = await fetch(signedGet);
   expect(object.status).toBe(200);
-  expect(Buffer.from(await object.arrayBuffer()).equals(Buffer.from(new Uint8Array(4096).map((_, i) => (i * 7) % 251)))).toBe(true);
+  expect(Buffer.from(await object.arrayBuffer()).equals(Buffer.from(pagePng(4096)))).toBe(true);
 }, 60_000);
 
 describe('DNS rebinding: a page whose own name resolves to 127.0.0.1', () => {

@@ -11,10 +11,17 @@ const arns = {
   uploadRoleArn: `acs:ram::${ACCOUNT}:role/oss-upload`,
   signUrlFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sign-url`,
   stsTokenFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-sts-token`,
+  uploadCompletedFunctionRoleArn: `acs:ram::${ACCOUNT}:role/fc-upload-completed`,
+  uploadCompletedTriggerRoleArn: `acs:ram::${ACCOUNT}:role/oss-invoke-upload-completed`,
 };
 const roles = {
   uploadRoleArn: arns.uploadRoleArn,
-  functionRoleArns: { 'sign-url': arns.signUrlFunctionRoleArn, 'sts-token': arns.stsTokenFunctionRoleArn },
+  functionRoleArns: {
+    'sign-url': arns.signUrlFunctionRoleArn,
+    'sts-token': arns.stsTokenFunctionRoleArn,
+    'upload-completed': arns.uploadCompletedFunctionRoleArn,
+  },
+  triggerRoleArns: { 'upload-completed': arns.uploadCompletedTriggerRoleArn },
 };
 
 function config(overrides: Record<string, string> = {}): DeploymentConfig {
@@ -83,6 +90,35 @@ test('each policy, exactly', () => {
         ],
       },
     },
+    uploadCompletedFunctionRole: {
+      arn: arns.uploadCompletedFunctionRoleArn,
+      trustPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
+      },
+      // HEAD and ranged GET, and delete, in the users' folder; nothing else (no quarantine configured).
+      permissionPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }],
+      },
+    },
+    uploadCompletedTriggerRole: {
+      arn: arns.uploadCompletedTriggerRoleArn,
+      trustPolicy: {
+        Version: '1',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['oss.aliyuncs.com'] } }],
+      },
+      permissionPolicy: {
+        Version: '1',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['fc:InvokeFunction'],
+            Resource: [`acs:fc:cn-hangzhou:${ACCOUNT}:functions/oss-upload-upload-completed`],
+          },
+        ],
+      },
+    },
     bucketCors: {
       rule: {
         allowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
@@ -122,6 +158,19 @@ test("the upload role allows exactly the session policy actions, over every user
   expect(policies.bucketOverwriteProtection.rule.prefix).toBe('tenant/');
 });
 
+test('with QUARANTINE_PREFIX, upload-completed may also write (and read back) there, and nowhere else', () => {
+  const policies = deploymentPolicies(config({ QUARANTINE_PREFIX: 'quarantine/' }), roles, FUNCTIONS) as {
+    uploadCompletedFunctionRole: { permissionPolicy: unknown };
+  };
+  expect(policies.uploadCompletedFunctionRole.permissionPolicy).toEqual({
+    Version: '1',
+    Statement: [
+      { Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] },
+      { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/quarantine/*'] },
+    ],
+  });
+});
+
 test('no wildcard origin ever, even with no ALLOWED_ORIGINS', () => {
   const policies = deploymentPolicies(config({ ALLOWED_ORIGINS: '' }), roles, FUNCTIONS) as {
     bucketCors: { rule: { allowedOrigins: string[] } };
@@ -155,11 +204,18 @@ describe('npm run policies', () => {
       STS_ROLE_ARN: arns.uploadRoleArn,
       SIGN_URL_FUNCTION_ROLE_ARN: arns.signUrlFunctionRoleArn,
       STS_TOKEN_FUNCTION_ROLE_ARN: arns.stsTokenFunctionRoleArn,
+      UPLOAD_COMPLETED_FUNCTION_ROLE_ARN: arns.uploadCompletedFunctionRoleArn,
+      UPLOAD_COMPLETED_TRIGGER_ROLE_ARN: arns.uploadCompletedTriggerRoleArn,
     };
     const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as {
       signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
+      uploadCompletedTriggerRole: { arn: string; permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
     };
     expect(printed.signUrlFunctionRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:my-uploads/users/*']);
+    expect(printed.uploadCompletedTriggerRole.arn).toBe(arns.uploadCompletedTriggerRoleArn);
+    expect(printed.uploadCompletedTriggerRole.permissionPolicy.Statement[0]!.Resource).toEqual([
+      `acs:fc:cn-shanghai:${ACCOUNT}:functions/oss-upload-upload-completed`,
+    ]);
     let stderr = '';
     try {
       execFileSync(process.execPath, [script], {

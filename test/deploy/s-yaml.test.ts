@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { deployedFunctionName } from '../../deploy/policies';
+import { isHttpFunction, type OssFunctionManifest } from '../../functions/manifest';
 import { FUNCTIONS } from '../../functions/registry';
 import {
   ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE,
@@ -35,7 +37,13 @@ const sampleEnv: Record<string, string> = {
   STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
   SIGN_URL_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sign-url',
   STS_TOKEN_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-sts-token',
+  UPLOAD_COMPLETED_FUNCTION_ROLE_ARN: 'acs:ram::1234567890123456:role/fc-upload-completed',
+  UPLOAD_COMPLETED_TRIGGER_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-invoke-upload-completed',
+  UPLOAD_WEBHOOK_URL: 'https://app.example.com/hooks/uploads',
+  UPLOAD_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
 };
+/** What `${config('AccountID')}` renders to: the account of the deployer's access. */
+const ACCOUNT_ID = '1234567890123456';
 
 interface Resource {
   component: string;
@@ -43,15 +51,19 @@ interface Resource {
   props: Record<string, unknown>;
 }
 
-/** `${env('X')}` and `${vars.x}`, the two kinds of magic variable s.yaml uses. */
+/** `${env('X')}`, `${env('X', 'default')}`, `${vars.x}` and `${config('AccountID')}`, the magic variables s.yaml uses. */
 function render(value: unknown, vars: Record<string, unknown>): unknown {
   if (typeof value === 'string') {
     const whole = /^\$\{vars\.([A-Za-z0-9_]+)\}$/.exec(value);
     if (whole?.[1] !== undefined) return vars[whole[1]];
-    return value.replace(/\$\{env\('([A-Z0-9_]+)'\)\}/g, (_match, name: string) => {
-      if (!(name in sampleEnv)) throw new Error(`s.yaml reads ${name}, which the deploy guide does not list`);
-      return sampleEnv[name]!;
-    });
+    return value
+      .replace(/\$\{vars\.([A-Za-z0-9_]+)\}/g, (_match, name: string) => String(vars[name]))
+      .replace(/\$\{config\('AccountID'\)\}/g, ACCOUNT_ID)
+      .replace(/\$\{env\('([A-Z0-9_]+)'(?:, '([^']*)')?\)\}/g, (_match, name: string, fallback: string | undefined) => {
+        if (fallback !== undefined) return sampleEnv[name] || fallback; // an empty value also falls back (FACTS §7)
+        if (!(name in sampleEnv)) throw new Error(`s.yaml reads ${name}, which the deploy guide does not list`);
+        return sampleEnv[name]!;
+      });
   }
   if (Array.isArray(value)) return value.map((item) => render(item, vars));
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v, vars)]));
@@ -63,6 +75,12 @@ const vars = render(document.vars, {}) as Record<string, unknown>;
 const resources = render(document.resources, vars) as Record<string, Resource>;
 const functionNames = FUNCTIONS.map((fn) => fn.name);
 const manifest = (name: string): (typeof FUNCTIONS)[number] => FUNCTIONS.find((fn) => fn.name === name)!;
+const httpFunctions = FUNCTIONS.filter(isHttpFunction);
+const httpNames = httpFunctions.map((fn) => fn.name);
+const ossFunctions = FUNCTIONS.filter((fn): fn is OssFunctionManifest => fn.trigger === 'oss');
+const schema = existsSync(schemaPath)
+  ? (JSON.parse(readFileSync(schemaPath, 'utf8')) as { definitions: Record<string, object> })
+  : undefined;
 
 test('the registry lists every function folder, and only those', () => {
   const folders = readdirSync(join(root, 'functions'), { withFileTypes: true })
@@ -85,8 +103,14 @@ test.each(functionNames)('%s: props validate against the fc3 component schema', 
   expect(valid).toBe(true);
 });
 
-test.each(functionNames)('%s: nodejs20, the built bundle, a small memory size, an anonymous POST/OPTIONS trigger, a role, logs', (name) => {
+test.each(functionNames)('%s: deployed under its FC name, with its own role', (name) => {
+  expect(resources[name]!.props).toMatchObject({ functionName: deployedFunctionName(name), role: sampleEnv[manifest(name).roleVariable] });
+});
+
+test.each(httpNames)('%s: nodejs20, the built bundle, a small memory size, an anonymous trigger of its methods, a role, logs', (name) => {
   const props = resources[name]!.props;
+  // The methods the function's definition accepts, and OPTIONS for the preflight the edge answers.
+  const methods = [...(httpFunctions.find((fn) => fn.name === name)!.create().methods ?? ['POST']), 'OPTIONS'];
   expect(props).toMatchObject({
     runtime: 'nodejs20',
     code: `./dist/${name}`,
@@ -94,9 +118,73 @@ test.each(functionNames)('%s: nodejs20, the built bundle, a small memory size, a
     memorySize: 128,
     logConfig: 'auto',
     role: sampleEnv[manifest(name).roleVariable],
-    triggers: [{ triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST', 'OPTIONS'] } }],
+    triggers: [{ triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods } }],
   });
   expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
+});
+
+test('sts-token is also reachable by GET (the mobile SDKs fetch credentials so); sign-url stays POST-only', () => {
+  const triggerMethods = (name: string): unknown =>
+    (resources[name]!.props['triggers'] as Array<{ triggerConfig: { methods: unknown } }>)[0]!.triggerConfig.methods;
+  expect(triggerMethods('sts-token')).toEqual(['GET', 'POST', 'OPTIONS']);
+  expect(triggerMethods('sign-url')).toEqual(['POST', 'OPTIONS']);
+});
+
+test.each(ossFunctions.map((fn) => fn.name))(
+  '%s: nodejs20, the built bundle, an OSS trigger on the folder before {user}, its invocation role, FC retries',
+  (name) => {
+    const fn = ossFunctions.find((candidate) => candidate.name === name)!;
+    const props = resources[name]!.props;
+    const environment = props['environmentVariables'] as Record<string, string>;
+    const before = (environment['UPLOAD_PREFIX'] ?? 'users/{user}/').split('{user}')[0];
+    expect(props).toMatchObject({
+      runtime: 'nodejs20',
+      code: `./dist/${name}`,
+      handler: 'index.handler',
+      memorySize: 128,
+      logConfig: 'auto',
+      asyncInvokeConfig: { maxAsyncRetryAttempts: 3 },
+      triggers: [
+        {
+          triggerType: 'oss',
+          sourceArn: `acs:oss:cn-hangzhou:${ACCOUNT_ID}:${sampleEnv['OSS_BUCKET']}`,
+          invocationRole: sampleEnv[fn.triggerRoleVariable],
+          triggerConfig: { events: [...fn.events], filter: { key: { prefix: before, suffix: '' } } },
+        },
+      ],
+    });
+    expect(resources[name]!.actions?.['pre-deploy']?.[0]?.run).toContain('npm run build');
+    expect(props['timeout']).toBeGreaterThan(4 * 5); // four OSS calls and a webhook, 5 s each at most
+  },
+);
+
+const ossSchemaTest = schema === undefined ? test.skip : test;
+// The trigger's `triggerConfig` is an anyOf that a bare object also satisfies: check it against the OSS shape itself.
+ossSchemaTest.each(ossFunctions.map((fn) => fn.name))('%s: the OSS trigger config validates against the fc3 OSS trigger schema', (name) => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile({ ...schema!.definitions['IOssTriggerConfig'], definitions: schema!.definitions });
+  const triggers = resources[name]!.props['triggers'] as Array<{ triggerConfig: unknown }>;
+  expect(validate(triggers[0]!.triggerConfig)).toBe(true);
+  expect(validate({ events: ['oss:ObjectCreated:Everything'], filter: { key: { prefix: 'users/', suffix: '' } } })).toBe(false);
+});
+
+test('every function judges by the same rules: the rule variables are equal wherever they are set', () => {
+  for (const variable of [
+    'UPLOAD_PREFIX',
+    'MAX_UPLOAD_BYTES',
+    'ALLOWED_CONTENT_TYPES',
+    'OSS_BUCKET',
+    'OSS_REGION',
+    'USER_SEGMENT',
+    'USER_HASH_SECRET',
+  ]) {
+    const values = new Set(
+      functionNames
+        .map((name) => (resources[name]!.props['environmentVariables'] as Record<string, string>)[variable])
+        .filter((value) => value !== undefined),
+    );
+    expect([variable, values.size <= 1]).toEqual([variable, true]);
+  }
 });
 
 test.each(functionNames)(
@@ -104,8 +192,12 @@ test.each(functionNames)(
   (name) => {
     const environment = resources[name]!.props['environmentVariables'] as Record<string, string>;
     for (const variable of Object.keys(environment)) expect(CONFIG_VARIABLES).toContain(variable);
-    for (const required of ['OSS_BUCKET', 'OSS_REGION', 'ALLOWED_ORIGINS', 'STS_ROLE_ARN']) expect(environment).toHaveProperty(required);
-    expect('AUTH_JWT_SECRET' in environment || 'AUTH_JWKS_URL' in environment).toBe(true);
+    const fn = manifest(name);
+    const required = isHttpFunction(fn) ? ['OSS_BUCKET', 'OSS_REGION', 'ALLOWED_ORIGINS', 'STS_ROLE_ARN'] : ['OSS_BUCKET', 'OSS_REGION'];
+    for (const variable of required) expect(environment).toHaveProperty(variable);
+    if (isHttpFunction(fn)) expect('AUTH_JWT_SECRET' in environment || 'AUTH_JWKS_URL' in environment).toBe(true);
+    // Only the function that signs webhooks holds the webhook secret.
+    expect('UPLOAD_WEBHOOK_SECRET' in environment).toBe(!isHttpFunction(fn));
     const loaded = loadConfig(environment, manifest(name).create().config);
     expect(loaded.ok ? [] : loaded.problems).toEqual([]);
     expect(JSON.stringify(environment).length).toBeLessThan(4096); // FC's limit on all variables together
@@ -143,15 +235,19 @@ test.each(assumingRole)("%s: instance cap × per-instance AssumeRole pace stays 
 });
 
 test("no secret literal: secrets only ever come from the deployer's environment", () => {
-  const literalEnvironment = (document.vars['environment'] ?? {}) as Record<string, string>;
+  const literalEnvironment = {
+    ...((document.vars['environment'] ?? {}) as Record<string, string>),
+    ...((document.vars['uploadCompletedEnvironment'] ?? {}) as Record<string, string>),
+  };
   for (const name of [
     'AUTH_JWT_SECRET',
+    'UPLOAD_WEBHOOK_SECRET',
     'USER_HASH_SECRET',
     'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
     'ALIBABA_CLOUD_SECURITY_TOKEN',
     'ALIBABA_CLOUD_ACCESS_KEY_ID',
   ]) {
-    if (name in literalEnvironment) expect(literalEnvironment[name]).toMatch(/^\$\{env\('[A-Z0-9_]+'\)\}$/);
+    if (name in literalEnvironment) expect(literalEnvironment[name]).toMatch(/^\$\{env\('[A-Z0-9_]+'(, '')?\)\}$/);
   }
   expect(raw).not.toMatch(/LTAI[0-9A-Za-z]{8,}|AccessKeySecret\s*:/);
 });

@@ -129,13 +129,34 @@ const bodyText = fc.oneof(
   { arbitrary: fc.string({ maxLength: 200 }), weight: 1 },
   { arbitrary: anyJsonValue.map((value) => JSON.stringify(value)), weight: 1 },
   { arbitrary: fc.constant('x'.repeat(17 * 1024)), weight: 1 },
+  { arbitrary: fc.constant(''), weight: 1 },
+);
+
+/** Mostly none; sts-token reads `format` (sign-url reads nothing), so its values and look-alikes, and arrays as FC may pass. */
+const queryShape = fc.oneof(
+  { arbitrary: fc.constant<Record<string, unknown>>({}), weight: 6 },
+  {
+    arbitrary: fc.constantFrom<Record<string, unknown>>(
+      { format: 'app-server' },
+      { format: 'app-server' },
+      { format: 'APP-SERVER' },
+      { format: '' },
+      { format: ['app-server', 'app-server'] },
+      { other: 'app-server' },
+    ),
+    weight: 3,
+  },
+  { arbitrary: fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }), weight: 1 },
 );
 
 const requestShape = fc.record({
   subject: hostileSubject,
   authMode: fc.constantFrom('good', 'good', 'good', 'good', 'none', 'garbage', 'wrong-scheme'),
   method: fc.oneof(
-    { arbitrary: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'POST', 'OPTIONS', 'GET', 'PUT', 'DELETE', 'post'), weight: 9 },
+    {
+      arbitrary: fc.constantFrom('POST', 'POST', 'POST', 'POST', 'POST', 'OPTIONS', 'GET', 'GET', 'PUT', 'DELETE', 'post', 'get'),
+      weight: 9,
+    },
     { arbitrary: fc.string({ maxLength: 12 }), weight: 1 },
   ),
   contentType: fc.oneof(
@@ -157,6 +178,7 @@ const requestShape = fc.record({
   body: bodyText,
   base64: fc.boolean(),
   corruptBase64: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
+  query: queryShape,
 });
 
 type RequestShape = typeof requestShape extends fc.Arbitrary<infer T> ? T : never;
@@ -180,19 +202,25 @@ async function eventFor(shape: RequestShape): Promise<{ event: Buffer; subject: 
       body,
       isBase64Encoded: shape.base64,
       headers,
-      queryParameters: {},
+      queryParameters: shape.query,
       requestContext: { requestId: 'fuzz', http: { method: shape.method, path: '/', sourceIp: '203.0.113.9' } },
     }),
   );
   return { event, subject: shape.subject, authenticated };
 }
 
-function checkWellFormed(response: {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-}): Record<string, unknown> | undefined {
+/** What each function's `Allow` lists: sts-token also takes GET (the mobile SDKs' credential providers). */
+const ALLOW = { 'sign-url': 'POST, OPTIONS', 'sts-token': 'GET, POST, OPTIONS' };
+
+function checkWellFormed(
+  response: {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+    isBase64Encoded: boolean;
+  },
+  expected: { allow: string; appServer?: boolean | 'either' },
+): Record<string, unknown> | undefined {
   expect(DOCUMENTED.has(response.statusCode)).toBe(true);
   expect(response.isBase64Encoded).toBe(false);
   expect(response.headers['Cache-Control']).toBe('no-store');
@@ -202,9 +230,12 @@ function checkWellFormed(response: {
   }
   const parsed = JSON.parse(response.body) as Record<string, unknown>;
   if (response.statusCode >= 400) {
-    expect(parsed).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+    const appServerError = { StatusCode: response.statusCode, ErrorCode: expect.any(String), ErrorMessage: expect.any(String) };
+    const defaultError = { error: { code: expect.any(String), message: expect.any(String) } };
+    if (expected.appServer === 'either') expect([appServerError, defaultError]).toContainEqual(parsed);
+    else expect(parsed).toEqual(expected.appServer === true ? appServerError : defaultError);
     if (response.statusCode === 401) expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer /);
-    if (response.statusCode === 405) expect(response.headers['Allow']).toBe('POST, OPTIONS');
+    if (response.statusCode === 405) expect(response.headers['Allow']).toBe(expected.allow);
   }
   return parsed;
 }
@@ -219,7 +250,7 @@ test(`sign-url: ${RUNS} arbitrary requests, always a documented answer, never a 
         body: string;
         isBase64Encoded: boolean;
       };
-      const answer = checkWellFormed(response);
+      const answer = checkWellFormed(response, { allow: ALLOW['sign-url'] });
       if (response.statusCode === 200) {
         successes['sign-url'] += 1;
         expect(authenticated).toBe(true);
@@ -251,13 +282,19 @@ test(`sts-token: ${RUNS} arbitrary requests, always a documented answer, never a
         body: string;
         isBase64Encoded: boolean;
       };
-      const answer = checkWellFormed(response);
+      // Errors in the app-server shape. An event that cannot be read (no HTTP method, a corrupt base64 body: FC itself
+      // never sends either) may be refused before its query is read, so in the default shape.
+      const readable = /^[A-Za-z]{1,16}$/.test(shape.method) && !(shape.base64 && shape.corruptBase64);
+      const appServer = shape.query['format'] !== 'app-server' ? false : readable ? true : 'either';
+      const answer = checkWellFormed(response, { allow: ALLOW['sts-token'], appServer });
       if (response.statusCode === 200) {
         successes['sts-token'] += 1;
         expect(authenticated).toBe(true);
         // The caller's STS folder: inside its prefix, apart from every key sign-url issues.
         const prefix = `users/${userSegmentFor(subject)}/sts/`;
-        expect(answer?.['prefix']).toBe(prefix);
+        if (appServer)
+          expect(Object.keys(answer ?? {}).sort()).toEqual(['AccessKeyId', 'AccessKeySecret', 'Expiration', 'SecurityToken', 'StatusCode']);
+        else expect(answer?.['prefix']).toBe(prefix);
         if (sts.assumeRoleCalls() > before) {
           const policy = JSON.parse(sts.lastRequests().at(-1)!.policy!) as unknown;
           expect(policy).toEqual({
@@ -399,7 +436,7 @@ describe.each([['sign-url', () => signUrl, () => context] as const, ['sts-token'
             body: string;
             isBase64Encoded: boolean;
           };
-          checkWellFormed(response);
+          checkWellFormed(response, { allow: ALLOW[name] });
           if (tooLarge) expect(response.statusCode).toBe(413);
           if (response.statusCode === 200) edgeSuccesses[name] += 1;
         }),

@@ -11,7 +11,8 @@ import { registerAnswer } from '../support/log-capture';
 
 let stack: DevStack;
 beforeAll(async () => {
-  stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0 });
+  // These tests store placeholder bytes to test storage-level protections; upload-completed would remove them.
+  stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, uploadTriggers: false });
 });
 afterAll(() => stack.close());
 

@@ -16,6 +16,8 @@ beforeAll(async () => {
     ossPort: 0,
     stsPort: 0,
     env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) },
+    // Random bytes test the transport; upload-completed would remove them (its own tests: test/functions/upload-completed).
+    uploadTriggers: false,
     emulatorClock: () => new Date(Date.now() + clockOffsetMs),
   });
 });

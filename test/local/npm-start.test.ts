@@ -1,4 +1,5 @@
 /** `npm start` as a user runs it: a child process that prints its URLs, answers /healthz and stops on Ctrl-C. */
+import { samplePng } from '../../local/sample-files';
 import { npmStart } from '../support/npm-start';
 
 test('npm start serves the stack and stops cleanly on SIGINT', async () => {
@@ -27,6 +28,7 @@ test('with a data folder, uploaded objects survive a restart of npm start', asyn
   const data = mkdtempSync(join(tmpdir(), 'oss-data-'));
   const first = await npmStart({ OSS_EMULATOR_DATA: data });
   let key = '';
+  const kept = samplePng(300);
   try {
     expect(first.output()).toContain(`stored in ${data}`);
     const { token } = (await (await fetch(`${first.url}/api/dev-token?user=keeper`)).json()) as { token: string };
@@ -34,14 +36,19 @@ test('with a data folder, uploaded objects survive a restart of npm start', asyn
       await fetch(`${first.url}/api/sign-url`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ filename: 'kept.html', contentType: 'image/png', size: 'kept across restarts'.length }),
+        body: JSON.stringify({ filename: 'kept.html', contentType: 'image/png', size: kept.length }),
       })
     ).json()) as { url: string; headers: Record<string, string>; key: string };
     // The built stack derives the extension from the type and binds the URL to the declared length.
     expect(signed.key).toMatch(/^users\/keeper\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
-    const longer = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'kept across restarts, and more' });
+    const longer = await fetch(signed.url, {
+      method: 'PUT',
+      headers: signed.headers,
+      body: new Uint8Array(Buffer.concat([kept, Buffer.from('more')])),
+    });
     expect([longer.status, /<Code>(\w+)<\/Code>/.exec(await longer.text())?.[1]]).toEqual([403, 'SignatureDoesNotMatch']);
-    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: 'kept across restarts' })).status).toBe(200);
+    // A real PNG: upload-completed removes what is not what its type says.
+    expect((await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: new Uint8Array(kept) })).status).toBe(200);
     key = signed.key;
   } finally {
     await first.stop();
@@ -51,7 +58,7 @@ test('with a data folder, uploaded objects survive a restart of npm start', asyn
     const listing = (await (await fetch(`${second.url}/api/dev-objects?prefix=users/keeper/`)).json()) as {
       objects: Array<{ key: string; size: number }>;
     };
-    expect(listing.objects).toEqual([expect.objectContaining({ key, size: 'kept across restarts'.length })]);
+    expect(listing.objects).toEqual([expect.objectContaining({ key, size: kept.length })]);
   } finally {
     await second.stop();
   }

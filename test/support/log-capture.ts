@@ -31,7 +31,8 @@ export function registerAnswer(answer: unknown): void {
   if (typeof answer !== 'object' || answer === null) return;
   const record = answer as Record<string, unknown>;
   registerIssued(
-    ...['accessKeySecret', 'securityToken', 'stsToken', 'token'].map((name) =>
+    // The default answers' names, then sts-token's app-server format's.
+    ...['accessKeySecret', 'securityToken', 'stsToken', 'token', 'AccessKeySecret', 'SecurityToken'].map((name) =>
       typeof record[name] === 'string' ? (record[name] as string) : undefined,
     ),
   );

@@ -1,4 +1,5 @@
 import {
+  completionSection,
   ossClientSection,
   composeSections,
   edgeSection,
@@ -15,7 +16,15 @@ import { DEFAULT_CONTENT_TYPES } from '../../../shared/upload/content-types';
 import { baseEnv } from '../../support/env';
 
 const withoutSts = composeSections(edgeSection, uploadSection, signingSection, signerSection);
-const everySection = composeSections(edgeSection, uploadSection, signingSection, signerSection, stsSection, ossClientSection);
+const everySection = composeSections(
+  edgeSection,
+  uploadSection,
+  signingSection,
+  signerSection,
+  stsSection,
+  ossClientSection,
+  completionSection,
+);
 const ROLE = 'acs:ram::1234567890123456:role/upload-role';
 
 /** The problems of every section, with a role ARN given unless the overrides take it away. */

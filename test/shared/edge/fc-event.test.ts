@@ -57,6 +57,7 @@ describe('parseFcEvent sizes', () => {
       expect(request).toEqual({
         method: 'POST',
         headers: { origin: 'https://app.example.com' },
+        query: {},
         body: Buffer.alloc(0),
         requestId: 'req-1',
         bodyTooLarge: true,

@@ -1,7 +1,7 @@
 /** The FC edge's handling of errors nobody planned for, and what its log lines say. */
 import { createHash } from 'node:crypto';
-import { edgeSection } from '../../../shared/config/sections';
-import { createFcHandler } from '../../../shared/edge/handler';
+import { edgeSection, type EdgeConfig } from '../../../shared/config/sections';
+import { createFcHandler, type FcHandler, type FunctionDefinition } from '../../../shared/edge/handler';
 import type { RequestLogLine, WarningLogLine } from '../../../shared/edge/log';
 import { baseEnv } from '../../support/env';
 import { fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
@@ -107,4 +107,82 @@ test('a body over 16 KiB is answered 413 before the token is read, with CORS hea
   expect(jsonOf(response)).toEqual({ error: { code: 'PayloadTooLarge', message: 'body is larger than 16384 bytes' } });
   expect(response.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
   expect(logs.map((line) => [line.requestId, line.status])).toEqual([['big-body', 413]]);
+});
+
+describe('what a definition declares: its methods and the query parameters it reads', () => {
+  const seen: Array<{ method: string; input: unknown; query: Record<string, string> }> = [];
+  const handlerOf = (extra: Partial<FunctionDefinition<EdgeConfig>>): FcHandler =>
+    createFcHandler(
+      {
+        name: 'test',
+        config: edgeSection,
+        handle: ({ request, input, query }) => {
+          seen.push({ method: request.method, input, query: { ...query } });
+          return { answer: { ok: true } };
+        },
+        ...extra,
+      },
+      { env: baseEnv(), log: () => undefined, warn: () => undefined },
+    );
+  const send = async (handler: FcHandler, method: string, query: Record<string, string> = {}, body?: object): Promise<FcResponse> =>
+    (await handler(
+      fcEvent({
+        method,
+        query,
+        headers: { authorization: `Bearer ${await hsToken({ sub: 'alice' })}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+      }),
+      {},
+    )) as FcResponse;
+
+  beforeEach(() => void (seen.length = 0));
+
+  test('by default POST only, and no query: a GET is 405 with Allow: POST, OPTIONS; query parameters never reach the step', async () => {
+    const handler = handlerOf({});
+    const get = await send(handler, 'GET');
+    expect([get.statusCode, get.headers['Allow']]).toEqual([405, 'POST, OPTIONS']);
+    expect((await send(handler, 'POST', { format: 'x' }, {})).statusCode).toBe(200);
+    expect(seen).toEqual([{ method: 'POST', input: {}, query: {} }]);
+  });
+
+  test('GET and POST declared: a GET has no body and no JSON check; only the declared parameters are handed over', async () => {
+    const handler = handlerOf({ methods: ['GET', 'POST'], query: ['format'] });
+    expect((await send(handler, 'GET', { format: 'a', other: 'b' })).statusCode).toBe(200);
+    expect((await send(handler, 'POST', { other: 'b' }, { x: 1 })).statusCode).toBe(200);
+    expect(seen).toEqual([
+      { method: 'GET', input: undefined, query: { format: 'a' } },
+      { method: 'POST', input: { x: 1 }, query: {} },
+    ]);
+    const del = await send(handler, 'DELETE');
+    expect([del.statusCode, del.headers['Allow']]).toEqual([405, 'GET, POST, OPTIONS']);
+    expect(jsonOf(del)).toEqual({ error: { code: 'MethodNotAllowed', message: 'method DELETE is not allowed; use GET or POST' } });
+  });
+
+  test('GET only: a POST is 405, the preflight lists GET and OPTIONS', async () => {
+    const handler = handlerOf({ methods: ['GET'] });
+    const post = await send(handler, 'POST', {}, {});
+    expect([post.statusCode, post.headers['Allow']]).toEqual([405, 'GET, OPTIONS']);
+    const preflight = (await handler(
+      fcEvent({ method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } }),
+      {},
+    )) as FcResponse;
+    expect([preflight.statusCode, preflight.headers['Access-Control-Allow-Methods']]).toEqual([204, 'GET, OPTIONS']);
+  });
+
+  test('errorBody shapes the errors it wants to (seeing the declared query only); undefined keeps the default', async () => {
+    const handler = handlerOf({
+      methods: ['GET'],
+      query: ['shape'],
+      errorBody: (error, query) =>
+        query['shape'] === 'flat' ? { status: error.status, code: error.code, said: error.message } : undefined,
+    });
+    const flat = (await handler(fcEvent({ method: 'GET', query: { shape: 'flat' } }), {})) as FcResponse;
+    expect([flat.statusCode, jsonOf(flat)]).toEqual([401, { status: 401, code: 'Unauthorized', said: 'missing bearer token' }]);
+    expect(flat.headers['WWW-Authenticate']).toMatch(/^Bearer /);
+    const plain = (await handler(fcEvent({ method: 'GET', query: { other: 'flat' } }), {})) as FcResponse;
+    expect(jsonOf(plain)).toEqual({ error: { code: 'Unauthorized', message: 'missing bearer token' } });
+    // An event that cannot be read is answered before its query is: the default shape.
+    const unreadable = (await handler(Buffer.from('not json'), {})) as FcResponse;
+    expect(jsonOf(unreadable)).toEqual({ error: { code: 'BadRequest', message: 'event is not an HTTP trigger event' } });
+  });
 });

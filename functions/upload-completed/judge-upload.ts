@@ -1,0 +1,251 @@
+/**
+ * The use case of `upload-completed`: for each object an OSS event says was created, read its metadata and first
+ * bytes (one ranged GET), judge it by the upload rules, remove it when rejected (delete, or move
+ * under QUARANTINE_PREFIX), then tell the application by webhook. Every step is idempotent, so FC may deliver or
+ * retry an event any number of times: the verdict on one object version is always the same, and so is its
+ * webhook-id.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { OssCallFailure, OssObjectClient, type ObjectHead } from '../../shared/alicloud/oss-object-client';
+import { signerCredentials, type AccessKey } from '../../shared/alicloud/access-key';
+import {
+  completionSection,
+  composeSections,
+  signerSection,
+  uploadSection,
+  usersSection,
+  type ConfigOf,
+  type UsersConfig,
+} from '../../shared/config/sections';
+import type { UploadWebhook, UploadWebhookData } from '../../shared/contract';
+import { derivedKey } from '../../shared/auth/user-ids';
+import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from '../../shared/edge/event-handler';
+import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
+import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/content-sniff';
+import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
+import { uploadOwnerOf } from '../../shared/upload/upload-owner';
+import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
+import { deliverWebhook, preloadWebhookSigner, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
+
+export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection);
+export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
+
+/** One OSS call's deadline: an invocation handles an object in a handful of calls, well inside FC's timeout. */
+const OSS_TIMEOUT_MS = 5000;
+/** Metadata the quarantined copy carries, so a retry after the move still knows the verdict. */
+const QUARANTINE_META = 'x-oss-meta-upload-';
+
+export type ClientFactory = (config: UploadCompletedConfig, credentials: AccessKey) => OssObjectClient;
+
+const defaultClient: ClientFactory = (config, credentials) =>
+  new OssObjectClient({
+    endpoint: config.objectEndpoint,
+    bucket: config.bucket,
+    region: config.region,
+    credentials,
+    timeoutMs: OSS_TIMEOUT_MS,
+  });
+
+export function createUploadCompletedFunction(
+  clientFor: ClientFactory = defaultClient,
+): EventFunctionDefinition<UploadCompletedConfig, ObjectCreatedEvent> {
+  return {
+    name: 'upload-completed',
+    config: uploadCompletedConfig,
+    parse(event) {
+      const { objects, skipped } = parseOssTriggerEvent(event);
+      return { items: objects, skipped: skipped.map(({ reason }) => ({ outcome: 'skipped', reason })) };
+    },
+    async handle({ item, config, context, now }) {
+      // Another bucket's event means a trigger wired to the wrong function: never act on it, never retry it.
+      if (item.bucket !== config.bucket) return { outcome: 'skipped', reason: 'OtherBucket' };
+      let credentials: AccessKey;
+      try {
+        credentials = signerCredentials(context, config.fallbackCredentials);
+      } catch {
+        throw new RetryableFailure('NoCredentials', 'no role credentials in the context and no ALIBABA_CLOUD_* keys');
+      }
+      const client = clientFor(config, credentials);
+      return guard(() => handleObject(item, config, client, now));
+    },
+  };
+}
+
+export const uploadCompletedFunction = createUploadCompletedFunction();
+
+async function handleObject(
+  item: ObjectCreatedEvent,
+  config: UploadCompletedConfig,
+  client: OssObjectClient,
+  now: Date,
+): Promise<ItemReport> {
+  // Decided before any call: outside the users' folder the role may not even HEAD, and must not act.
+  const keys = item.keys.filter((key) => uploadOwnerOf(key, config.uploadPrefix) !== undefined);
+  if (keys.length === 0) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'OutsideUploadPrefix' };
+  const found = await findObject(keys, client);
+  if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
+  const { key, head, start } = found;
+  const verdict = await judge(key, head, start, config);
+  if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
+
+  const user = userTag(config.users, verdict.owner.userSegment);
+  const data: UploadWebhookData = {
+    bucket: config.bucket,
+    key,
+    user: verdict.owner.userSegment,
+    size: head.size,
+    contentType: verdict.contentType,
+    etag: unquoted(head.etag),
+    eventTime: item.eventTime,
+  };
+  if (verdict.kind === 'accepted') {
+    const webhook = await tell(config, { type: 'upload.completed', timestamp: now.toISOString(), data }, now, { key, user });
+    return { outcome: 'accepted', key, user, action: 'none', webhook };
+  }
+  // Removed before the app is told: a rejected object never waits on the app's receiver.
+  const action = await remove(key, head, verdict, data, config, client);
+  const message: UploadWebhook = { type: 'upload.rejected', timestamp: now.toISOString(), data: { ...data, reason: verdict.reason } };
+  const webhook = await tell(config, message, now, { key, user, reason: verdict.reason, action });
+  return { outcome: 'rejected', key, user, reason: verdict.reason, action, webhook };
+}
+
+/** The first of the event's key forms that exists (see ObjectCreatedEvent.keys). */
+async function findObject(
+  keys: readonly string[],
+  client: OssObjectClient,
+): Promise<{ key: string; head: ObjectHead; start: Buffer } | undefined> {
+  for (const key of keys) {
+    const reading = client.readStart(key, SNIFF_BYTES);
+    // Modules the verdict and the webhook need load while the request is in flight, not after it (cold starts).
+    preloadModules();
+    const found = await reading;
+    if (found !== undefined) return { key, ...found };
+  }
+  return undefined;
+}
+
+function preloadModules(): void {
+  void preloadSniffer();
+  void preloadWebhookSigner();
+}
+
+/** The metadata and the first bytes come from one answer, so they describe the same version of the object. */
+async function judge(key: string, head: ObjectHead, start: Buffer, config: UploadCompletedConfig): Promise<Verdict> {
+  const rules = {
+    uploadPrefix: config.uploadPrefix,
+    allowedContentTypes: config.allowedContentTypes,
+    maxUploadBytes: config.maxUploadBytes,
+  };
+  const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
+  const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
+  if (first.kind !== 'content') return first;
+  const reason = judgeContent(first.contentType, await sniffContent(start, first.contentType));
+  return reason === undefined
+    ? { kind: 'accepted', owner: first.owner, contentType: first.contentType }
+    : { kind: 'rejected', owner: first.owner, contentType: first.contentType, reason };
+}
+
+/** Quarantine (copy with the verdict in its metadata, then delete) or delete. */
+async function remove(
+  key: string,
+  head: ObjectHead,
+  verdict: Extract<Verdict, { kind: 'rejected' }>,
+  data: UploadWebhookData,
+  config: UploadCompletedConfig,
+  client: OssObjectClient,
+): Promise<string> {
+  if (config.quarantinePrefix !== undefined) {
+    const copied = await client.copy(key, `${config.quarantinePrefix}${key}`, {
+      ifMatch: head.etag,
+      headers: {
+        // Never served as what it claimed to be, even by a signed URL someone makes later.
+        'content-type': 'application/octet-stream',
+        'content-disposition': 'attachment',
+        [`${QUARANTINE_META}reason`]: verdict.reason,
+        [`${QUARANTINE_META}content-type`]: verdict.contentType.slice(0, 200),
+        [`${QUARANTINE_META}user`]: verdict.owner.userSegment,
+        [`${QUARANTINE_META}etag`]: data.etag,
+      },
+    });
+    // Replaced since HEAD: the new version has its own event, and this one is gone.
+    if (copied === 'changed') return 'none';
+    await client.delete(key);
+    return 'quarantined';
+  }
+  await client.delete(key);
+  return 'deleted';
+}
+
+/**
+ * The object is not there: removed by an earlier attempt at this event (whose webhook then failed), or by the
+ * app. The app is told it is rejected, with the reason the quarantined copy kept, or `Removed` when there is none.
+ */
+async function handleGone(
+  item: ObjectCreatedEvent,
+  config: UploadCompletedConfig,
+  client: OssObjectClient,
+  now: Date,
+): Promise<ItemReport> {
+  const key = item.keys.find((form) => uploadOwnerOf(form, config.uploadPrefix) !== undefined);
+  const owner = key === undefined ? undefined : uploadOwnerOf(key, config.uploadPrefix)?.userSegment;
+  if (key === undefined || owner === undefined || config.webhook === undefined)
+    return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
+  const copy = config.quarantinePrefix === undefined ? undefined : await client.head(`${config.quarantinePrefix}${key}`);
+  // Only a copy of this very version (same ETag) speaks for it.
+  const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy : undefined;
+  const reason = kept?.meta['upload-reason'] ?? 'Removed';
+  const data: UploadWebhookData = {
+    bucket: config.bucket,
+    key,
+    user: owner,
+    size: kept?.size ?? item.size,
+    contentType: kept?.meta['upload-content-type'] ?? '',
+    etag: item.eTag,
+    reason,
+    eventTime: item.eventTime,
+  };
+  const user = userTag(config.users, owner);
+  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason });
+  return { outcome: 'rejected', key, user, reason, action: 'none', webhook };
+}
+
+async function tell(
+  config: UploadCompletedConfig,
+  message: UploadWebhook,
+  now: Date,
+  report: Omit<ItemReport, 'outcome'>,
+): Promise<string> {
+  if (config.webhook === undefined) return 'off';
+  const id = webhookIdFor(message.data.bucket, message.data.key, message.data.etag);
+  try {
+    await deliverWebhook(config.webhook, { id, message, now });
+  } catch (error) {
+    if (error instanceof WebhookFailure) throw new RetryableFailure('WebhookFailed', error.message, { ...report, webhook: 'failed' });
+    throw error;
+  }
+  return 'delivered';
+}
+
+/** OSS refusing or not answering is worth a retry; the log says which call and what OSS said, nothing more. */
+async function guard(run: () => Promise<ItemReport>): Promise<ItemReport> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof OssCallFailure) throw new RetryableFailure(error.code === 'Timeout' ? 'OssTimeout' : 'OssError', error.message);
+    throw error;
+  }
+}
+
+/**
+ * The user's tag in log lines, as the HTTP functions write it (user-ids.ts) when USER_HASH_SECRET is set; without it,
+ * a key of this instance only (this function holds no AUTH_JWT_SECRET to derive one from).
+ */
+let instanceTagKey: Buffer | undefined;
+function userTag(users: UsersConfig, userSegment: string): string {
+  const key = users.hashSecret !== undefined ? derivedKey(users.hashSecret, 'log user hash') : (instanceTagKey ??= randomBytes(32));
+  return createHmac('sha256', key).update(userSegment, 'utf8').digest('hex').slice(0, 16);
+}
+
+function unquoted(etag: string): string {
+  return etag.replace(/"/g, '').toUpperCase();
+}

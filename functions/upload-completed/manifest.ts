@@ -1,0 +1,47 @@
+import { allUsersPattern } from '../../deploy/policies';
+import { objectResource } from '../../shared/upload/session-policy';
+import type { OssFunctionManifest } from '../manifest';
+import { createUploadCompletedFunction } from './judge-upload';
+
+/** The smallest valid PNG header and chunk, for the bench's one event. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+export const uploadCompletedManifest: OssFunctionManifest = {
+  name: 'upload-completed',
+  trigger: 'oss',
+  // Every way an object comes to exist (a multipart upload only at its completion; a symlink or an append is
+  // rejected by the verdict).
+  events: [
+    'oss:ObjectCreated:PutObject',
+    'oss:ObjectCreated:PostObject',
+    'oss:ObjectCreated:CompleteMultipartUpload',
+    'oss:ObjectCreated:CopyObject',
+    'oss:ObjectCreated:AppendObject',
+    'oss:ObjectCreated:PutSymlink',
+  ],
+  roleVariable: 'UPLOAD_COMPLETED_FUNCTION_ROLE_ARN',
+  triggerRoleVariable: 'UPLOAD_COMPLETED_TRIGGER_ROLE_ARN',
+  // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine: write the copy,
+  // and read its metadata back, so that a retry after the move repeats the exact verdict.
+  rolePolicy: (config) => ({
+    Version: '1',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['oss:GetObject', 'oss:DeleteObject'],
+        Resource: [objectResource(config.bucket, allUsersPattern(config))],
+      },
+      ...(config.quarantinePrefix === undefined
+        ? []
+        : [
+            {
+              Effect: 'Allow' as const,
+              Action: ['oss:PutObject', 'oss:GetObject'],
+              Resource: [objectResource(config.bucket, `${config.quarantinePrefix}*`)],
+            },
+          ]),
+    ],
+  }),
+  create: () => createUploadCompletedFunction(),
+  exampleObject: { user: 'bench', path: '2026/11/bench.png', contentType: 'image/png', body: PNG },
+};

@@ -1,0 +1,75 @@
+/**
+ * Telling the application: one POST per verdict, signed by the Standard Webhooks convention (`webhook-id`,
+ * `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`) with the
+ * `standardwebhooks` package, so a receiver verifies it with off-the-shelf code. The package is loaded on first
+ * delivery: an instance without a webhook never loads it.
+ */
+import { createHash } from 'node:crypto';
+import type { WebhookConfig } from '../config/sections';
+import type { UploadWebhook } from '../contract';
+import { httpRequest, HttpRequestFailure } from '../net/http-request';
+
+/** A receiver that has not answered within this long has failed: FC retries the whole event. */
+export const WEBHOOK_TIMEOUT_MS = 5000;
+
+/** Stable per object version (bucket, key, ETag), so a receiver de-duplicates retries and repeated events. */
+export function webhookIdFor(bucket: string, key: string, etag: string): string {
+  const digest = createHash('sha256')
+    .update(`${bucket}\n${key}\n${etag.replace(/"/g, '').toUpperCase()}`)
+    .digest('base64url');
+  return `msg_${digest.slice(0, 32)}`;
+}
+
+/** The receiver did not take the delivery; the message names the status or the network failure, never the URL. */
+export class WebhookFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookFailure';
+  }
+}
+
+type StandardWebhooks = typeof import('standardwebhooks');
+let library: Promise<StandardWebhooks> | undefined;
+
+/** Loads the signing package now (say, while a request is in flight), so the first delivery does not wait for it. */
+export function preloadWebhookSigner(): Promise<StandardWebhooks> {
+  return (library ??= import('standardwebhooks'));
+}
+
+export interface Delivery {
+  id: string;
+  message: UploadWebhook;
+  now: Date;
+}
+
+/** POSTs the message; resolves when the receiver answered 2xx, throws WebhookFailure otherwise. */
+export async function deliverWebhook(webhook: WebhookConfig, delivery: Delivery, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<void> {
+  const { Webhook } = await preloadWebhookSigner();
+  const body = JSON.stringify(delivery.message);
+  const signature = new Webhook(webhook.secret, { format: 'raw' }).sign(delivery.id, delivery.now, body);
+  let status: number;
+  try {
+    const answer = await httpRequest({
+      method: 'POST',
+      url: webhook.url,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'user-agent': 'oss-upload-completed',
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(Math.floor(delivery.now.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      body,
+      timeoutMs,
+      maxBodyBytes: 0,
+    });
+    status = answer.status;
+  } catch (error) {
+    if (error instanceof HttpRequestFailure)
+      throw new WebhookFailure(error.kind === 'timeout' ? 'receiver did not answer in time' : `receiver unreachable: ${error.message}`);
+    throw error;
+  }
+  // Redirects are not followed: a receiver that moved must be configured anew.
+  if (status < 200 || status > 299) throw new WebhookFailure(`receiver answered ${status}`);
+}

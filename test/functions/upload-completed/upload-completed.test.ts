@@ -1,0 +1,265 @@
+/**
+ * upload-completed from FC OSS-trigger events, against the OSS emulator over HTTP with exactly its role's
+ * permissions, and a webhook receiver: verdicts, removal, quarantine, webhook format and signature (recomputed
+ * from the Standard Webhooks specification, and verified with the package a receiver would use), idempotency,
+ * retries, bad events.
+ */
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { createUploadCompletedFunction } from '../../../functions/upload-completed/judge-upload';
+import { OssObjectClient } from '../../../shared/alicloud/oss-object-client';
+import { samplePng } from '../../../local/sample-files';
+import type { UploadWebhook } from '../../../shared/contract';
+import { createFcEventHandler, type EventLogLine } from '../../../shared/edge/event-handler';
+import { buildOssEvent } from '../../../shared/edge/oss-event';
+import {
+  BUCKET,
+  ROLE_KEYS,
+  WEBHOOK_SECRET,
+  startReceiver,
+  startStorage,
+  type Receiver,
+  type Storage,
+} from '../../support/upload-completed';
+
+let storage: Storage;
+let receiver: Receiver;
+beforeAll(async () => {
+  [storage, receiver] = await Promise.all([startStorage({ QUARANTINE_PREFIX: 'quarantine/' }), startReceiver()]);
+});
+afterAll(async () => {
+  await Promise.all([storage.close(), receiver.close()]);
+});
+beforeEach(() => {
+  receiver.deliveries.length = 0;
+  receiver.script.length = 0;
+});
+
+const context = { requestId: 'req-1', credentials: ROLE_KEYS };
+const html = Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>');
+
+function handlerWith(env: Record<string, string> = {}, lines: EventLogLine[] = []): ReturnType<typeof createFcEventHandler> {
+  return createFcEventHandler(createUploadCompletedFunction(), {
+    env: {
+      OSS_BUCKET: BUCKET,
+      OSS_REGION: 'cn-hangzhou',
+      OSS_ENDPOINT: storage.oss.url,
+      UPLOAD_WEBHOOK_URL: receiver.url,
+      UPLOAD_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      MAX_UPLOAD_BYTES: '100000',
+      ...env,
+    },
+    log: (line) => lines.push(line),
+  });
+}
+
+async function eventFor(key: string, extra: { encodeKey?: boolean; eventName?: string } = {}): Promise<Buffer> {
+  const object = storage.oss.getObject(key)!;
+  return buildOssEvent({ bucket: BUCKET, key, size: object.body.length, eTag: object.etag, ...extra });
+}
+
+/** The Standard Webhooks signature, recomputed from the specification with node:crypto alone. */
+function specSignature(id: string, timestamp: string, body: string): string {
+  const key = Buffer.from(WEBHOOK_SECRET.slice('whsec_'.length), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+test('a valid PNG stays, and the app gets upload.completed, signed as Standard Webhooks says', async () => {
+  const key = 'users/alice/2026/11/Cat-photo_1.png';
+  const etag = await storage.put(key, samplePng(3000), 'image/png');
+  const lines: EventLogLine[] = [];
+  await expect(handlerWith({}, lines)(await eventFor(key), context)).resolves.toEqual({ handled: 1, skipped: 0 });
+  expect(storage.oss.getObject(key)).toBeDefined();
+  expect(receiver.deliveries).toHaveLength(1);
+  const [delivery] = receiver.deliveries;
+  const message = JSON.parse(delivery!.body) as UploadWebhook;
+  expect(message).toEqual({
+    type: 'upload.completed',
+    timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    data: {
+      bucket: BUCKET,
+      key,
+      user: 'alice',
+      size: 3000,
+      contentType: 'image/png',
+      etag: etag.replace(/"/g, ''),
+      eventTime: expect.any(String),
+    },
+  });
+  const id = String(delivery!.headers['webhook-id']);
+  const timestamp = String(delivery!.headers['webhook-timestamp']);
+  expect(id).toMatch(/^msg_[A-Za-z0-9_-]{32}$/);
+  expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+  expect(delivery!.headers['webhook-signature']).toBe(specSignature(id, timestamp, delivery!.body));
+  expect(delivery!.headers['content-type']).toBe('application/json');
+  // What a receiver runs: the package verifies it as is, and refuses a tampered body.
+  const verifier = new Webhook(WEBHOOK_SECRET);
+  expect(verifier.verify(delivery!.body, delivery!.headers as Record<string, string>)).toEqual(message);
+  expect(() => verifier.verify(delivery!.body.replace('alice', 'mallory'), delivery!.headers as Record<string, string>)).toThrow();
+  expect(lines).toEqual([expect.objectContaining({ level: 'info', outcome: 'accepted', key, action: 'none', webhook: 'delivered' })]);
+  expect(lines[0]!.user).toMatch(/^[0-9a-f]{16}$/);
+});
+
+test('HTML bytes named .png are deleted, then the app gets upload.rejected with ActiveContent', async () => {
+  const key = 'users/alice/evil.png';
+  await storage.put(key, html, 'image/png');
+  await handlerWith({ QUARANTINE_PREFIX: '' })(await eventFor(key), context);
+  expect(storage.oss.getObject(key)).toBeUndefined();
+  expect(storage.oss.getObject(`quarantine/${key}`)).toBeUndefined();
+  const message = JSON.parse(receiver.deliveries[0]!.body) as UploadWebhook;
+  expect(message.type).toBe('upload.rejected');
+  expect(message.data).toMatchObject({ key, user: 'alice', reason: 'ActiveContent', contentType: 'image/png', size: html.length });
+});
+
+test('with QUARANTINE_PREFIX, a rejected object is moved there, never to be served as its claimed type', async () => {
+  const key = 'users/bob/2026/11/trick.png';
+  await storage.put(key, html, 'image/png');
+  await handlerWith({ QUARANTINE_PREFIX: 'quarantine/' })(await eventFor(key), context);
+  expect(storage.oss.getObject(key)).toBeUndefined();
+  const moved = storage.oss.getObject(`quarantine/${key}`)!;
+  expect(moved.body.equals(html)).toBe(true);
+  expect(moved.contentType).toBe('application/octet-stream');
+  expect(moved.headers).toMatchObject({
+    'content-disposition': 'attachment',
+    'x-oss-meta-upload-reason': 'ActiveContent',
+    'x-oss-meta-upload-user': 'bob',
+  });
+  expect(JSON.parse(receiver.deliveries[0]!.body)).toMatchObject({ type: 'upload.rejected', data: { reason: 'ActiveContent' } });
+});
+
+test('the same event twice: the same verdict, the same webhook-id, nothing else', async () => {
+  const key = 'users/carol/twice.png';
+  await storage.put(key, samplePng(500), 'image/png');
+  const handler = handlerWith();
+  const event = await eventFor(key);
+  await handler(event, context);
+  await handler(event, context);
+  expect(storage.oss.getObject(key)).toBeDefined();
+  expect(receiver.deliveries.map((d) => d.headers['webhook-id'])).toEqual([
+    receiver.deliveries[0]!.headers['webhook-id'],
+    receiver.deliveries[0]!.headers['webhook-id'],
+  ]);
+  expect(receiver.deliveries.map((d) => JSON.parse(d.body).type)).toEqual(['upload.completed', 'upload.completed']);
+});
+
+test('a receiver that fails makes the invocation fail; the retry delivers the same webhook-id', async () => {
+  const key = 'users/dave/retry.png';
+  await storage.put(key, samplePng(500), 'image/png');
+  const handler = handlerWith();
+  const event = await eventFor(key);
+  receiver.script.push(500, 503);
+  await expect(handler(event, context)).rejects.toThrow('FC retries the event');
+  await expect(handler(event, context)).rejects.toThrow();
+  await expect(handler(event, context)).resolves.toEqual({ handled: 1, skipped: 0 });
+  expect(receiver.deliveries.map((d) => d.status)).toEqual([500, 503, 204]);
+  expect(new Set(receiver.deliveries.map((d) => d.headers['webhook-id'])).size).toBe(1);
+});
+
+test('a rejection whose webhook failed is told on retry: the exact reason from quarantine, Removed after a delete', async () => {
+  for (const [quarantine, expected] of [
+    ['quarantine/', 'ActiveContent'],
+    ['', 'Removed'],
+  ] as const) {
+    receiver.deliveries.length = 0;
+    const key = `users/erin/${expected}.png`;
+    await storage.put(key, html, 'image/png');
+    const handler = handlerWith({ QUARANTINE_PREFIX: quarantine });
+    const event = await eventFor(key);
+    receiver.script.push(500);
+    await expect(handler(event, context)).rejects.toThrow();
+    expect(storage.oss.getObject(key)).toBeUndefined(); // removed before the app was told
+    await handler(event, context);
+    const [first, second] = receiver.deliveries.map((d) => ({ id: d.headers['webhook-id'], message: JSON.parse(d.body) as UploadWebhook }));
+    expect(second!.id).toBe(first!.id);
+    expect(first!.message.data.reason).toBe('ActiveContent');
+    expect(second!.message).toMatchObject({ type: 'upload.rejected', data: { key, user: 'erin', reason: expected } });
+  }
+});
+
+test('keys in no user prefix, other buckets, and malformed events are logged and skipped, never touched', async () => {
+  await storage.put('assets/logo.png', html, 'image/png');
+  await storage.put('users/_41/planted.png', html, 'image/png');
+  const lines: EventLogLine[] = [];
+  const handler = handlerWith({}, lines);
+  await handler(await eventFor('assets/logo.png'), context);
+  await handler(await eventFor('users/_41/planted.png'), context);
+  await handler(
+    buildOssEvent({ bucket: 'another-bucket', key: 'users/alice/x.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }),
+    context,
+  );
+  for (const bad of [
+    Buffer.from('not json'),
+    Buffer.from('{}'),
+    Buffer.from('{"events":[{"eventName":"ObjectRemoved:DeleteObject"}]}'),
+    Buffer.from('{"events":[{"eventName":"ObjectCreated:PutObject","oss":{"bucket":{"name":"b"},"object":{"key":"k","size":-1}}}]}'),
+  ]) {
+    await expect(handler(bad, context)).resolves.toMatchObject({ handled: 0 });
+  }
+  expect(storage.oss.getObject('assets/logo.png')).toBeDefined();
+  expect(storage.oss.getObject('users/_41/planted.png')).toBeDefined();
+  expect(receiver.deliveries).toEqual([]);
+  expect(lines.map((line) => line.reason)).toEqual([
+    'OutsideUploadPrefix',
+    'OutsideUploadPrefix',
+    'OtherBucket',
+    'MalformedEvent',
+    'MalformedEvent',
+    'NotObjectCreated',
+    'MalformedEvent',
+  ]);
+});
+
+test('a key written URL-encoded in the event is found and judged', async () => {
+  const key = 'users/alice/my photo ü+1.png';
+  await storage.put(key, samplePng(400), 'image/png');
+  await handlerWith()(await eventFor(key, { encodeKey: true }), context);
+  expect(JSON.parse(receiver.deliveries[0]!.body)).toMatchObject({ type: 'upload.completed', data: { key } });
+});
+
+test('an event for an object already gone does nothing without a webhook, and nothing is deleted', async () => {
+  const lines: EventLogLine[] = [];
+  const before = storage.requests.length;
+  await handlerWith({ UPLOAD_WEBHOOK_URL: '', UPLOAD_WEBHOOK_SECRET: '' }, lines)(
+    buildOssEvent({ bucket: BUCKET, key: 'users/alice/never.png', size: 10, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }),
+    context,
+  );
+  expect(lines).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'Gone' })]);
+  expect(storage.requests.slice(before).map((r) => r.operation)).toEqual(['GetObject']);
+});
+
+test('the role may not delete or read outside the upload folder (its policy, enforced by the emulator)', async () => {
+  await storage.put('assets/keep.png', samplePng(300), 'image/png');
+  const client = new OssObjectClient({
+    endpoint: storage.oss.url,
+    bucket: BUCKET,
+    region: 'cn-hangzhou',
+    credentials: ROLE_KEYS,
+    timeoutMs: 3000,
+  });
+  await expect(client.delete('assets/keep.png')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
+  await expect(client.head('assets/keep.png')).rejects.toMatchObject({ status: 403 });
+  await expect(client.copy('assets/keep.png', 'users/alice/stolen.png', { ifMatch: '"x"', headers: {} })).rejects.toMatchObject({
+    status: 403,
+  });
+  expect(storage.oss.getObject('assets/keep.png')).toBeDefined();
+});
+
+test('OSS unreachable: the invocation fails (FC retries) with the reason in the log', async () => {
+  const lines: EventLogLine[] = [];
+  const handler = handlerWith({ OSS_ENDPOINT: 'http://127.0.0.1:9' }, lines);
+  await expect(
+    handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
+  ).rejects.toThrow();
+  expect(lines).toEqual([expect.objectContaining({ level: 'error', errorCode: 'OssError', cause: 'GET answered 0 ECONNREFUSED' })]);
+});
+
+test('misconfiguration is reported once at cold start, and every invocation fails rather than dropping events', async () => {
+  const lines: EventLogLine[] = [];
+  const handler = handlerWith({ UPLOAD_WEBHOOK_SECRET: 'not-a-secret', QUARANTINE_PREFIX: 'users/q/' }, lines);
+  expect(lines[0]).toMatchObject({ requestId: 'cold-start', errorCode: 'InternalError' });
+  expect(lines[0]!.cause).toContain('UPLOAD_WEBHOOK_SECRET must be whsec_');
+  expect(lines[0]!.cause).toContain('QUARANTINE_PREFIX must lie outside');
+  await expect(
+    handler(buildOssEvent({ bucket: BUCKET, key: 'users/a/b.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
+  ).rejects.toThrow('misconfigured');
+});

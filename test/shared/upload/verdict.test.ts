@@ -1,0 +1,207 @@
+/**
+ * The verdict table: one object per rule, judged by the same code path as the function (HEAD facts, then the
+ * real sniffer on the bytes), each expected with its exact reason code.
+ */
+import { samplePdf, samplePng, sampleJpeg } from '../../../local/sample-files';
+import { sniffContent } from '../../../shared/upload/content-sniff';
+import { TYPE_EXTENSION_TABLE } from '../../../shared/upload/type-extensions';
+import { REJECTION_REASONS, judgeContent, judgeStoredObject, type VerdictRules } from '../../../shared/upload/verdict';
+
+const rules: VerdictRules = {
+  uploadPrefix: { before: 'users/', after: '/' },
+  allowedContentTypes: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/heic', 'application/pdf', 'text/plain'],
+  maxUploadBytes: 100_000,
+};
+
+interface Case {
+  name: string;
+  key: string;
+  contentType: string;
+  body: Buffer;
+  size?: number;
+  objectType?: string;
+  contentEncoding?: string;
+}
+
+/** The whole pipeline, as judge-upload.ts runs it: HEAD rules, then the bytes when HEAD cannot decide. */
+async function verdictOf(c: Case): Promise<string> {
+  const facts = {
+    key: c.key,
+    size: c.size ?? c.body.length,
+    contentType: c.contentType,
+    objectType: c.objectType ?? 'Normal',
+    contentEncoding: c.contentEncoding,
+  };
+  const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
+  if (first.kind === 'outside') return 'outside';
+  if (first.kind !== 'content') return first.kind === 'rejected' ? first.reason : 'accepted';
+  const reason = judgeContent(first.contentType, await sniffContent(c.body.subarray(0, 8192), first.contentType));
+  return reason ?? 'accepted';
+}
+
+const html = Buffer.from('<!DOCTYPE html><html><body><script>fetch("/steal?c="+document.cookie)</script></body></html>');
+const svg = Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle r="5"/></svg>');
+
+const table: Array<Case & { expected: string }> = [
+  { name: 'a valid JPEG', key: 'users/alice/2026/11/a.jpg', contentType: 'image/jpeg', body: sampleJpeg(4000), expected: 'accepted' },
+  {
+    name: 'a valid PNG with a parameter on its type',
+    key: 'users/alice/p.png',
+    contentType: 'Image/PNG; x=1',
+    body: samplePng(900),
+    expected: 'accepted',
+  },
+  {
+    name: 'a valid PDF without extension',
+    key: 'users/alice/2026/11/report',
+    contentType: 'application/pdf',
+    body: samplePdf(3000),
+    expected: 'accepted',
+  },
+  { name: 'a PNG that is really HTML', key: 'users/alice/cat.png', contentType: 'image/png', body: html, expected: 'ActiveContent' },
+  { name: 'an SVG declared image/png', key: 'users/alice/logo.png', contentType: 'image/png', body: svg, expected: 'ActiveContent' },
+  {
+    name: 'a real PNG carrying a script tag (a polyglot)',
+    key: 'users/alice/poly.png',
+    contentType: 'image/png',
+    body: Buffer.concat([samplePng(200).subarray(0, 33), Buffer.from('<script>alert(1)</script>'), samplePng(200).subarray(33)]),
+    expected: 'ActiveContent',
+  },
+  {
+    name: 'UTF-16 HTML declared text/plain',
+    key: 'users/alice/n.txt',
+    contentType: 'text/plain',
+    body: Buffer.from('\ufeff<html><script>x</script>', 'utf16le'),
+    expected: 'ActiveContent',
+  },
+  {
+    name: 'an oversized object (uploaded with STS credentials, which cannot bound size)',
+    key: 'users/alice/big.png',
+    contentType: 'image/png',
+    body: samplePng(1000),
+    size: 100_001,
+    expected: 'TooLarge',
+  },
+  {
+    name: 'a valid PNG of a user with an opaque segment (USER_SEGMENT=opaque)',
+    key: `users/_k${'ab'.repeat(32)}/2026/11/x.png`,
+    contentType: 'image/png',
+    body: samplePng(500),
+    expected: 'accepted',
+  },
+  {
+    name: 'a key outside every user prefix',
+    key: 'assets/site/logo.png',
+    contentType: 'image/png',
+    body: samplePng(500),
+    expected: 'outside',
+  },
+  {
+    name: 'a user segment no subject encodes to',
+    key: 'users/_41/x.png',
+    contentType: 'image/png',
+    body: samplePng(500),
+    expected: 'outside',
+  },
+  { name: 'the folder itself, with no user', key: 'users/x.png', contentType: 'image/png', body: samplePng(500), expected: 'outside' },
+  {
+    name: 'an extension that does not match the type',
+    key: 'users/alice/page.html',
+    contentType: 'image/png',
+    body: samplePng(500),
+    expected: 'ExtensionMismatch',
+  },
+  {
+    name: 'an extension nobody can vouch for',
+    key: 'users/alice/page.ht ml',
+    contentType: 'image/png',
+    body: samplePng(500),
+    expected: 'ExtensionMismatch',
+  },
+  { name: 'an empty object', key: 'users/alice/empty.png', contentType: 'image/png', body: Buffer.alloc(0), expected: 'Empty' },
+  { name: 'a type not allowed', key: 'users/alice/page.html', contentType: 'text/html', body: html, expected: 'TypeNotAllowed' },
+  {
+    name: 'no type at all (OSS stores application/octet-stream)',
+    key: 'users/alice/blob',
+    contentType: 'application/octet-stream',
+    body: samplePng(500),
+    expected: 'TypeNotAllowed',
+  },
+  {
+    name: 'a JPEG declared image/png',
+    key: 'users/alice/photo.png',
+    contentType: 'image/png',
+    body: sampleJpeg(2000),
+    expected: 'ContentMismatch',
+  },
+  {
+    name: 'bytes the sniffer cannot recognise, declared as a type it knows',
+    key: 'users/alice/noise.png',
+    contentType: 'image/png',
+    body: Buffer.from('just some words'),
+    expected: 'ContentMismatch',
+  },
+  {
+    name: 'bytes the sniffer cannot recognise, declared as a type it does not know (text)',
+    key: 'users/alice/notes.txt',
+    contentType: 'text/plain',
+    body: Buffer.from('just some words\n'),
+    expected: 'accepted',
+  },
+  {
+    name: 'an executable declared text/plain',
+    key: 'users/alice/run.txt',
+    contentType: 'text/plain',
+    body: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(300)]),
+    expected: 'ContentMismatch',
+  },
+  {
+    name: 'an appendable object',
+    key: 'users/alice/grow.png',
+    contentType: 'image/png',
+    body: samplePng(500),
+    objectType: 'Appendable',
+    expected: 'UnsupportedObjectType',
+  },
+  {
+    name: 'a symlink',
+    key: 'users/alice/link.png',
+    contentType: 'image/png',
+    body: samplePng(500),
+    objectType: 'Symlink',
+    expected: 'UnsupportedObjectType',
+  },
+  {
+    name: 'gzip-encoded bytes',
+    key: 'users/alice/z.png',
+    contentType: 'image/png',
+    body: samplePng(500),
+    contentEncoding: 'gzip',
+    expected: 'EncodedContent',
+  },
+];
+
+test.each(table)('$name → $expected', async (c) => {
+  await expect(verdictOf(c)).resolves.toBe(c.expected);
+});
+
+test('every rejection reason has a case in the table', () => {
+  const covered = new Set(table.map((c) => c.expected));
+  expect(REJECTION_REASONS.filter((reason) => !covered.has(reason))).toEqual([]);
+});
+
+test('an active type allowed on purpose is accepted with matching bytes, and refused with other markup', async () => {
+  const svgRules = { ...rules, allowedContentTypes: ['image/svg+xml'] };
+  const judge = async (body: Buffer): Promise<string> => {
+    const first = judgeStoredObject(
+      { key: 'users/alice/logo.svg', size: body.length, contentType: 'image/svg+xml', objectType: 'Normal', contentEncoding: undefined },
+      svgRules,
+      TYPE_EXTENSION_TABLE,
+    );
+    if (first.kind !== 'content') return first.kind;
+    return judgeContent(first.contentType, await sniffContent(body, first.contentType)) ?? 'accepted';
+  };
+  await expect(judge(svg)).resolves.toBe('accepted');
+  await expect(judge(html)).resolves.toBe('ContentMismatch');
+  await expect(judge(samplePng(300))).resolves.toBe('ContentMismatch');
+});
