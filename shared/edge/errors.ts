@@ -62,3 +62,16 @@ export function toErrorResponse(error: HttpError): { status: number; headers: Re
     body: { error: { code: error.code, message: error.expose ? error.message : 'internal error' } },
   };
 }
+
+/** Only the name and where it was thrown: an unexpected error's message could carry anything (a URL, a token). */
+export function unexpectedErrorDetail(error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error thrown';
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  const place =
+    frame
+      ?.trim()
+      .replace(/^at /, '')
+      .replace(/\(.*[/\\]/, '(')
+      .slice(0, 120) ?? 'unknown';
+  return `${error.name} at ${place}`;
+}

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type ConfigSection } from '../config/sections';
 import type { Env } from '../config/variables';
+import { unexpectedErrorDetail } from './errors';
 
 /** What one item came to, for its log line. */
 export interface ItemReport {
@@ -125,10 +126,7 @@ export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C
         log({ ...base, level: report.outcome === 'rejected' ? 'warn' : 'info', requestId, durationMs: durationMs(), ...report });
       } catch (error) {
         failures += 1;
-        const failure =
-          error instanceof RetryableFailure
-            ? error
-            : new RetryableFailure('InternalError', error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
+        const failure = error instanceof RetryableFailure ? error : new RetryableFailure('InternalError', unexpectedErrorDetail(error));
         log({
           ...base,
           level: 'error',
@@ -144,16 +142,4 @@ export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C
     if (failures > 0) throw new Error(`${failures} of ${items.length} objects failed; FC retries the event`);
     return { handled: items.length, skipped: skipped.length };
   };
-}
-
-/** Only the name and where it was thrown: an unexpected error's message could carry anything. */
-function thrownAt(error: Error): string {
-  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
-  return (
-    frame
-      ?.trim()
-      .replace(/^at /, '')
-      .replace(/\(.*[/\\]/, '(')
-      .slice(0, 120) ?? 'unknown'
-  );
 }

@@ -10,7 +10,7 @@ import { loadConfig, type ConfigSection, type EdgeConfig } from '../config/secti
 import type { Env } from '../config/variables';
 import type { ErrorCode } from '../contract';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from './cors';
-import { HttpError, internalError, toErrorResponse } from './errors';
+import { HttpError, internalError, toErrorResponse, unexpectedErrorDetail } from './errors';
 import { parseFcEvent, toFcResponse, tooLarge, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
 import { writeLogLine, writeWarningLine, type LogWriter, type WarningWriter } from './log';
 
@@ -184,10 +184,7 @@ async function handleEvent<C extends EdgeConfig>(
     };
   } catch (error) {
     // Only the name and where it was thrown: an unexpected error's message could carry anything.
-    const failure =
-      error instanceof HttpError
-        ? error
-        : internalError(error instanceof Error ? `${error.name} at ${thrownAt(error)}` : 'non-error thrown');
+    const failure = error instanceof HttpError ? error : internalError(unexpectedErrorDetail(error));
     const mapped = toErrorResponse(failure);
     const body =
       trace.request === undefined || definition.errorBody === undefined
@@ -245,17 +242,6 @@ async function run<C extends EdgeConfig>(
   const input = method === 'GET' ? noBody(request) : parseJsonBody(request);
   const query = declaredQuery(request, surface);
   return definition.handle({ request, identity, input, query, config: instance.config, context, now: clock() });
-}
-
-function thrownAt(error: Error): string {
-  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
-  return (
-    frame
-      ?.trim()
-      .replace(/^at /, '')
-      .replace(/\(.*[/\\]/, '(')
-      .slice(0, 120) ?? 'unknown'
-  );
 }
 
 /** A GET says everything in its URL: a body would be ignored, so it is refused rather than silently dropped. */
