@@ -23,11 +23,6 @@ const common = {
   logLevel: 'warning',
 };
 
-// Per-function stand-ins, measured like the ones above: upload-completed's file-type never enables its debug logger.
-const functionAliases = {
-  'upload-completed': { debug: join(root, 'shared', 'upload', 'vendor', 'debug-off.ts') },
-};
-
 // Modules a function requires only when a request needs them (`require('./<module>')`): each is bundled on its own
 // beside index.js, so the entry's cold start never even parses them. They share no state with the entry; HttpError
 // is recognised across bundles by its brand.
@@ -52,7 +47,8 @@ await Promise.all(
       // Measured cold-start savings (README "Performance"). ali-oss's signing helpers need only a flat qs.stringify
       // and two type checks (their signatures are recomputed from the specification by the tests); openapi-client
       // needs only static credentials from @alicloud/credentials and never XML for our JSON calls; httpx, under it,
-      // logs through debug, which stays off, and needs zlib only for answers the SDK never asks to be compressed
+      // logs through debug, which stays off (as does file-type's, in upload-completed), and needs zlib only for answers
+      // the SDK never asks to be compressed
       // (the STS substitutes are tested in the built bundle against the STS emulator).
       alias: {
         qs: join(root, 'shared', 'alicloud', 'vendor', 'qs-flat.ts'),
@@ -61,7 +57,6 @@ await Promise.all(
         '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
         debug: join(root, 'shared', 'alicloud', 'vendor', 'debug-off.ts'),
         zlib: join(root, 'shared', 'alicloud', 'vendor', 'zlib-on-demand.ts'),
-        ...functionAliases[name],
       },
       minify: true,
       sourcemap: false,
