@@ -6,7 +6,7 @@
  * then the dev-token endpoint is off. The report says what was taken, never a secret's value.
  */
 import { CONFIG_VARIABLES, type Env, type VariableName } from '../shared/config/variables';
-import { localEnv } from './local-account';
+import { LOCAL_DEV_AUDIENCE, LOCAL_DEV_ISSUER, localEnv } from './local-account';
 
 /** Set by the stack itself: a value in the environment is ignored, and the report says so. */
 const OWNED_BY_THE_STACK: ReadonlySet<VariableName> = new Set<VariableName>([
@@ -98,7 +98,10 @@ export function embeddedEnvironment(given: Env, demoOrigins: readonly string[]):
     };
   } else {
     env['AUTH_JWT_SECRET'] = devSecret;
-    devTokens = { kind: 'on', secret: devSecret, issuer: env['AUTH_ISSUER']?.trim(), audience: env['AUTH_AUDIENCE']?.trim() };
+    // Issuer and audience as a real deployment should have them, so the functions need not warn that they are missing.
+    env['AUTH_ISSUER'] ??= LOCAL_DEV_ISSUER;
+    env['AUTH_AUDIENCE'] ??= LOCAL_DEV_AUDIENCE;
+    devTokens = { kind: 'on', secret: devSecret, issuer: env['AUTH_ISSUER'].trim(), audience: env['AUTH_AUDIENCE'].trim() };
   }
   const userOrigins = env['ALLOWED_ORIGINS'];
   Object.assign(env, ownedValues, { ALLOWED_ORIGINS: userOrigins === undefined ? demo : `${demo},${userOrigins}` });

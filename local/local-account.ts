@@ -35,6 +35,10 @@ export function localRoles(functions: readonly Pick<FunctionManifest, 'name' | '
 /** The local account owner's key: it exists only in the emulators on loopback (smoke tests read back with it). */
 export const LOCAL_ROOT_KEY = { accessKeyId: 'LTAI-local-root', accessKeySecret: 'local-root-secret-loopback-only' } as const;
 
+/** What development tokens carry, and the functions of the embedded stack require, unless you give your own. */
+export const LOCAL_DEV_ISSUER = 'urn:oss-direct-upload:local-stack';
+export const LOCAL_DEV_AUDIENCE = 'oss-direct-upload';
+
 /** The embedded stack's configuration: a fresh development secret each start, the local roles, the given origins. */
 export function localEnv(origins: readonly string[]): Record<string, string> {
   return {

@@ -27,25 +27,30 @@ async function main(): Promise<void> {
     ...(ossDataDir === undefined ? {} : { ossDataDir }),
   });
 
+  // One column for every label, as wide as the longest function name.
+  const row = (label: string, value: string): string => `  ${label.padEnd(17)} ${value}`;
   const lines = [
     '',
-    `  demo page      ${stack.url}/`,
+    row('demo page', `${stack.url}/`),
     ...FUNCTIONS.map((fn) =>
       isHttpFunction(fn)
-        ? `  ${fn.name.padEnd(15)}POST ${stack.url}${fn.route}`
-        : `  ${fn.name.padEnd(15)}on every object the OSS emulator stores (${fn.trigger} trigger)`,
+        ? row(fn.name, `POST ${stack.url}${fn.route}`)
+        : row(fn.name, `on every object the OSS emulator stores (${fn.trigger} trigger)`),
     ),
-    `  health         ${stack.url}/healthz`,
+    row('health', `${stack.url}/healthz`),
   ];
   if (stack.mode === 'embedded') {
     const devTokens = stack.devTokens;
     lines.push(
-      devTokens.kind === 'on' ? `  dev token      ${stack.url}/api/dev-token?user=alice` : `  dev token      ${devTokens.reason}`,
-      `  OSS emulator   ${stack.oss?.url ?? '-'} (bucket ${stack.env['OSS_BUCKET']}${ossDataDir === undefined ? ', in memory' : `, stored in ${ossDataDir}`})`,
-      `  STS emulator   ${stack.sts?.url ?? '-'}`,
+      devTokens.kind === 'on' ? row('dev token', `${stack.url}/api/dev-token?user=alice`) : row('dev token', devTokens.reason),
+      row(
+        'OSS emulator',
+        `${stack.oss?.url ?? '-'} (bucket ${stack.env['OSS_BUCKET']}${ossDataDir === undefined ? ', in memory' : `, stored in ${ossDataDir}`})`,
+      ),
+      row('STS emulator', stack.sts?.url ?? '-'),
       stack.webhookReceiver === undefined
-        ? '  verdicts       upload-completed posts them to your UPLOAD_WEBHOOK_URL'
-        : `  verdicts       ${stack.url}/api/dev-verdicts (upload-completed's webhooks, verified by the stack's receiver)`,
+        ? row('verdicts', 'upload-completed posts them to your UPLOAD_WEBHOOK_URL')
+        : row('verdicts', `${stack.url}/api/dev-verdicts (upload-completed's webhooks, verified by the stack's receiver)`),
       '',
       stack.fromEnvironment.length === 0
         ? '  from your environment: nothing (README "Configuration" lists what npm start honours)'

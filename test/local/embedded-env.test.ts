@@ -5,7 +5,7 @@
 import { decodeJwt } from 'jose';
 import { startDevStack } from '../../local/dev-stack';
 import { embeddedEnvironment } from '../../local/embedded-env';
-import { LOCAL_BUCKET, LOCAL_UPLOAD_ROLE } from '../../local/local-account';
+import { LOCAL_BUCKET, LOCAL_DEV_AUDIENCE, LOCAL_DEV_ISSUER, LOCAL_UPLOAD_ROLE } from '../../local/local-account';
 import { registerAnswer } from '../support/log-capture';
 
 const DEMO = ['http://127.0.0.1:9000', 'http://localhost:9000'];
@@ -15,7 +15,13 @@ describe('embeddedEnvironment', () => {
     const first = embeddedEnvironment({}, DEMO);
     expect(first.env).toMatchObject({ OSS_BUCKET: LOCAL_BUCKET, STS_ROLE_ARN: LOCAL_UPLOAD_ROLE, ALLOWED_ORIGINS: DEMO.join(',') });
     expect(Buffer.from(first.env['AUTH_JWT_SECRET']!, 'base64url')).toHaveLength(32);
-    expect(first.devTokens).toEqual({ kind: 'on', secret: first.env['AUTH_JWT_SECRET'], issuer: undefined, audience: undefined });
+    expect(first.devTokens).toEqual({
+      kind: 'on',
+      secret: first.env['AUTH_JWT_SECRET'],
+      issuer: LOCAL_DEV_ISSUER,
+      audience: LOCAL_DEV_AUDIENCE,
+    });
+    expect(first.env).toMatchObject({ AUTH_ISSUER: LOCAL_DEV_ISSUER, AUTH_AUDIENCE: LOCAL_DEV_AUDIENCE });
     expect(first.report).toEqual([]);
     expect(embeddedEnvironment({}, DEMO).env['AUTH_JWT_SECRET']).not.toBe(first.env['AUTH_JWT_SECRET']);
   });
