@@ -11,6 +11,7 @@ import { signerCredentials, type AccessKey } from '../../shared/alicloud/access-
 import {
   completionSection,
   composeSections,
+  ossClientSection,
   signerSection,
   uploadSection,
   usersSection,
@@ -27,11 +28,9 @@ import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
 import { deliverWebhook, preloadWebhookSigner, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
 
-export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection);
+export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection, ossClientSection);
 export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
 
-/** One OSS call's deadline: an invocation handles an object in a handful of calls, well inside FC's timeout. */
-const OSS_TIMEOUT_MS = 5000;
 /** Metadata the quarantined copy carries, so a retry after the move still knows the verdict. */
 const QUARANTINE_META = 'x-oss-meta-upload-';
 
@@ -43,7 +42,8 @@ const defaultClient: ClientFactory = (config, credentials) =>
     bucket: config.bucket,
     region: config.region,
     credentials,
-    timeoutMs: OSS_TIMEOUT_MS,
+    // One OSS call's deadline (`OSS_TIMEOUT_MS`): an object takes a handful of calls, well inside FC's 30 s.
+    timeoutMs: config.ossTimeoutMs,
   });
 
 export function createUploadCompletedFunction(

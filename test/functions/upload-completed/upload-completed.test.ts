@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 /**
  * upload-completed from FC OSS-trigger events, against the OSS emulator over HTTP with exactly its role's
  * permissions, and a webhook receiver: verdicts, removal, quarantine, webhook format and signature (recomputed
@@ -251,6 +253,25 @@ test('OSS unreachable: the invocation fails (FC retries) with the reason in the 
     handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
   ).rejects.toThrow();
   expect(lines).toEqual([expect.objectContaining({ level: 'error', errorCode: 'OssError', cause: 'GET answered 0 ECONNREFUSED' })]);
+});
+
+test('OSS hanging: each call gives up after OSS_TIMEOUT_MS and the invocation fails (FC retries)', async () => {
+  const silent = createServer(() => undefined); // accepts the request, never answers
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const lines: EventLogLine[] = [];
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const handler = handlerWith({ OSS_ENDPOINT: endpoint, OSS_TIMEOUT_MS: '300' }, lines);
+    const started = performance.now();
+    await expect(
+      handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
+    ).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', errorCode: 'OssTimeout', cause: 'GET answered 0 Timeout' })]);
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });
 
 test('misconfiguration is reported once at cold start, and every invocation fails rather than dropping events', async () => {
