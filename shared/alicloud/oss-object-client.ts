@@ -5,6 +5,7 @@
  */
 import { httpRequest, HttpRequestFailure, type HttpAnswer } from '../net/http-request';
 import { v4 } from '../upload/signature-schemes';
+import { encodeObjectKey, objectUrl } from '../upload/signed-upload';
 import type { AccessKey } from './access-key';
 
 export interface OssObjectClientOptions {
@@ -93,7 +94,7 @@ export class OssObjectClient {
   /** Copies `sourceKey` (this bucket) to `key`; `changed` when the source is no longer the version named. */
   async copy(sourceKey: string, key: string, options: CopyOptions): Promise<'copied' | 'changed'> {
     const answer = await this.send('PUT', key, {
-      'x-oss-copy-source': `/${this.options.bucket}/${encodeKey(sourceKey)}`,
+      'x-oss-copy-source': `/${this.options.bucket}/${encodeObjectKey(sourceKey)}`,
       'x-oss-copy-source-if-match': options.ifMatch,
       'x-oss-metadata-directive': 'REPLACE',
       ...options.headers,
@@ -126,7 +127,7 @@ export class OssObjectClient {
     try {
       return await httpRequest({
         method,
-        url: new URL(`${this.options.endpoint}/${encodeKey(key)}`),
+        url: new URL(objectUrl(this.options.endpoint, key)),
         headers: { ...headers, ...signed, 'content-length': '0' },
         timeoutMs: this.options.timeoutMs,
         maxBodyBytes,
@@ -136,14 +137,6 @@ export class OssObjectClient {
       throw error;
     }
   }
-}
-
-/** Each path segment percent-encoded, `/` kept. */
-function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment))
-    .join('/');
 }
 
 function headOf(answer: HttpAnswer, size: number, operation: string): ObjectHead {

@@ -32,8 +32,13 @@ export function encodeRfc3986(value: string): string {
   return encoded.replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** A key as it stands in a URL path or `x-oss-copy-source`: each segment RFC 3986-encoded, `/` kept. */
+export function encodeObjectKey(key: string): string {
+  return key.split('/').map(encodeRfc3986).join('/');
+}
+
 export function objectUrl(ossEndpoint: string, key: string): string {
-  return `${ossEndpoint}/${key.split('/').map(encodeRfc3986).join('/')}`;
+  return `${ossEndpoint}/${encodeObjectKey(key)}`;
 }
 
 export function queryString(params: Record<string, string>): string {
