@@ -13,13 +13,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
 import { FUNCTIONS } from '../functions/registry';
-import { staticAccounts } from '../local/emulator-accounts';
-import { startOssEmulator } from '../local/oss-emulator';
-import { buildHttpEvent } from '../shared/edge/fc-event';
-import { buildOssEvent } from '../shared/edge/oss-event';
-import { startStsEmulator } from '../local/sts-emulator';
+import { BUNDLE_FILE, CACHE_FILE } from '../shared/edge/code-cache';
+import { caller, invocationContext, JWT_SECRET, startFunctionFixtures } from './function-fixtures';
 
 const quick = process.argv.includes('--quick');
 const SECTIONS = ['cold', 'warm', 'burst', 'load'] as const;
@@ -30,13 +26,6 @@ const only = process.argv
 if (only?.some((name) => !(SECTIONS as readonly string[]).includes(name))) throw new Error(`--only takes ${SECTIONS.join(',')}`);
 const wanted = (section: (typeof SECTIONS)[number]): boolean => only === undefined || only.includes(section);
 const root = resolve(__dirname, '..', '..');
-const ACCOUNT = '1234567890123456';
-const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
-const caller = { accessKeyId: 'LTAI-bench-caller', accessKeySecret: 'bench-caller-secret' };
-const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256';
-// As README recommends a deployment: tokens carry an issuer and an audience, which are checked.
-const ISSUER = 'https://idp.bench.example';
-const AUDIENCE = 'oss-upload-bench';
 
 interface Row {
   measure: string;
@@ -76,14 +65,6 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-function fcEvent(token: string, body: unknown): Buffer {
-  return buildHttpEvent({
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    requestId: 'bench',
-  });
-}
-
 /** Cold-start targets, as ratios to the empty handler; every function of the registry must have one. */
 const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
   'sign-url': 1.35,
@@ -93,17 +74,6 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
   'sign-url MULTIPART': null,
   'upload-completed': 1.35,
 };
-
-async function tokenFor(user: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(user)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(JWT_SECRET));
-}
 
 type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
 
@@ -183,8 +153,9 @@ async function coldStart(
   env: Record<string, string>,
   runs: number,
   peer?: { dir: string | undefined; target: number },
+  withoutCodeCache = true,
 ): Promise<void> {
-  const context = Buffer.from(JSON.stringify({ requestId: 'cold', credentials: { ...caller, securityToken: '' } })).toString('base64');
+  const context = Buffer.from(JSON.stringify(invocationContext('cold'))).toString('base64');
   const once = (path: string): Promise<ColdRun> =>
     new Promise((resolvePromise, reject) => {
       const started = performance.now();
@@ -206,24 +177,33 @@ async function coldStart(
     });
   const emptyPath = bareCopy(join(root, 'scripts', 'empty-handler.cjs'), 'file');
   const targetPath = bareCopy(modulePath, 'folder');
+  // The same folder without its code cache: what a cold start costs where V8 refuses the cache (other V8 flags).
+  const uncachedPath = withoutCodeCache ? bareCopy(modulePath, 'folder') : undefined;
+  if (uncachedPath !== undefined) rmSync(join(dirname(uncachedPath), CACHE_FILE));
   const peerPath = peer?.dir === undefined ? undefined : join(peer.dir, `${name}.cjs`);
   const floor: ColdRun[] = [];
   const target: ColdRun[] = [];
+  const uncached: ColdRun[] = [];
   const peerRuns: ColdRun[] = [];
   for (let i = 0; i < runs; i += 1) {
     // Interleaved, so drift in the machine's load touches all alike.
     floor.push(await once(emptyPath));
     target.push(await once(targetPath));
+    if (uncachedPath !== undefined) uncached.push(await once(uncachedPath));
     if (peerPath !== undefined) peerRuns.push(await once(peerPath));
   }
-  for (const run of [...target, ...peerRuns]) if (run.status !== 200) throw new Error(`${name} cold start answered ${run.status}`);
-  for (const path of [emptyPath, targetPath]) rmSync(dirname(path), { recursive: true, force: true });
+  for (const run of [...target, ...uncached, ...peerRuns])
+    if (run.status !== 200) throw new Error(`${name} cold start answered ${run.status}`);
+  for (const path of [emptyPath, targetPath, ...(uncachedPath === undefined ? [] : [uncachedPath])])
+    rmSync(dirname(path), { recursive: true, force: true });
   const wall = (list: ColdRun[]): number => median(list.map((run) => run.wallMs));
   const rss = (list: ColdRun[]): number => median(list.map((run) => run.maxRssKb)) / 1024;
   const targetRatio = COLD_START_TARGETS[name];
   if (targetRatio === undefined) throw new Error(`no cold-start target for ${name}: add it to COLD_START_TARGETS`);
   record(`cold start ${name} (wall, fresh node)`, wall(target), wall(floor), 'ms', targetRatio);
   record(`cold start ${name} (peak RSS)`, rss(target), rss(floor), 'MiB', 1.3);
+  if (uncached.length > 0)
+    record(`cold start ${name} without its code cache (as where V8 refuses it)`, wall(uncached), wall(floor), 'ms', null);
   if (peer === undefined) return;
   const measure = `cold start ${name}: vendor-style peer / ours (times faster)`;
   if (peerPath === undefined) {
@@ -366,44 +346,10 @@ async function throughput(seconds: number): Promise<void> {
   }
 }
 
-/** Stores an object in the local OSS with the bench caller's key (V1 header signature, from FACTS §1). */
-async function putLocalObject(ossUrl: string, key: string, contentType: string, body: Buffer): Promise<void> {
-  const date = new Date().toUTCString();
-  const stringToSign = `PUT\n\n${contentType}\n${date}\n/bench-bucket/${key}`;
-  const signature = createHmac('sha1', caller.accessKeySecret).update(stringToSign).digest('base64');
-  const response = await fetch(`${ossUrl}/bench-bucket/${key}`, {
-    method: 'PUT',
-    headers: { 'content-type': contentType, date, authorization: `OSS ${caller.accessKeyId}:${signature}` },
-    body: new Uint8Array(body),
-  });
-  if (!response.ok) throw new Error(`could not store the bench object: ${response.status} ${await response.text()}`);
-}
-
 async function main(): Promise<void> {
-  const sts = await startStsEmulator({
-    callers: staticAccounts([caller]),
-    roles: [
-      { arn: UPLOAD_ROLE, policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] }] }) },
-    ],
-  });
-  // upload-completed's one event: an object in a local OSS (HEAD, ranged GET) and a receiver for its webhook.
-  const oss = await startOssEmulator({ bucket: 'bench-bucket', region: 'cn-hangzhou', credentials: staticAccounts([caller]) });
-  const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const env: Record<string, string> = {
-    OSS_ENDPOINT: oss.url,
-    UPLOAD_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/uploads`,
-    UPLOAD_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
-    OSS_BUCKET: 'bench-bucket',
-    OSS_REGION: 'cn-hangzhou',
-    AUTH_JWT_SECRET: JWT_SECRET,
-    AUTH_ISSUER: ISSUER,
-    AUTH_AUDIENCE: AUDIENCE,
-    STS_ROLE_ARN: UPLOAD_ROLE,
-    STS_ENDPOINT: sts.endpoint,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
-  };
+  const fixtures = await startFunctionFixtures();
+  const { sts, env, tokenFor } = fixtures;
+  const fcEvent = fixtures.httpEvent;
   Object.assign(process.env, env);
   // The handlers log one line per request; a benchmark of thousands of requests keeps them off the terminal.
   const write = process.stdout.write.bind(process.stdout);
@@ -424,15 +370,7 @@ async function main(): Promise<void> {
       const peerOf = (name: string): { dir: string | undefined; target: number } | undefined =>
         PEER_TARGETS[name] === undefined ? undefined : { dir: peerDir, target: PEER_TARGETS[name] };
       for (const fn of FUNCTIONS) {
-        let event: Buffer;
-        if (fn.trigger === 'oss') {
-          const { user, path, contentType, body } = fn.exampleObject;
-          const key = `users/${user}/${path}`;
-          await putLocalObject(oss.url, key, contentType, body);
-          event = buildOssEvent({ bucket: 'bench-bucket', key, size: body.length, eTag: oss.getObject(key)?.etag ?? '' });
-        } else {
-          event = fcEvent(token, fn.exampleRequest);
-        }
+        const event = await fixtures.exampleEvent(fn);
         await coldStart(fn.name, join(root, 'dist', fn.name, 'index.js'), event, env, runs, peerOf(fn.name));
       }
 
@@ -443,11 +381,11 @@ async function main(): Promise<void> {
         contentType: 'image/png',
         size: 100 * 1024 * 1024,
       });
-      await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs);
+      await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs, undefined, false);
     }
 
     const iterations = quick ? 200 : 5000;
-    const context = { requestId: 'warm', credentials: { ...caller, securityToken: '' } };
+    const context = fixtures.context('warm');
     if (wanted('warm')) {
       const multipartEvent = fcEvent(token, {
         method: 'MULTIPART',
@@ -512,14 +450,17 @@ async function main(): Promise<void> {
       });
     }
 
-    for (const { name } of FUNCTIONS) extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, 'index.js')).size;
+    for (const { name } of FUNCTIONS) {
+      extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, BUNDLE_FILE)).size;
+      extras[`code cache ${name} bytes`] = statSync(join(root, 'dist', name, CACHE_FILE)).size;
+    }
     const prodDeps =
       execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
     extras['production dependency packages (npm ls --omit=dev --all)'] = prodDeps;
 
     if (wanted('load')) await throughput(quick ? 1 : 10);
   } finally {
-    await Promise.all([sts.close(), oss.close(), new Promise((r) => receiver.close(r))]);
+    await fixtures.close();
   }
 
   const machine = {

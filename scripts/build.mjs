@@ -1,5 +1,6 @@
 // Bundles each function into dist/<function>/index.js: one CommonJS file for FC's nodejs20 runtime
 // that needs no node_modules beside it. The local dev server is bundled too, so `npm start` needs no TS loader.
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,12 +38,15 @@ const lazyEntries = functionNames.flatMap((name) => [
   ...Object.entries(sharedLazyModules).map(([module, entry]) => ({ name, module, entry })),
 ]);
 
+// A function's own code is bundled into function.js; FC loads index.js, the one entry of shared/edge/bundle-entry.ts,
+// which compiles function.js with the V8 code cache made at the end of this build (shared/edge/code-cache.ts).
+const bundleFile = (module) => (module === 'index' ? 'function.js' : `${module}.js`);
 await Promise.all(
   [...functionNames.map((name) => ({ name, module: 'index' })), ...lazyEntries].map(({ name, module, entry }) =>
     build({
       ...common,
       entryPoints: [entry ?? join(root, 'functions', name, `${module}.ts`)],
-      outfile: join(staging, name, `${module}.js`),
+      outfile: join(staging, name, bundleFile(module)),
       external: [...(module === 'index' ? (lazyModules[name] ?? []).map((lazy) => `./${lazy}`) : []), ...sharedExternals],
       // Measured cold-start savings (README "Performance"). ali-oss's signing helpers need only a flat qs.stringify
       // and two type checks (their signatures are recomputed from the specification by the tests); openapi-client
@@ -64,6 +68,19 @@ await Promise.all(
   ),
 );
 
+await build({
+  ...common,
+  entryPoints: [join(root, 'shared', 'edge', 'bundle-entry.ts')],
+  outfile: join(staging, 'bundle-entry.js'),
+  minify: true,
+});
+for (const name of functionNames) {
+  copyFileSync(join(staging, 'bundle-entry.js'), join(staging, name, 'index.js'));
+  // A script compiled with a code cache has no way to import(): a bundle must load everything with require.
+  if (/\bimport\(/.test(readFileSync(join(staging, name, 'function.js'), 'utf8')))
+    throw new Error(`dist/${name}/function.js calls import(): use a lazy require (shared/edge/code-cache.ts cannot import)`);
+}
+
 const localEntries = ['server'].filter((name) => existsSync(join(root, 'local', `${name}.ts`)));
 await Promise.all(
   localEntries.map((name) =>
@@ -77,7 +94,9 @@ await Promise.all(
 );
 
 // Command-line tools run by npm scripts.
-const scriptEntries = ['policies', 'smoke', 'bench', 'type-extensions'].filter((name) => existsSync(join(root, 'scripts', `${name}.ts`)));
+const scriptEntries = ['policies', 'smoke', 'bench', 'type-extensions', 'train-code-cache'].filter((name) =>
+  existsSync(join(root, 'scripts', `${name}.ts`)),
+);
 await Promise.all(
   // They run inside the repository, so node_modules stay where they are (ali-oss's full client does not bundle).
   scriptEntries.map((name) =>
@@ -115,15 +134,22 @@ copyFileSync(
 
 // A shared lazy module ships only beside an entry that requires it (upload-completed verifies no tokens: no jwks.js).
 const requiredByEntry = ({ name, module, entry }) =>
-  entry === undefined || readFileSync(join(staging, name, 'index.js'), 'utf8').includes(`require("./${module}")`);
+  entry === undefined || readFileSync(join(staging, name, 'function.js'), 'utf8').includes(`require("./${module}")`);
 for (const { name, module } of lazyEntries.filter((lazy) => !requiredByEntry(lazy))) {
+  rmSync(join(staging, name, `${module}.js`), { force: true });
   rmSync(join(root, 'dist', name, `${module}.js`), { force: true });
 }
+
+// The code caches: each function runs once on its example event against the local emulators (train-code-cache.ts).
+execFileSync(process.execPath, [join(staging, 'scripts', 'train-code-cache.js'), staging], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { PATH: process.env.PATH ?? '' },
+});
 const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('scripts', `${name}.js`)),
-  ...functionNames.map((name) => join(name, 'index.js')),
+  ...functionNames.flatMap((name) => [join(name, 'index.js'), join(name, 'function.js'), join(name, 'function.js.cache')]),
   ...lazyEntries.filter(requiredByEntry).map(({ name, module }) => join(name, `${module}.js`)),
   ...localEntries.map((name) => join('local', `${name}.js`)),
 ];

@@ -7,15 +7,13 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { copyBuiltFunction, DIST as dist } from '../support/built-function';
 import { baseEnv } from '../support/env';
 import { fcEvent } from '../support/fc-event';
 import { hsToken, rsToken, rsaKeys } from '../support/tokens';
-
-const dist = join(__dirname, '..', '..', 'dist');
 
 const RUNNER = `
 let joseEvaluated = false;
@@ -34,8 +32,7 @@ async function runBundle(
   env: Record<string, string | undefined>,
   events: Buffer[],
 ): Promise<{ statuses: number[]; joseEvaluated: boolean }> {
-  const folder = mkdtempSync(join(tmpdir(), `${name}-auth-`));
-  cpSync(join(dist, name), folder, { recursive: true }); // index.js and the modules it loads lazily
+  const folder = copyBuiltFunction(name);
   writeFileSync(join(folder, 'input.json'), JSON.stringify({ events: events.map((event) => event.toString('base64')) }));
   writeFileSync(join(folder, 'run.js'), RUNNER);
   await promisify(execFile)(process.execPath, ['run.js'], {
@@ -84,7 +81,7 @@ test.each(['sign-url', 'sts-token'])(
   '%s bundle with AUTH_JWKS_URL: jose is loaded from jwks.js and verifies the identity provider tokens',
   async (name) => {
     // jose's own error codes: in the lazily loaded module, not in the entry every cold start parses.
-    expect(readFileSync(join(dist, name, 'index.js'), 'utf8')).not.toContain('ERR_JWKS_NO_MATCHING_KEY');
+    expect(readFileSync(join(dist, name, 'function.js'), 'utf8')).not.toContain('ERR_JWKS_NO_MATCHING_KEY');
     expect(readFileSync(join(dist, name, 'jwks.js'), 'utf8')).toContain('ERR_JWKS_NO_MATCHING_KEY');
     const claims = { sub: 'bob', iss: 'https://idp.example.com', aud: 'uploads' };
     const env = baseEnv({

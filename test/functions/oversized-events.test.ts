@@ -4,9 +4,9 @@
  * peak RSS stays where it was (the review measured 86 MB → 251 MB on a 128 MB function before this was so).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { copyBuiltFunction } from '../support/built-function';
 import { baseEnv } from '../support/env';
 
 const EVENT_BYTES = 32 * 1024 * 1024;
@@ -41,8 +41,7 @@ const small = Buffer.from(JSON.stringify({ version: 'v1', rawPath: '/', body: '{
 `;
 
 function runBundle(name: string): { statuses: number[]; baselineKb: number; peakKb: number; logs: string } {
-  const folder = mkdtempSync(join(tmpdir(), `${name}-oversized-`));
-  copyFileSync(join(__dirname, '..', '..', 'dist', name, 'index.js'), join(folder, 'index.js'));
+  const folder = copyBuiltFunction(name);
   writeFileSync(join(folder, 'run.js'), RUNNER);
   const env = { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...baseEnv({ STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' }) };
   const logs = execFileSync(process.execPath, ['run.js'], { cwd: folder, env: env as Record<string, string>, encoding: 'utf8' });

@@ -6,14 +6,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signUrlManifest } from '../../../functions/sign-url/manifest';
 import { signUrlFunction } from '../../../functions/sign-url/sign-upload';
 import { staticAccounts } from '../../../local/emulator-accounts';
 import { startOssEmulator, type RunningOssEmulator } from '../../../local/oss-emulator';
 import { createFcHandler, type FcHandler } from '../../../shared/edge/handler';
+import { copyBuiltFunction } from '../../support/built-function';
 import { baseEnv, configFrom } from '../../support/env';
 import { fcContext, fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { registerAnswer } from '../../support/log-capture';
@@ -544,10 +544,8 @@ describe('hostile input gets the exact status and code, and changes nothing', ()
 });
 
 describe('the built bundle', () => {
-  test('index.js with multipart.js beside it, in a bare folder: MULTIPART starts an upload, OSS errors keep their status', async () => {
-    const dist = join(__dirname, '..', '..', '..', 'dist', 'sign-url');
-    const folder = mkdtempSync(join(tmpdir(), 'sign-url-multipart-bundle-'));
-    for (const file of ['index.js', 'multipart.js']) copyFileSync(join(dist, file), join(folder, file));
+  test('the built function with multipart.js, in a bare folder: MULTIPART starts an upload, OSS errors keep their status', async () => {
+    const folder = copyBuiltFunction('sign-url', { without: ['jwks.js'] });
     const token = await hsToken({ sub: 'alice' });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const events = [

@@ -9,12 +9,12 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstKnown, staticAccounts } from '../../../local/emulator-accounts';
 import { startStsEmulator, type RunningStsEmulator } from '../../../local/sts-emulator';
 import { assumeRoleWithSdk } from '../../../shared/alicloud/sts-client';
+import { copyBuiltFunction } from '../../support/built-function';
 import { baseEnv } from '../../support/env';
 import { fcEvent, jsonOf, type FcResponse } from '../../support/fc-event';
 import { registerIssued } from '../../support/log-capture';
@@ -64,8 +64,8 @@ async function runBundle(
   context: unknown,
   events: Buffer[],
 ): Promise<{ responses: FcResponse[]; logs: Array<Record<string, unknown>>; stderr: string; builtins: string[] }> {
-  const folder = mkdtempSync(join(tmpdir(), 'sts-token-bundle-'));
-  copyFileSync(join(__dirname, '..', '..', '..', 'dist', 'sts-token', 'index.js'), join(folder, 'index.js'));
+  // JWKS is off here: the bundle never loads jwks.js.
+  const folder = copyBuiltFunction('sts-token', { without: ['jwks.js'] });
   writeFileSync(join(folder, 'input.json'), JSON.stringify({ context, events: events.map((event) => event.toString('base64')) }));
   writeFileSync(
     join(folder, 'run.js'),

@@ -1,0 +1,99 @@
+/**
+ * The built functions' code caches (shared/edge/code-cache.ts, made by scripts/train-code-cache.ts at the end of
+ * `npm run build`): a fresh node in a bare copy of dist/<function> takes the cache; a cache that does not fit is
+ * said once in the log and the function still answers from its source; the cache holds none of the values the
+ * build's run used.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FUNCTIONS } from '../../functions/registry';
+import { caller, JWT_SECRET, WEBHOOK_SECRET } from '../../scripts/function-fixtures';
+import { copyBuiltFunction, DIST } from '../support/built-function';
+import { baseEnv } from '../support/env';
+import { fcEvent } from '../support/fc-event';
+
+const names = FUNCTIONS.map((fn) => fn.name);
+
+// Loads the entry as FC does, then (for an HTTP function) answers one request without a token: 401 with the
+// function's name in its log line, which shows which code ran.
+const RUNNER = `
+const started = require('./index.js');
+const event = Buffer.from(process.argv[2], 'base64');
+Promise.resolve(process.argv[3] === 'http' ? started.handler(event, { requestId: 'r' }) : undefined).then((answer) =>
+  require('fs').writeFileSync('result.json', JSON.stringify({ codeCache: started.codeCache, handler: typeof started.handler, status: answer?.statusCode })));
+`;
+
+function start(
+  folder: string,
+  name: string,
+  flags: string[] = [],
+): { codeCache: string; handler: string; status?: number; logs: string[] } {
+  writeFileSync(join(folder, 'run.js'), RUNNER);
+  const http = FUNCTIONS.find((fn) => fn.name === name)?.trigger !== 'oss';
+  const event = fcEvent({ headers: { 'content-type': 'application/json' }, body: {} }).toString('base64');
+  const env = {
+    PATH: process.env['PATH'] ?? '',
+    NODE_PATH: '',
+    ...baseEnv({ AUTH_ISSUER: 'https://idp', AUTH_AUDIENCE: 'a', STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' }),
+  };
+  const stdout = execFileSync(process.execPath, [...flags, 'run.js', event, http ? 'http' : 'event'], {
+    cwd: folder,
+    env: env as Record<string, string>,
+    encoding: 'utf8',
+  });
+  const result = JSON.parse(readFileSync(join(folder, 'result.json'), 'utf8')) as { codeCache: string; handler: string; status?: number };
+  return { ...result, logs: stdout.trim().split('\n').filter(Boolean) };
+}
+
+const cacheWarnings = (logs: string[]): Array<{ codeCache?: string; cause?: string }> =>
+  logs.map((line) => JSON.parse(line) as { codeCache?: string; cause?: string }).filter((line) => line.codeCache !== undefined);
+
+test.each(names)('%s: a fresh node in a bare copy of the built folder uses the code cache, and says nothing of it', (name) => {
+  const result = start(copyBuiltFunction(name), name);
+  expect(result.codeCache).toBe('used');
+  expect(result.handler).toBe('function');
+  expect(cacheWarnings(result.logs)).toEqual([]);
+});
+
+test.each(names)('%s: the cache holds none of the keys, secrets or addresses of the build run', (name) => {
+  const cache = readFileSync(join(DIST, name, 'function.js.cache')).toString('latin1');
+  for (const value of [caller.accessKeySecret, caller.accessKeyId, JWT_SECRET, WEBHOOK_SECRET, WEBHOOK_SECRET.slice(6, 30), '127.0.0.1'])
+    expect(cache).not.toContain(value);
+});
+
+test.each(names)('%s: the bundle never calls import() (a script compiled with a code cache cannot)', (name) => {
+  expect(readFileSync(join(DIST, name, 'function.js'), 'utf8')).not.toMatch(/\bimport\(/);
+});
+
+test('a bundle changed after its cache was made (same length) runs as changed: the cache is stale and said so', () => {
+  const folder = copyBuiltFunction('sign-url');
+  const bundle = readFileSync(join(folder, 'function.js'), 'utf8');
+  expect(bundle).toContain('"sign-url"');
+  writeFileSync(join(folder, 'function.js'), bundle.replace(/"sign-url"/g, '"sign-urX"'));
+  const result = start(folder, 'sign-url');
+  expect(result.codeCache).toBe('stale');
+  expect(result.status).toBe(401);
+  expect(result.logs.some((line) => line.includes('"function":"sign-urX"'))).toBe(true);
+  expect(cacheWarnings(result.logs)).toEqual([
+    { level: 'warn', requestId: 'cold-start', codeCache: 'stale', cause: expect.stringContaining('rebuild') },
+  ]);
+});
+
+test('V8 flags the build did not have (a heap size, as some runtimes set) make V8 refuse the cache: said once, the function works', () => {
+  const result = start(copyBuiltFunction('sts-token'), 'sts-token', ['--max-old-space-size=100']);
+  expect(result.codeCache).toBe('rejected');
+  expect(result.status).toBe(401);
+  const warnings = cacheWarnings(result.logs);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]!.cause).toContain('--max-old-space-size=100');
+});
+
+test('without its cache file a function compiles from source, silently', () => {
+  const folder = copyBuiltFunction('upload-completed');
+  rmSync(join(folder, 'function.js.cache'));
+  const result = start(folder, 'upload-completed');
+  expect(result.codeCache).toBe('absent');
+  expect(result.handler).toBe('function');
+  expect(cacheWarnings(result.logs)).toEqual([]);
+});
