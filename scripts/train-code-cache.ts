@@ -34,7 +34,15 @@ function child(mode: '--run' | '--check', folder: string, env: Record<string, st
   });
 }
 
+/** The Node.js major of FC's runtime in s.yaml (`nodejs20`): V8 takes a cache only from its own version. */
+const FC_NODE_MAJOR = 20;
+
 async function train(dist: string): Promise<void> {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major !== FC_NODE_MAJOR)
+    console.error(
+      `build: code caches made with Node ${process.version}; FC's nodejs${FC_NODE_MAJOR} will refuse them (cold starts then compile from source): build with Node ${FC_NODE_MAJOR} to deploy`,
+    );
   const fixtures = await startFunctionFixtures();
   try {
     for (const fn of FUNCTIONS) {
