@@ -26,7 +26,7 @@ import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/c
 import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
-import { deliverWebhook, preloadWebhookSigner, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
+import { deliverWebhook, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
 
 export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection, ossClientSection);
 export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
@@ -116,17 +116,12 @@ async function findObject(
 ): Promise<{ key: string; head: ObjectHead; start: Buffer } | undefined> {
   for (const key of keys) {
     const reading = client.readStart(key, SNIFF_BYTES);
-    // Modules the verdict and the webhook need load while the request is in flight, not after it (cold starts).
-    preloadModules();
+    // The content sniffer's module loads while the request is in flight, not after it (cold starts).
+    void preloadSniffer();
     const found = await reading;
     if (found !== undefined) return { key, ...found };
   }
   return undefined;
-}
-
-function preloadModules(): void {
-  void preloadSniffer();
-  void preloadWebhookSigner();
 }
 
 /** The metadata and the first bytes come from one answer, so they describe the same version of the object. */

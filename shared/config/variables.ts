@@ -5,6 +5,7 @@
  * and never repeats a secret or a URL that might carry one.
  */
 import { CONTENT_TYPE_ENTRY, DEFAULT_CONTENT_TYPES } from '../upload/content-types';
+import { webhookKeyOf } from '../webhook/webhook-secret';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Report = (problem: string) => void;
@@ -252,16 +253,19 @@ const roleArn: Parser<string | undefined> = (raw, name, report) => {
   return raw;
 };
 
-/** `whsec_` + base64 of 24 to 64 random bytes (Standard Webhooks); used exactly as given, never repeated. */
+/**
+ * `whsec_` + base64 of 24 to 64 random bytes (the spec's 192 to 512 bits); used exactly as given, never repeated.
+ * Read as the `standardwebhooks` package reads it (shared/webhook/webhook-secret.ts): `whsec_` may be left out, and
+ * what the package would refuse at the receiver is refused here.
+ */
 const webhookSecret: Parser<Uint8Array | undefined> = (raw, name, report) => {
   if (raw === undefined) return undefined;
-  const body = raw.startsWith('whsec_') ? raw.slice('whsec_'.length) : undefined;
-  const bytes = body !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(body) ? Buffer.from(body, 'base64') : undefined;
-  if (bytes === undefined || bytes.length < 24 || bytes.length > 64) {
-    report(`${name} must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks)`);
+  const key = webhookKeyOf(raw);
+  if (key === undefined || key.length < 24 || key.length > 64) {
+    report(`${name} must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks; whsec_ may be left out)`);
     return undefined;
   }
-  return new Uint8Array(bytes);
+  return key;
 };
 
 /** A folder for rejected objects: static characters only, ending in `/`, never at the bucket root. */
