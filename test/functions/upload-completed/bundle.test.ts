@@ -4,14 +4,14 @@
  * run alone in a bare folder on one OSS event against the OSS emulator, delivers a webhook the package verifies.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { samplePng } from '../../../local/sample-files';
 import type { UploadWebhook } from '../../../shared/contract';
 import { buildOssEvent } from '../../../shared/edge/oss-event';
+import { copyBuiltFunction } from '../../support/built-function';
 import {
   BUCKET,
   ROLE_KEYS,
@@ -23,7 +23,7 @@ import {
 } from '../../support/upload-completed';
 
 const root = join(__dirname, '..', '..', '..');
-const bundle = join(root, 'dist', 'upload-completed', 'index.js');
+const bundle = join(root, 'dist', 'upload-completed', 'function.js');
 
 /** Text only the package (or the base64 module it carries) has; each is checked against the package's own files. */
 const PACKAGE_MARKERS = [
@@ -50,11 +50,10 @@ afterAll(async () => {
   await Promise.all([storage.close(), receiver.close()]);
 });
 
-test('the bundle alone (no node_modules) judges one event and its webhook verifies with the package', async () => {
+test('the built function alone (no node_modules) judges one event and its webhook verifies with the package', async () => {
   const key = 'users/alice/2026/11/bundle.png';
   const etag = await storage.put(key, samplePng(2000), 'image/png');
-  const folder = mkdtempSync(join(tmpdir(), 'upload-completed-bundle-'));
-  copyFileSync(bundle, join(folder, 'index.js'));
+  const folder = copyBuiltFunction('upload-completed');
   const event = buildOssEvent({ bucket: BUCKET, key, size: 2000, eTag: etag });
   writeFileSync(
     join(folder, 'input.json'),
