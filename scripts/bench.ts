@@ -72,6 +72,8 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
   'sts-token': 1.9,
   // Shown, not targeted: node:http(s), the multipart module and one InitiateMultipartUpload round trip to OSS.
   'sign-url MULTIPART': null,
+  // Shown, not targeted: README's deployment verifies the identity provider's tokens, with one fetch of its key set.
+  'sign-url with AUTH_JWKS_URL': null,
   'upload-completed': 1.35,
 };
 
@@ -382,6 +384,20 @@ async function main(): Promise<void> {
         size: 100 * 1024 * 1024,
       });
       await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs, undefined, false);
+
+      // As README deploys it: RS256 tokens of an identity provider, its key set fetched once (from a local server).
+      const { AUTH_JWT_SECRET: _secret, ...jwksEnv } = { ...env, ...fixtures.jwksEnv };
+      const signUrl = FUNCTIONS.find((fn) => fn.name === 'sign-url')!;
+      const jwksEvent = fcEvent(await fixtures.idpTokenFor('alice'), 'exampleRequest' in signUrl ? signUrl.exampleRequest : {});
+      await coldStart(
+        'sign-url with AUTH_JWKS_URL',
+        join(root, 'dist', 'sign-url', 'index.js'),
+        jwksEvent,
+        jwksEnv,
+        runs,
+        undefined,
+        false,
+      );
     }
 
     const iterations = quick ? 200 : 5000;

@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { FunctionManifest } from '../functions/manifest';
 import { staticAccounts } from '../local/emulator-accounts';
 import { startOssEmulator } from '../local/oss-emulator';
@@ -44,6 +44,11 @@ export async function startFunctionFixtures() {
   const oss = await startOssEmulator({ bucket: BUCKET, region: 'cn-hangzhou', credentials: staticAccounts([caller]) });
   const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  // An identity provider's key set, for the functions configured with AUTH_JWKS_URL (as README's deployment is).
+  const idpKeys = await generateKeyPair('RS256', { extractable: true });
+  const jwks = { keys: [{ ...(await exportJWK(idpKeys.publicKey)), kid: 'bench-key', alg: 'RS256', use: 'sig' }] };
+  const idp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
   /** What every function reads (each reads its own part of it). */
   const env: Record<string, string> = {
     OSS_ENDPOINT: oss.url,
@@ -59,6 +64,24 @@ export async function startFunctionFixtures() {
     ALIBABA_CLOUD_ACCESS_KEY_ID: caller.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
   };
+
+  /** What differs for a function that verifies tokens with the identity provider's key set instead of a secret. */
+  const jwksEnv: Record<string, string> = {
+    AUTH_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`,
+    USER_HASH_SECRET: 'bench-user-hash-secret-of-32-bytes!',
+  };
+
+  /** A token of the identity provider's (RS256, its key set at AUTH_JWKS_URL of jwksEnv). */
+  async function idpTokenFor(user: string): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'bench-key' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(user)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(idpKeys.privateKey);
+  }
 
   async function tokenFor(user: string): Promise<string> {
     return new SignJWT({})
@@ -107,9 +130,17 @@ export async function startFunctionFixtures() {
     oss,
     env,
     tokenFor,
+    jwksEnv,
+    idpTokenFor,
     httpEvent,
     exampleEvent,
     context: invocationContext,
-    close: () => Promise.all([sts.close(), oss.close(), new Promise((resolve) => receiver.close(resolve))]),
+    close: () =>
+      Promise.all([
+        sts.close(),
+        oss.close(),
+        new Promise((resolve) => receiver.close(resolve)),
+        new Promise((resolve) => idp.close(resolve)),
+      ]),
   };
 }
