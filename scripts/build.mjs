@@ -150,6 +150,10 @@ const outputs = [
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('scripts', `${name}.js`)),
   ...functionNames.flatMap((name) => [join(name, 'index.js'), join(name, 'function.js'), join(name, 'function.js.cache')]),
+  // Caches of the lazily required modules the build's run loaded (shared ones only where the entry requires them).
+  ...lazyEntries
+    .filter(requiredByEntry)
+    .flatMap(({ name, module }) => (existsSync(join(staging, name, `${module}.js.cache`)) ? [join(name, `${module}.js.cache`)] : [])),
   ...lazyEntries.filter(requiredByEntry).map(({ name, module }) => join(name, `${module}.js`)),
   ...localEntries.map((name) => join('local', `${name}.js`)),
 ];

@@ -5,7 +5,7 @@
  * build's run used.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS } from '../../functions/registry';
 import { caller, JWT_SECRET, WEBHOOK_SECRET } from '../../scripts/function-fixtures';
@@ -56,9 +56,35 @@ test.each(names)('%s: a fresh node in a bare copy of the built folder uses the c
   expect(cacheWarnings(result.logs)).toEqual([]);
 });
 
-test.each(names)('%s: the cache holds none of the keys, secrets or addresses of the build run', (name) => {
-  const cache = readFileSync(join(DIST, name, 'function.js.cache')).toString('latin1');
-  for (const value of [caller.accessKeySecret, caller.accessKeyId, JWT_SECRET, WEBHOOK_SECRET, WEBHOOK_SECRET.slice(6, 30), '127.0.0.1'])
+const cacheFiles = names.flatMap((name) =>
+  readdirSync(join(DIST, name))
+    .filter((file) => file.endsWith('.js.cache'))
+    .map((file) => `${name}/${file}`),
+);
+
+test('every module of every built function has its code cache: the bundle and the lazily required modules', () => {
+  const modules = names.flatMap((name) =>
+    readdirSync(join(DIST, name))
+      .filter((file) => file.endsWith('.js') && file !== 'index.js')
+      .map((file) => `${name}/${file}`),
+  );
+  expect(modules).toEqual(
+    expect.arrayContaining(['sign-url/function.js', 'sign-url/multipart.js', 'sign-url/jwks.js', 'sts-token/jwks.js']),
+  );
+  expect(cacheFiles.sort()).toEqual(modules.map((file) => `${file}.cache`).sort());
+});
+
+test.each(cacheFiles)('%s holds none of the keys, secrets or addresses of the build run', (file) => {
+  const cache = readFileSync(join(DIST, file)).toString('latin1');
+  for (const value of [
+    caller.accessKeySecret,
+    caller.accessKeyId,
+    JWT_SECRET,
+    WEBHOOK_SECRET,
+    WEBHOOK_SECRET.slice(6, 30),
+    '127.0.0.1',
+    'bench-user-hash',
+  ])
     expect(cache).not.toContain(value);
 });
 
