@@ -44,7 +44,9 @@ export function createTokenVerifier(edge: Pick<EdgeConfig, 'auth' | 'users'>, op
   };
   const algorithms = auth.kind === 'secret' ? HMAC_ALGORITHMS : JWKS_ALGORITHMS;
   const hs256 = auth.kind === 'secret' ? hs256SignatureCheck(auth.secret) : undefined;
-  const jwks = auth.kind === 'jwks' ? loadJwksModule().jwksSignatureCheck(auth.jwksUrl, [...algorithms]) : undefined;
+  // The key set's age is read from the same clock as the claims (tests move it past the cache's 10 minutes).
+  const jwks =
+    auth.kind === 'jwks' ? loadJwksModule().jwksSignatureCheck(auth.jwksUrl, [...algorithms], { now: () => clock().getTime() }) : undefined;
 
   return async (authorization) => {
     const jwt = parseCompactJwt(bearerToken(authorization));
