@@ -10,6 +10,7 @@ required=(
   "go golang-go"      # test/sdk/go-sdk.test.ts builds its probe of the official Go SDK with Debian's Go (GOPATH mode, offline)
   # the official OSS Go SDK (1.5) itself, as Debian packages it (test/sdk/go-sdk.test.ts)
   "/usr/share/gocode/src/github.com/aliyun/aliyun-oss-go-sdk/oss golang-github-aliyun-aliyun-oss-go-sdk-dev"
+  "openssl openssl" # test/functions/bundle-auth.test.ts makes a self-signed certificate for an https key set
 )
 
 missing=()

@@ -25,7 +25,7 @@ const touched = [];
 for (const name of ['fetch', 'Headers', 'Request', 'Response']) {
   Object.defineProperty(globalThis, name, { configurable: true, get() { touched.push(name); throw new Error(name + ' is off limits'); } });
 }
-const { handler } = require('./index.js');
+const { handler, codeCaches } = require('./index.js');
 const input = require('./input.json');
 (async () => {
   const statuses = [];
@@ -33,7 +33,9 @@ const input = require('./input.json');
   const loaded = process.moduleLoadList;
   require('fs').writeFileSync('result.json', JSON.stringify({
     statuses,
-    joseEvaluated: Object.keys(require.cache).some((file) => require('path').basename(file) === 'jwks.js'),
+    // jose lives in jwks.js, which the entry loads (with its code cache) only when asked.
+    joseEvaluated: 'jwks.js' in codeCaches,
+    jwksCodeCache: codeCaches['jwks.js'],
     touched,
     undiciLoaded: loaded.some((entry) => /undici/.test(entry)),
     httpLoaded: loaded.includes('NativeModule http') || loaded.includes('NativeModule https'),
@@ -44,6 +46,8 @@ const input = require('./input.json');
 interface BundleRun {
   statuses: number[];
   joseEvaluated: boolean;
+  /** How jwks.js was compiled, when it was loaded. */
+  jwksCodeCache?: string;
   /** The fetch globals the bundle reached for. */
   touched: string[];
   undiciLoaded: boolean;
@@ -125,6 +129,7 @@ test.each(['sign-url', 'sts-token'])(
     expect(run.statuses).toEqual([name === 'sign-url' ? 200 : 503, 401, 401]);
     expect(jwksRequests).toBe(1); // fetched once, kept for the next tokens
     expect([run.joseEvaluated, run.touched, run.undiciLoaded, run.httpLoaded]).toEqual([true, [], false, true]);
+    expect(run.jwksCodeCache).toBe('used'); // with the code cache the build made for it
   },
 );
 
