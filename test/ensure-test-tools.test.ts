@@ -28,7 +28,7 @@ test('a package known by a file it installs (the Go SDK) is asked for when that 
   writeFileSync(copy, text.replace('/usr/share/gocode/src/github.com/aliyun/aliyun-oss-go-sdk/oss', '/nonexistent/aliyun-oss-go-sdk/oss'));
   const bin = bareMachine(1000);
   // Everything else present: the commands the other entries name resolve to stand-ins.
-  for (const command of ['chromium', 'go']) {
+  for (const command of ['chromium', 'go', 'openssl']) {
     writeFileSync(join(bin, command), '#!/bin/sh\n');
     chmodSync(join(bin, command), 0o755);
   }
