@@ -12,7 +12,7 @@ export interface HttpRequest {
   body?: Buffer | string;
   /** The whole exchange, connection included. */
   timeoutMs: number;
-  /** Bytes of the answer's body kept; the rest is discarded. */
+  /** Bytes of the answer's body kept; once more arrive, the answer is cut there and the connection closed. */
   maxBodyBytes: number;
 }
 
@@ -20,6 +20,8 @@ export interface HttpAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** False when the body went on past `maxBodyBytes`: `body` is its start, the rest was never read. */
+  complete: boolean;
 }
 
 /** Why a request got no answer, in words fit for a log line (never the URL, which may carry a token). */
@@ -49,13 +51,26 @@ export async function httpRequest(request: HttpRequest): Promise<HttpAnswer> {
       request.url,
       { method: request.method, headers: request.headers, signal: AbortSignal.timeout(request.timeoutMs) },
       (incoming) => {
-        incoming.on('data', (chunk: Buffer) => {
-          if (kept >= request.maxBodyBytes) return;
-          const part = chunk.subarray(0, request.maxBodyBytes - kept);
-          kept += part.length;
-          chunks.push(part);
+        const answer = (complete: boolean): HttpAnswer => ({
+          status: incoming.statusCode ?? 0,
+          headers: incoming.headers,
+          body: Buffer.concat(chunks),
+          complete,
         });
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(chunks) }));
+        incoming.on('data', (chunk: Buffer) => {
+          const room = request.maxBodyBytes - kept;
+          if (chunk.length <= room) {
+            kept += chunk.length;
+            chunks.push(chunk);
+            return;
+          }
+          // Enough: an object whose range was ignored, or a receiver that never stops talking, is not read to its end
+          // (nor waited on until the deadline). Settled first, so the error the closing raises changes nothing.
+          chunks.push(chunk.subarray(0, room));
+          resolve(answer(false));
+          incoming.destroy();
+        });
+        incoming.on('end', () => resolve(answer(true)));
         incoming.on('error', (error) => reject(describe(error)));
       },
     );
