@@ -76,9 +76,11 @@ await build({
 });
 for (const name of functionNames) {
   copyFileSync(join(staging, 'bundle-entry.js'), join(staging, name, 'index.js'));
-  // A script compiled with a code cache has no way to import(): a bundle must load everything with require.
-  if (/\bimport\(/.test(readFileSync(join(staging, name, 'function.js'), 'utf8')))
-    throw new Error(`dist/${name}/function.js calls import(): use a lazy require (shared/edge/code-cache.ts cannot import)`);
+  // A script compiled with a code cache has no way to import(): every module must load what it needs with require.
+  for (const file of readdirSync(join(staging, name)).filter((file) => file.endsWith('.js') && file !== 'index.js')) {
+    if (/\bimport\(/.test(readFileSync(join(staging, name, file), 'utf8')))
+      throw new Error(`dist/${name}/${file} calls import(): use a lazy require (shared/edge/code-cache.ts cannot import)`);
+  }
 }
 
 const localEntries = ['server'].filter((name) => existsSync(join(root, 'local', `${name}.ts`)));
@@ -137,7 +139,6 @@ const requiredByEntry = ({ name, module, entry }) =>
   entry === undefined || readFileSync(join(staging, name, 'function.js'), 'utf8').includes(`require("./${module}")`);
 for (const { name, module } of lazyEntries.filter((lazy) => !requiredByEntry(lazy))) {
   rmSync(join(staging, name, `${module}.js`), { force: true });
-  rmSync(join(root, 'dist', name, `${module}.js`), { force: true });
 }
 
 // The code caches: each function runs once on its example event against the local emulators (train-code-cache.ts).
@@ -160,6 +161,13 @@ const outputs = [
 for (const output of outputs) {
   mkdirSync(dirname(join(root, 'dist', output)), { recursive: true });
   renameSync(join(staging, output), join(root, 'dist', output));
+}
+// A function's folder is what gets deployed: nothing an earlier build left there (a module no longer required, a cache
+// this build did not make) may linger in it.
+for (const name of functionNames) {
+  for (const file of readdirSync(join(root, 'dist', name))) {
+    if (!outputs.includes(join(name, file))) rmSync(join(root, 'dist', name, file), { recursive: true, force: true });
+  }
 }
 rmSync(staging, { recursive: true, force: true });
 // Bundles of functions that no longer exist must not linger and get deployed.

@@ -8,15 +8,14 @@ import { BUNDLE_FILE, cacheFileOf, functionModules, type CodeCacheStatus } from 
 const modules = functionModules(__dirname, {
   nodeRequire: require,
   useCaches: true,
-  onRefused(file, status) {
-    // V8 flags (NODE_OPTIONS, a runtime's heap sizes) or a Node other than the build's make V8 refuse a cache.
-    const cause =
-      status === 'stale'
-        ? `${cacheFileOf(file)} was not made from this ${file}: rebuild`
-        : `V8 refused ${cacheFileOf(file)}: Node ${process.version} with flags [${process.execArgv.join(' ')}] differs from the build's`;
-    process.stdout.write(
-      `${JSON.stringify({ level: 'warn', requestId: 'cold-start', codeCache: status, cause: `${cause}; compiled from source (slower cold start)` })}\n`,
-    );
+  onRefused(file, status, refusal) {
+    const line = {
+      level: 'warn',
+      requestId: 'cold-start',
+      codeCache: status,
+      cause: `${cacheFileOf(file)}: ${refusal}; compiled from source (slower cold start)`,
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   },
 });
 

@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { FUNCTIONS } from '../../functions/registry';
 import { caller, JWT_SECRET, WEBHOOK_SECRET } from '../../scripts/function-fixtures';
 import { copyBuiltFunction, DIST } from '../support/built-function';
@@ -74,8 +75,10 @@ test('every module of every built function has its code cache: the bundle and th
   expect(cacheFiles.sort()).toEqual(modules.map((file) => `${file}.cache`).sort());
 });
 
-test.each(cacheFiles)('%s holds none of the keys, secrets or addresses of the build run', (file) => {
+test.each(cacheFiles)('%s holds none of the keys, secrets, addresses or folders of the build run', (file) => {
   const cache = readFileSync(join(DIST, file)).toString('latin1');
+  // The build machine's folders: the repository, its staging folder, the temporary folder.
+  for (const folder of [resolve(DIST, '..'), '.dist-staging', tmpdir()]) expect(cache).not.toContain(folder);
   for (const value of [
     caller.accessKeySecret,
     caller.accessKeyId,
@@ -88,9 +91,12 @@ test.each(cacheFiles)('%s holds none of the keys, secrets or addresses of the bu
     expect(cache).not.toContain(value);
 });
 
-test.each(names)('%s: the bundle never calls import() (a script compiled with a code cache cannot)', (name) => {
-  expect(readFileSync(join(DIST, name, 'function.js'), 'utf8')).not.toMatch(/\bimport\(/);
-});
+test.each(cacheFiles.map((file) => file.replace(/\.cache$/, '')))(
+  '%s never calls import() (a script compiled with a code cache cannot)',
+  (file) => {
+    expect(readFileSync(join(DIST, file), 'utf8')).not.toMatch(/\bimport\(/);
+  },
+);
 
 test('a bundle changed after its cache was made (same length) runs as changed: the cache is stale and said so', () => {
   const folder = copyBuiltFunction('sign-url');
@@ -102,7 +108,37 @@ test('a bundle changed after its cache was made (same length) runs as changed: t
   expect(result.status).toBe(401);
   expect(result.logs.some((line) => line.includes('"function":"sign-urX"'))).toBe(true);
   expect(cacheWarnings(result.logs)).toEqual([
-    { level: 'warn', requestId: 'cold-start', codeCache: 'stale', cause: expect.stringContaining('rebuild') },
+    {
+      level: 'warn',
+      requestId: 'cold-start',
+      codeCache: 'stale',
+      cause: 'function.js.cache: not made from this module, or damaged; compiled from source (slower cold start)',
+    },
+  ]);
+});
+
+test("a cache damaged in the middle of V8's data is stale: never handed to V8 (which would crash on it)", () => {
+  const folder = copyBuiltFunction('sign-url');
+  const cache = readFileSync(join(folder, 'function.js.cache'));
+  for (let i = 0; i < 64; i += 1) cache[Math.floor(cache.length / 2) + i] = cache[Math.floor(cache.length / 2) + i]! ^ 0x5a;
+  writeFileSync(join(folder, 'function.js.cache'), cache);
+  const result = start(folder, 'sign-url');
+  expect([result.codeCache, result.status]).toEqual(['stale', 401]);
+  expect(cacheWarnings(result.logs)).toHaveLength(1);
+});
+
+test('a cache made by another Node is rejected and names both (build with the Node the line names)', () => {
+  const folder = copyBuiltFunction('upload-completed');
+  const cache = readFileSync(join(folder, 'function.js.cache'));
+  const rest = cache.subarray(cache.indexOf(10));
+  writeFileSync(join(folder, 'function.js.cache'), Buffer.concat([Buffer.from('node v20.11.1 x64 v8 11.3.244.8-node.17'), rest]));
+  const result = start(folder, 'upload-completed');
+  expect(result.codeCache).toBe('rejected');
+  expect(cacheWarnings(result.logs)).toEqual([
+    expect.objectContaining({
+      codeCache: 'rejected',
+      cause: expect.stringContaining(`made by node v20.11.1 x64 v8 11.3.244.8-node.17, this is node ${process.version}`),
+    }),
   ]);
 });
 
