@@ -254,15 +254,15 @@ const roleArn: Parser<string | undefined> = (raw, name, report) => {
 };
 
 /**
- * `whsec_` + base64 of 24 to 64 random bytes (the spec's 192 to 512 bits); used exactly as given, never repeated.
- * Read as the `standardwebhooks` package reads it (shared/webhook/webhook-secret.ts): `whsec_` may be left out, and
- * what the package would refuse at the receiver is refused here.
+ * `whsec_` + padded base64 of 24 to 64 random bytes (the spec's 192 to 512 bits); used exactly as given, never
+ * repeated. Every secret taken here reads to the same key in the `standardwebhooks` package a receiver runs
+ * (shared/webhook/webhook-secret.ts).
  */
 const webhookSecret: Parser<Uint8Array | undefined> = (raw, name, report) => {
   if (raw === undefined) return undefined;
   const key = webhookKeyOf(raw);
   if (key === undefined || key.length < 24 || key.length > 64) {
-    report(`${name} must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks; whsec_ may be left out)`);
+    report(`${name} must be whsec_ followed by the padded base64 of 24 to 64 random bytes (Standard Webhooks)`);
     return undefined;
   }
   return key;

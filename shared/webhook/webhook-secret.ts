@@ -1,26 +1,22 @@
 /**
- * The Standard Webhooks signing secret: `whsec_` + the base64 of the key bytes. Read exactly as the reference
- * package (`standardwebhooks` 1.1.1, its `Webhook` constructor) reads it, so every secret that package takes gives
- * the same key here, and every secret it refuses is refused here, at configuration time: an optional `whsec_` is
- * cut once, the rest is decoded as its `@stablelib/base64` 1.0.1 decodes (the standard alphabet, at least 4
- * characters, at most 2 trailing `=`, padding optional; with a length of 4n+1 after the padding, the last character
- * is not read), and an empty key is refused.
+ * The Standard Webhooks signing secret as we take it: `whsec_` + the canonical base64 (standard alphabet, padded) of
+ * the key bytes. The reference package (`standardwebhooks`, its `Webhook` constructor) reads every such secret to the
+ * same key (an interop test checks it for any text); it also takes more, which we refuse: a text without `whsec_`
+ * (any 32 letters and digits would pass for base64, so a password-like secret was taken as a key), unpadded base64,
+ * and a stray last character it does not read. A secret we take reads the same in every receiver, whatever its
+ * language's base64 decoder.
  */
 
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 
-const ALPHABET = /^[A-Za-z0-9+/]*$/;
+const CANONICAL_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** The key bytes of a secret, or undefined where the reference package would throw. */
+/** The key bytes of a secret, or undefined when it is not `whsec_` + canonical base64. */
 export function webhookKeyOf(secret: string): Uint8Array | undefined {
-  const text = secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret;
-  const padding = text.length - text.replace(/=+$/, '').length;
-  if (text.length < 4 || padding > 2) return undefined;
-  const length = text.length - padding;
-  // The decoder reads whole groups of 4 and a last group of 2 or 3; a single character left over is never read.
-  const read = text.slice(0, length % 4 === 1 ? length - 1 : length);
-  if (!ALPHABET.test(read)) return undefined;
-  // Only alphabet characters are left, which Node decodes as the package does (trailing bits ignored).
-  const key = Buffer.from(read, 'base64');
-  return key.length === 0 ? undefined : new Uint8Array(key);
+  if (!secret.startsWith(WEBHOOK_SECRET_PREFIX)) return undefined;
+  const text = secret.slice(WEBHOOK_SECRET_PREFIX.length);
+  if (!CANONICAL_BASE64.test(text)) return undefined;
+  const key = Buffer.from(text, 'base64');
+  // Padded, whole groups of four, no stray bits: the text is exactly what encoding the key gives.
+  return key.length > 0 && key.toString('base64') === text ? new Uint8Array(key) : undefined;
 }

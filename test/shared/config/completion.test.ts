@@ -26,11 +26,13 @@ test('every variable is read, with its value', () => {
   expect(config.objectEndpoint).toBe('http://127.0.0.1:9100');
 });
 
-test('the secret may leave out whsec_, as the standardwebhooks package allows: the same key', () => {
-  const withPrefix = configFrom(section, { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: SECRET });
-  const without = configFrom(section, { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: SECRET.slice('whsec_'.length) });
-  expect(Buffer.from(without.webhook!.secret).equals(Buffer.alloc(24, 5))).toBe(true);
-  expect(without.webhook!.secret).toEqual(withPrefix.webhook!.secret);
+test('the secret must carry whsec_: the same base64 without it is refused, not taken as a key', () => {
+  expect(configFrom(section, { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: SECRET }).webhook!.secret).toEqual(
+    new Uint8Array(Buffer.alloc(24, 5)),
+  );
+  expect(
+    problemsFrom(section, { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: SECRET.slice('whsec_'.length) }),
+  ).toEqual(['UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the padded base64 of 24 to 64 random bytes (Standard Webhooks)']);
 });
 
 test.each([
@@ -49,15 +51,15 @@ test.each([
   [{ UPLOAD_WEBHOOK_SECRET: SECRET }, 'UPLOAD_WEBHOOK_SECRET is set without UPLOAD_WEBHOOK_URL'],
   [
     { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' },
-    'UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks; whsec_ may be left out)',
+    'UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the padded base64 of 24 to 64 random bytes (Standard Webhooks)',
   ],
   [
-    { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: Buffer.alloc(23).toString('base64') },
-    'UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks; whsec_ may be left out)',
+    { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: `whsec_${Buffer.alloc(23).toString('base64')}` },
+    'UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the padded base64 of 24 to 64 random bytes (Standard Webhooks)',
   ],
   [
     { UPLOAD_WEBHOOK_URL: 'https://a.example/h', UPLOAD_WEBHOOK_SECRET: `whsec_${Buffer.alloc(65).toString('base64')}` },
-    'UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks; whsec_ may be left out)',
+    'UPLOAD_WEBHOOK_SECRET must be whsec_ followed by the padded base64 of 24 to 64 random bytes (Standard Webhooks)',
   ],
   [{ QUARANTINE_PREFIX: 'users/quarantine/' }, "QUARANTINE_PREFIX must lie outside UPLOAD_PREFIX's folder users/, and not contain it"],
   [
