@@ -65,7 +65,7 @@ export function signPutUpload(input: SigningInput & { size: number }): SignedPut
     bucket: rules.bucket,
     region: rules.region,
     key,
-    headers: { ...lowerCaseKeys(headers), 'content-length': String(input.size) },
+    headers: signedHeaders(headers, input.size),
     additionalHeaders: PUT_BOUND_HEADERS,
     credentials,
     now,
@@ -125,6 +125,9 @@ export function signPostUpload(input: SigningInput): SignedPost {
   };
 }
 
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+/** The headers the uploader sends, as V4 signs them (lower-case names), and the length the upload must have. */
+function signedHeaders(headers: Record<string, string>, size: number): Record<string, string> {
+  const signed: Record<string, string> = { 'content-length': String(size) };
+  for (const [name, value] of Object.entries(headers)) signed[name.toLowerCase()] = value;
+  return signed;
 }
