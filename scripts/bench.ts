@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FUNCTIONS } from '../functions/registry';
+import { signUrlManifest } from '../functions/sign-url/manifest';
 import { BUNDLE_FILE, CACHE_FILE } from '../shared/edge/code-cache';
 import { caller, invocationContext, JWT_SECRET, startFunctionFixtures } from './function-fixtures';
 
@@ -78,6 +79,10 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
 };
 
 type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
+
+/** sign-url's multipart start, as its manifest gives it for the build's code caches. */
+const MULTIPART_REQUEST = signUrlManifest.lazyPathRequests?.[0];
+if (MULTIPART_REQUEST === undefined) throw new Error("sign-url's manifest names no multipart request (lazyPathRequests)");
 
 /** A fresh copy of a bundle's module state (its cache included), as a new FC instance would have. */
 function loadFresh(path: string): Handler {
@@ -361,7 +366,8 @@ async function main(): Promise<void> {
   };
   try {
     const token = await tokenFor('alice');
-    const putEvent = fcEvent(token, { filename: 'cat.png', contentType: 'image/png', size: 1000 });
+    const putEvent = fcEvent(token, signUrlManifest.exampleRequest);
+    const multipartEvent = fcEvent(token, MULTIPART_REQUEST);
     const postEvent = fcEvent(token, { filename: 'cat.png', contentType: 'image/png', method: 'POST' });
     const stsEvent = fcEvent(token, {});
     extras['cold-start child environment'] = Object.keys(childEnv(env));
@@ -377,23 +383,15 @@ async function main(): Promise<void> {
       }
 
       // A multipart start: the lazily loaded module, one InitiateMultipartUpload, 20 part URLs (100 MiB in 5 MiB parts).
-      const multipartEvent = fcEvent(token, {
-        method: 'MULTIPART',
-        filename: 'film.png',
-        contentType: 'image/png',
-        size: 100 * 1024 * 1024,
-      });
       await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs, undefined, false);
 
       // As README deploys it: RS256 tokens of an identity provider, its key set fetched once (from a local server).
-      const { AUTH_JWT_SECRET: _secret, ...jwksEnv } = { ...env, ...fixtures.jwksEnv };
-      const signUrl = FUNCTIONS.find((fn) => fn.name === 'sign-url')!;
-      const jwksEvent = fcEvent(await fixtures.idpTokenFor('alice'), 'exampleRequest' in signUrl ? signUrl.exampleRequest : {});
+      const jwksEvent = fcEvent(await fixtures.idpTokenFor('alice'), signUrlManifest.exampleRequest);
       await coldStart(
         'sign-url with AUTH_JWKS_URL',
         join(root, 'dist', 'sign-url', 'index.js'),
         jwksEvent,
-        jwksEnv,
+        fixtures.jwksEnv,
         runs,
         undefined,
         false,
@@ -403,12 +401,6 @@ async function main(): Promise<void> {
     const iterations = quick ? 200 : 5000;
     const context = fixtures.context('warm');
     if (wanted('warm')) {
-      const multipartEvent = fcEvent(token, {
-        method: 'MULTIPART',
-        filename: 'film.png',
-        contentType: 'image/png',
-        size: 100 * 1024 * 1024,
-      });
       const signUrl = loadFresh(join(root, 'dist', 'sign-url', 'index.js'));
       const stsToken = loadFresh(join(root, 'dist', 'sts-token', 'index.js'));
       await quiet(() => stsToken(stsEvent, context)); // fills the cache

@@ -1,5 +1,5 @@
-// Bundles each function into dist/<function>/index.js: one CommonJS file for FC's nodejs20 runtime
-// that needs no node_modules beside it. The local dev server is bundled too, so `npm start` needs no TS loader.
+// Bundles each function into dist/<function>/function.js (CommonJS for FC's nodejs20 runtime, no node_modules needed
+// beside it), reached through the shared entry index.js and compiled with the code caches made at the end. The local dev server is bundled too, so `npm start` needs no TS loader.
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -40,7 +40,8 @@ const lazyEntries = functionNames.flatMap((name) => [
 
 // A function's own code is bundled into function.js; FC loads index.js, the one entry of shared/edge/bundle-entry.ts,
 // which compiles function.js with the V8 code cache made at the end of this build (shared/edge/code-cache.ts).
-const bundleFile = (module) => (module === 'index' ? 'function.js' : `${module}.js`);
+const BUNDLE_FILE = 'function.js'; // shared/edge/code-cache.ts's BUNDLE_FILE
+const bundleFile = (module) => (module === 'index' ? BUNDLE_FILE : `${module}.js`);
 await Promise.all(
   [...functionNames.map((name) => ({ name, module: 'index' })), ...lazyEntries].map(({ name, module, entry }) =>
     build({
@@ -136,7 +137,7 @@ copyFileSync(
 
 // A shared lazy module ships only beside an entry that requires it (upload-completed verifies no tokens: no jwks.js).
 const requiredByEntry = ({ name, module, entry }) =>
-  entry === undefined || readFileSync(join(staging, name, 'function.js'), 'utf8').includes(`require("./${module}")`);
+  entry === undefined || readFileSync(join(staging, name, BUNDLE_FILE), 'utf8').includes(`require("./${module}")`);
 for (const { name, module } of lazyEntries.filter((lazy) => !requiredByEntry(lazy))) {
   rmSync(join(staging, name, `${module}.js`), { force: true });
 }
@@ -150,7 +151,7 @@ const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('scripts', `${name}.js`)),
-  ...functionNames.flatMap((name) => [join(name, 'index.js'), join(name, 'function.js'), join(name, 'function.js.cache')]),
+  ...functionNames.flatMap((name) => [join(name, 'index.js'), join(name, BUNDLE_FILE), join(name, `${BUNDLE_FILE}.cache`)]),
   // Caches of the lazily required modules the build's run loaded (shared ones only where the entry requires them).
   ...lazyEntries
     .filter(requiredByEntry)

@@ -65,8 +65,10 @@ export async function startFunctionFixtures() {
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: caller.accessKeySecret,
   };
 
-  /** What differs for a function that verifies tokens with the identity provider's key set instead of a secret. */
+  /** The same, for functions that verify tokens with the identity provider's key set instead of a secret. */
+  const { AUTH_JWT_SECRET: _secret, ...withoutSecret } = env;
   const jwksEnv: Record<string, string> = {
+    ...withoutSecret,
     AUTH_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`,
     USER_HASH_SECRET: 'bench-user-hash-secret-of-32-bytes!',
   };

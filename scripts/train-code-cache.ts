@@ -58,9 +58,13 @@ async function sessionsOf(fn: FunctionManifest, folder: string, fixtures: Functi
   const requests = [fn.exampleRequest, ...(fn.lazyPathRequests ?? [])];
   const sessions: Session[] = [{ env: fixtures.env, events: requests.map((body) => base64(fixtures.httpEvent(token, body))), context }];
   if (existsSync(join(folder, 'jwks.js'))) {
-    const { AUTH_JWT_SECRET: _secret, ...jwksEnv } = { ...fixtures.env, ...fixtures.jwksEnv };
     const idpToken = await fixtures.idpTokenFor('alice');
-    sessions.push({ env: jwksEnv, events: [base64(fixtures.httpEvent(idpToken, fn.exampleRequest))], context, modules: ['jwks.js'] });
+    sessions.push({
+      env: fixtures.jwksEnv,
+      events: [base64(fixtures.httpEvent(idpToken, fn.exampleRequest))],
+      context,
+      modules: ['jwks.js'],
+    });
   }
   return sessions;
 }

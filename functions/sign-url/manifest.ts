@@ -1,13 +1,13 @@
 import { allowPolicy, allUsersPattern } from '../../deploy/policies';
 import { objectResource } from '../../shared/upload/session-policy';
 import { denyPublicObjectAcl } from '../../shared/upload/stored-object';
-import type { FunctionManifest } from '../manifest';
+import type { HttpFunctionManifest } from '../manifest';
 import { signUrlFunction } from './sign-upload';
 
 /** Exactly what sign-url's role may do on the upload prefix. */
 export const SIGN_URL_ACTIONS = ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'];
 
-export const signUrlManifest: FunctionManifest = {
+export const signUrlManifest: HttpFunctionManifest = {
   name: 'sign-url',
   route: '/api/sign-url',
   roleVariable: 'SIGN_URL_FUNCTION_ROLE_ARN',

@@ -79,13 +79,13 @@ async function fetchKeySet(url: URL): Promise<JsonWebKeySet> {
     // No keep-alive: the next fetch is minutes away, and a kept socket the provider has closed since would fail it.
     headers: { accept: 'application/json, application/jwk-set+json', 'user-agent': 'oss-direct-upload', connection: 'close' },
     timeoutMs: KEY_SET_TIMEOUT_MS,
-    maxBodyBytes: KEY_SET_MAX_BYTES + 1,
+    maxBodyBytes: KEY_SET_MAX_BYTES,
   }).catch((error: unknown) => {
     throw new KeySetUnavailable(error instanceof Error ? error.message : 'request failed', { cause: error });
   });
   // Not 200 includes every redirect: the key set's address is configured, never taken from an answer.
   if (answer.status !== 200) throw new KeySetUnavailable(`answered ${answer.status}, not 200`);
-  if (answer.body.length > KEY_SET_MAX_BYTES) throw new KeySetUnavailable(`answer larger than ${KEY_SET_MAX_BYTES} bytes`);
+  if (!answer.complete) throw new KeySetUnavailable(`answer larger than ${KEY_SET_MAX_BYTES} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(answer.body.toString('utf8').replace(/^\uFEFF/, ''));
