@@ -447,8 +447,10 @@ describe.each([['sign-url', () => signUrl, () => context] as const, ['sts-token'
 );
 
 test('the properties were exercised: a fair share of the cases were granted', () => {
-  expect(successes['sign-url']).toBeGreaterThan(RUNS * 0.05);
-  expect(successes['sts-token']).toBeGreaterThan(RUNS * 0.05);
+  // A few percent of the random cases are granted (5% was too close: a run drew exactly 50 of 1,000); 2.5% still
+  // fails the vacuous 0 this guards against.
+  expect(successes['sign-url']).toBeGreaterThan(RUNS * 0.025);
+  expect(successes['sts-token']).toBeGreaterThan(RUNS * 0.025);
   // Nested fields the use case ignores, and bodies at the limit, still get through.
   expect(edgeSuccesses['sign-url']).toBeGreaterThan(EDGE_RUNS * 0.02);
   expect(edgeSuccesses['sts-token']).toBeGreaterThan(EDGE_RUNS * 0.02);
