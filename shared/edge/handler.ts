@@ -99,12 +99,33 @@ interface Outcome {
   failure?: HttpError;
 }
 
+/** Everything settled at cold start that every request of the instance uses. */
+interface Edge<C extends EdgeConfig> {
+  definition: FunctionDefinition<C>;
+  surface: Surface;
+  instance: Instance<C>;
+  clock: () => Date;
+}
+
+/** One invocation as FC hands it over. */
+interface Invocation {
+  event: unknown;
+  context: unknown;
+  /** The request id when the event names none: FC's `context.requestId`, or a new one. */
+  fallbackId: string;
+}
+
 export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefinition<C>, options: HandlerOptions = {}): FcHandler {
   const log = options.log ?? writeLogLine;
   const clock = options.clock ?? (() => new Date());
   const instance = startInstance(definition, options.env ?? process.env, clock);
   const methods = definition.methods ?? ['POST'];
-  const surface: Surface = { methods, allow: allowedMethodsHeader(methods), query: definition.query ?? [] };
+  const edge: Edge<C> = {
+    definition,
+    surface: { methods, allow: allowedMethodsHeader(methods), query: definition.query ?? [] },
+    instance,
+    clock,
+  };
   if (instance.ok) {
     const warn = options.warn ?? writeWarningLine;
     for (const warning of instance.warnings) warn({ level: 'warn', function: definition.name, requestId: 'cold-start', warning });
@@ -125,7 +146,7 @@ export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefini
     const started = performance.now();
     const contextRequestId = (context as { requestId?: unknown } | undefined)?.requestId;
     const fallbackId = typeof contextRequestId === 'string' ? contextRequestId : randomUUID();
-    const outcome = await handleEvent(definition, surface, instance, event, context, fallbackId, clock);
+    const outcome = await handleEvent(edge, { event, context, fallbackId });
     const { request, response } = outcome;
     response.headers['Cache-Control'] = 'no-store';
     response.headers['X-Content-Type-Options'] = 'nosniff';
@@ -158,50 +179,65 @@ function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, 
   };
 }
 
-/** Preflight, or run; whatever is thrown becomes the error answer. `trace` keeps what was learnt before a failure. */
-async function handleEvent<C extends EdgeConfig>(
-  definition: FunctionDefinition<C>,
-  surface: Surface,
-  instance: Instance<C>,
-  event: unknown,
-  context: unknown,
-  fallbackId: string,
-  clock: () => Date,
-): Promise<Outcome> {
-  const trace: Trace = { request: undefined };
+/**
+ * The steps of one request: parse the event, answer a preflight, or check the method, verify the token, read the
+ * body and run the function's own step. Whatever is thrown becomes the error answer, logged with what was learnt
+ * before it (the request, the caller).
+ */
+async function handleEvent<C extends EdgeConfig>(edge: Edge<C>, invocation: Invocation): Promise<Outcome> {
+  const { definition, surface, instance } = edge;
+  let request: PlainRequest | undefined;
+  let identity: Identity | undefined;
   let cors: Record<string, string> = {};
   try {
-    const request = (trace.request = parseFcEvent(event, fallbackId, { maxBodyBytes: MAX_BODY_BYTES }));
+    request = parseFcEvent(invocation.event, invocation.fallbackId, { maxBodyBytes: MAX_BODY_BYTES });
     if (!instance.ok) throw internalError(instance.problem);
     const origin = request.headers['origin'];
     cors = corsHeaders(origin, instance.config.allowedOrigins);
-    if (request.method === 'OPTIONS') return { ...trace, response: preflight(origin, instance.config.allowedOrigins, surface.allow) };
-    const result = await run(definition, surface, instance, request, context, clock, trace);
+    if (request.method === 'OPTIONS') return { request, response: preflight(origin, instance.config.allowedOrigins, surface.allow) };
+    const method = acceptedMethod(request, surface);
+    identity = await instance.verifyToken(request.headers['authorization']);
+    const result = await definition.handle({
+      request,
+      identity,
+      input: method === 'GET' ? noBody(request) : parseJsonBody(request),
+      query: declaredQuery(request, surface),
+      config: instance.config,
+      context: invocation.context,
+      now: edge.clock(),
+    });
     return {
-      ...trace,
+      request,
+      userTag: identity.userTag,
       response: { status: result.status ?? 200, headers: cors, body: result.status === 204 ? undefined : result.answer },
       ...(result.logKey === undefined ? {} : { logKey: result.logKey }),
     };
   } catch (error) {
-    // Only the name and where it was thrown: an unexpected error's message could carry anything.
-    const failure = error instanceof HttpError ? error : internalError(unexpectedErrorDetail(error));
-    const mapped = toErrorResponse(failure);
-    const body =
-      trace.request === undefined || definition.errorBody === undefined
-        ? undefined
-        : definition.errorBody(
-            { status: mapped.status, code: mapped.body.error.code, message: mapped.body.error.message },
-            declaredQuery(trace.request, surface),
-          );
     return {
-      ...trace,
-      response: { status: mapped.status, headers: { ...cors, ...mapped.headers }, body: body ?? mapped.body },
-      failure,
+      request,
+      ...(identity === undefined ? {} : { userTag: identity.userTag }),
+      ...errorOutcome(edge, { error, request, cors }),
     };
   }
 }
 
-type Trace = Pick<Outcome, 'request' | 'userTag'>;
+/** The error answer (the definition's own shape when it has one) and the failure to log. */
+function errorOutcome<C extends EdgeConfig>(
+  edge: Edge<C>,
+  { error, request, cors }: { error: unknown; request: PlainRequest | undefined; cors: Record<string, string> },
+): Pick<Outcome, 'response' | 'failure'> {
+  // Only the name and where it was thrown: an unexpected error's message could carry anything.
+  const failure = error instanceof HttpError ? error : internalError(unexpectedErrorDetail(error));
+  const mapped = toErrorResponse(failure);
+  const body =
+    request === undefined || edge.definition.errorBody === undefined
+      ? undefined
+      : edge.definition.errorBody(
+          { status: mapped.status, code: mapped.body.error.code, message: mapped.body.error.message },
+          declaredQuery(request, edge.surface),
+        );
+  return { response: { status: mapped.status, headers: { ...cors, ...mapped.headers }, body: body ?? mapped.body }, failure };
+}
 
 function preflight(origin: string | undefined, allowedOrigins: readonly string[], allow: string): PlainResponse {
   if (origin === undefined) return { status: 204, headers: { Vary: 'Origin', Allow: allow }, body: undefined };
@@ -219,29 +255,19 @@ function declaredQuery(request: PlainRequest, surface: Surface): Record<string, 
   return query;
 }
 
-/** A method the function accepts, an authenticated caller, a JSON body (POST) or none (GET): then its own step. */
-async function run<C extends EdgeConfig>(
-  definition: FunctionDefinition<C>,
-  surface: Surface,
-  instance: Extract<Instance<C>, { ok: true }>,
-  request: PlainRequest,
-  context: unknown,
-  clock: () => Date,
-  trace: Trace,
-): Promise<HandleResult> {
+/**
+ * A method the function accepts (else 405 with `Allow`), and a body small enough to have been decoded: refused
+ * before the token is looked at, as it would be before the event was parsed (fc-event.ts never decodes it).
+ */
+function acceptedMethod(request: PlainRequest, surface: Surface): AcceptedMethod {
   const method = surface.methods.find((accepted) => accepted === request.method);
   if (method === undefined) {
     throw new HttpError(405, 'MethodNotAllowed', `method ${request.method} is not allowed; use ${surface.methods.join(' or ')}`, {
       headers: { Allow: surface.allow },
     });
   }
-  // Never decoded (fc-event.ts); refused before the token is looked at, as it would be before the event was parsed.
   if (request.bodyTooLarge === true) throw tooLarge('body', MAX_BODY_BYTES);
-  const identity = await instance.verifyToken(request.headers['authorization']);
-  trace.userTag = identity.userTag;
-  const input = method === 'GET' ? noBody(request) : parseJsonBody(request);
-  const query = declaredQuery(request, surface);
-  return definition.handle({ request, identity, input, query, config: instance.config, context, now: clock() });
+  return method;
 }
 
 /** A GET says everything in its URL: a body would be ignored, so it is refused rather than silently dropped. */
