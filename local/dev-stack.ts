@@ -5,12 +5,19 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { SignJWT } from 'jose';
 import { overwriteConfigurationXml, uploadOverwriteRule } from '../deploy/overwrite-protection';
-import { bucketCorsRule, deploymentConfig, uploadRoleMaxSessionSeconds, uploadRolePolicy, type CorsRule } from '../deploy/policies';
+import {
+  bucketCorsRule,
+  deploymentConfig,
+  uploadRoleMaxSessionSeconds,
+  uploadRolePolicy,
+  type CorsRule,
+  type DeploymentConfig,
+} from '../deploy/policies';
 import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
@@ -18,7 +25,7 @@ import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/st
 import { loadConfig, type ConfigSection } from '../shared/config/sections';
 import type { Env } from '../shared/config/variables';
 import { createFcEventHandler } from '../shared/edge/event-handler';
-import { createFcHandler } from '../shared/edge/handler';
+import { createFcHandler, type FcHandler } from '../shared/edge/handler';
 import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
@@ -88,179 +95,72 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
+/** The emulators and what the functions need from them, in embedded mode. */
+interface Emulators {
+  oss: RunningOssEmulator;
+  sts: RunningStsEmulator;
+  /** The functions' environment: the user's, the embedded defaults, the emulators' endpoints. */
+  env: Env;
+  devTokens: DevTokens;
+  fromEnvironment: string[];
+  webhookReceiver: WebhookReceiver | undefined;
+  /** A function role's temporary credentials, as FC hands them over in `context.credentials`. */
+  credentialsFor: CredentialsForRole;
+}
+
+type CredentialsForRole = (role: string) => Promise<FcContextCredentials | undefined>;
+
+/** An OSS-triggered function's subscription: the events its trigger names, under the folder before `{user}`. */
+interface Trigger {
+  /** The function it invokes. */
+  name: string;
+  events: readonly string[];
+  prefix: string;
+  invoker: AsyncInvoker;
+}
+
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const baseEnv = options.env ?? process.env;
   const embedded = baseEnv['OSS_BUCKET'] === undefined || baseEnv['OSS_BUCKET'] === '';
-  const port = options.port ?? 9000;
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  const server = await listenOnLoopback(options.port ?? 9000);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let oss: RunningOssEmulator | undefined;
-  let sts: RunningStsEmulator | undefined;
-  let env: Env = baseEnv;
-  let devTokens: DevTokens = { kind: 'off', reason: 'development tokens exist only in the embedded local stack' };
-  let fromEnvironment: string[] = [];
-  let credentialsFor: (role: string) => Promise<FcContextCredentials | undefined> = async () => undefined;
-  let webhookReceiver: WebhookReceiver | undefined;
-  // Set once the functions exist; the emulator may store objects before (restored from its folder) and after.
-  let onObjectCreated: (notification: ObjectCreatedNotification) => void = () => undefined;
+  // Filled once the functions exist; the emulator may store objects before (restored from its folder) and after.
+  const triggers: Trigger[] = [];
+  let emulators: Emulators | undefined;
   try {
-    if (embedded) {
-      const root = LOCAL_ROOT_KEY;
-      const rootResolver = staticAccounts([root]);
-      const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
-      devTokens = local.devTokens;
-      fromEnvironment = local.report;
-      // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
-      const localEnv: Record<string, string> = { ...local.env };
-      if ((localEnv['UPLOAD_WEBHOOK_URL'] ?? '') === '') {
-        const secret = `whsec_${randomBytes(32).toString('base64')}`;
-        webhookReceiver = createWebhookReceiver(secret);
-        Object.assign(localEnv, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
-      }
-      // Endpoints are the emulators' (placeholders until they listen): every problem stops the start, naming its variable.
-      const problems = configurationProblems({ ...localEnv, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' });
-      if (problems.length > 0) throw new Error(`configuration: ${problems.join('; ')}`);
-      const draftConfig = loadConfig(localEnv, deploymentConfig);
-      if (!draftConfig.ok) throw new Error(`configuration: ${draftConfig.problems.join('; ')}`);
-      const deployment = draftConfig.config;
-      const roleArns = localRoles(FUNCTIONS);
-      // Each role with exactly the policy `npm run policies` prints for a deployment.
-      const roles = [
-        {
-          arn: LOCAL_UPLOAD_ROLE,
-          policy: JSON.stringify(uploadRolePolicy(deployment)),
-          maxSessionDurationSeconds: uploadRoleMaxSessionSeconds(deployment),
-        },
-        ...FUNCTIONS.map((fn) => ({
-          arn: roleArns.functionRoleArns[fn.name] ?? '',
-          policy: JSON.stringify(fn.rolePolicy(deployment, roleArns)),
-        })),
-      ];
-      let issued: CredentialResolver = () => ({ kind: 'error', code: 'InvalidAccessKeyId', message: 'unknown key' });
-      // The sts-token function calls STS with its own role's temporary credentials, as it does in FC.
-      sts = await startStsEmulator({
-        callers: firstKnown(rootResolver, (id, token, now) => issued(id, token, now)),
-        roles,
-        port: options.stsPort ?? 9200,
-        ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
-      });
-      issued = sts.credentialResolver();
-      oss = await startOssEmulator({
-        bucket: LOCAL_BUCKET,
-        region: LOCAL_REGION,
-        credentials: firstKnown(rootResolver, sts.credentialResolver()),
-        corsRules: [options.bucketCorsRule ?? bucketCorsRule(deployment)],
-        // The overwrite protection `npm run policies` prints, as the XML a deployer applies to the bucket.
-        overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment)]),
-        port: options.ossPort ?? 9100,
-        ...(options.emulatorClock === undefined ? {} : { now: options.emulatorClock }),
-        ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
-        onObjectCreated: (notification) => onObjectCreated(notification),
-        encodeEventKeys: options.encodeEventKeys ?? false,
-        ...(options.ossLog === undefined ? {} : { log: options.ossLog }),
-      });
-      env = { ...localEnv, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint };
-
-      // FC hands each function its role's temporary credentials; here they come from the STS emulator.
-      const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
-      const roleCredentials = new CredentialCache<VendedCredentials>({
-        maxEntries: FUNCTIONS.length,
-        minRemainingMs: 10 * 60_000,
-        clock: () => new Date(),
-      });
-      credentialsFor = async (role) => {
-        const vended = await roleCredentials.get(role, () =>
-          assumeRoleWithSdk({
-            endpoint: stsEndpoint,
-            caller: { ...root, securityToken: undefined },
-            roleArn: role,
-            roleSessionName: 'fc-local',
-            durationSeconds: 3600,
-            policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] }),
-            timeoutMs: 3000,
-          }),
-        );
-        return { accessKeyId: vended.accessKeyId, accessKeySecret: vended.accessKeySecret, securityToken: vended.securityToken };
-      };
-    }
+    if (embedded)
+      emulators = await startEmulators({ baseEnv, url, options, onObjectCreated: (event) => dispatchToTriggers(triggers, event) });
   } catch (error) {
-    await Promise.allSettled([oss?.close(), sts?.close(), new Promise((resolve) => server.close(resolve))]);
+    await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-
-  const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
-  const routes = new Map(
-    FUNCTIONS.filter(isHttpFunction).map((fn) => [
-      fn.route,
-      { name: fn.name, handler: createFcHandler(fn.create(), { env }), role: functionRoles[fn.name] ?? '' },
-    ]),
-  );
-  // OSS-triggered functions: invoked asynchronously, like FC, for the events their trigger subscribes to.
+  const env = emulators?.env ?? baseEnv;
+  const credentialsFor: CredentialsForRole = emulators?.credentialsFor ?? (async () => undefined);
   const invokers = new Map<string, AsyncInvoker>();
-  const triggers: Array<{ events: readonly string[]; prefix: string; invoker: AsyncInvoker }> = [];
-  if (embedded && options.uploadTriggers !== false) {
-    const loaded = loadConfig(env, deploymentConfig);
-    const triggerPrefix = loaded.ok ? loaded.config.uploadPrefix.before : '';
-    for (const fn of FUNCTIONS) {
-      if (isHttpFunction(fn)) continue;
-      const handler = createFcEventHandler(fn.create(), { env });
-      const invoker = createAsyncInvoker({
-        functionName: fn.name,
-        handler,
-        credentials: () => credentialsFor(functionRoles[fn.name] ?? ''),
+  if (emulators !== undefined && options.uploadTriggers !== false) {
+    triggers.push(
+      ...ossTriggers({
+        env,
+        credentialsFor,
         ...(options.asyncRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.asyncRetryDelaysMs }),
-      });
-      invokers.set(fn.name, invoker);
-      triggers.push({ events: fn.events, prefix: triggerPrefix, invoker });
-    }
-    // As the trigger's filter does: the events it names, keys under the folder before {user}.
-    onObjectCreated = (notification) => {
-      for (const trigger of triggers) {
-        if (!trigger.events.includes(`oss:${notification.eventName}`)) continue;
-        if (!decodedKey(notification.oss.object.key).startsWith(trigger.prefix)) continue;
-        trigger.invoker.invoke(Buffer.from(JSON.stringify({ events: [notification] })));
-      }
-    };
+      }),
+    );
+    for (const trigger of triggers) invokers.set(trigger.name, trigger.invoker);
   }
-  const webDir = resolve(options.webDir ?? 'web');
-  const assetsDir = resolve(options.assetsDir ?? join('dist', 'web'));
-
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    // Before anything else, for every route: a page that rebound its own name to 127.0.0.1 gets nothing.
-    if (!isLoopbackHostHeader(request.headers.host))
-      return sendJson(response, 403, { error: { code: 'Forbidden', message: NOT_LOOPBACK_MESSAGE } });
-    const path = new URL(request.url ?? '/', 'http://local').pathname;
-    const route = async (): Promise<void> => {
-      const fn = routes.get(path);
-      if (fn !== undefined) {
-        return serveWithFcHandler(fn.handler, request, response, { functionName: fn.name, credentials: () => credentialsFor(fn.role) });
-      }
-      if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
-      if (path === '/api/dev-token') return devToken(request, response, devTokens);
-      if (path === '/api/dev-objects') return devObjects(request, response, oss);
-      if (path === '/api/dev-webhook' && webhookReceiver !== undefined) return webhookReceiver.handle(request, response);
-      if (path === '/api/dev-verdicts') return devVerdicts(request, response, webhookReceiver);
-      if (path === '/api/config')
-        return sendJson(response, 200, {
-          mode: embedded ? 'embedded' : 'cloud',
-          ossEndpoint: env['OSS_ENDPOINT'] ?? null,
-          bucket: env['OSS_BUCKET'] ?? null,
-        });
-      if (path.startsWith('/assets/')) return serveStatic(assetsDir, path.slice('/assets'.length), request, response);
-      return serveStatic(webDir, path, request, response);
-    };
-    route().catch((error: unknown) => {
-      console.error(JSON.stringify({ level: 'error', msg: 'dev server failure', error: error instanceof Error ? error.name : 'unknown' }));
-      if (!response.headersSent) sendJson(response, 500, { error: { code: 'InternalError', message: 'internal error' } });
-      else response.destroy();
-    });
+  const devTokens: DevTokens = emulators?.devTokens ?? { kind: 'off', reason: 'development tokens exist only in the embedded local stack' };
+  serveRequests(server, {
+    routes: httpRoutes(env),
+    embedded,
+    env,
+    devTokens,
+    oss: emulators?.oss,
+    webhookReceiver: emulators?.webhookReceiver,
+    credentialsFor,
+    webDir: resolve(options.webDir ?? 'web'),
+    assetsDir: resolve(options.assetsDir ?? join('dist', 'web')),
   });
 
+  const { oss, sts } = emulators ?? {};
   return {
     url,
     mode: embedded ? 'embedded' : 'cloud',
@@ -268,8 +168,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     sts,
     env,
     invokers,
-    webhookReceiver,
-    fromEnvironment,
+    webhookReceiver: emulators?.webhookReceiver,
+    fromEnvironment: emulators?.fromEnvironment ?? [],
     devTokens,
     configurationProblems: embedded ? [] : configurationProblems(env),
     close: async () => {
@@ -279,6 +179,220 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       await Promise.allSettled([new Promise((resolve) => server.close(resolve)), oss?.close(), sts?.close()]);
     },
   };
+}
+
+async function listenOnLoopback(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+/**
+ * Embedded mode: the environment with the stack's own defaults (dev-token secret, webhook receiver), checked as a
+ * cold start would check it; then the STS emulator with every role `npm run policies` prints, and the OSS emulator
+ * with the bucket settings it prints. Every problem stops the start, naming its variable.
+ */
+async function startEmulators(input: {
+  baseEnv: Env;
+  url: string;
+  options: DevStackOptions;
+  onObjectCreated: (notification: ObjectCreatedNotification) => void;
+}): Promise<Emulators> {
+  const { baseEnv, url, options } = input;
+  const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
+  // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
+  const localEnv: Record<string, string> = { ...local.env };
+  let webhookReceiver: WebhookReceiver | undefined;
+  if ((localEnv['UPLOAD_WEBHOOK_URL'] ?? '') === '') {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    webhookReceiver = createWebhookReceiver(secret);
+    Object.assign(localEnv, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
+  }
+  // Endpoints are the emulators' (placeholders until they listen).
+  const problems = configurationProblems({ ...localEnv, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' });
+  if (problems.length > 0) throw new Error(`configuration: ${problems.join('; ')}`);
+  const draftConfig = loadConfig(localEnv, deploymentConfig);
+  if (!draftConfig.ok) throw new Error(`configuration: ${draftConfig.problems.join('; ')}`);
+  const deployment = draftConfig.config;
+  const clock = options.emulatorClock === undefined ? {} : { now: options.emulatorClock };
+
+  const rootResolver = staticAccounts([LOCAL_ROOT_KEY]);
+  let issued: CredentialResolver = () => ({ kind: 'error', code: 'InvalidAccessKeyId', message: 'unknown key' });
+  // The sts-token function calls STS with its own role's temporary credentials, as it does in FC.
+  const sts = await startStsEmulator({
+    callers: firstKnown(rootResolver, (id, token, now) => issued(id, token, now)),
+    roles: emulatorRoles(deployment),
+    port: options.stsPort ?? 9200,
+    ...clock,
+  });
+  issued = sts.credentialResolver();
+  let oss: RunningOssEmulator;
+  try {
+    oss = await startOssEmulator({
+      bucket: LOCAL_BUCKET,
+      region: LOCAL_REGION,
+      credentials: firstKnown(rootResolver, sts.credentialResolver()),
+      corsRules: [options.bucketCorsRule ?? bucketCorsRule(deployment)],
+      // The overwrite protection `npm run policies` prints, as the XML a deployer applies to the bucket.
+      overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment)]),
+      port: options.ossPort ?? 9100,
+      ...clock,
+      ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
+      onObjectCreated: input.onObjectCreated,
+      encodeEventKeys: options.encodeEventKeys ?? false,
+      ...(options.ossLog === undefined ? {} : { log: options.ossLog }),
+    });
+  } catch (error) {
+    await sts.close();
+    throw error;
+  }
+  return {
+    oss,
+    sts,
+    env: { ...localEnv, OSS_ENDPOINT: oss.url, STS_ENDPOINT: sts.endpoint },
+    devTokens: local.devTokens,
+    fromEnvironment: local.report,
+    webhookReceiver,
+    credentialsFor: roleCredentialSource(sts),
+  };
+}
+
+/** Each role with exactly the policy `npm run policies` prints for a deployment. */
+function emulatorRoles(deployment: DeploymentConfig): Array<{ arn: string; policy: string; maxSessionDurationSeconds?: number }> {
+  const roleArns = localRoles(FUNCTIONS);
+  return [
+    {
+      arn: LOCAL_UPLOAD_ROLE,
+      policy: JSON.stringify(uploadRolePolicy(deployment)),
+      maxSessionDurationSeconds: uploadRoleMaxSessionSeconds(deployment),
+    },
+    ...FUNCTIONS.map((fn) => ({
+      arn: roleArns.functionRoleArns[fn.name] ?? '',
+      policy: JSON.stringify(fn.rolePolicy(deployment, roleArns)),
+    })),
+  ];
+}
+
+/** FC hands each function its role's temporary credentials; here the account owner assumes the role at the STS emulator. */
+function roleCredentialSource(sts: RunningStsEmulator): CredentialsForRole {
+  const stsEndpoint = { host: sts.endpoint, protocol: 'http' as const };
+  const roleCredentials = new CredentialCache<VendedCredentials>({
+    maxEntries: FUNCTIONS.length,
+    minRemainingMs: 10 * 60_000,
+    clock: () => new Date(),
+  });
+  return async (role) => {
+    const vended = await roleCredentials.get(role, () =>
+      assumeRoleWithSdk({
+        endpoint: stsEndpoint,
+        caller: { ...LOCAL_ROOT_KEY, securityToken: undefined },
+        roleArn: role,
+        roleSessionName: 'fc-local',
+        durationSeconds: 3600,
+        policy: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] }),
+        timeoutMs: 3000,
+      }),
+    );
+    return { accessKeyId: vended.accessKeyId, accessKeySecret: vended.accessKeySecret, securityToken: vended.securityToken };
+  };
+}
+
+interface HttpRoute {
+  name: string;
+  handler: FcHandler;
+  /** The function's role, whose credentials FC would hand it. */
+  role: string;
+}
+
+/** Each HTTP-triggered function at its route, built from `env` as a new FC instance would be. */
+function httpRoutes(env: Env): Map<string, HttpRoute> {
+  const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
+  return new Map(
+    FUNCTIONS.filter(isHttpFunction).map((fn) => [
+      fn.route,
+      { name: fn.name, handler: createFcHandler(fn.create(), { env }), role: functionRoles[fn.name] ?? '' },
+    ]),
+  );
+}
+
+/** OSS-triggered functions: invoked asynchronously, like FC, for the events their trigger subscribes to. */
+function ossTriggers(input: { env: Env; credentialsFor: CredentialsForRole; retryDelaysMs?: readonly number[] }): Trigger[] {
+  const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
+  const loaded = loadConfig(input.env, deploymentConfig);
+  const prefix = loaded.ok ? loaded.config.uploadPrefix.before : '';
+  return FUNCTIONS.filter((fn) => !isHttpFunction(fn)).map((fn) => ({
+    name: fn.name,
+    events: fn.events,
+    prefix,
+    invoker: createAsyncInvoker({
+      functionName: fn.name,
+      handler: createFcEventHandler(fn.create(), { env: input.env }),
+      credentials: () => input.credentialsFor(functionRoles[fn.name] ?? ''),
+      ...(input.retryDelaysMs === undefined ? {} : { retryDelaysMs: input.retryDelaysMs }),
+    }),
+  }));
+}
+
+/** As the trigger's filter does: the events it names, keys under the folder before {user}. */
+function dispatchToTriggers(triggers: readonly Trigger[], notification: ObjectCreatedNotification): void {
+  for (const trigger of triggers) {
+    if (!trigger.events.includes(`oss:${notification.eventName}`)) continue;
+    if (!decodedKey(notification.oss.object.key).startsWith(trigger.prefix)) continue;
+    trigger.invoker.invoke(Buffer.from(JSON.stringify({ events: [notification] })));
+  }
+}
+
+interface ServeOptions {
+  routes: ReadonlyMap<string, HttpRoute>;
+  embedded: boolean;
+  env: Env;
+  devTokens: DevTokens;
+  oss: RunningOssEmulator | undefined;
+  webhookReceiver: WebhookReceiver | undefined;
+  credentialsFor: CredentialsForRole;
+  webDir: string;
+  assetsDir: string;
+}
+
+/** The dev server's routes: the functions, the development endpoints, the demo page and its scripts. */
+function serveRequests(server: Server, served: ServeOptions): void {
+  const { routes, embedded, env, oss, webhookReceiver } = served;
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // Before anything else, for every route: a page that rebound its own name to 127.0.0.1 gets nothing.
+    if (!isLoopbackHostHeader(request.headers.host))
+      return sendJson(response, 403, { error: { code: 'Forbidden', message: NOT_LOOPBACK_MESSAGE } });
+    const path = new URL(request.url ?? '/', 'http://local').pathname;
+    const route = async (): Promise<void> => {
+      const fn = routes.get(path);
+      if (fn !== undefined) {
+        return serveWithFcHandler(fn.handler, request, response, {
+          functionName: fn.name,
+          credentials: () => served.credentialsFor(fn.role),
+        });
+      }
+      if (path === '/healthz') return sendJson(response, 200, { status: 'ok', mode: embedded ? 'embedded' : 'cloud' });
+      if (path === '/api/dev-token') return devToken(request, response, served.devTokens);
+      if (path === '/api/dev-objects') return devObjects(request, response, oss);
+      if (path === '/api/dev-webhook' && webhookReceiver !== undefined) return webhookReceiver.handle(request, response);
+      if (path === '/api/dev-verdicts') return devVerdicts(request, response, webhookReceiver);
+      if (path === '/api/config')
+        return sendJson(response, 200, {
+          mode: embedded ? 'embedded' : 'cloud',
+          ossEndpoint: env['OSS_ENDPOINT'] ?? null,
+          bucket: env['OSS_BUCKET'] ?? null,
+        });
+      if (path.startsWith('/assets/')) return serveStatic(served.assetsDir, path.slice('/assets'.length), request, response);
+      return serveStatic(served.webDir, path, request, response);
+    };
+    route().catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', msg: 'dev server failure', error: error instanceof Error ? error.name : 'unknown' }));
+      if (!response.headersSent) sendJson(response, 500, { error: { code: 'InternalError', message: 'internal error' } });
+      else response.destroy();
+    });
+  });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
