@@ -1,6 +1,4 @@
-import { allowPolicy, allUsersPattern } from '../../deploy/policies';
-import { objectResource } from '../../shared/upload/session-policy';
-import { denyPublicObjectAcl } from '../../shared/upload/stored-object';
+import { functionRolePolicy } from '../../deploy/policies';
 import type { HttpFunctionManifest } from '../manifest';
 import { signUrlFunction } from './sign-upload';
 
@@ -14,11 +12,11 @@ export const signUrlManifest: HttpFunctionManifest = {
   // It signs uploads with its own role's keys, under every user's prefix, and runs multipart uploads itself:
   // PutObject covers initiate, part and complete; listing and aborting are separate actions. None of its requests
   // can make an object public.
-  rolePolicy: (config) => {
-    const uploads = [objectResource(config.bucket, allUsersPattern(config))];
-    const policy = allowPolicy(SIGN_URL_ACTIONS, uploads);
-    return { ...policy, Statement: [...policy.Statement, denyPublicObjectAcl(uploads)] };
+  permissions: {
+    allow: [{ actions: SIGN_URL_ACTIONS, resource: 'uploads' }],
+    deny: [{ refuse: 'public-object-acl', resource: 'uploads' }],
   },
+  rolePolicy: (config, roles) => functionRolePolicy(signUrlManifest, config, roles),
   create: () => signUrlFunction,
   exampleRequest: { filename: 'cat.png', contentType: 'image/png', size: 1000 },
   // multipart.js: a 100 MiB upload started (InitiateMultipartUpload and 20 part URLs).
