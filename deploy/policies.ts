@@ -70,7 +70,7 @@ const REFUSALS: Readonly<Record<Refusal['refuse'], (resources: readonly string[]
 export function functionRolePolicy(
   manifest: { permissions: RolePermissions },
   config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix'>,
-  roles: Pick<DeploymentRoles, 'uploadRoleArn'>,
+  roles: DeploymentRoles,
 ): PolicyDocument {
   const { allow, deny = [] } = manifest.permissions;
   const statements: PolicyStatement[] = [];

@@ -1,13 +1,12 @@
 /**
  * What the tooling knows of a function besides its handler: how it is triggered (an HTTP route, or OSS events),
  * which variable names its RAM role, and what that role must be allowed and refused, stated as data that
- * deploy/policies.ts turns into RAM policies. The registry (`registry.ts`) lists one manifest per function.
+ * deploy/policies.ts turns into RAM policies: a manifest imports its function and shared/, never the tools that
+ * read it. The registry (`registry.ts`) lists one manifest per function.
  */
-import type { DeploymentConfig, DeploymentRoles } from '../deploy/policies';
 import type { EdgeConfig } from '../shared/config/sections';
 import type { EventFunctionDefinition } from '../shared/edge/event-handler';
 import type { FunctionDefinition } from '../shared/edge/handler';
-import type { PolicyDocument } from '../shared/upload/session-policy';
 
 /**
  * The resources a role can be granted, by what they are rather than by ARN: deploy/policies.ts resolves each from
@@ -49,8 +48,6 @@ interface ManifestBase {
    * upload role trusts.
    */
   permissions: RolePermissions;
-  /** Transitional, for the callers not yet on deploy/policies.ts's functionRolePolicy: that policy. */
-  rolePolicy(config: DeploymentConfig, roles: DeploymentRoles): PolicyDocument;
 }
 
 /** A function behind an HTTP trigger. */

@@ -1,4 +1,3 @@
-import { functionRolePolicy } from '../../deploy/policies';
 import type { HttpFunctionManifest } from '../manifest';
 import { signUrlFunction } from './sign-upload';
 
@@ -16,7 +15,6 @@ export const signUrlManifest: HttpFunctionManifest = {
     allow: [{ actions: SIGN_URL_ACTIONS, resource: 'uploads' }],
     deny: [{ refuse: 'public-object-acl', resource: 'uploads' }],
   },
-  rolePolicy: (config, roles) => functionRolePolicy(signUrlManifest, config, roles),
   create: () => signUrlFunction,
   exampleRequest: { filename: 'cat.png', contentType: 'image/png', size: 1000 },
   // multipart.js: a 100 MiB upload started (InitiateMultipartUpload and 20 part URLs).

@@ -1,4 +1,3 @@
-import { functionRolePolicy } from '../../deploy/policies';
 import type { FunctionManifest } from '../manifest';
 import { createStsTokenFunction } from './vend-credentials';
 
@@ -8,7 +7,6 @@ export const stsTokenManifest: FunctionManifest = {
   roleVariable: 'STS_TOKEN_FUNCTION_ROLE_ARN',
   // AssumeRole on the one upload role, and nothing else: the vended credentials carry the upload permissions.
   permissions: { allow: [{ actions: ['sts:AssumeRole'], resource: 'upload-role' }] },
-  rolePolicy: (config, roles) => functionRolePolicy(stsTokenManifest, config, roles),
   create: () => createStsTokenFunction(),
   exampleRequest: {},
 };

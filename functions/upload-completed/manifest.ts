@@ -1,4 +1,3 @@
-import { functionRolePolicy } from '../../deploy/policies';
 import type { OssFunctionManifest } from '../manifest';
 import { createUploadCompletedFunction } from './judge-upload';
 
@@ -28,7 +27,6 @@ export const uploadCompletedManifest: OssFunctionManifest = {
       { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'quarantine' },
     ],
   },
-  rolePolicy: (config, roles) => functionRolePolicy(uploadCompletedManifest, config, roles),
   create: () => createUploadCompletedFunction(),
   exampleObject: { user: 'bench', path: '2026/11/bench.png', contentType: 'image/png', body: PNG },
 };
