@@ -1,10 +1,12 @@
 /**
  * What a deployer creates in RAM and on the bucket, derived from the same rules the functions use: the upload
- * role that STS credentials are vended from, each function's role (its manifest says what it may do), the
- * bucket's CORS and lifecycle rules. `npm run policies` prints them; the local stack grants exactly these.
+ * role that STS credentials are vended from, each function's role (its manifest states, as data, what it may and
+ * may not do; this module turns that into RAM policies), the bucket's CORS and lifecycle rules. `npm run policies`
+ * prints them; the local stack grants exactly these.
  */
+import type { FunctionManifest, Refusal, ResourceKind, RolePermissions } from '../functions/manifest';
 import { completionSection, composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
-import { objectResource, SESSION_ACTIONS, type PolicyDocument } from '../shared/upload/session-policy';
+import { objectResource, SESSION_ACTIONS, type PolicyDocument, type PolicyStatement } from '../shared/upload/session-policy';
 import { denyPublicObjectAcl } from '../shared/upload/stored-object';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
@@ -35,6 +37,52 @@ export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>
   const policy = allowPolicy([...SESSION_ACTIONS], folders);
   // STS credentials send their own headers: the role itself refuses any that would make an object public.
   return { ...policy, Statement: [...policy.Statement, denyPublicObjectAcl(folders)] };
+}
+
+/**
+ * The ARNs of a kind of resource a manifest names (functions/manifest.ts), in this deployment: none for a
+ * quarantine the deployment does not have.
+ */
+export function resourceArns(
+  kind: ResourceKind,
+  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix'>,
+  roles: Pick<DeploymentRoles, 'uploadRoleArn'>,
+): string[] {
+  switch (kind) {
+    case 'uploads':
+      return [objectResource(config.bucket, allUsersPattern(config))];
+    case 'quarantine':
+      return config.quarantinePrefix === undefined ? [] : [objectResource(config.bucket, `${config.quarantinePrefix}*`)];
+    case 'upload-role':
+      return [roles.uploadRoleArn];
+  }
+}
+
+const REFUSALS: Readonly<Record<Refusal['refuse'], (resources: readonly string[]) => PolicyStatement>> = {
+  'public-object-acl': denyPublicObjectAcl,
+};
+
+/**
+ * A function role's permission policy, from its manifest's needs: one Allow statement per grant, then one Deny per
+ * refusal, in the manifest's order. A statement on a resource the deployment does not have is left out (RAM
+ * refuses a statement without resources).
+ */
+export function functionRolePolicy(
+  manifest: { permissions: RolePermissions },
+  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix'>,
+  roles: DeploymentRoles,
+): PolicyDocument {
+  const { allow, deny = [] } = manifest.permissions;
+  const statements: PolicyStatement[] = [];
+  for (const { actions, resource } of allow) {
+    const arns = resourceArns(resource, config, roles);
+    if (arns.length > 0) statements.push({ Effect: 'Allow', Action: [...actions], Resource: arns });
+  }
+  for (const { refuse, resource } of deny) {
+    const arns = resourceArns(resource, config, roles);
+    if (arns.length > 0) statements.push(REFUSALS[refuse](arns));
+  }
+  return { Version: '1', Statement: statements };
 }
 
 /** The upload role's maximum session: STS refuses a DurationSeconds above it (RAM's default is 3600). */
@@ -109,13 +157,11 @@ export interface DeploymentRoles {
   triggerRoleArns?: Readonly<Record<string, string>>;
 }
 
-/** What `deploymentPolicies` needs of each function (its manifest). */
-export interface FunctionRole {
-  name: string;
-  /** `oss`: OSS invokes it through a trigger role of its own. */
-  trigger?: 'http' | 'oss';
-  rolePolicy(config: DeploymentConfig, roles: DeploymentRoles): PolicyDocument;
-}
+/**
+ * What `deploymentPolicies` needs of each function's manifest: its name, its trigger (`oss`: OSS invokes it through
+ * a trigger role of its own) and its role's needs.
+ */
+export type FunctionRole = Pick<FunctionManifest, 'name' | 'trigger' | 'permissions'>;
 
 /** The FC function name s.yaml deploys a function under. */
 export function deployedFunctionName(name: string): string {
@@ -151,7 +197,11 @@ function allowsAssumeRole(policy: PolicyDocument, roleArn: string): boolean {
 
 /** Everything a deployer must create, in one object: `npm run policies` prints it. */
 export function deploymentPolicies(config: Config, roles: DeploymentRoles, functions: readonly FunctionRole[]): Record<string, unknown> {
-  const functionRoles = functions.map((fn) => ({ fn, arn: roles.functionRoleArns[fn.name] ?? '', policy: fn.rolePolicy(config, roles) }));
+  const functionRoles = functions.map((fn) => ({
+    fn,
+    arn: roles.functionRoleArns[fn.name] ?? '',
+    policy: functionRolePolicy(fn, config, roles),
+  }));
   const assumers = functionRoles.filter(({ policy }) => allowsAssumeRole(policy, roles.uploadRoleArn)).map(({ arn }) => arn);
   return {
     uploadRole: {

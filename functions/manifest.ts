@@ -1,21 +1,53 @@
 /**
  * What the tooling knows of a function besides its handler: how it is triggered (an HTTP route, or OSS events),
- * which variable names its RAM role, and what that role may do. The registry (`registry.ts`) lists one manifest
- * per function.
+ * which variable names its RAM role, and what that role must be allowed and refused, stated as data that
+ * deploy/policies.ts turns into RAM policies: a manifest imports its function and shared/, never the tools that
+ * read it. The registry (`registry.ts`) lists one manifest per function.
  */
-import type { DeploymentConfig, DeploymentRoles } from '../deploy/policies';
 import type { EdgeConfig } from '../shared/config/sections';
 import type { EventFunctionDefinition } from '../shared/edge/event-handler';
 import type { FunctionDefinition } from '../shared/edge/handler';
-import type { PolicyDocument } from '../shared/upload/session-policy';
+
+/**
+ * The resources a role can be granted, by what they are rather than by ARN: deploy/policies.ts resolves each from
+ * the deployment's configuration and roles.
+ * - `uploads`: every user's prefix (the static part of UPLOAD_PREFIX before `{user}`, then anything).
+ * - `quarantine`: QUARANTINE_PREFIX's folder; a deployment without one has none, and a grant on it is left out.
+ * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN).
+ */
+export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role';
+
+/** One Allow statement: these actions on that resource. */
+export interface Grant {
+  actions: readonly string[];
+  resource: ResourceKind;
+}
+
+/**
+ * What a role is refused even where a grant allows it. `public-object-acl`: any write asking OSS for a public
+ * object ACL (shared/upload/stored-object.ts).
+ */
+export interface Refusal {
+  refuse: 'public-object-acl';
+  resource: ResourceKind;
+}
+
+/** A role's needs: its Allow statements in this order, then its Deny statements in this order. */
+export interface RolePermissions {
+  allow: readonly Grant[];
+  deny?: readonly Refusal[];
+}
 
 interface ManifestBase {
   /** The folder under functions/, the bundle under dist/, and the s.yaml resource. */
   name: string;
   /** The deployer's variable holding the ARN of the function's own role (s.yaml `role:`). */
   roleVariable: string;
-  /** What the function's role may do; a role allowed to assume the upload role is the one the upload role trusts. */
-  rolePolicy(config: DeploymentConfig, roles: DeploymentRoles): PolicyDocument;
+  /**
+   * What the function's role may do, and may never do. A role granted `sts:AssumeRole` on `upload-role` is one the
+   * upload role trusts.
+   */
+  permissions: RolePermissions;
 }
 
 /** A function behind an HTTP trigger. */

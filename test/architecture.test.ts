@@ -1,7 +1,7 @@
 /**
- * The layering DESIGN.md promises, read from the import statements themselves: the library never reaches up,
- * functions never import each other, nothing deployed imports the local stack, the browser imports only the
- * dependency-free contract and key layout.
+ * The layering the project keeps, read from the import statements themselves: the library never reaches up,
+ * functions never import each other, a function's folder (its manifest too) imports nothing of the tooling, nothing
+ * deployed imports the local stack, the browser imports only the dependency-free contract and key layout.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -47,7 +47,14 @@ test('a function imports no other function, and its entry not even its own manif
   ).toEqual([]);
   const entries = files.filter((file) => file.endsWith('/index.ts'));
   expect(entries.length).toBeGreaterThan(0);
-  expect(violations(entries, (imported) => imported.endsWith('/manifest') || imported.startsWith('deploy/'))).toEqual([]);
+  expect(violations(entries, (imported) => imported.endsWith('/manifest'))).toEqual([]);
+});
+
+test('a function and its manifest import only functions/ and shared/: never deploy/, local/, the tools or test helpers', () => {
+  // Manifests state their needs as data; deploy/, local/ and scripts/ read them through functions/registry.ts.
+  const files = sourceFiles('functions');
+  expect(files).toEqual(expect.arrayContaining(['functions/registry.ts', 'functions/manifest.ts', 'functions/sign-url/manifest.ts']));
+  expect(violations(files, (imported) => !imported.startsWith('functions/') && !imported.startsWith('shared/'))).toEqual([]);
 });
 
 test('nothing deployed, and no deployment tool, imports the local stack', () => {

@@ -1,4 +1,3 @@
-import { allowPolicy } from '../../deploy/policies';
 import type { FunctionManifest } from '../manifest';
 import { createStsTokenFunction } from './vend-credentials';
 
@@ -7,7 +6,7 @@ export const stsTokenManifest: FunctionManifest = {
   route: '/api/sts-token',
   roleVariable: 'STS_TOKEN_FUNCTION_ROLE_ARN',
   // AssumeRole on the one upload role, and nothing else: the vended credentials carry the upload permissions.
-  rolePolicy: (_config, roles) => allowPolicy(['sts:AssumeRole'], [roles.uploadRoleArn]),
+  permissions: { allow: [{ actions: ['sts:AssumeRole'], resource: 'upload-role' }] },
   create: () => createStsTokenFunction(),
   exampleRequest: {},
 };

@@ -1,5 +1,3 @@
-import { allUsersPattern } from '../../deploy/policies';
-import { objectResource } from '../../shared/upload/session-policy';
 import type { OssFunctionManifest } from '../manifest';
 import { createUploadCompletedFunction } from './judge-upload';
 
@@ -21,27 +19,14 @@ export const uploadCompletedManifest: OssFunctionManifest = {
   ],
   roleVariable: 'UPLOAD_COMPLETED_FUNCTION_ROLE_ARN',
   triggerRoleVariable: 'UPLOAD_COMPLETED_TRIGGER_ROLE_ARN',
-  // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine: write the copy,
-  // and read its metadata back, so that a retry after the move repeats the exact verdict.
-  rolePolicy: (config) => ({
-    Version: '1',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: ['oss:GetObject', 'oss:DeleteObject'],
-        Resource: [objectResource(config.bucket, allUsersPattern(config))],
-      },
-      ...(config.quarantinePrefix === undefined
-        ? []
-        : [
-            {
-              Effect: 'Allow' as const,
-              Action: ['oss:PutObject', 'oss:GetObject'],
-              Resource: [objectResource(config.bucket, `${config.quarantinePrefix}*`)],
-            },
-          ]),
+  // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine (when there is one):
+  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict.
+  permissions: {
+    allow: [
+      { actions: ['oss:GetObject', 'oss:DeleteObject'], resource: 'uploads' },
+      { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'quarantine' },
     ],
-  }),
+  },
   create: () => createUploadCompletedFunction(),
   exampleObject: { user: 'bench', path: '2026/11/bench.png', contentType: 'image/png', body: PNG },
 };

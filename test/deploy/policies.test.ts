@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { deploymentConfig, deploymentPolicies, type DeploymentConfig } from '../../deploy/policies';
 import { FUNCTIONS } from '../../functions/registry';
+import { loadConfig } from '../../shared/config/sections';
 import { sessionPolicyFor } from '../../shared/upload/session-policy';
 import { configFrom } from '../support/env';
 
@@ -171,6 +172,39 @@ test('with QUARANTINE_PREFIX, upload-completed may also write (and read back) th
   });
 });
 
+test('every function role under a nested UPLOAD_PREFIX with a quarantine, exactly: resources follow the configuration', () => {
+  const policies = deploymentPolicies(config({ UPLOAD_PREFIX: 'tenant/{user}/files/', QUARANTINE_PREFIX: 'held/' }), roles, FUNCTIONS);
+  const permissions = Object.fromEntries(
+    ['signUrlFunctionRole', 'stsTokenFunctionRole', 'uploadCompletedFunctionRole'].map((key) => [
+      key,
+      (policies[key] as { permissionPolicy: unknown }).permissionPolicy,
+    ]),
+  );
+  const publicAcl = { StringEqualsIgnoreCase: { 'oss:x-oss-object-acl': ['public-read', 'public-read-write'] } };
+  expect(permissions).toEqual({
+    // Every user's prefix is everything under the folder before {user}: the part after it cannot narrow a wildcard.
+    signUrlFunctionRole: {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
+          Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'],
+        },
+        { Effect: 'Deny', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'], Condition: publicAcl },
+      ],
+    },
+    stsTokenFunctionRole: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [arns.uploadRoleArn] }] },
+    uploadCompletedFunctionRole: {
+      Version: '1',
+      Statement: [
+        { Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'] },
+        { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/held/*'] },
+      ],
+    },
+  });
+});
+
 test('no wildcard origin ever, even with no ALLOWED_ORIGINS', () => {
   const policies = deploymentPolicies(config({ ALLOWED_ORIGINS: '' }), roles, FUNCTIONS) as {
     bucketCors: { rule: { allowedOrigins: string[] } };
@@ -211,6 +245,10 @@ describe('npm run policies', () => {
       signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
       uploadCompletedTriggerRole: { arn: string; permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
     };
+    // The whole document: what the library builds for this configuration, with the roles the variables name.
+    const loaded = loadConfig(env, deploymentConfig);
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    expect(printed).toEqual(JSON.parse(JSON.stringify(deploymentPolicies(loaded.config, roles, FUNCTIONS))));
     expect(printed.signUrlFunctionRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:my-uploads/users/*']);
     expect(printed.uploadCompletedTriggerRole.arn).toBe(arns.uploadCompletedTriggerRoleArn);
     expect(printed.uploadCompletedTriggerRole.permissionPolicy.Statement[0]!.Resource).toEqual([

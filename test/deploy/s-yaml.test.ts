@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { deployedFunctionName } from '../../deploy/policies';
+import { deployedFunctionName, deploymentConfig, functionRolePolicy } from '../../deploy/policies';
 import { isHttpFunction, type OssFunctionManifest } from '../../functions/manifest';
 import { FUNCTIONS } from '../../functions/registry';
 import {
@@ -17,7 +17,6 @@ import {
   STS_ASSUME_ROLE_QUOTA_PER_SECOND,
   STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND,
 } from '../../functions/sts-token/assume-role-pace';
-import { deploymentConfig } from '../../deploy/policies';
 import { loadConfig } from '../../shared/config/sections';
 import { CONFIG_VARIABLES } from '../../shared/config/variables';
 
@@ -209,9 +208,9 @@ const assumingRole = functionNames.filter((name) => {
   const config = loadConfig(sampleEnv, deploymentConfig);
   if (!config.ok) throw new Error(config.problems.join('; '));
   const roles = { uploadRoleArn: sampleEnv['STS_ROLE_ARN']!, functionRoleArns: {} };
-  return manifest(name)
-    .rolePolicy(config.config, roles)
-    .Statement.some((statement) => statement.Effect === 'Allow' && statement.Action.includes('sts:AssumeRole'));
+  return functionRolePolicy(manifest(name), config.config, roles).Statement.some(
+    (statement) => statement.Effect === 'Allow' && statement.Action.includes('sts:AssumeRole'),
+  );
 });
 
 test('sts-token is the one function that calls AssumeRole (the cap below is about it)', () => {
