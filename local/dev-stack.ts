@@ -13,6 +13,7 @@ import { overwriteConfigurationXml, uploadOverwriteRule } from '../deploy/overwr
 import {
   bucketCorsRule,
   deploymentConfig,
+  functionRolePolicy,
   uploadRoleMaxSessionSeconds,
   uploadRolePolicy,
   type CorsRule,
@@ -271,7 +272,7 @@ function emulatorRoles(deployment: DeploymentConfig): Array<{ arn: string; polic
     },
     ...FUNCTIONS.map((fn) => ({
       arn: roleArns.functionRoleArns[fn.name] ?? '',
-      policy: JSON.stringify(fn.rolePolicy(deployment, roleArns)),
+      policy: JSON.stringify(functionRolePolicy(fn, deployment, roleArns)),
     })),
   ];
 }

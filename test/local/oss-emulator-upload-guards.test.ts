@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import OSS from 'ali-oss';
-import { deploymentConfig } from '../../deploy/policies';
+import { deploymentConfig, functionRolePolicy } from '../../deploy/policies';
 import { signUrlManifest } from '../../functions/sign-url/manifest';
 import type { CredentialResolver } from '../../local/emulator-accounts';
 import { localRoles } from '../../local/local-account';
@@ -22,7 +22,7 @@ const SECRET = 'sign-url-role-secret';
 /** The sign-url function's role, granted exactly its manifest's policy (as the local STS emulator grants it). */
 function signUrlRolePolicy() {
   const config = configFrom(deploymentConfig, { STS_ROLE_ARN: 'acs:ram::1000000000000001:role/oss-upload' });
-  const parsed = parsePolicyDocument(JSON.stringify(signUrlManifest.rolePolicy(config, localRoles([signUrlManifest]))));
+  const parsed = parsePolicyDocument(JSON.stringify(functionRolePolicy(signUrlManifest, config, localRoles([signUrlManifest]))));
   if (!parsed.ok) throw new Error(parsed.message);
   return parsed.policy;
 }

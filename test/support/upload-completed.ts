@@ -6,7 +6,7 @@
 import OSS from 'ali-oss';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deploymentConfig } from '../../deploy/policies';
+import { deploymentConfig, functionRolePolicy } from '../../deploy/policies';
 import { uploadCompletedManifest } from '../../functions/upload-completed/manifest';
 import type { CredentialResolver } from '../../local/emulator-accounts';
 import { staticAccounts, firstKnown } from '../../local/emulator-accounts';
@@ -35,7 +35,7 @@ function roleResolver(env: Record<string, string>): CredentialResolver {
   );
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const parsed = parsePolicyDocument(
-    JSON.stringify(uploadCompletedManifest.rolePolicy(loaded.config, localRoles([uploadCompletedManifest]))),
+    JSON.stringify(functionRolePolicy(uploadCompletedManifest, loaded.config, localRoles([uploadCompletedManifest]))),
   );
   if (!parsed.ok) throw new Error('role policy does not parse');
   return (accessKeyId, securityToken) => {

@@ -20,7 +20,7 @@ import { registerAnswer } from '../../support/log-capture';
 import { rfc3986, v1Signature, v4CanonicalRequest, v4Signature } from '../../support/oss-spec';
 import { roleResolver } from '../../support/role-credentials';
 import { hsToken } from '../../support/tokens';
-import { deploymentConfig } from '../../../deploy/policies';
+import { deploymentConfig, functionRolePolicy } from '../../../deploy/policies';
 
 const MIB = 1024 * 1024;
 const MAX_UPLOAD_BYTES = 20 * MIB;
@@ -39,7 +39,7 @@ let handler: FcHandler;
 
 beforeAll(async () => {
   env = baseEnv({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' });
-  const rolePolicy = signUrlManifest.rolePolicy(configFrom(deploymentConfig, env), { uploadRoleArn: '', functionRoleArns: {} });
+  const rolePolicy = functionRolePolicy(signUrlManifest, configFrom(deploymentConfig, env), { uploadRoleArn: '', functionRoleArns: {} });
   oss = await startOssEmulator({
     bucket: BUCKET,
     region: 'cn-hangzhou',
