@@ -39,8 +39,8 @@ const HMAC_ALGORITHMS = ['HS256'];
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 const MAX_TOKEN_LENGTH = 8192;
 /**
- * Three base64url parts, unpadded. jose decodes with `atob` where `Uint8Array.fromBase64` is missing (Node 20), which
- * also takes `=` padding: the same token would verify in several spellings.
+ * Three base64url parts, unpadded. jose's base64url decoding (`atob` on Node 20) also takes `=` padding: the same token
+ * would verify in several spellings.
  */
 const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 

@@ -1,6 +1,6 @@
 /**
  * The identity provider's keys, for jose's `jwtVerify` (`identity.ts`): jose's local key set picks the key for a
- * token's `kid` and `alg` (RFC 7517 `use`/`key_ops` rules). The key set itself is fetched and kept by
+ * token's `kid` and `alg` (and the keys' `use` and `key_ops`). The key set itself is fetched and kept by
  * `remote-key-set.ts` on node:http, not by jose's remote key set, whose `fetch` and `Headers` load undici (measured,
  * README "Dependencies"). A set that cannot be had is the identity provider's failure, not the caller's: a 503.
  */
