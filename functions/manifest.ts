@@ -60,8 +60,6 @@ export interface HttpFunctionManifest extends ManifestBase {
   create(): FunctionDefinition<EdgeConfig>;
   /** A request body it answers 200 to, for the bench and the smoke test. */
   exampleRequest: object;
-  /** Request bodies (answered 200) that take the paths bundled apart and required lazily, for the build's code caches. */
-  lazyPathRequests?: readonly object[];
 }
 
 /** A function invoked asynchronously by an OSS trigger. */

@@ -15,7 +15,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FUNCTIONS } from '../functions/registry';
 import { signUrlManifest } from '../functions/sign-url/manifest';
-import { BUNDLE_FILE, CACHE_FILE } from '../shared/edge/code-cache';
 import { caller, invocationContext, JWT_SECRET, startFunctionFixtures } from './function-fixtures';
 
 const quick = process.argv.includes('--quick');
@@ -80,11 +79,10 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
 
 type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
 
-/** sign-url's multipart start, as its manifest gives it for the build's code caches. */
-const MULTIPART_REQUEST = signUrlManifest.lazyPathRequests?.[0];
-if (MULTIPART_REQUEST === undefined) throw new Error("sign-url's manifest names no multipart request (lazyPathRequests)");
+/** sign-url's multipart start: a 100 MiB upload (InitiateMultipartUpload and 20 part URLs). */
+const MULTIPART_REQUEST = { method: 'MULTIPART', filename: 'film.png', contentType: 'image/png', size: 100 * 1024 * 1024 };
 
-/** A fresh copy of a bundle's module state (its cache included), as a new FC instance would have. */
+/** A fresh copy of a bundle's module state, as a new FC instance would have. */
 function loadFresh(path: string): Handler {
   delete require.cache[require.resolve(path)];
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh instance needs the require cache
@@ -138,7 +136,7 @@ function childEnv(env: Record<string, string>): Record<string, string> {
   return result;
 }
 
-/** A copy of a handler where no node_modules can be found; of a bundle, its whole folder (with what it loads lazily). */
+/** A copy of a handler where no node_modules can be found; of a bundle, its whole folder. */
 function bareCopy(modulePath: string, what: 'file' | 'folder'): string {
   const folder = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   cpSync(what === 'folder' ? dirname(modulePath) : modulePath, what === 'folder' ? folder : join(folder, basename(modulePath)), {
@@ -160,7 +158,6 @@ async function coldStart(
   env: Record<string, string>,
   runs: number,
   peer?: { dir: string | undefined; target: number },
-  withoutCodeCache = true,
 ): Promise<void> {
   const context = Buffer.from(JSON.stringify(invocationContext('cold'))).toString('base64');
   const once = (path: string): Promise<ColdRun> =>
@@ -184,33 +181,24 @@ async function coldStart(
     });
   const emptyPath = bareCopy(join(root, 'scripts', 'empty-handler.cjs'), 'file');
   const targetPath = bareCopy(modulePath, 'folder');
-  // The same folder without its code cache: what a cold start costs where V8 refuses the cache (other V8 flags).
-  const uncachedPath = withoutCodeCache ? bareCopy(modulePath, 'folder') : undefined;
-  if (uncachedPath !== undefined) rmSync(join(dirname(uncachedPath), CACHE_FILE));
   const peerPath = peer?.dir === undefined ? undefined : join(peer.dir, `${name}.cjs`);
   const floor: ColdRun[] = [];
   const target: ColdRun[] = [];
-  const uncached: ColdRun[] = [];
   const peerRuns: ColdRun[] = [];
   for (let i = 0; i < runs; i += 1) {
     // Interleaved, so drift in the machine's load touches all alike.
     floor.push(await once(emptyPath));
     target.push(await once(targetPath));
-    if (uncachedPath !== undefined) uncached.push(await once(uncachedPath));
     if (peerPath !== undefined) peerRuns.push(await once(peerPath));
   }
-  for (const run of [...target, ...uncached, ...peerRuns])
-    if (run.status !== 200) throw new Error(`${name} cold start answered ${run.status}`);
-  for (const path of [emptyPath, targetPath, ...(uncachedPath === undefined ? [] : [uncachedPath])])
-    rmSync(dirname(path), { recursive: true, force: true });
+  for (const run of [...target, ...peerRuns]) if (run.status !== 200) throw new Error(`${name} cold start answered ${run.status}`);
+  for (const path of [emptyPath, targetPath]) rmSync(dirname(path), { recursive: true, force: true });
   const wall = (list: ColdRun[]): number => median(list.map((run) => run.wallMs));
   const rss = (list: ColdRun[]): number => median(list.map((run) => run.maxRssKb)) / 1024;
   const targetRatio = COLD_START_TARGETS[name];
   if (targetRatio === undefined) throw new Error(`no cold-start target for ${name}: add it to COLD_START_TARGETS`);
   record(`cold start ${name} (wall, fresh node)`, wall(target), wall(floor), 'ms', targetRatio);
   record(`cold start ${name} (peak RSS)`, rss(target), rss(floor), 'MiB', 1.3);
-  if (uncached.length > 0)
-    record(`cold start ${name} without its code cache (as where V8 refuses it)`, wall(uncached), wall(floor), 'ms', null);
   if (peer === undefined) return;
   const measure = `cold start ${name}: vendor-style peer / ours (times faster)`;
   if (peerPath === undefined) {
@@ -382,20 +370,12 @@ async function main(): Promise<void> {
         await coldStart(fn.name, join(root, 'dist', fn.name, 'index.js'), event, env, runs, peerOf(fn.name));
       }
 
-      // A multipart start: the lazily loaded module, one InitiateMultipartUpload, 20 part URLs (100 MiB in 5 MiB parts).
-      await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs, undefined, false);
+      // A multipart start: one InitiateMultipartUpload, 20 part URLs (100 MiB in 5 MiB parts).
+      await coldStart('sign-url MULTIPART', join(root, 'dist', 'sign-url', 'index.js'), multipartEvent, env, runs);
 
       // As README deploys it: RS256 tokens of an identity provider, its key set fetched once (from a local server).
       const jwksEvent = fcEvent(await fixtures.idpTokenFor('alice'), signUrlManifest.exampleRequest);
-      await coldStart(
-        'sign-url with AUTH_JWKS_URL',
-        join(root, 'dist', 'sign-url', 'index.js'),
-        jwksEvent,
-        fixtures.jwksEnv,
-        runs,
-        undefined,
-        false,
-      );
+      await coldStart('sign-url with AUTH_JWKS_URL', join(root, 'dist', 'sign-url', 'index.js'), jwksEvent, fixtures.jwksEnv, runs);
     }
 
     const iterations = quick ? 200 : 5000;
@@ -458,10 +438,7 @@ async function main(): Promise<void> {
       });
     }
 
-    for (const { name } of FUNCTIONS) {
-      extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, BUNDLE_FILE)).size;
-      extras[`code cache ${name} bytes`] = statSync(join(root, 'dist', name, CACHE_FILE)).size;
-    }
+    for (const { name } of FUNCTIONS) extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, 'index.js')).size;
     const prodDeps =
       execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
     extras['production dependency packages (npm ls --omit=dev --all)'] = prodDeps;

@@ -1,6 +1,6 @@
 /**
- * The functions' world on loopback, for the tools that run the built functions on their example events: the
- * benchmark (`bench.ts`) and the build's code-cache run (`train-code-cache.ts`). An STS emulator with one upload role,
+ * The functions' world on loopback, for the tools that run the built functions on their example events (the
+ * benchmark, `bench.ts`). An STS emulator with one upload role,
  * an OSS emulator holding upload-completed's example object, a webhook receiver that takes every delivery, the
  * variables every function reads, and one FC event per function of the registry. Every key and secret here is a
  * made-up value of this file.

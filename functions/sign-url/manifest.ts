@@ -17,6 +17,4 @@ export const signUrlManifest: HttpFunctionManifest = {
   },
   create: () => signUrlFunction,
   exampleRequest: { filename: 'cat.png', contentType: 'image/png', size: 1000 },
-  // multipart.js: a 100 MiB upload started (InitiateMultipartUpload and 20 part URLs).
-  lazyPathRequests: [{ method: 'MULTIPART', filename: 'film.png', contentType: 'image/png', size: 100 * 1024 * 1024 }],
 };

@@ -1,6 +1,6 @@
 /**
  * The `sign-url` use case: a validated request for one upload in, a signed PUT URL or POST form out; the steps of
- * a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`, loaded on first use.
+ * a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`.
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
 import {
@@ -18,7 +18,7 @@ import { parseSignUrlRequest } from '../../shared/upload/requests';
 import { uploadRulesFromConfig, type UploadRequest, type UploadRules } from '../../shared/upload/rules';
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
 import { issueObjectKey } from './issue-key';
-import type * as Multipart from './multipart';
+import { runMultipartStep } from './multipart';
 
 export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
@@ -42,12 +42,6 @@ export function signUpload(
   return upload.method === 'PUT' ? signPutUpload({ ...signingInput, size: upload.size }) : signPostUpload(signingInput);
 }
 
-/** Required on the first multipart request only, so PUT and POST cold starts never load the OSS client. */
-function multipartModule(): typeof Multipart {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; esbuild bundles it
-  return require('./multipart') as typeof Multipart;
-}
-
 /** What the entry point hands to the FC edge; the dev server and the tests build handlers from it too. */
 export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
   name: 'sign-url',
@@ -59,6 +53,6 @@ export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
       const answer = signUpload(input, rules, command.upload);
       return { answer, logKey: answer.key };
     }
-    return multipartModule().runMultipartStep(input, rules, command);
+    return runMultipartStep(input, rules, command);
   },
 };

@@ -29,7 +29,10 @@ export const TOKEN_REJECTIONS = {
 
 export type TokenRejectionReason = keyof typeof TOKEN_REJECTIONS;
 
-/** A 401 with `WWW-Authenticate`, the caller's message, and the reason code for the log. */
-export function tokenRejected(reason: TokenRejectionReason): HttpError {
-  return unauthorized(TOKEN_REJECTIONS[reason], { reason });
+/**
+ * A 401 with `WWW-Authenticate`, the caller's message, and the reason code for the log. `detail`, appended to the
+ * message, must be printable ASCII and hold nothing secret (`identity.ts` builds the only one, for issuer_mismatch).
+ */
+export function tokenRejected(reason: TokenRejectionReason, detail?: string): HttpError {
+  return unauthorized(detail === undefined ? TOKEN_REJECTIONS[reason] : `${TOKEN_REJECTIONS[reason]}: ${detail}`, { reason });
 }

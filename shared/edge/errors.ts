@@ -4,16 +4,7 @@
  */
 import type { ErrorBody, ErrorCode } from '../contract';
 
-/** Shared by every copy of this class: a function's lazily loaded bundle (`scripts/build.mjs`) carries its own. */
-const HTTP_ERROR = Symbol.for('oss-direct-upload.HttpError');
-
 export class HttpError extends Error {
-  /** `instanceof` by brand, so an HttpError thrown by another bundle of the same function is still one. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HTTP_ERROR] === true;
-  }
-
-  readonly [HTTP_ERROR] = true;
   readonly status: number;
   readonly code: ErrorCode;
   readonly headers: Readonly<Record<string, string>>;

@@ -373,8 +373,7 @@ describe('misconfiguration and logging', () => {
 
 describe('the built bundle', () => {
   test('answers fixture events with only Node built-in modules available', async () => {
-    // Without multipart.js and jwks.js: PUT and POST never load the multipart module (multipart.test.ts runs both).
-    const folder = copyBuiltFunction('sign-url', { without: ['multipart.js', 'jwks.js'] });
+    const folder = copyBuiltFunction('sign-url');
     const token = await hsToken({ sub: 'bob' });
     const events = [
       fcEvent({

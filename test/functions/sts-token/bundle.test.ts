@@ -64,8 +64,7 @@ async function runBundle(
   context: unknown,
   events: Buffer[],
 ): Promise<{ responses: FcResponse[]; logs: Array<Record<string, unknown>>; stderr: string; builtins: string[] }> {
-  // JWKS is off here: the bundle never loads jwks.js.
-  const folder = copyBuiltFunction('sts-token', { without: ['jwks.js'] });
+  const folder = copyBuiltFunction('sts-token');
   writeFileSync(join(folder, 'input.json'), JSON.stringify({ context, events: events.map((event) => event.toString('base64')) }));
   writeFileSync(
     join(folder, 'run.js'),

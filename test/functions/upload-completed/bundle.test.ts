@@ -23,7 +23,7 @@ import {
 } from '../../support/upload-completed';
 
 const root = join(__dirname, '..', '..', '..');
-const bundle = join(root, 'dist', 'upload-completed', 'function.js');
+const bundle = join(root, 'dist', 'upload-completed', 'index.js');
 
 /** Text only the package (or the base64 module it carries) has; each is checked against the package's own files. */
 const PACKAGE_MARKERS = [

@@ -1,8 +1,8 @@
 /**
- * The node:crypto HS256 path against jose, the library it replaced on that path: tokens jose signs verify, and
- * every token jose's `jwtVerify` refuses under the same options is refused too. Where the two may differ, it is
- * because ours is stricter on purpose (README "Security model"): no `crit` at all, finite NumericDates, `sub` a
- * non-empty well-formed string, base64url without padding.
+ * Our verifier (jose's `jwtVerify` and our short check after it, shared/auth/identity.ts) against jose's `jwtVerify`
+ * alone, with the options that mean what our configuration means: tokens jose signs verify, and every token jose
+ * refuses is refused too. Where the two may differ, it is because ours is stricter on purpose (README "Security
+ * model"): no `crit` at all, finite NumericDates, `sub` a non-empty well-formed string, base64url without padding.
  */
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
@@ -212,5 +212,29 @@ describe('named cases: jose refuses, so do we', () => {
     const token = handMade({ alg: 'HS256', typ: 'at+jwt' }, good);
     expect(await joseAccepts(token, strict, now)).toBe(true);
     expect(await oursAccepts(token, strict, now)).toBe(true);
+  });
+});
+
+describe('named cases: jose accepts, ours refuses (stricter on purpose)', () => {
+  const good = { sub: 'alice', exp: nowSeconds + 600, iat: nowSeconds - 10 };
+  const open: Checks = { issuer: undefined, audience: undefined, tokenType: undefined, maxTokenAgeSeconds: undefined };
+  const cases: Array<[string, string]> = [
+    ['a padded signature (atob takes it)', `${handMade({ alg: 'HS256' }, good)}=`],
+    ['crit b64 with b64: true (an extension jose knows)', handMade({ alg: 'HS256', crit: ['b64'], b64: true }, good)],
+    ['exp 1e400 (never expires)', handMade({ alg: 'HS256' }, '{"sub":"alice","exp":1e400}')],
+    ['nbf -1e400', handMade({ alg: 'HS256' }, `{"sub":"alice","exp":${nowSeconds + 600},"nbf":-1e400}`)],
+    ['sub empty', handMade({ alg: 'HS256' }, { ...good, sub: '' })],
+    ['sub a number', handMade({ alg: 'HS256' }, { ...good, sub: 42 })],
+    ['sub a lone surrogate', handMade({ alg: 'HS256' }, { ...good, sub: '\ud800' })],
+  ];
+  test.each(cases)('%s', async (_name, token) => {
+    expect(await joseAccepts(token, open, now)).toBe(true);
+    expect(await oursAccepts(token, open, now)).toBe(false);
+  });
+
+  test('and the control: the same token made right is accepted by both', async () => {
+    const token = handMade({ alg: 'HS256' }, good);
+    expect(await joseAccepts(token, open, now)).toBe(true);
+    expect(await oursAccepts(token, open, now)).toBe(true);
   });
 });
