@@ -1,12 +1,9 @@
 /** The SDK substitutes bundled into sts-token (their end-to-end proof is test/functions/sts-token/bundle.test.ts). */
-import { deflateSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import StaticCredential, { Config } from '../../../shared/alicloud/vendor/alicloud-static-credentials';
 import createDebug from '../../../shared/alicloud/vendor/debug-off';
 import * as isTypeOf from '../../../shared/alicloud/vendor/is-type-of-signutils';
 import teaXml from '../../../shared/alicloud/vendor/tea-xml-unused';
-import { createGunzip, createInflate } from '../../../shared/alicloud/vendor/zlib-on-demand';
 
 test('static credentials answer exactly what openapi-client reads, for access_key and sts', async () => {
   const sts = new StaticCredential(new Config({ type: 'sts', accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'token' }));
@@ -41,18 +38,6 @@ test('debug loggers are off: httpx sees enabled false, and a call writes nothing
   log('%s', 'AccessKeySecret: must-never-appear');
   expect(writes).not.toHaveBeenCalled();
   writes.mockRestore();
-});
-
-async function drained(stream: NodeJS.ReadWriteStream, input: Buffer): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of Readable.from([input]).pipe(stream)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-test('gzip and deflate answers are decompressed by the real zlib, loaded on demand', async () => {
-  const answer = JSON.stringify({ RequestId: 'r', Credentials: { AccessKeyId: 'STS.id' } });
-  await expect(drained(createGunzip(), gzipSync(answer))).resolves.toBe(answer);
-  await expect(drained(createInflate(), deflateSync(answer))).resolves.toBe(answer);
 });
 
 test('is-type-of: ali-oss signing helpers ask only is.string and is.array, and get the real package verdicts', () => {
