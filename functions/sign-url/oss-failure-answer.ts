@@ -7,7 +7,7 @@ import type { OssError } from '../../shared/alicloud/oss-client';
 import type { ErrorCode } from '../../shared/contract';
 import { HttpError, internalError } from '../../shared/edge/errors';
 
-export const OSS_RETRY_AFTER_SECONDS = '2';
+const OSS_RETRY_AFTER_SECONDS = '2';
 
 /** The OSS codes a client's own request causes, and the answer each becomes. */
 const CLIENT_CAUSED: Readonly<Record<string, { status: number; code: ErrorCode; message: string }>> = {
