@@ -5,16 +5,18 @@
  * the handle, and only keys sign-url issues under the caller's own prefix are accepted (`requests.ts`).
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
-import { createOssClient, type ListedPart, type OssMultipartClient } from '../../shared/alicloud/oss-client';
+import { createOssClient, OssError, type ListedPart, type OssClient } from '../../shared/alicloud/oss-client';
 import type { CompletedPart, MultipartCompleted, MultipartStarted, SignedParts } from '../../shared/contract';
 import { HttpError, badRequest } from '../../shared/edge/errors';
 import type { HandleInput, HandleResult } from '../../shared/edge/handler';
+import { normaliseEtag } from '../../shared/upload/etag';
 import { MAX_PART_URLS_PER_ANSWER, partPlan } from '../../shared/upload/parts';
 import type { SignUrlCommand, UploadHandle } from '../../shared/upload/requests';
 import type { UploadRules } from '../../shared/upload/rules';
 import { signPartUrls } from '../../shared/upload/signed-parts';
 import { CONTENT_DISPOSITION } from '../../shared/upload/stored-object';
 import { issueObjectKey } from './issue-key';
+import { answerForOssError } from './oss-failure-answer';
 import type { SignUrlConfig } from './sign-upload';
 
 type MultipartCommand = Exclude<SignUrlCommand, { method: 'PUT' } | { method: 'POST' }>;
@@ -23,7 +25,16 @@ type Input = Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>;
 /** Headers of the upload OSS will enforce: the exact type we checked, and never replacing an object. */
 const FORBID_OVERWRITE = { 'x-oss-forbid-overwrite': 'true' } as const;
 
+/** One multipart step; an OSS call that fails becomes its HTTP answer here (`oss-failure-answer.ts`). */
 export async function runMultipartStep(input: Input, rules: UploadRules, command: MultipartCommand): Promise<HandleResult> {
+  try {
+    return await runStep(input, rules, command);
+  } catch (error) {
+    throw error instanceof OssError ? answerForOssError(error) : error;
+  }
+}
+
+async function runStep(input: Input, rules: UploadRules, command: MultipartCommand): Promise<HandleResult> {
   const credentials = signerCredentials(input.context, input.config.fallbackCredentials);
   const lifetimeSeconds = signatureLifetimeSeconds(rules.ttlSeconds, credentials, input.now);
   const oss = createOssClient({
@@ -31,9 +42,9 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
     bucket: rules.bucket,
     region: rules.region,
     credentials,
-    version: input.config.signatureVersion,
-    timeoutMs: input.config.ossTimeoutMs,
-    now: () => new Date(),
+    signatureVersion: input.config.signatureVersion,
+    // The function request's whole budget with OSS, whatever steps it takes.
+    timeout: { ms: input.config.ossTimeoutMs, covers: 'all calls' },
   });
   const sign = (handle: UploadHandle, partNumbers: readonly number[]): Pick<SignedParts, 'parts' | 'expiresAt'> =>
     signPartUrls({ rules, ...handle, partNumbers, credentials, now: input.now, lifetimeSeconds, version: input.config.signatureVersion });
@@ -43,10 +54,9 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
       const key = issueObjectKey(rules.prefix, command, input.now);
       const { partSize, partCount } = partPlan(command.size);
       // Stored as every sign-url upload is: the exact type, downloaded rather than rendered, never replacing anything.
-      const uploadId = await oss.initiate(key, {
-        'content-type': command.contentType,
-        'content-disposition': CONTENT_DISPOSITION,
-        ...FORBID_OVERWRITE,
+      const uploadId = await oss.initiateMultipart({
+        key,
+        headers: { 'content-type': command.contentType, 'content-disposition': CONTENT_DISPOSITION, ...FORBID_OVERWRITE },
       });
       const first = Array.from({ length: Math.min(partCount, MAX_PART_URLS_PER_ANSWER) }, (_, index) => index + 1);
       const answer: MultipartStarted = {
@@ -62,7 +72,7 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
     }
     case 'PARTS': {
       // Listing first: URLs are signed only for an upload that exists, and the client learns what OSS holds.
-      const uploaded = (await oss.listParts(command.handle.key, command.handle.uploadId)).map(({ partNumber, etag, size }) => ({
+      const uploaded = (await oss.listParts(command.handle)).map(({ partNumber, etag, size }) => ({
         partNumber,
         etag,
         size,
@@ -71,29 +81,33 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
       return { answer, logKey: command.handle.key };
     }
     case 'COMPLETE':
-      return { answer: await complete(oss, rules, command.handle, command.parts, command.size), logKey: command.handle.key };
+      return {
+        answer: await complete(oss, { rules, handle: command.handle, requested: command.parts, declaredSize: command.size }),
+        logKey: command.handle.key,
+      };
     case 'ABORT':
-      await oss.abort(command.handle.key, command.handle.uploadId);
+      await oss.abortMultipart(command.handle);
       return { answer: undefined, status: 204, logKey: command.handle.key };
   }
 }
 
-const bareEtag = (etag: string): string => etag.replace(/"/g, '').toUpperCase();
+interface Completion {
+  rules: UploadRules;
+  handle: UploadHandle;
+  /** The parts the client names, with the ETags it got. */
+  requested: readonly CompletedPart[];
+  /** The size the client gave, when it gave one. */
+  declaredSize: number | undefined;
+}
 
 /** The parts OSS holds must be exactly the client's, and their sum within the limit (else the upload is aborted). */
-async function complete(
-  oss: OssMultipartClient,
-  rules: UploadRules,
-  handle: UploadHandle,
-  requested: readonly CompletedPart[],
-  declaredSize: number | undefined,
-): Promise<MultipartCompleted> {
-  const listed = await oss.listParts(handle.key, handle.uploadId);
+async function complete(oss: OssClient, { rules, handle, requested, declaredSize }: Completion): Promise<MultipartCompleted> {
+  const listed = await oss.listParts(handle);
   const held = new Map(listed.map((part) => [part.partNumber, part]));
   const parts: ListedPart[] = requested.map(({ partNumber, etag }) => {
     const part = held.get(partNumber);
     if (part === undefined) throw badRequest('InvalidPart', `part ${partNumber} is not at OSS: upload it first`);
-    if (bareEtag(part.etag) !== bareEtag(etag))
+    if (normaliseEtag(part.etag) !== normaliseEtag(etag))
       throw badRequest('InvalidPart', `part ${partNumber} at OSS has another etag than the one sent`);
     return part;
   });
@@ -104,10 +118,11 @@ async function complete(
   if (size > rules.maxBytes) {
     let logDetail: string | undefined;
     try {
-      await oss.abort(handle.key, handle.uploadId);
+      await oss.abortMultipart(handle);
     } catch (error) {
+      if (!(error instanceof OssError)) throw error;
       // The bucket's lifecycle rule removes the parts later; the client's answer is the same.
-      logDetail = `the parts add up to ${size} bytes; aborting failed: ${error instanceof HttpError ? (error.logDetail ?? error.code) : 'unknown'}`;
+      logDetail = `the parts add up to ${size} bytes; aborting failed: ${error.message}`;
     }
     throw new HttpError(
       413,
@@ -121,6 +136,6 @@ async function complete(
   if (declaredSize !== undefined && size !== declaredSize) {
     throw badRequest('InvalidSize', `the parts add up to ${size} bytes, not the ${declaredSize} given as size`);
   }
-  const { etag } = await oss.complete(handle.key, handle.uploadId, parts, { ...FORBID_OVERWRITE });
+  const { etag } = await oss.completeMultipart({ ...handle, parts, headers: { ...FORBID_OVERWRITE } });
   return { bucket: rules.bucket, key: handle.key, size, etag };
 }

@@ -5,9 +5,9 @@
  * retry an event any number of times: the verdict on one object version is always the same, and so is its
  * webhook-id.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { OssCallFailure, OssObjectClient, type ObjectHead } from '../../shared/alicloud/oss-object-client';
-import { signerCredentials, type AccessKey } from '../../shared/alicloud/access-key';
+import { signerCredentials, type SignerCredentials } from '../../shared/alicloud/access-key';
+import { createOssClient, OssError, type ObjectHead, type OssClient } from '../../shared/alicloud/oss-client';
+import { createUserIds, type UserIds } from '../../shared/auth/user-ids';
 import {
   completionSection,
   composeSections,
@@ -15,14 +15,15 @@ import {
   signerSection,
   uploadSection,
   usersSection,
+  type AuthConfig,
   type ConfigOf,
   type UsersConfig,
 } from '../../shared/config/sections';
 import type { UploadWebhook, UploadWebhookData } from '../../shared/contract';
-import { derivedKey } from '../../shared/auth/user-ids';
 import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from '../../shared/edge/event-handler';
 import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
 import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/content-sniff';
+import { normaliseEtag } from '../../shared/upload/etag';
 import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
@@ -34,21 +35,7 @@ export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
 /** Metadata the quarantined copy carries, so a retry after the move still knows the verdict. */
 const QUARANTINE_META = 'x-oss-meta-upload-';
 
-export type ClientFactory = (config: UploadCompletedConfig, credentials: AccessKey) => OssObjectClient;
-
-const defaultClient: ClientFactory = (config, credentials) =>
-  new OssObjectClient({
-    endpoint: config.objectEndpoint,
-    bucket: config.bucket,
-    region: config.region,
-    credentials,
-    // One OSS call's deadline (`OSS_TIMEOUT_MS`): an object takes a handful of calls, well inside FC's 30 s.
-    timeoutMs: config.ossTimeoutMs,
-  });
-
-export function createUploadCompletedFunction(
-  clientFor: ClientFactory = defaultClient,
-): EventFunctionDefinition<UploadCompletedConfig, ObjectCreatedEvent> {
+export function createUploadCompletedFunction(): EventFunctionDefinition<UploadCompletedConfig, ObjectCreatedEvent> {
   return {
     name: 'upload-completed',
     config: uploadCompletedConfig,
@@ -59,26 +46,32 @@ export function createUploadCompletedFunction(
     async handle({ item, config, context, now }) {
       // Another bucket's event means a trigger wired to the wrong function: never act on it, never retry it.
       if (item.bucket !== config.bucket) return { outcome: 'skipped', reason: 'OtherBucket' };
-      let credentials: AccessKey;
+      let credentials: SignerCredentials;
       try {
         credentials = signerCredentials(context, config.fallbackCredentials);
       } catch {
         throw new RetryableFailure('NoCredentials', 'no role credentials in the context and no ALIBABA_CLOUD_* keys');
       }
-      const client = clientFor(config, credentials);
-      return guard(() => handleObject(item, config, client, now));
+      const client = createOssClient({
+        endpoint: config.objectEndpoint,
+        bucket: config.bucket,
+        region: config.region,
+        credentials,
+        // Each call's own OSS_TIMEOUT_MS: an object takes a handful of calls, well inside FC's 30 s.
+        timeout: { ms: config.ossTimeoutMs, covers: 'each call' },
+      });
+      try {
+        return await handleObject(item, config, client, now);
+      } catch (error) {
+        throw error instanceof OssError ? retryLater(error) : error;
+      }
     },
   };
 }
 
 export const uploadCompletedFunction = createUploadCompletedFunction();
 
-async function handleObject(
-  item: ObjectCreatedEvent,
-  config: UploadCompletedConfig,
-  client: OssObjectClient,
-  now: Date,
-): Promise<ItemReport> {
+async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssClient, now: Date): Promise<ItemReport> {
   // Decided before any call: outside the users' folder the role may not even HEAD, and must not act.
   const keys = item.keys.filter((key) => uploadOwnerOf(key, config.uploadPrefix) !== undefined);
   if (keys.length === 0) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'OutsideUploadPrefix' };
@@ -88,14 +81,14 @@ async function handleObject(
   const verdict = await judge(key, head, start, config);
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
-  const user = userTag(config.users, verdict.owner.userSegment);
+  const user = userIdsOf(config.users).tagFor(verdict.owner.userSegment);
   const data: UploadWebhookData = {
     bucket: config.bucket,
     key,
     user: verdict.owner.userSegment,
     size: head.size,
     contentType: verdict.contentType,
-    etag: unquoted(head.etag),
+    etag: normaliseEtag(head.etag),
     eventTime: item.eventTime,
   };
   if (verdict.kind === 'accepted') {
@@ -103,7 +96,7 @@ async function handleObject(
     return { outcome: 'accepted', key, user, action: 'none', webhook };
   }
   // Removed before the app is told: a rejected object never waits on the app's receiver.
-  const action = await remove(key, head, verdict, data, config, client);
+  const action = await remove({ key, head, verdict }, config, client);
   const message: UploadWebhook = { type: 'upload.rejected', timestamp: now.toISOString(), data: { ...data, reason: verdict.reason } };
   const webhook = await tell(config, message, now, { key, user, reason: verdict.reason, action });
   return { outcome: 'rejected', key, user, reason: verdict.reason, action, webhook };
@@ -112,7 +105,7 @@ async function handleObject(
 /** The first of the event's key forms that exists (see ObjectCreatedEvent.keys). */
 async function findObject(
   keys: readonly string[],
-  client: OssObjectClient,
+  client: OssClient,
 ): Promise<{ key: string; head: ObjectHead; start: Buffer } | undefined> {
   for (const key of keys) {
     const reading = client.readStart(key, SNIFF_BYTES);
@@ -140,17 +133,18 @@ async function judge(key: string, head: ObjectHead, start: Buffer, config: Uploa
     : { kind: 'rejected', owner: first.owner, contentType: first.contentType, reason };
 }
 
+interface Rejected {
+  key: string;
+  head: ObjectHead;
+  verdict: Extract<Verdict, { kind: 'rejected' }>;
+}
+
 /** Quarantine (copy with the verdict in its metadata, then delete) or delete. */
-async function remove(
-  key: string,
-  head: ObjectHead,
-  verdict: Extract<Verdict, { kind: 'rejected' }>,
-  data: UploadWebhookData,
-  config: UploadCompletedConfig,
-  client: OssObjectClient,
-): Promise<string> {
+async function remove({ key, head, verdict }: Rejected, config: UploadCompletedConfig, client: OssClient): Promise<string> {
   if (config.quarantinePrefix !== undefined) {
-    const copied = await client.copy(key, `${config.quarantinePrefix}${key}`, {
+    const copied = await client.copy({
+      sourceKey: key,
+      key: `${config.quarantinePrefix}${key}`,
       ifMatch: head.etag,
       headers: {
         // Never served as what it claimed to be, even by a signed URL someone makes later.
@@ -159,7 +153,7 @@ async function remove(
         [`${QUARANTINE_META}reason`]: verdict.reason,
         [`${QUARANTINE_META}content-type`]: verdict.contentType.slice(0, 200),
         [`${QUARANTINE_META}user`]: verdict.owner.userSegment,
-        [`${QUARANTINE_META}etag`]: data.etag,
+        [`${QUARANTINE_META}etag`]: normaliseEtag(head.etag),
       },
     });
     // Replaced since HEAD: the new version has its own event, and this one is gone.
@@ -175,12 +169,7 @@ async function remove(
  * The object is not there: removed by an earlier attempt at this event (whose webhook then failed), or by the
  * app. The app is told it is rejected, with the reason the quarantined copy kept, or `Removed` when there is none.
  */
-async function handleGone(
-  item: ObjectCreatedEvent,
-  config: UploadCompletedConfig,
-  client: OssObjectClient,
-  now: Date,
-): Promise<ItemReport> {
+async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssClient, now: Date): Promise<ItemReport> {
   const key = item.keys.find((form) => uploadOwnerOf(form, config.uploadPrefix) !== undefined);
   const owner = key === undefined ? undefined : uploadOwnerOf(key, config.uploadPrefix)?.userSegment;
   if (key === undefined || owner === undefined || config.webhook === undefined)
@@ -199,7 +188,7 @@ async function handleGone(
     reason,
     eventTime: item.eventTime,
   };
-  const user = userTag(config.users, owner);
+  const user = userIdsOf(config.users).tagFor(owner);
   const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason });
   return { outcome: 'rejected', key, user, reason, action: 'none', webhook };
 }
@@ -221,26 +210,33 @@ async function tell(
   return 'delivered';
 }
 
-/** OSS refusing or not answering is worth a retry; the log says which call and what OSS said, nothing more. */
-async function guard(run: () => Promise<ItemReport>): Promise<ItemReport> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof OssCallFailure) throw new RetryableFailure(error.code === 'Timeout' ? 'OssTimeout' : 'OssError', error.message);
-    throw error;
-  }
+/**
+ * OSS failing, throttling or out of reach: FC's retry may cure it. OSS refusing our own role or signature (a
+ * deployment error) fails the invocation as well, so that the event is retried, not lost, until the deployment is
+ * fixed; the log's code tells the two apart, and the message names the call, OSS's code and its request id.
+ */
+function retryLater(error: OssError): RetryableFailure {
+  return new RetryableFailure(error.retryable ? 'OssUnavailable' : 'OssRefused', error.message);
 }
 
 /**
- * The user's tag in log lines, as the HTTP functions write it (user-ids.ts) when USER_HASH_SECRET is set; without it,
- * a key of this instance only (this function holds no AUTH_JWT_SECRET to derive one from).
+ * upload-completed authenticates nobody: to user-ids.ts it is a function without an HS256 secret to key user tags
+ * with, as one on a key set is. USER_HASH_SECRET keys its tags as it keys the HTTP functions'; without it, a key of
+ * this instance does.
  */
-let instanceTagKey: Buffer | undefined;
-function userTag(users: UsersConfig, userSegment: string): string {
-  const key = users.hashSecret !== undefined ? derivedKey(users.hashSecret, 'log user hash') : (instanceTagKey ??= randomBytes(32));
-  return createHmac('sha256', key).update(userSegment, 'utf8').digest('hex').slice(0, 16);
-}
+const AUTHENTICATES_NOBODY: AuthConfig = {
+  kind: 'jwks',
+  jwksUrl: new URL('https://no-tokens.invalid/'),
+  issuer: undefined,
+  audience: undefined,
+  tokenType: undefined,
+  maxTokenAgeSeconds: undefined,
+};
 
-function unquoted(etag: string): string {
-  return etag.replace(/"/g, '').toUpperCase();
+/** One UserIds per configuration, made on first use: its tag key (random without USER_HASH_SECRET) must hold. */
+const userIdsByConfig = new WeakMap<UsersConfig, UserIds>();
+function userIdsOf(users: UsersConfig): UserIds {
+  let userIds = userIdsByConfig.get(users);
+  if (userIds === undefined) userIdsByConfig.set(users, (userIds = createUserIds(users, AUTHENTICATES_NOBODY)));
+  return userIds;
 }

@@ -1,29 +1,113 @@
 /**
- * The OSS calls `sign-url` makes itself for multipart uploads: InitiateMultipartUpload, ListParts (every page),
- * CompleteMultipartUpload and AbortMultipartUpload. Real HTTP over kept-alive connections, signed in headers by the
- * configured scheme (`signature-schemes.ts`), all of one function request under one deadline. OSS's XML is read
- * with sax (`oss-xml.ts`). Failures become typed HTTP errors here: no OSS message, signature or token travels
- * further than an error code in the log.
+ * The one OSS client of the functions: the object calls upload-completed makes (a ranged GET, HEAD, DELETE, a copy)
+ * and the multipart calls sign-url makes (initiate, every page of ListParts, complete, abort). Each request is signed
+ * in headers by the configured scheme (`shared/upload/signature-schemes.ts`) and sent by the one transport
+ * (`shared/net/http-request.ts`) to the very path it signed. Every failure is an OssError, which says whether a
+ * retry may cure it; the client sends a call again itself only where that is safe (`mayRetry`, the one place that
+ * decides). OSS's XML is read with sax (`oss-xml.ts`).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { SignatureVersion } from '../config/variables';
-import { HttpError, internalError } from '../edge/errors';
+import { httpRequest, HttpRequestFailure, type HttpAnswer } from '../net/http-request';
 import { SIGNATURE_SCHEMES, type SignedRequestInput } from '../upload/signature-schemes';
-import { objectUrl } from '../upload/signed-upload';
+import { encodeObjectKey, encodeRfc3986 } from '../upload/signed-upload';
+import { escapeXml } from '../upload/xml-escape';
 import type { SignerCredentials } from './access-key';
 import { childText, childrenNamed, parseXml, type XmlElement } from './oss-xml';
 
 export interface OssClientOptions {
-  /** Origin under which objects live (`OSS_ENDPOINT`). */
+  /** Origin the requests go to: `<endpoint>/<key>` (a bucket endpoint, a bound domain, the local emulator). */
   endpoint: string;
   bucket: string;
+  /** Bare region id, e.g. `cn-hangzhou`. */
   region: string;
   credentials: SignerCredentials;
-  version: SignatureVersion;
-  /** Every call of this client must be answered within this many ms of its creation (one function request). */
-  timeoutMs: number;
-  now: () => Date;
+  /** How requests are signed; `v4` when left out. */
+  signatureVersion?: SignatureVersion;
+  /**
+   * How long OSS may take: `ms` for each call, its retry included, or for all the calls of this client together
+   * (sign-url: one function request answers within OSS_TIMEOUT_MS, whatever steps it takes).
+   */
+  timeout: { ms: number; covers: 'each call' | 'all calls' };
+  /** The signing clock; the system's when left out. */
+  clock?: () => Date;
+}
+
+export type OssOperation =
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'CopyObject'
+  | 'InitiateMultipartUpload'
+  | 'ListParts'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload';
+
+/** Our codes, for failures OSS gave no code for. */
+export const NO_OSS_CODE = {
+  /** No answer within the time left. */
+  timeout: 'Timeout',
+  /** No answer: refused, reset, unresolvable. */
+  network: 'NetworkError',
+  /** A success status without what that success must carry (not XML, no UploadId, …): not OSS speaking. */
+  malformed: 'MalformedAnswer',
+  /** An error status without OSS's error document (a HEAD answer has no body). */
+  unknown: 'Unknown',
+} as const;
+
+/**
+ * An OSS call that failed. The message is fit for a log line (operation, code, status, OSS's request id), never
+ * OSS's own message, a URL or a signature.
+ */
+export class OssError extends Error {
+  readonly operation: OssOperation;
+  /** OSS's `<Code>` (`NoSuchUpload`, `AccessDenied`, …), or one of NO_OSS_CODE. */
+  readonly code: string;
+  /** The answer's HTTP status; undefined when none came. */
+  readonly status: number | undefined;
+  /** OSS's id of the request (`x-oss-request-id`, else the XML's `<RequestId>`), what OSS support asks for. */
+  readonly requestId: string | undefined;
+  /** Whether the same call may succeed later: no answer, a 5xx, throttling, or an answer that is not OSS's. */
+  readonly retryable: boolean;
+
+  constructor(failure: { operation: OssOperation; code: string; status?: number; requestId?: string; retryable: boolean; detail: string }) {
+    super(`OSS ${failure.operation}: ${failure.detail}`);
+    this.name = 'OssError';
+    this.operation = failure.operation;
+    this.code = failure.code;
+    this.status = failure.status;
+    this.requestId = failure.requestId;
+    this.retryable = failure.retryable;
+  }
+}
+
+export interface ObjectHead {
+  /** As stored; `application/octet-stream` when OSS has none. */
+  contentType: string;
+  size: number;
+  /** Quoted, as OSS sends it. */
+  etag: string;
+  /** `Normal`, `Multipart`, `Appendable`, `Symlink`. */
+  objectType: string | undefined;
+  /** A stored `Content-Encoding`, when there is one. */
+  contentEncoding: string | undefined;
+  /** `x-oss-meta-*` values, lower-case names without the prefix. */
+  meta: Record<string, string>;
+}
+
+export interface ObjectCopy {
+  /** The object copied, in this bucket. */
+  sourceKey: string;
+  key: string;
+  /** Copy only this version of the source (its quoted ETag). */
+  ifMatch: string;
+  /** Replaces the copy's metadata: `content-type`, `content-disposition`, `x-oss-meta-*` (lower-case names). */
+  headers: Record<string, string>;
+}
+
+/** A multipart upload: its key and OSS's id for it. */
+export interface MultipartUpload {
+  key: string;
+  uploadId: string;
 }
 
 export interface ListedPart {
@@ -33,219 +117,354 @@ export interface ListedPart {
   size: number;
 }
 
-export interface OssMultipartClient {
-  initiate(key: string, headers: Record<string, string>): Promise<string>;
+export interface OssClient {
+  /**
+   * The object's metadata and its first `bytes` bytes, in one ranged GET (one round trip where HEAD then GET would
+   * take two, and both describe the same version); undefined when there is no such object.
+   */
+  readStart(key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer } | undefined>;
+  /** The object's metadata, or undefined when there is no such object. */
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** Deletes the object; deleting what is already gone succeeds, as in OSS. */
+  delete(key: string): Promise<void>;
+  /** `changed` when the source is no longer the version named (or gone). */
+  copy(copy: ObjectCopy): Promise<'copied' | 'changed'>;
+  /** Starts a multipart upload with these headers (content type, disposition, …); resolves to its upload id. */
+  initiateMultipart(upload: { key: string; headers: Record<string, string> }): Promise<string>;
   /** Every part OSS holds for the upload, in part-number order. */
-  listParts(key: string, uploadId: string): Promise<ListedPart[]>;
-  complete(key: string, uploadId: string, parts: readonly ListedPart[], headers: Record<string, string>): Promise<{ etag: string }>;
-  abort(key: string, uploadId: string): Promise<void>;
+  listParts(upload: MultipartUpload): Promise<ListedPart[]>;
+  completeMultipart(upload: MultipartUpload & { parts: readonly ListedPart[]; headers: Record<string, string> }): Promise<{ etag: string }>;
+  abortMultipart(upload: MultipartUpload): Promise<void>;
 }
 
-export const OSS_RETRY_AFTER_SECONDS = '2';
 /** ListParts pages: OSS's largest page; our uploads have at most 200 parts, so one page in practice. */
 const LIST_PAGE_SIZE = 1000;
 const MAX_LIST_PAGES = 11;
-/** OSS's answers here are small; anything bigger is not OSS. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
+/** OSS's XML answers here are small (a full ListParts page is ~200 KB); anything bigger is not OSS. */
+const MAX_XML_ANSWER_BYTES = 1024 * 1024;
+/** Enough for OSS's error document, the only body a HEAD, DELETE or copy answer is read for. */
+const MAX_OTHER_ANSWER_BYTES = 16 * 1024;
+/** A failed call is sent once more at most, after this pause. */
+const MAX_ATTEMPTS = 2;
+const RETRY_PAUSE_MS = 100;
 
-// One pool per instance: warm requests reuse the connection to OSS.
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true, maxSockets: 16 }),
-  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
-};
-
-interface OssAnswer {
-  status: number;
-  body: Buffer;
+/** One request to OSS, before signing. */
+interface OssRequest {
+  operation: OssOperation;
+  method: SignedRequestInput['method'];
+  key: string;
+  /** Signed sub-resources (`uploads`, `uploadId`); `null` for one sent without a value (`?uploads`). */
+  subResources?: Record<string, string | null>;
+  /** Other query parameters (`max-parts`, `part-number-marker`). */
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Statuses that answer the call rather than fail it (a 404 for what is gone); any 2xx when left out. */
+  answers?: readonly number[];
+  maxAnswerBytes: number;
 }
 
-function unavailable(logDetail: string): HttpError {
-  return new HttpError(503, 'UpstreamUnavailable', 'the storage service is unavailable, retry shortly', {
-    headers: { 'Retry-After': OSS_RETRY_AFTER_SECONDS },
-    logDetail,
+/** One attempt's outcome: OSS's answer, or the failure and whether the request surely never reached OSS. */
+type Attempt = { answer: HttpAnswer } | { failure: OssError; neverSent: boolean };
+
+export function createOssClient(options: OssClientOptions): OssClient {
+  const scheme = SIGNATURE_SCHEMES[options.signatureVersion ?? 'v4'];
+  const clock = options.clock ?? (() => new Date());
+  const origin = new URL(options.endpoint);
+  const createdAt = performance.now();
+
+  async function attempt(request: OssRequest, deadline: number): Promise<Attempt> {
+    const timeoutMs = Math.floor(deadline - performance.now());
+    if (timeoutMs <= 0) return { failure: timedOut(request.operation, options.timeout.ms), neverSent: true };
+    const headers = request.headers ?? {};
+    const signed = scheme.signRequest({
+      method: request.method,
+      bucket: options.bucket,
+      region: options.region,
+      key: request.key,
+      subResources: request.subResources ?? {},
+      query: request.query ?? {},
+      headers,
+      credentials: options.credentials,
+      now: clock(),
+    });
+    try {
+      const answer = await httpRequest({
+        method: request.method,
+        url: origin,
+        path: requestTarget(request),
+        // A length always, so a bodiless PUT (the copy) is not sent chunked.
+        headers: { ...headers, ...signed, 'content-length': String(request.body?.length ?? 0) },
+        ...(request.body === undefined ? {} : { body: request.body }),
+        timeoutMs,
+        maxBodyBytes: request.maxAnswerBytes,
+      });
+      const answered = request.answers?.includes(answer.status) ?? (answer.status >= 200 && answer.status < 300);
+      return answered ? { answer } : { failure: refusal(request.operation, answer), neverSent: false };
+    } catch (error) {
+      if (!(error instanceof HttpRequestFailure)) throw error;
+      if (error.kind === 'timeout') return { failure: timedOut(request.operation, options.timeout.ms), neverSent: false };
+      const failure = new OssError({
+        operation: request.operation,
+        code: NO_OSS_CODE.network,
+        retryable: true,
+        detail: `unreachable (${error.code ?? 'no code'})`,
+      });
+      // Refused, or a kept-alive connection OSS (or an FC freeze) closed before the request reached it.
+      const neverSent = error.code === 'ECONNREFUSED' || (error.reusedConnection && error.code === 'ECONNRESET');
+      return { failure, neverSent };
+    }
+  }
+
+  async function call(request: OssRequest): Promise<HttpAnswer> {
+    const deadline = (options.timeout.covers === 'all calls' ? createdAt : performance.now()) + options.timeout.ms;
+    for (let attempts = 1; ; attempts += 1) {
+      const outcome = await attempt(request, deadline);
+      if ('answer' in outcome) return outcome.answer;
+      if (!mayRetry({ ...outcome, attempts, method: request.method, msLeft: deadline - performance.now() })) throw outcome.failure;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    }
+  }
+
+  async function head(key: string): Promise<ObjectHead | undefined> {
+    const answer = await call({ operation: 'HeadObject', method: 'HEAD', key, answers: [200, 404], maxAnswerBytes: 0 });
+    return answer.status === 404 ? undefined : headOf('HeadObject', answer, Number(headerOf(answer, 'content-length')));
+  }
+
+  return {
+    head,
+
+    async readStart(key, bytes) {
+      const answer = await call({
+        operation: 'GetObject',
+        method: 'GET',
+        key,
+        headers: { range: `bytes=0-${bytes - 1}` },
+        answers: [200, 206, 404, 416],
+        maxAnswerBytes: bytes,
+      });
+      if (answer.status === 404) return undefined;
+      // An empty object has no byte 0: OSS refuses the range. HEAD says the rest.
+      if (answer.status === 416) {
+        const found = await head(key);
+        return found === undefined ? undefined : { head: found, start: Buffer.alloc(0) };
+      }
+      // 206: the total is after the slash of Content-Range; 200 (range ignored): the whole object came.
+      const total =
+        answer.status === 206
+          ? Number(/\/(\d+)$/.exec(headerOf(answer, 'content-range') ?? '')?.[1])
+          : Number(headerOf(answer, 'content-length'));
+      return { head: headOf('GetObject', answer, total), start: answer.body.subarray(0, bytes) };
+    },
+
+    async delete(key) {
+      await call({
+        operation: 'DeleteObject',
+        method: 'DELETE',
+        key,
+        answers: [200, 204, 404],
+        maxAnswerBytes: MAX_OTHER_ANSWER_BYTES,
+      });
+    },
+
+    async copy({ sourceKey, key, ifMatch, headers }) {
+      const answer = await call({
+        operation: 'CopyObject',
+        method: 'PUT',
+        key,
+        headers: {
+          'x-oss-copy-source': `/${options.bucket}/${encodeObjectKey(sourceKey)}`,
+          'x-oss-copy-source-if-match': ifMatch,
+          'x-oss-metadata-directive': 'REPLACE',
+          ...headers,
+        },
+        answers: [200, 404, 412],
+        maxAnswerBytes: MAX_OTHER_ANSWER_BYTES,
+      });
+      return answer.status === 200 ? 'copied' : 'changed';
+    },
+
+    async initiateMultipart({ key, headers }) {
+      const operation = 'InitiateMultipartUpload';
+      const answer = await call({
+        operation,
+        method: 'POST',
+        key,
+        subResources: { uploads: null },
+        headers,
+        maxAnswerBytes: MAX_XML_ANSWER_BYTES,
+      });
+      const uploadId = childText(xmlRoot(operation, answer, 'InitiateMultipartUploadResult'), 'UploadId');
+      if (uploadId === undefined || uploadId === '') throw malformed(operation, answer, 'no UploadId in the answer');
+      return uploadId;
+    },
+
+    async listParts({ key, uploadId }) {
+      const operation = 'ListParts';
+      const parts: ListedPart[] = [];
+      let marker = '0';
+      for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
+        const answer = await call({
+          operation,
+          method: 'GET',
+          key,
+          subResources: { uploadId },
+          query: { 'max-parts': String(LIST_PAGE_SIZE), 'part-number-marker': marker },
+          maxAnswerBytes: MAX_XML_ANSWER_BYTES,
+        });
+        const result = xmlRoot(operation, answer, 'ListPartsResult');
+        for (const part of childrenNamed(result, 'Part')) parts.push(listedPart(part, answer));
+        if (childText(result, 'IsTruncated') !== 'true') return parts;
+        const next = childText(result, 'NextPartNumberMarker');
+        if (next === undefined || !/^\d+$/.test(next) || Number(next) <= Number(marker)) {
+          throw malformed(operation, answer, 'a truncated page without a usable NextPartNumberMarker');
+        }
+        marker = next;
+      }
+      throw new OssError({ operation, code: NO_OSS_CODE.malformed, retryable: true, detail: `more than ${MAX_LIST_PAGES} pages` });
+    },
+
+    async completeMultipart({ key, uploadId, parts, headers }) {
+      const operation = 'CompleteMultipartUpload';
+      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>${parts
+        .map((part) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(part.etag)}</ETag></Part>`)
+        .join('')}</CompleteMultipartUpload>`;
+      const answer = await call({
+        operation,
+        method: 'POST',
+        key,
+        subResources: { uploadId },
+        headers: { ...headers, 'content-type': 'application/xml' },
+        body: Buffer.from(xml, 'utf8'),
+        maxAnswerBytes: MAX_XML_ANSWER_BYTES,
+      });
+      const etag = childText(xmlRoot(operation, answer, 'CompleteMultipartUploadResult'), 'ETag');
+      if (etag === undefined || etag === '') throw malformed(operation, answer, 'no ETag in the answer');
+      return { etag };
+    },
+
+    async abortMultipart({ key, uploadId }) {
+      await call({
+        operation: 'AbortMultipartUpload',
+        method: 'DELETE',
+        key,
+        subResources: { uploadId },
+        maxAnswerBytes: MAX_OTHER_ANSWER_BYTES,
+      });
+    },
+  };
+}
+
+/**
+ * Whether a failed attempt is sent again: once at most, with time left for it, only for a failure a retry may cure,
+ * never after a timeout (the time is spent), and a POST (initiate, complete: each would act twice) only when it
+ * surely never reached OSS.
+ */
+function mayRetry(input: { failure: OssError; neverSent: boolean; attempts: number; method: string; msLeft: number }): boolean {
+  const { failure, neverSent, attempts, method, msLeft } = input;
+  if (attempts >= MAX_ATTEMPTS || !failure.retryable || failure.code === NO_OSS_CODE.timeout) return false;
+  if (msLeft <= RETRY_PAUSE_MS) return false;
+  return method !== 'POST' || neverSent;
+}
+
+/** `/<key>` with each segment percent-encoded and nothing resolved (`..` stays), then the query. */
+function requestTarget(request: OssRequest): string {
+  const parameters = Object.entries({ ...request.subResources, ...request.query });
+  // `?uploads`, not `?uploads=`: the form every SDK sends for a sub-resource without a value.
+  const query = parameters.map(([name, value]) =>
+    value === null ? encodeRfc3986(name) : `${encodeRfc3986(name)}=${encodeRfc3986(value)}`,
+  );
+  return `/${encodeObjectKey(request.key)}${query.length === 0 ? '' : `?${query.join('&')}`}`;
+}
+
+/** 5xx, throttling and the like: OSS may well take the same call a moment later. */
+const retryableStatus = (status: number): boolean => status >= 500 || status === 429 || status === 408;
+
+function timedOut(operation: OssOperation, ms: number): OssError {
+  return new OssError({ operation, code: NO_OSS_CODE.timeout, retryable: true, detail: `no answer within ${ms} ms` });
+}
+
+/** An error status: OSS's code and request id from its `<Error>` document, which a HEAD answer carries base64 in `x-oss-err`. */
+function refusal(operation: OssOperation, answer: HttpAnswer): OssError {
+  const encoded = headerOf(answer, 'x-oss-err');
+  const document = answer.body.length > 0 ? answer.body : Buffer.from(encoded ?? '', 'base64');
+  const error = parsedRoot(document, answer.complete);
+  const ossCode = error?.name === 'Error' ? childText(error, 'Code') : undefined;
+  const code = ossCode?.slice(0, 80).replace(/[^A-Za-z0-9._-]/g, '') || NO_OSS_CODE.unknown;
+  const requestId = requestIdOf(answer, error?.name === 'Error' ? error : undefined);
+  return new OssError({
+    operation,
+    code,
+    status: answer.status,
+    ...(requestId === undefined ? {} : { requestId }),
+    retryable: retryableStatus(answer.status),
+    detail: `${code} (${answer.status}${requestId === undefined ? '' : `, request ${requestId}`})`,
   });
 }
 
-/** What a client can act on keeps OSS's code; a refusal of our own signature or role is our configuration (500). */
-export function ossError(operation: string, status: number, rawCode: string | undefined): HttpError {
-  const code = (rawCode ?? '').slice(0, 80).replace(/[^A-Za-z0-9._-]/g, '');
-  const detail = `OSS ${operation}: ${code || 'no code'} (${status})`;
-  switch (code) {
-    case 'NoSuchUpload':
-      return new HttpError(404, 'NoSuchUpload', 'the upload does not exist: it was completed or aborted, or never started', {
-        logDetail: detail,
-      });
-    case 'InvalidPart':
-      return new HttpError(400, 'InvalidPart', 'a part is missing at OSS or its etag does not match', { logDetail: detail });
-    case 'InvalidPartOrder':
-      return new HttpError(400, 'InvalidPartOrder', 'parts must be in ascending order', { logDetail: detail });
-    case 'EntityTooSmall':
-      return new HttpError(400, 'EntityTooSmall', 'every part but the last must be the part size the upload was started with', {
-        logDetail: detail,
-      });
-    case 'FileAlreadyExists':
-      return new HttpError(409, 'FileAlreadyExists', 'an object with this key already exists and is never replaced', { logDetail: detail });
-    default:
-      return status >= 500 || code === '' ? unavailable(detail) : internalError(detail);
-  }
+/** A success status whose content is not what OSS sends: retryable, since it is not OSS that said it. */
+function malformed(operation: OssOperation, answer: HttpAnswer, what: string): OssError {
+  const requestId = requestIdOf(answer, undefined);
+  return new OssError({
+    operation,
+    code: NO_OSS_CODE.malformed,
+    status: answer.status,
+    ...(requestId === undefined ? {} : { requestId }),
+    retryable: true,
+    detail: what,
+  });
 }
 
-/** The answer's root element, which must be `root`. */
-function rootOf(operation: string, body: Buffer, root: string): XmlElement {
-  let element: XmlElement;
-  try {
-    element = parseXml(body.toString('utf8'));
-  } catch {
-    throw unavailable(`OSS ${operation}: the answer is not XML`);
-  }
-  if (element.name !== root) throw unavailable(`OSS ${operation}: the answer is ${element.name.slice(0, 40)}, not ${root}`);
-  return element;
+function requestIdOf(answer: HttpAnswer, error: XmlElement | undefined): string | undefined {
+  const id = headerOf(answer, 'x-oss-request-id') ?? (error === undefined ? undefined : childText(error, 'RequestId'));
+  return id !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(id) ? id : undefined;
 }
 
-/** OSS's error code, when the body is an OSS `<Error>`. */
-function errorCodeOf(body: Buffer): string | undefined {
+function parsedRoot(body: Buffer, complete: boolean): XmlElement | undefined {
+  if (!complete || body.length === 0) return undefined;
   try {
-    const element = parseXml(body.toString('utf8'));
-    return element.name === 'Error' ? childText(element, 'Code') : undefined;
+    return parseXml(body.toString('utf8'));
   } catch {
     return undefined;
   }
 }
 
-function send(url: URL, method: string, headers: OutgoingHttpHeaders, body: Buffer | undefined, timeoutMs: number): Promise<OssAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-      method,
-      headers: body === undefined ? headers : { ...headers, 'content-length': String(body.length) },
-      agent: agents[url.protocol === 'https:' ? 'https:' : 'http:'],
-    });
-    const timer = setTimeout(() => request.destroy(new Error('deadline')), timeoutMs);
-    const fail = (error: Error & { code?: string }): void => {
-      clearTimeout(timer);
-      // A kept-alive connection OSS (or an FC freeze) closed before our request reached it: safe to send again.
-      (error as { retryable?: boolean }).retryable = request.reusedSocket && error.code === 'ECONNRESET';
-      reject(error);
-    };
-    request.on('error', fail);
-    request.on('response', (response: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) request.destroy(new Error('answer too large'));
-        else chunks.push(chunk);
-      });
-      response.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) });
-      });
-      response.on('error', fail);
-    });
-    request.end(body);
-  });
+/** The answer's root element, which must be `root`. */
+function xmlRoot(operation: OssOperation, answer: HttpAnswer, root: string): XmlElement {
+  const element = parsedRoot(answer.body, answer.complete);
+  if (element === undefined) throw malformed(operation, answer, 'the answer is not XML');
+  if (element.name !== root) throw malformed(operation, answer, `the answer is ${element.name.slice(0, 40)}, not ${root}`);
+  return element;
 }
 
-export function createOssClient(options: OssClientOptions): OssMultipartClient {
-  const deadline = performance.now() + options.timeoutMs;
-  const scheme = SIGNATURE_SCHEMES[options.version];
-
-  async function call(
-    operation: string,
-    request: Pick<SignedRequestInput, 'method' | 'key' | 'subResources'> & {
-      query?: Record<string, string>;
-      headers?: Record<string, string>;
-    },
-    body?: Buffer,
-  ): Promise<OssAnswer> {
-    const query = request.query ?? {};
-    const headers = request.headers ?? {};
-    const url = new URL(objectUrl(options.endpoint, request.key));
-    for (const [name, value] of Object.entries({ ...request.subResources, ...query })) url.searchParams.append(name, value ?? '');
-    // `?uploads`, not `?uploads=`: the form every SDK sends for a sub-resource without a value.
-    url.search = url.search.replace(/=(?=&|$)/g, '');
-    for (let attempt = 0; ; attempt += 1) {
-      const remaining = Math.floor(deadline - performance.now());
-      if (remaining <= 0) throw unavailable(`OSS ${operation}: no time left within ${options.timeoutMs} ms`);
-      const signed = scheme.signRequest({
-        ...request,
-        query,
-        headers,
-        bucket: options.bucket,
-        region: options.region,
-        credentials: options.credentials,
-        now: options.now(),
-      });
-      try {
-        const answer = await send(url, request.method, { ...headers, ...signed }, body, remaining);
-        if (answer.status >= 200 && answer.status < 300) return answer;
-        throw ossError(operation, answer.status, errorCodeOf(answer.body));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        if ((error as { retryable?: boolean }).retryable === true && attempt === 0) continue;
-        const reason = error instanceof Error && error.message === 'deadline' ? `no answer within ${options.timeoutMs} ms` : 'unreachable';
-        throw unavailable(`OSS ${operation}: ${reason} (${(error as { code?: string }).code ?? 'no code'})`);
-      }
-    }
+function listedPart(part: XmlElement, answer: HttpAnswer): ListedPart {
+  const partNumber = Number(childText(part, 'PartNumber') ?? 'x');
+  const size = Number(childText(part, 'Size') ?? 'x');
+  const etag = childText(part, 'ETag');
+  if (!Number.isSafeInteger(partNumber) || !Number.isSafeInteger(size) || etag === undefined || etag === '') {
+    throw malformed('ListParts', answer, 'a part without PartNumber, Size or ETag');
   }
+  return { partNumber, etag, size };
+}
 
+function headOf(operation: OssOperation, answer: HttpAnswer, size: number): ObjectHead {
+  const etag = headerOf(answer, 'etag');
+  if (!Number.isSafeInteger(size) || size < 0 || etag === undefined) throw malformed(operation, answer, 'no usable size or ETag');
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (name.startsWith('x-oss-meta-') && typeof value === 'string') meta[name.slice('x-oss-meta-'.length)] = value;
+  }
   return {
-    async initiate(key, headers) {
-      const answer = await call('InitiateMultipartUpload', { method: 'POST', key, subResources: { uploads: null }, headers });
-      const uploadId = childText(rootOf('InitiateMultipartUpload', answer.body, 'InitiateMultipartUploadResult'), 'UploadId');
-      if (uploadId === undefined || uploadId === '') throw unavailable('OSS InitiateMultipartUpload: no UploadId in the answer');
-      return uploadId;
-    },
-
-    async listParts(key, uploadId) {
-      const parts: ListedPart[] = [];
-      let marker = '0';
-      for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
-        const answer = await call('ListParts', {
-          method: 'GET',
-          key,
-          subResources: { uploadId },
-          query: { 'max-parts': String(LIST_PAGE_SIZE), 'part-number-marker': marker },
-        });
-        const result = rootOf('ListParts', answer.body, 'ListPartsResult');
-        for (const part of childrenNamed(result, 'Part')) {
-          const partNumber = Number(childText(part, 'PartNumber') ?? 'x');
-          const size = Number(childText(part, 'Size') ?? 'x');
-          const etag = childText(part, 'ETag');
-          if (!Number.isSafeInteger(partNumber) || !Number.isSafeInteger(size) || etag === undefined || etag === '') {
-            throw unavailable('OSS ListParts: a part without PartNumber, Size or ETag');
-          }
-          parts.push({ partNumber, etag, size });
-        }
-        if (childText(result, 'IsTruncated') !== 'true') return parts;
-        const next = childText(result, 'NextPartNumberMarker');
-        if (next === undefined || !/^\d+$/.test(next) || Number(next) <= Number(marker)) {
-          throw unavailable('OSS ListParts: a truncated page without a usable NextPartNumberMarker');
-        }
-        marker = next;
-      }
-      throw unavailable(`OSS ListParts: more than ${MAX_LIST_PAGES} pages`);
-    },
-
-    async complete(key, uploadId, parts, headers) {
-      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>${parts
-        .map((part) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(part.etag)}</ETag></Part>`)
-        .join('')}</CompleteMultipartUpload>`;
-      const answer = await call(
-        'CompleteMultipartUpload',
-        { method: 'POST', key, subResources: { uploadId }, headers: { ...headers, 'content-type': 'application/xml' } },
-        Buffer.from(xml, 'utf8'),
-      );
-      const etag = childText(rootOf('CompleteMultipartUpload', answer.body, 'CompleteMultipartUploadResult'), 'ETag');
-      if (etag === undefined || etag === '') throw unavailable('OSS CompleteMultipartUpload: no ETag in the answer');
-      return { etag };
-    },
-
-    async abort(key, uploadId) {
-      await call('AbortMultipartUpload', { method: 'DELETE', key, subResources: { uploadId } });
-    },
+    contentType: headerOf(answer, 'content-type') ?? 'application/octet-stream',
+    size,
+    etag,
+    objectType: headerOf(answer, 'x-oss-object-type'),
+    contentEncoding: headerOf(answer, 'content-encoding'),
+    meta,
   };
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function headerOf(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -2,7 +2,7 @@
  * OSS's XML answers read with sax (isaacs/sax-js: no dependencies, strict mode, XML's own entities only, so no
  * entity expansion) into a small element tree. The answers we read are a few fixed, shallow shapes.
  */
-import { parser as saxParser } from 'sax';
+import type * as Sax from 'sax';
 
 export interface XmlElement {
   name: string;
@@ -13,9 +13,14 @@ export interface XmlElement {
 
 const MAX_DEPTH = 8;
 
+// Required on first use, as shared/net/http-request.ts loads node:http: upload-completed reads XML only when OSS
+// answers with an error, so its cold start never evaluates sax.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadSax = (): typeof Sax => require('sax') as typeof Sax;
+
 /** The document's root element; throws on anything that is not well-formed XML. */
 export function parseXml(xml: string): XmlElement {
-  const parser = saxParser(true, { trim: false, normalize: false });
+  const parser = loadSax().parser(true, { trim: false, normalize: false });
   const stack: Array<XmlElement & { raw: string }> = [];
   let root: XmlElement | undefined;
   let failure: Error | undefined;

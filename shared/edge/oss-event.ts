@@ -4,6 +4,7 @@
  * arn}, object: {key, size, eTag, deltaSize}}, responseElements: {requestId}, …}]}` (FC docs, "Formats of event
  * for different triggers"). Nothing here decides anything about the object itself.
  */
+import { normaliseEtag } from '../upload/etag';
 
 /** One object an event says was created. */
 export interface ObjectCreatedEvent {
@@ -100,7 +101,7 @@ function parseEntry(entry: unknown): ObjectCreatedEvent | SkippedEntry {
     bucket,
     keys,
     size,
-    eTag: eTag.replace(/"/g, '').toUpperCase(),
+    eTag: normaliseEtag(eTag),
     ossRequestId: typeof requestId === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(requestId) ? requestId : undefined,
   };
 }
@@ -135,7 +136,7 @@ export interface ObjectCreatedInput {
   bucket: string;
   key: string;
   size: number;
-  /** Quoted or not; written unquoted as OSS does. */
+  /** Quoted or not, in either case; written as OSS writes it: unquoted, upper-case. */
   eTag: string;
   eventName?: string;
   region?: string;
@@ -157,7 +158,7 @@ export function buildOssEvent(...objects: ObjectCreatedInput[]): Buffer {
         bucket: { arn: `acs:oss:${region}:1234567890123456:${input.bucket}`, name: input.bucket, ownerIdentity: '1234567890123456' },
         object: {
           deltaSize: input.size,
-          eTag: input.eTag.replace(/"/g, ''),
+          eTag: normaliseEtag(input.eTag),
           key: input.encodeKey === true ? encodeURIComponent(input.key).replace(/%2F/g, '/') : input.key,
           size: input.size,
         },

@@ -9,6 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { WebhookConfig } from '../config/sections';
 import type { UploadWebhook } from '../contract';
 import { httpRequest, HttpRequestFailure } from '../net/http-request';
+import { normaliseEtag } from '../upload/etag';
 
 /** A receiver that has not answered within this long has failed: FC retries the whole event. */
 export const WEBHOOK_TIMEOUT_MS = 5000;
@@ -16,7 +17,7 @@ export const WEBHOOK_TIMEOUT_MS = 5000;
 /** Stable per object version (bucket, key, ETag), so a receiver de-duplicates retries and repeated events. */
 export function webhookIdFor(bucket: string, key: string, etag: string): string {
   const digest = createHash('sha256')
-    .update(`${bucket}\n${key}\n${etag.replace(/"/g, '').toUpperCase()}`)
+    .update(`${bucket}\n${key}\n${normaliseEtag(etag)}`)
     .digest('base64url');
   return `msg_${digest.slice(0, 32)}`;
 }

@@ -1,12 +1,12 @@
 /**
  * A proxy in front of the OSS emulator that can fail one kind of OSS call the way a sick OSS does: answer 500,
- * answer something that is not XML, or never answer. Everything else passes through untouched.
+ * throttle (429), answer something that is not XML, or never answer. Everything else passes through untouched.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type OssCall = 'InitiateMultipartUpload' | 'ListParts' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'other';
-export type Fault = 'status500' | 'garbage' | 'hang';
+export type Fault = 'status500' | 'status429' | 'garbage' | 'hang';
 
 export interface FaultyOss {
   url: string;
@@ -38,9 +38,10 @@ export async function startFaultyOss(target: string): Promise<FaultyOss> {
       req.resume();
       if (failing.fault === 'hang') return void hanging.add(res);
       if (failing.fault === 'garbage') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>proxy error');
+      const [status, code] = failing.fault === 'status429' ? [429, 'Throttling'] : [500, 'InternalError'];
       return void res
-        .writeHead(500, { 'content-type': 'application/xml' })
-        .end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>');
+        .writeHead(status, { 'content-type': 'application/xml' })
+        .end(`<?xml version="1.0"?><Error><Code>${code}</Code><Message>Something went wrong.</Message></Error>`);
     }
     const upstream = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

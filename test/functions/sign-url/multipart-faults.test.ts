@@ -1,7 +1,8 @@
 /**
- * sign-url's own OSS calls when OSS is sick: each of initiate, list and complete answering 500, answering
- * something that is not XML, or never answering, and OSS unreachable. Always 503 UpstreamUnavailable with
- * Retry-After within OSS_TIMEOUT_MS, never a secret in the log, and the next request works once OSS does.
+ * sign-url's own OSS calls when OSS is sick: each of initiate, list and complete answering 500, throttling,
+ * answering something that is not XML, or never answering, and OSS unreachable. Always 503 UpstreamUnavailable with
+ * Retry-After within OSS_TIMEOUT_MS, never a secret in the log, and the next request works once OSS does. A failed
+ * ListParts (a GET) is sent once more; initiate and complete (POSTs that reached OSS) never are.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -84,7 +85,7 @@ const requests: Record<Exclude<OssCall, 'other' | 'AbortMultipartUpload'>, (uplo
 };
 
 const cases: Array<[keyof typeof requests, Fault]> = (Object.keys(requests) as Array<keyof typeof requests>).flatMap((operation) =>
-  (['status500', 'garbage', 'hang'] as const).map((fault): [keyof typeof requests, Fault] => [operation, fault]),
+  (['status500', 'status429', 'garbage', 'hang'] as const).map((fault): [keyof typeof requests, Fault] => [operation, fault]),
 );
 
 test.each(cases)(
@@ -92,7 +93,11 @@ test.each(cases)(
   async (operation, fault) => {
     const upload = await startedWithOnePart();
     proxy.fail(operation, fault);
+    const callsBefore = proxy.calls.length;
     const failed = await call(requests[operation](upload));
+    // Sent again only when a retry may cure it, it is a GET, and there is time left (not after a hang).
+    const retried = operation === 'ListParts' && (fault === 'status500' || fault === 'status429');
+    expect(proxy.calls.slice(callsBefore).filter((made) => made === operation)).toHaveLength(retried ? 2 : 1);
     expect(failed.response.statusCode).toBe(503);
     expect(failed.answer).toEqual({ error: { code: 'UpstreamUnavailable', message: 'the storage service is unavailable, retry shortly' } });
     expect(failed.response.headers['Retry-After']).toBe('2');

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { createUploadCompletedFunction } from '../../../functions/upload-completed/judge-upload';
-import { OssObjectClient } from '../../../shared/alicloud/oss-object-client';
+import { createOssClient } from '../../../shared/alicloud/oss-client';
 import { samplePng } from '../../../local/sample-files';
 import type { UploadWebhook } from '../../../shared/contract';
 import { createFcEventHandler, type EventLogLine } from '../../../shared/edge/event-handler';
@@ -23,6 +23,7 @@ import {
   type Receiver,
   type Storage,
 } from '../../support/upload-completed';
+import { expectedUserTag } from '../../support/user-ids';
 
 let storage: Storage;
 let receiver: Receiver;
@@ -100,6 +101,32 @@ test('a valid PNG stays, and the app gets upload.completed, signed as Standard W
   expect(() => verifier.verify(delivery!.body.replace('alice', 'mallory'), delivery!.headers as Record<string, string>)).toThrow();
   expect(lines).toEqual([expect.objectContaining({ level: 'info', outcome: 'accepted', key, action: 'none', webhook: 'delivered' })]);
   expect(lines[0]!.user).toMatch(/^[0-9a-f]{16}$/);
+});
+
+test("the user's log tag: with USER_HASH_SECRET, the HTTP functions' tag; without it, one per instance, stable within it", async () => {
+  const key = 'users/alice/tagged.png';
+  await storage.put(key, samplePng(300), 'image/png');
+  const event = await eventFor(key);
+  const hashSecret = 'a-user-hash-secret-of-at-least-32-bytes';
+  const keyed: EventLogLine[] = [];
+  await handlerWith({ USER_HASH_SECRET: hashSecret, UPLOAD_WEBHOOK_URL: '', UPLOAD_WEBHOOK_SECRET: '' }, keyed)(event, context);
+  expect(keyed.map((line) => line.user)).toEqual([expectedUserTag('alice', hashSecret)]);
+
+  const first: EventLogLine[] = [];
+  const second: EventLogLine[] = [];
+  const handler = createFcEventHandler(createUploadCompletedFunction(), {
+    env: { OSS_BUCKET: BUCKET, OSS_REGION: 'cn-hangzhou', OSS_ENDPOINT: storage.oss.url },
+    log: (line) => first.push(line),
+  });
+  await handler(event, context);
+  await handler(event, context);
+  await handlerWith({ UPLOAD_WEBHOOK_URL: '', UPLOAD_WEBHOOK_SECRET: '' }, second)(event, context);
+  const [tag, again] = first.map((line) => line.user);
+  expect(tag).toMatch(/^[0-9a-f]{16}$/);
+  expect(again).toBe(tag);
+  // Another instance (another handler) keys its tags with a key of its own.
+  expect(second.map((line) => line.user)).not.toEqual([tag]);
+  expect(tag).not.toBe(expectedUserTag('alice', hashSecret));
 });
 
 test('HTML bytes named .png are deleted, then the app gets upload.rejected with ActiveContent', async () => {
@@ -231,18 +258,20 @@ test('an event for an object already gone does nothing without a webhook, and no
 
 test('the role may not delete or read outside the upload folder (its policy, enforced by the emulator)', async () => {
   await storage.put('assets/keep.png', samplePng(300), 'image/png');
-  const client = new OssObjectClient({
+  const client = createOssClient({
     endpoint: storage.oss.url,
     bucket: BUCKET,
     region: 'cn-hangzhou',
-    credentials: ROLE_KEYS,
-    timeoutMs: 3000,
+    credentials: { ...ROLE_KEYS, expiration: undefined },
+    timeout: { ms: 3000, covers: 'each call' },
   });
-  await expect(client.delete('assets/keep.png')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
-  await expect(client.head('assets/keep.png')).rejects.toMatchObject({ status: 403 });
-  await expect(client.copy('assets/keep.png', 'users/alice/stolen.png', { ifMatch: '"x"', headers: {} })).rejects.toMatchObject({
-    status: 403,
-  });
+  const refused = { status: 403, code: 'AccessDenied', retryable: false };
+  await expect(client.delete('assets/keep.png')).rejects.toMatchObject({ ...refused, operation: 'DeleteObject' });
+  // A HEAD answer has no body: the status is all the emulator says.
+  await expect(client.head('assets/keep.png')).rejects.toMatchObject({ status: 403, code: 'Unknown', retryable: false });
+  await expect(
+    client.copy({ sourceKey: 'assets/keep.png', key: 'users/alice/stolen.png', ifMatch: '"x"', headers: {} }),
+  ).rejects.toMatchObject({ ...refused, operation: 'CopyObject' });
   expect(storage.oss.getObject('assets/keep.png')).toBeDefined();
 });
 
@@ -252,7 +281,34 @@ test('OSS unreachable: the invocation fails (FC retries) with the reason in the 
   await expect(
     handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
   ).rejects.toThrow();
-  expect(lines).toEqual([expect.objectContaining({ level: 'error', errorCode: 'OssError', cause: 'GET answered 0 ECONNREFUSED' })]);
+  expect(lines).toEqual([
+    expect.objectContaining({ level: 'error', errorCode: 'OssUnavailable', cause: 'OSS GetObject: unreachable (ECONNREFUSED)' }),
+  ]);
+});
+
+test('OSS refusing our own signature: OssRefused with its code and request id, and the invocation fails (FC retries, nothing is lost)', async () => {
+  await storage.put('users/alice/refused.png', samplePng(300), 'image/png');
+  const lines: EventLogLine[] = [];
+  const before = storage.requests.length;
+  await expect(
+    handlerWith({}, lines)(await eventFor('users/alice/refused.png'), {
+      ...context,
+      credentials: { ...ROLE_KEYS, accessKeySecret: 'wrong' },
+    }),
+  ).rejects.toThrow('FC retries the event');
+  const refusal = storage.requests.slice(before);
+  // A refusal is not retried within the invocation: one GET, no delete.
+  expect(refusal.map((request) => [request.operation, request.status, request.code])).toEqual([
+    ['GetObject', 403, 'SignatureDoesNotMatch'],
+  ]);
+  expect(lines).toEqual([
+    expect.objectContaining({
+      level: 'error',
+      errorCode: 'OssRefused',
+      cause: `OSS GetObject: SignatureDoesNotMatch (403, request ${refusal[0]!.requestId})`,
+    }),
+  ]);
+  expect(receiver.deliveries).toEqual([]);
 });
 
 test('OSS hanging: each call gives up after OSS_TIMEOUT_MS and the invocation fails (FC retries)', async () => {
@@ -267,7 +323,9 @@ test('OSS hanging: each call gives up after OSS_TIMEOUT_MS and the invocation fa
       handler(buildOssEvent({ bucket: BUCKET, key: 'users/alice/a.png', size: 5, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
     ).rejects.toThrow();
     expect(performance.now() - started).toBeLessThan(2000);
-    expect(lines).toEqual([expect.objectContaining({ level: 'error', errorCode: 'OssTimeout', cause: 'GET answered 0 Timeout' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'error', errorCode: 'OssUnavailable', cause: 'OSS GetObject: no answer within 300 ms' }),
+    ]);
   } finally {
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));

@@ -1,6 +1,8 @@
 /**
- * httpRequest against real local servers: a bounded answer is read no further than its bound (the connection is
- * closed instead of draining, or waiting on, the rest), and what fails says why without the URL.
+ * httpRequest against real local servers: the path given is the path sent, byte for byte; connections are kept
+ * alive between requests; a bounded answer is read no further than its bound (the connection is closed instead of
+ * draining, or waiting on, the rest); and what fails says why without the URL, and whether a kept-alive connection
+ * carried it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -97,6 +99,42 @@ test('no answer within the deadline: a timeout; nobody listening: a network fail
   await new Promise((resolve) => servers.pop()!.close(resolve));
   const failure = await get(closed, 10).catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(HttpRequestFailure);
-  expect(failure).toMatchObject({ kind: 'network', message: 'ECONNREFUSED' });
+  expect(failure).toMatchObject({ kind: 'network', message: 'ECONNREFUSED', code: 'ECONNREFUSED', reusedConnection: false });
   expect((failure as Error).message).not.toContain('127.0.0.1');
+});
+
+test('the path given is sent byte for byte: dot segments, percent escapes and plus signs are not resolved', async () => {
+  const seen: string[] = [];
+  const url = await serve((req, res) => {
+    seen.push(req.url ?? '');
+    res.end();
+  });
+  const paths = ['/a/../b', '/./x/.', '/users/alice/%2E%2E/x?uploads', '/a%2Fb/%25/+/%20?x=1&y', '/..', '//double//slash'];
+  for (const path of paths) await httpRequest({ method: 'GET', url, path, headers: {}, timeoutMs: 5000, maxBodyBytes: 0 });
+  expect(seen).toEqual(paths);
+  // Without `path`, the URL's own (which a URL object has already resolved).
+  await get(new URL(`${url.origin}/a/../b`), 0);
+  expect(seen.at(-1)).toBe('/b');
+});
+
+test('connections are kept alive: sequential requests to one server share one', async () => {
+  let connections = 0;
+  const url = await serve((_req, res) => res.end('ok'));
+  servers.at(-1)!.on('connection', () => void (connections += 1));
+  for (let i = 0; i < 5; i += 1) expect((await get(url, 10)).body.toString()).toBe('ok');
+  expect(connections).toBe(1);
+});
+
+test('a kept-alive connection the server drops: a network failure that says the connection was reused', async () => {
+  let requests = 0;
+  const url = await serve((req, res) => {
+    requests += 1;
+    // The first request is answered and its connection kept; the next one on it finds the connection gone.
+    if (requests === 1) res.end('first');
+    else req.socket.destroy();
+  });
+  expect((await get(url, 10)).body.toString()).toBe('first');
+  const failure = await get(url, 10).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(HttpRequestFailure);
+  expect(failure).toMatchObject({ kind: 'network', code: 'ECONNRESET', reusedConnection: true });
 });
