@@ -15,7 +15,6 @@ import {
   signerSection,
   uploadSection,
   usersSection,
-  type AuthConfig,
   type ConfigOf,
   type UsersConfig,
 } from '../../shared/config/sections';
@@ -220,23 +219,12 @@ function retryLater(error: OssError): RetryableFailure {
 }
 
 /**
- * upload-completed authenticates nobody: to user-ids.ts it is a function without an HS256 secret to key user tags
- * with, as one on a key set is. USER_HASH_SECRET keys its tags as it keys the HTTP functions'; without it, a key of
- * this instance does.
+ * One UserIds per configuration, made on first use: its tag key (USER_HASH_SECRET's, as the HTTP functions'; random
+ * without it, since upload-completed has no HS256 secret to derive one from) must hold.
  */
-const AUTHENTICATES_NOBODY: AuthConfig = {
-  kind: 'jwks',
-  jwksUrl: new URL('https://no-tokens.invalid/'),
-  issuer: undefined,
-  audience: undefined,
-  tokenType: undefined,
-  maxTokenAgeSeconds: undefined,
-};
-
-/** One UserIds per configuration, made on first use: its tag key (random without USER_HASH_SECRET) must hold. */
 const userIdsByConfig = new WeakMap<UsersConfig, UserIds>();
 function userIdsOf(users: UsersConfig): UserIds {
   let userIds = userIdsByConfig.get(users);
-  if (userIds === undefined) userIdsByConfig.set(users, (userIds = createUserIds(users, AUTHENTICATES_NOBODY)));
+  if (userIds === undefined) userIdsByConfig.set(users, (userIds = createUserIds(users)));
   return userIds;
 }

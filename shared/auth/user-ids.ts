@@ -24,13 +24,13 @@ export function derivedKey(secret: Uint8Array, use: 'user segment' | 'log user h
   return Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), use, 32));
 }
 
-export function createUserIds(users: UsersConfig, auth: AuthConfig): UserIds {
-  // The tag's key: USER_HASH_SECRET, else one derived from the HS256 secret; with neither (JWKS without
-  // USER_HASH_SECRET), a random key per instance, so tags match only within one instance (a cold-start warning says so).
+export function createUserIds(users: UsersConfig, auth?: AuthConfig): UserIds {
+  // The tag's key: USER_HASH_SECRET, else one derived from the HS256 secret; with neither (JWKS, or no tokens at all
+  // as in upload-completed, without USER_HASH_SECRET), a random key per instance, so tags match only within one instance (a cold-start warning says so).
   const tagKey =
     users.hashSecret !== undefined
       ? derivedKey(users.hashSecret, 'log user hash')
-      : auth.kind === 'secret'
+      : auth?.kind === 'secret'
         ? derivedKey(auth.secret, 'log user hash')
         : randomBytes(32);
   const segmentKey =
