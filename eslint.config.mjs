@@ -45,5 +45,5 @@ export default tseslint.config(
       },
     },
   },
-  { files: ['scripts/**', 'local/**', 'test/**'], rules: { 'no-console': 'off' } },
+  { files: ['tools/**', 'local/**', 'test/**'], rules: { 'no-console': 'off' } },
 );

@@ -51,7 +51,7 @@ test('a function imports no other function, and its entry not even its own manif
 });
 
 test('a function and its manifest import only functions/ and shared/: never deploy/, local/, the tools or test helpers', () => {
-  // Manifests state their needs as data; deploy/, local/ and scripts/ read them through functions/registry.ts.
+  // Manifests state their needs as data; deploy/, local/ and tools/ read them through functions/registry.ts.
   const files = sourceFiles('functions');
   expect(files).toEqual(expect.arrayContaining(['functions/registry.ts', 'functions/manifest.ts', 'functions/sign-url/manifest.ts']));
   expect(violations(files, (imported) => !imported.startsWith('functions/') && !imported.startsWith('shared/'))).toEqual([]);
@@ -64,11 +64,48 @@ test('nothing deployed, and no deployment tool, imports the local stack', () => 
   // dev server or the emulators; neither of those two modules imports anything else of local/.
   const accountOnly = ['local/local-account', 'local/embedded-env'];
   const reachesFurther = (imported: string): boolean => imported.startsWith('local/') && !accountOnly.includes(imported);
-  expect(violations(['scripts/policies.ts', ...accountOnly.map((name) => `${name}.ts`)], reachesFurther)).toEqual([]);
+  expect(violations(['tools/policies.ts', ...accountOnly.map((name) => `${name}.ts`)], reachesFurther)).toEqual([]);
 });
 
 test('the browser client imports only web/, the wire contract, the key layout and the part plan', () => {
   const allowed = new Set(['shared/contract', 'shared/upload/keys', 'shared/upload/parts']);
   expect(violations(sourceFiles('web'), (imported) => !imported.startsWith('web/') && !allowed.has(imported))).toEqual([]);
   for (const module of allowed) expect(projectImports(`${module}.ts`)).toEqual([]);
+});
+
+/** The parts of the repository, each with its own package.json, and which parts each may import. */
+const PARTS: Record<string, readonly string[]> = {
+  shared: ['shared'],
+  functions: ['functions', 'shared'],
+  web: ['web', 'shared'],
+  deploy: ['deploy', 'functions', 'shared'],
+  local: ['local', 'deploy', 'functions', 'shared'],
+  tools: ['tools', 'local', 'deploy', 'functions', 'shared'],
+};
+
+test.each(Object.entries(PARTS))('%s/ imports only %j', (part, allowed) => {
+  const files = sourceFiles(part);
+  expect(files.length).toBeGreaterThan(0);
+  expect(violations(files, (imported) => !allowed.includes(imported.split('/')[0]!))).toEqual([]);
+});
+
+/** The workspaces beside the root package (the product), by folder. */
+const WORKSPACES: Record<string, string> = {
+  web: '@oss-direct-upload/client',
+  local: '@oss-direct-upload/local-stack',
+  deploy: '@oss-direct-upload/deploy',
+  tools: '@oss-direct-upload/tools',
+};
+
+test('the product (functions/ and shared/) is the root package; every other part is a workspace of its own', () => {
+  const manifest = (folder: string): { name: string; workspaces?: string[]; dependencies?: Record<string, string> } =>
+    JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as { name: string };
+  expect(Object.keys(PARTS).sort()).toEqual(['functions', 'shared', ...Object.keys(WORKSPACES)].sort());
+  expect(manifest('.').workspaces?.sort()).toEqual(Object.keys(WORKSPACES).sort());
+  for (const [folder, name] of Object.entries(WORKSPACES)) expect(manifest(folder).name).toBe(name);
+  // The browser client ships with no runtime dependency; the functions' own are what FC runs.
+  expect(manifest('web').dependencies).toBeUndefined();
+  expect(Object.keys(manifest('.').dependencies ?? {}).sort()).toEqual(
+    ['@alicloud/openapi-client', '@alicloud/sts20150401', 'ali-oss', 'file-type', 'jose', 'sax'].sort(),
+  );
 });

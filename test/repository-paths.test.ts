@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const root = resolve(__dirname, '..');
-const FOLDERS = ['shared', 'functions', 'deploy', 'local', 'web', 'scripts', 'test', '.ci'];
+const FOLDERS = ['shared', 'functions', 'deploy', 'local', 'web', 'tools', 'test', '.ci'];
 const ROOT_FILES = ['package.json', 'jest.config.js', 'eslint.config.mjs', 'tsconfig.json', 's.yaml'];
 
 function files(): string[] {
@@ -23,8 +23,8 @@ const outside = (path: string): boolean => path !== root && !path.startsWith(roo
 
 /** Paths a file names: `'../x'` strings, `join(__dirname, '..', …)` chains, and absolute paths into /work or a home. */
 export function pathsOutside(file: string, text: string): string[] {
-  // Command-line scripts run as bundles from dist/scripts/, one folder deeper than their source.
-  const base = /^scripts\/[^/]+\.ts$/.test(file) ? join(root, 'dist', 'scripts') : dirname(join(root, file));
+  // Command-line scripts run as bundles from dist/tools/, one folder deeper than their source.
+  const base = /^tools\/[^/]+\.ts$/.test(file) ? join(root, 'dist', 'tools') : dirname(join(root, file));
   const found: string[] = [];
   for (const match of text.matchAll(/['"`]((?:\.\.\/)+[^'"`\s]*)['"`]/g)) {
     if (outside(resolve(base, match[1]!))) found.push(match[1]!);

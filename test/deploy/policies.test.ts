@@ -213,7 +213,7 @@ test('no wildcard origin ever, even with no ALLOWED_ORIGINS', () => {
 });
 
 describe('npm run policies', () => {
-  const script = join(__dirname, '..', '..', 'dist', 'scripts', 'policies.js');
+  const script = join(__dirname, '..', '..', 'dist', 'tools', 'policies.js');
 
   test("with no configuration, prints the local stack's policies as JSON", () => {
     const output = execFileSync(process.execPath, [script], {

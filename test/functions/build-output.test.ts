@@ -1,5 +1,5 @@
 /**
- * What `npm run build` leaves for FC (scripts/build.mjs): one self-contained CommonJS bundle per function,
+ * What `npm run build` leaves for FC (tools/build.mjs): one self-contained CommonJS bundle per function,
  * dist/<function>/index.js, whose `handler` FC calls (`handler: index.handler` in s.yaml), and nothing else in the
  * folder. A fresh node in a bare copy of the folder (no node_modules) loads it and finds the handler.
  */
@@ -15,7 +15,7 @@ test('every function of the registry is built, and nothing else sits beside the 
   const folders = readdirSync(DIST, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
-  expect(folders.sort()).toEqual([...names, 'local', 'scripts', 'web'].sort());
+  expect(folders.sort()).toEqual([...names, 'local', 'tools', 'web'].sort());
 });
 
 test.each(names)('dist/%s holds one file, index.js, which requires none of its own modules', (name) => {

@@ -15,7 +15,7 @@ test('each mode passes, and the test objects are deleted', async () => {
   const token = ((await (await fetch(`${stack.url}/api/dev-token?user=smoke-tester`)).json()) as { token: string }).token;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [join(__dirname, '..', '..', 'dist', 'scripts', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`],
+    [join(__dirname, '..', '..', 'dist', 'tools', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`],
     {
       env: {
         PATH: process.env['PATH'] ?? '',
@@ -38,7 +38,7 @@ test('each mode passes, and the test objects are deleted', async () => {
 test('a bad token fails the smoke with a non-zero exit', async () => {
   const run = promisify(execFile)(
     process.execPath,
-    [join(__dirname, '..', '..', 'dist', 'scripts', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`],
+    [join(__dirname, '..', '..', 'dist', 'tools', 'smoke.js'), `${stack.url}/api/sign-url`, `${stack.url}/api/sts-token`],
     {
       env: {
         PATH: process.env['PATH'] ?? '',

@@ -2,7 +2,7 @@
  * The official OSS Go SDK against the local stack (`npm start`'s dev stack: the functions behind the FC adapter,
  * the OSS and STS emulators granting what `npm run policies` prints). The SDK is Debian's
  * golang-github-aliyun-aliyun-oss-go-sdk-dev (1.5, V1 signatures), built offline with Debian's Go in GOPATH mode;
- * `npm test` installs both (scripts/ensure-test-tools.sh). The probe (test/sdk/go-sdk-probe/main.go, ours) is built
+ * `npm test` installs both (tools/ensure-test-tools.sh). The probe (test/sdk/go-sdk-probe/main.go, ours) is built
  * into a temporary folder here, fetches its credentials from sts-token by GET in the app-server format, and drives
  * the SDK; what was stored is then read back from the emulator with its MD5.
  */
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0 || !existsSync(SDK_PACKAGE)) {
     throw new Error(
-      'the Go SDK test needs Debian packages golang-go and golang-github-aliyun-aliyun-oss-go-sdk-dev: run scripts/ensure-test-tools.sh as root',
+      'the Go SDK test needs Debian packages golang-go and golang-github-aliyun-aliyun-oss-go-sdk-dev: run tools/ensure-test-tools.sh as root',
     );
   }
   buildDir = mkdtempSync(join(tmpdir(), 'go-sdk-probe-'));

@@ -1,7 +1,7 @@
 /**
  * Every byte the code under test writes during the suite (stdout, stderr, console, and the output of the
  * servers tests start) is appended to .test-logs/, and every secret, token and signature the tests issue or
- * receive is registered there too. scripts/scan-test-logs.mjs, run after jest by `npm test`, then proves that
+ * receive is registered there too. tools/scan-test-logs.mjs, run after jest by `npm test`, then proves that
  * no registered secret ever appears in a log.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Bundled in place of `debug` in every function bundle (scripts/build.mjs); every logger here is off and writes
+ * Bundled in place of `debug` in every function bundle (tools/build.mjs); every logger here is off and writes
  * nothing. Two users:
  * - httpx, under the STS SDK, prints each request line and its headers when `DEBUG=httpx:*` is set: an AssumeRole
  *   request line carries the caller's AccessKeyId, security token and signature, which must never reach a log.

@@ -1,5 +1,5 @@
 /**
- * Bundled in place of `is-type-of` in the function bundles (scripts/build.mjs). ali-oss's signing helpers
+ * Bundled in place of `is-type-of` in the function bundles (tools/build.mjs). ali-oss's signing helpers
  * (`lib/common/signUtils`) ask it two questions, `is.string` and `is.array`; the real package brings core-util-is,
  * isstream, is-class-hotfix and `stream` to answer them (~0.2 ms of sign-url's module load, README "Performance").
  * Same verdicts (test/shared/alicloud/vendor-shims.test.ts); any other question is absent and fails at once.

@@ -1,6 +1,6 @@
 /**
  * The one use ali-oss's signing helpers make of `qs`: `stringify` of a flat query object for the V4 canonical
- * query. Bundled in its place (scripts/build.mjs aliases `qs` here for the functions only): the real qs pulls
+ * query. Bundled in its place (tools/build.mjs aliases `qs` here for the functions only): the real qs pulls
  * in ~45 KB (object-inspect, get-intrinsic, side-channel…) and most of sign-url's module load time (measured in
  * README's benchmark). Anything outside that flat subset throws rather than signing something different.
  *

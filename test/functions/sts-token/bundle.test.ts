@@ -1,6 +1,6 @@
 /**
  * The built sts-token bundle, run in a bare folder with only Node's built-in modules, against the STS emulator
- * over HTTP: it proves the bundle's substitutes for @alicloud/credentials and @alicloud/tea-xml (scripts/build.mjs)
+ * over HTTP: it proves the bundle's substitutes for @alicloud/credentials and @alicloud/tea-xml (tools/build.mjs)
  * sign as the SDK does, with long-term keys and with FC's temporary role credentials, and that the one for debug
  * keeps httpx silent.
  */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extensionFor, extensionsOf } from '../../../shared/upload/extensions';
 import { MIME_DB_VERSION, TYPE_EXTENSIONS } from '../../../shared/upload/mime-db-extensions';
-import { typeExtensionsTable, type MimeDb } from '../../../scripts/type-extensions';
+import { typeExtensionsTable, type MimeDb } from '../../../tools/type-extensions';
 
 const mimeDbFolder = join(__dirname, '..', '..', '..', 'node_modules', 'mime-db');
 
@@ -41,7 +41,7 @@ describe('extensionFor: the type decides, the filename only chooses among its ex
 });
 
 describe('the generated table', () => {
-  test('is what scripts/type-extensions.ts writes from the installed mime-db (run `npm run generate:extensions`)', () => {
+  test('is what tools/type-extensions.ts writes from the installed mime-db (run `npm run generate:extensions`)', () => {
     const db = JSON.parse(readFileSync(join(mimeDbFolder, 'db.json'), 'utf8')) as MimeDb;
     const { version } = JSON.parse(readFileSync(join(mimeDbFolder, 'package.json'), 'utf8')) as { version: string };
     expect(MIME_DB_VERSION).toBe(version);

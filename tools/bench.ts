@@ -93,10 +93,10 @@ function loadFresh(path: string): Handler {
 /**
  * The peer: handlers written the way Alibaba Cloud's samples are (the full ali-oss client, the current STS SDK on
  * openapi-core, jsonwebtoken; unbundled, node_modules beside them), doing the same job on the same event. Their
- * sources and pinned versions (with a lockfile) are in scripts/bench-peer/; the bench installs them into bench/peer/
+ * sources and pinned versions (with a lockfile) are in tools/bench-peer/; the bench installs them into bench/peer/
  * (ignored by git) and reuses that install while the pins are unchanged.
  */
-const PEER_SOURCE = join(root, 'scripts', 'bench-peer');
+const PEER_SOURCE = join(root, 'tools', 'bench-peer');
 const PEER_DIR = join(root, 'bench', 'peer');
 /** How many times faster than its peer a function's cold start must be. */
 const PEER_TARGETS: Readonly<Record<string, number>> = { 'sign-url': 3.5, 'sts-token': 2.5 };
@@ -170,14 +170,10 @@ function coldRun(path: string, input: { event: Buffer; env: Record<string, strin
   const context = Buffer.from(JSON.stringify(invocationContext('cold'))).toString('base64');
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      [join(root, 'scripts', 'cold-start-harness.cjs'), path, input.event.toString('base64'), context],
-      {
-        env: childEnv(input.env),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [join(root, 'tools', 'cold-start-harness.cjs'), path, input.event.toString('base64'), context], {
+      env: childEnv(input.env),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let output = '';
     child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
     child.on('error', reject);
@@ -214,7 +210,7 @@ const medianRssMiB = (list: readonly ColdRun[]): number => median(list.map((run)
 async function coldStart(input: ColdStartCase): Promise<void> {
   const targetRatio = COLD_START_TARGETS[input.name];
   if (targetRatio === undefined) throw new Error(`no cold-start target for ${input.name}: add it to COLD_START_TARGETS`);
-  const floorPath = bareCopy(join(root, 'scripts', 'empty-handler.cjs'), 'file');
+  const floorPath = bareCopy(join(root, 'tools', 'empty-handler.cjs'), 'file');
   const targetPath = bareCopy(input.bundle, 'folder');
   const peerPath = input.peer?.dir === undefined ? undefined : join(input.peer.dir, `${input.name}.cjs`);
   let runs: { floor: ColdRun[]; target: ColdRun[]; peer: ColdRun[] };
@@ -480,8 +476,10 @@ async function main(): Promise<void> {
 
     for (const { name } of FUNCTIONS) extras[`bundle ${name} bytes`] = statSync(join(root, 'dist', name, 'index.js')).size;
     const prodDeps =
-      execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' }).trim().split('\n').length - 1;
-    extras['production dependency packages (npm ls --omit=dev --all)'] = prodDeps;
+      execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable', '--workspaces=false'], { cwd: root, encoding: 'utf8' })
+        .trim()
+        .split('\n').length - 1;
+    extras['production dependency packages of the functions (npm ls --omit=dev --all --workspaces=false)'] = prodDeps;
 
     if (wanted('load')) await throughput(quick ? 1 : 10);
   } finally {

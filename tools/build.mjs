@@ -63,15 +63,15 @@ await Promise.all(
 );
 
 // Command-line tools run by npm scripts.
-const scriptEntries = ['policies', 'smoke', 'bench', 'type-extensions'].filter((name) => existsSync(join(root, 'scripts', `${name}.ts`)));
+const scriptEntries = ['policies', 'smoke', 'bench', 'type-extensions'].filter((name) => existsSync(join(root, 'tools', `${name}.ts`)));
 await Promise.all(
   // They run inside the repository, so node_modules stay where they are (ali-oss's full client does not bundle).
   scriptEntries.map((name) =>
     build({
       ...common,
       packages: 'external',
-      entryPoints: [join(root, 'scripts', `${name}.ts`)],
-      outfile: join(staging, 'scripts', `${name}.js`),
+      entryPoints: [join(root, 'tools', `${name}.ts`)],
+      outfile: join(staging, 'tools', `${name}.js`),
       sourcemap: 'inline',
     }),
   ),
@@ -102,7 +102,7 @@ copyFileSync(
 const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
-  ...scriptEntries.map((name) => join('scripts', `${name}.js`)),
+  ...scriptEntries.map((name) => join('tools', `${name}.js`)),
   ...functionNames.map((name) => join(name, 'index.js')),
   ...localEntries.map((name) => join('local', `${name}.js`)),
 ];
@@ -120,7 +120,7 @@ for (const name of functionNames) {
 rmSync(staging, { recursive: true, force: true });
 // Bundles of functions that no longer exist must not linger and get deployed.
 for (const entry of readdirSync(join(root, 'dist'), { withFileTypes: true })) {
-  if (entry.isDirectory() && !['local', 'web', 'scripts'].includes(entry.name) && !functionNames.includes(entry.name))
+  if (entry.isDirectory() && !['local', 'web', 'tools'].includes(entry.name) && !functionNames.includes(entry.name))
     rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
 }
 
