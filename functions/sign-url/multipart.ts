@@ -6,7 +6,7 @@
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
 import { createOssClient, type ListedPart, type OssMultipartClient } from '../../shared/alicloud/oss-client';
-import type { CompletedPart, MultipartCompleted, MultipartStarted, SignedParts } from '../../shared/contract';
+import type { AnswerFor, CompletedPart, SignedParts } from '../../shared/contract';
 import { HttpError, badRequest } from '../../shared/edge/errors';
 import type { HandleInput, HandleResult } from '../../shared/edge/handler';
 import { MAX_PART_URLS_PER_ANSWER, partPlan } from '../../shared/upload/parts';
@@ -49,7 +49,7 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
         ...FORBID_OVERWRITE,
       });
       const first = Array.from({ length: Math.min(partCount, MAX_PART_URLS_PER_ANSWER) }, (_, index) => index + 1);
-      const answer: MultipartStarted = {
+      const answer: AnswerFor<'MULTIPART'> = {
         method: 'MULTIPART',
         bucket: rules.bucket,
         key,
@@ -67,14 +67,14 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
         etag,
         size,
       }));
-      const answer: SignedParts = { ...sign(command.handle, command.partNumbers), uploaded };
+      const answer: AnswerFor<'PARTS'> = { ...sign(command.handle, command.partNumbers), uploaded };
       return { answer, logKey: command.handle.key };
     }
     case 'COMPLETE':
       return { answer: await complete(oss, rules, command.handle, command.parts, command.size), logKey: command.handle.key };
     case 'ABORT':
       await oss.abort(command.handle.key, command.handle.uploadId);
-      return { answer: undefined, status: 204, logKey: command.handle.key };
+      return { answer: undefined satisfies AnswerFor<'ABORT'>, status: 204, logKey: command.handle.key };
   }
 }
 
@@ -87,7 +87,7 @@ async function complete(
   handle: UploadHandle,
   requested: readonly CompletedPart[],
   declaredSize: number | undefined,
-): Promise<MultipartCompleted> {
+): Promise<AnswerFor<'COMPLETE'>> {
   const listed = await oss.listParts(handle.key, handle.uploadId);
   const held = new Map(listed.map((part) => [part.partNumber, part]));
   const parts: ListedPart[] = requested.map(({ partNumber, etag }) => {
