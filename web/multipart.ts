@@ -5,12 +5,18 @@
  * size and modification time, lets a later `upload()` of the same file (after a failure or a page reload) send only
  * the parts OSS does not hold yet; it is removed when the upload completes or is cancelled.
  */
-import type { MultipartCompleted, MultipartStarted, SignedPart, SignedParts } from '../shared/contract';
-import { UploadError, blockedMessage, fromOssCode, parseOssError } from './errors';
+import type { AnswerFor, MultipartMethod, RequestFor, SignedParts } from '../shared/contract';
+import { normaliseEtag } from '../shared/upload/etag';
+import { MAX_PART_URLS_PER_ANSWER, partRange } from '../shared/upload/parts';
+import { partUrlsRenewAt } from '../shared/upload/url-expiry';
+import { UploadError, blockedMessage, fieldOf, fromOssCode, parseOssError } from './errors';
+
+/** sign-url called for one multipart step: the answer its method has, or an UploadError. */
+export type MultipartCall = <M extends MultipartMethod>(request: RequestFor<M>, signal: AbortSignal | undefined) => Promise<AnswerFor<M>>;
 
 export interface MultipartOptions {
-  /** Calls sign-url with one request body; throws an UploadError for an error answer. */
-  callFunction(body: object, signal: AbortSignal | undefined): Promise<unknown>;
+  /** Calls sign-url with one request; throws an UploadError for an error answer. */
+  callFunction: MultipartCall;
   /** Scopes the checkpoint to one service. */
   endpoint: string;
   onProgress?: ((loaded: number, total: number) => void) | undefined;
@@ -46,10 +52,6 @@ export interface Checkpoint {
   parts: Record<string, string>;
 }
 
-/** URLs are renewed when less than this is left of them (or a quarter of their lifetime, when that is shorter). */
-const URL_MARGIN_MS = 30_000;
-const PARTS_PER_REQUEST = 100;
-
 export const CHECKPOINT_PREFIX = 'oss-multipart:';
 
 export function checkpointKey(endpoint: string, file: Pick<File, 'name' | 'size' | 'lastModified'>): string {
@@ -58,22 +60,28 @@ export function checkpointKey(endpoint: string, file: Pick<File, 'name' | 'size'
 
 export function readCheckpoint(storage: MultipartOptions['storage'], id: string): Checkpoint | undefined {
   try {
-    const value = JSON.parse(storage?.getItem(id) ?? 'null') as Checkpoint | null;
-    const valid =
-      value?.version === 1 &&
-      typeof value.key === 'string' &&
-      typeof value.fileName === 'string' &&
-      typeof value.uploadId === 'string' &&
-      Number.isSafeInteger(value.partSize) &&
-      Number.isSafeInteger(value.partCount) &&
-      typeof value.parts === 'object';
-    return valid ? value : undefined;
+    const value: unknown = JSON.parse(storage?.getItem(id) ?? 'null');
+    return isCheckpoint(value) ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-const bareEtag = (etag: string): string => etag.replace(/"/g, '').toUpperCase();
+function isCheckpoint(value: unknown): value is Checkpoint {
+  const parts = fieldOf(value, 'parts');
+  return (
+    fieldOf(value, 'version') === 1 &&
+    typeof fieldOf(value, 'key') === 'string' &&
+    typeof fieldOf(value, 'fileName') === 'string' &&
+    typeof fieldOf(value, 'uploadId') === 'string' &&
+    Number.isSafeInteger(fieldOf(value, 'partSize')) &&
+    Number.isSafeInteger(fieldOf(value, 'partCount')) &&
+    typeof parts === 'object' &&
+    parts !== null &&
+    Object.values(parts).every((etag) => typeof etag === 'string')
+  );
+}
+
 const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -85,28 +93,21 @@ function cancelled(): UploadError {
   return new UploadError('Cancelled', 'The upload was cancelled.');
 }
 
-/** When part URLs stop working, on this device's clock: V4 URLs carry their lifetime, which skew cannot bend. */
-function localExpiry(parts: readonly SignedPart[], expiresAt: string, receivedAt: number): number {
-  const lifetime = parts[0] === undefined ? null : new URL(parts[0].url).searchParams.get('x-oss-expires');
-  return lifetime !== null && /^\d+$/.test(lifetime) ? receivedAt + Number(lifetime) * 1000 : Date.parse(expiresAt);
-}
-
 export async function uploadMultipart(file: File, options: MultipartOptions): Promise<MultipartResult> {
   const { signal, storage } = options;
   const id = checkpointKey(options.endpoint, file);
   const urls = new Map<number, string>();
   let urlsRenewAt = 0;
-  const remember = (answer: Pick<SignedParts, 'parts' | 'expiresAt'>, receivedAt: number): void => {
+  const remember = (answer: Pick<SignedParts, 'parts' | 'expiresAt'>, requestedAt: number): void => {
     for (const part of answer.parts) urls.set(part.partNumber, part.url);
-    const expiresAt = localExpiry(answer.parts, answer.expiresAt, receivedAt);
-    urlsRenewAt = expiresAt - Math.min(URL_MARGIN_MS, (expiresAt - receivedAt) / 4);
+    urlsRenewAt = partUrlsRenewAt(answer, requestedAt);
   };
 
   /** sign-url, retried a few times while it answers "busy" (503, 429). */
-  const call = async <T>(body: object): Promise<T> => {
+  const call = async <M extends MultipartMethod>(request: RequestFor<M>): Promise<AnswerFor<M>> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return (await options.callFunction(body, signal)) as T;
+        return await options.callFunction(request, signal);
       } catch (error) {
         if (signal?.aborted === true) throw cancelled();
         if (!(error instanceof UploadError) || error.code !== 'Unavailable' || attempt >= options.retries) throw error;
@@ -129,17 +130,17 @@ export async function uploadMultipart(file: File, options: MultipartOptions): Pr
   if (checkpoint !== undefined) {
     const point: Checkpoint = checkpoint;
     try {
-      const receivedAt = Date.now();
-      const answer = await call<SignedParts>({
+      const requestedAt = Date.now();
+      const answer = await call({
         method: 'PARTS',
         key: point.key,
         uploadId: point.uploadId,
-        partNumbers: pendingOf(point).slice(0, PARTS_PER_REQUEST),
+        partNumbers: pendingOf(point).slice(0, MAX_PART_URLS_PER_ANSWER),
       });
       // Only what OSS still holds, with the ETag we were given, counts as done.
-      const held = new Map(answer.uploaded.map((part) => [part.partNumber, bareEtag(part.etag)]));
-      for (const [n, etag] of Object.entries(point.parts)) if (held.get(Number(n)) !== bareEtag(etag)) delete point.parts[n];
-      remember(answer, receivedAt);
+      const held = new Map(answer.uploaded.map((part) => [part.partNumber, normaliseEtag(part.etag)]));
+      for (const [n, etag] of Object.entries(point.parts)) if (held.get(Number(n)) !== normaliseEtag(etag)) delete point.parts[n];
+      remember(answer, requestedAt);
     } catch (error) {
       if (error instanceof UploadError && error.code === 'Cancelled') throw error;
       // The upload is gone (completed, aborted, expired) or is not ours: start over.
@@ -154,8 +155,8 @@ export async function uploadMultipart(file: File, options: MultipartOptions): Pr
     }
   }
   if (checkpoint === undefined) {
-    const receivedAt = Date.now();
-    const started = await call<MultipartStarted>({
+    const requestedAt = Date.now();
+    const started = await call({
       method: 'MULTIPART',
       filename: file.name,
       contentType: file.type || 'application/octet-stream',
@@ -173,10 +174,13 @@ export async function uploadMultipart(file: File, options: MultipartOptions): Pr
       parts: {},
     };
     save();
-    remember(started, receivedAt);
+    remember(started, requestedAt);
   }
   const point: Checkpoint = checkpoint;
-  const sizeOf = (n: number): number => Math.min(file.size, n * point.partSize) - (n - 1) * point.partSize;
+  const sizeOf = (n: number): number => {
+    const { start, end } = partRange(point, file.size, n);
+    return end - start;
+  };
 
   const inFlight = new Map<number, number>();
   const report = (): void => {
@@ -193,19 +197,20 @@ export async function uploadMultipart(file: File, options: MultipartOptions): Pr
   const urlFor = async (n: number): Promise<string> => {
     if (!urls.has(n) || Date.now() > urlsRenewAt) {
       refreshing ??= (async () => {
-        const wanted = [n, ...queue.filter((m) => m !== n)].slice(0, PARTS_PER_REQUEST);
-        const receivedAt = Date.now();
+        const wanted = [n, ...queue.filter((m) => m !== n)].slice(0, MAX_PART_URLS_PER_ANSWER);
+        const requestedAt = Date.now();
         urls.clear();
-        remember(await call<SignedParts>({ method: 'PARTS', key: point.key, uploadId: point.uploadId, partNumbers: wanted }), receivedAt);
+        remember(await call({ method: 'PARTS', key: point.key, uploadId: point.uploadId, partNumbers: wanted }), requestedAt);
       })().finally(() => (refreshing = undefined));
       await refreshing;
-      if (!urls.has(n)) return urlFor(n);
     }
-    return urls.get(n)!;
+    // Another part's refresh may have come back without this part's URL: ask again.
+    return urls.get(n) ?? urlFor(n);
   };
 
   const uploadPart = async (n: number): Promise<void> => {
-    const blob = file.slice((n - 1) * point.partSize, (n - 1) * point.partSize + sizeOf(n));
+    const { start, end } = partRange(point, file.size, n);
+    const blob = file.slice(start, end);
     for (let attempt = 0; ; attempt += 1) {
       if (signal?.aborted === true) throw cancelled();
       const url = await urlFor(n);
@@ -235,7 +240,7 @@ export async function uploadMultipart(file: File, options: MultipartOptions): Pr
     const parts = Object.entries(point.parts)
       .map(([n, etag]) => ({ partNumber: Number(n), etag }))
       .sort((a, b) => a.partNumber - b.partNumber);
-    const completed = await call<MultipartCompleted>({
+    const completed = await call({
       method: 'COMPLETE',
       key: point.key,
       uploadId: point.uploadId,
