@@ -17,6 +17,7 @@
 import type { SignedParts } from '../shared/contract';
 import { unquoteEtag } from '../shared/upload/etag';
 import { partNumbersFrom, partPlan } from '../shared/upload/parts';
+import { partUrlsRenewAt } from '../shared/upload/url-expiry';
 import { escapeXml } from '../shared/upload/xml-escape';
 import { callFunction, DEFAULT_MULTIPART_THRESHOLD } from './upload-client';
 
@@ -70,7 +71,6 @@ interface KnownUpload {
   renewAt: number;
 }
 
-const URL_MARGIN_MS = 30_000;
 const xml = (body: string): UppyPresigned => ({ url: `data:application/xml;charset=utf-8,${encodeURIComponent(body)}` });
 
 export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions): SignUrlUppyPluginOptions {
@@ -85,6 +85,7 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
   const sizeOfUpload = (uploadId: string): number | undefined =>
     uppy.getFiles().find((file) => file.s3Multipart?.uploadId === uploadId)?.size ?? undefined;
 
+  /** Part URLs an answer brought, renewed before they expire: their lifetime is read from the URLs, V1 and V4 alike. */
   const remember = (
     uploadId: string,
     known: Omit<KnownUpload, 'renewAt' | 'urls'>,
@@ -93,8 +94,7 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
   ): KnownUpload => {
     const entry = uploads.get(uploadId) ?? { ...known, urls: new Map<number, string>(), renewAt: 0 };
     for (const part of answer.parts) entry.urls.set(part.partNumber, part.url);
-    const lifetime = Number(answer.parts[0] === undefined ? 0 : (new URL(answer.parts[0].url).searchParams.get('x-oss-expires') ?? 60));
-    entry.renewAt = requestedAt + lifetime * 1000 - Math.min(URL_MARGIN_MS, (lifetime * 1000) / 4);
+    entry.renewAt = partUrlsRenewAt(answer, requestedAt);
     uploads.set(uploadId, entry);
     return entry;
   };
