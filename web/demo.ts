@@ -1,7 +1,7 @@
 /** The demo page: sign in with a development token, pick or drop files, watch them go straight to OSS. */
-import { formatBytes } from './errors';
+import { fieldOf, formatBytes } from './errors';
 import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
-import { checkpointKey, upload, UploadError, type UploadMode } from './upload-client';
+import { checkpointKey, upload, UPLOAD_MODES, UploadError, type UploadMode } from './upload-client';
 
 const $ = <T extends Element>(selector: string): T => {
   const element = document.querySelector<T>(selector);
@@ -18,9 +18,13 @@ $<HTMLFormElement>('#signin-form').addEventListener('submit', async (event) => {
   const status = $<HTMLParagraphElement>('#signin-status');
   try {
     const response = await fetch(`/api/dev-token?user=${encodeURIComponent(user)}`);
-    const answer = (await response.json()) as { token?: string; error?: { message?: string } };
-    if (!response.ok || answer.token === undefined) throw new Error(answer.error?.message ?? `HTTP ${response.status}`);
-    token = answer.token;
+    const answer: unknown = await response.json();
+    const given = fieldOf(answer, 'token');
+    if (!response.ok || typeof given !== 'string') {
+      const message = fieldOf(fieldOf(answer, 'error'), 'message');
+      throw new Error(typeof message === 'string' ? message : `HTTP ${response.status}`);
+    }
+    token = given;
     status.textContent = `Signed in as ${user}.`;
     errorLine.textContent = '';
   } catch (error) {
@@ -30,7 +34,8 @@ $<HTMLFormElement>('#signin-form').addEventListener('submit', async (event) => {
 });
 
 function selectedMode(): UploadMode {
-  return ($<HTMLInputElement>('input[name="mode"]:checked').value as UploadMode) ?? 'auto';
+  const value = $<HTMLInputElement>('input[name="mode"]:checked').value;
+  return UPLOAD_MODES.find((mode) => mode === value) ?? 'auto';
 }
 
 function endpointFor(mode: UploadMode): string {
@@ -160,9 +165,9 @@ async function showVerdict(row: HTMLTableRowElement, key: string): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 250));
     const response = await fetch(`/api/dev-verdicts?prefix=${encodeURIComponent(key)}`).catch(() => undefined);
     if (response === undefined || response.status === 404) break;
-    const { verdicts } = (await response.json()) as { verdicts: Array<{ key: string; verdict: string }> };
-    const verdict = verdicts.find((entry) => entry.key === key)?.verdict;
-    if (verdict !== undefined) {
+    const verdicts: unknown = fieldOf(await response.json(), 'verdicts');
+    const verdict = fieldOf(Array.isArray(verdicts) ? verdicts.find((entry) => fieldOf(entry, 'key') === key) : undefined, 'verdict');
+    if (typeof verdict === 'string') {
       cell.textContent = verdict;
       row.dataset['verdict'] = verdict;
       return;
