@@ -387,7 +387,7 @@ async function main(): Promise<void> {
   // The handlers log one line per request; a benchmark of thousands of requests keeps them off the terminal.
   const write = process.stdout.write.bind(process.stdout);
   const quiet = <T>(run: () => Promise<T>): Promise<T> => {
-    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stdout.write = () => true;
     return run().finally(() => (process.stdout.write = write));
   };
   try {

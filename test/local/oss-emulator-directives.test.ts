@@ -48,7 +48,7 @@ function client(endpoint: string): OSS {
     cname: true,
     authorizationV4: true,
     timeout: 10_000,
-  } as OSS.Options);
+  });
 }
 
 const codeOf = (xml: string): string | undefined => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
