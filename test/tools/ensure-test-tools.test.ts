@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const script = join(__dirname, '..', 'tools', 'ensure-test-tools.sh');
+const script = join(__dirname, '..', '..', 'tools', 'ensure-test-tools.sh');
 
 /** A PATH holding only an `id` that answers the given uid: no chromium, no apt-get. */
 function bareMachine(uid: number): string {
