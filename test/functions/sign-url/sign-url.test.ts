@@ -275,11 +275,19 @@ describe('CORS', () => {
     });
   });
 
-  test('preflight from another origin gets no CORS grant', async () => {
+  test('preflight from another origin gets no CORS grant, and a 403 naming the origin and the variable, also logged', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => lines.push(String(chunk)) > 0);
     const response = await call(
       fcEvent({ method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } }),
-    );
+    ).finally(() => spy.mockRestore());
     expect(response.statusCode).toBe(403);
+    expect(jsonOf(response)).toEqual({
+      error: { code: 'Forbidden', message: 'origin "https://evil.example.com" is not allowed: add it to ALLOWED_ORIGINS' },
+    });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ status: 403, errorCode: 'Forbidden', cause: 'refused origin "https://evil.example.com"' }),
+    ]);
     expect(response.headers['Access-Control-Allow-Origin']).toBeUndefined();
     expect(response.headers['Access-Control-Allow-Methods']).toBeUndefined();
     expect(response.headers['Vary']).toBe('Origin');
