@@ -7,22 +7,22 @@
 import { build } from 'esbuild';
 import { samplePng } from '../../local/sample-files';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
 import type { OssRequestLog } from '../../local/oss-emulator';
 import { launchChromium } from '../support/browser';
 import { registerAnswer } from '../support/log-capture';
+import { tempFolder } from '../support/temp-folder';
 
 const MIB = 1024 * 1024;
 let browser: Browser;
 let stack: DevStack;
 const ossLog: OssRequestLog[] = [];
-const folder = mkdtempSync(join(tmpdir(), 'uppy-browser-'));
+const folder = tempFolder('uppy-browser-');
 // Served by the dev server itself, like the demo page: Chromium lets only a page from a loopback origin call OSS there.
-const page = mkdtempSync(join(tmpdir(), 'uppy-page-'));
+const page = tempFolder('uppy-page-');
 
 beforeAll(async () => {
   await build({
