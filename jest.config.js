@@ -16,5 +16,5 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/no-skipped-tests-reporter.cjs'],
   globalSetup: '<rootDir>/test/support/global-setup.cjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
-  setupFiles: ['<rootDir>/test/support/setup-capture.ts'],
+  setupFiles: ['<rootDir>/test/support/setup-capture.ts', '<rootDir>/test/support/fuzz-seed.ts'],
 };
