@@ -3,7 +3,8 @@
 // server, the command-line tools and the browser client are bundled too, so `npm start` needs no TS loader. Bundling is
 // all this does: it runs no function and starts no server.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -77,10 +78,34 @@ await Promise.all(
   ),
 );
 
-// The browser client and the demo page: ES modules for current browsers, with ali-oss's browser build beside them.
-const webEntries = ['demo', 'upload-client'];
-await Promise.all(
-  webEntries.map((name) =>
+// The browser client, a package of its own in dist/web/ (web/package.json): upload-client.js, one ES module with no
+// imports, and the Uppy adapter uppy.js, which imports it; their type declarations from tsc; and the demo page.
+const webEntries = ['demo', 'upload-client', 'uppy'];
+const clientImport = {
+  name: 'client-import',
+  setup(builder) {
+    // The adapter uses the client's own module rather than a second copy of it.
+    builder.onResolve({ filter: /^\.\/upload-client$/ }, () => ({ path: './upload-client.js', external: true }));
+  },
+};
+const clientTypes = new Promise((resolve, reject) => {
+  const tsc = spawn(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(root, 'web', 'tsconfig.types.json'),
+      '--outDir',
+      join(staging, 'web', 'types'),
+    ],
+    { stdio: 'inherit' },
+  );
+  tsc.on('error', reject);
+  tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc (the client's type declarations) exited with ${code}`))));
+});
+await Promise.all([
+  clientTypes,
+  ...webEntries.map((name) =>
     build({
       ...common,
       platform: 'browser',
@@ -90,8 +115,34 @@ await Promise.all(
       outfile: join(staging, 'web', `${name}.js`),
       sourcemap: 'linked',
       minify: false,
+      plugins: name === 'uppy' ? [clientImport] : [],
     }),
   ),
+]);
+const client = JSON.parse(readFileSync(join(root, 'web', 'package.json'), 'utf8'));
+const typesOf = (name) => `./types/web/${name}.d.ts`;
+writeFileSync(
+  join(staging, 'web', 'package.json'),
+  `${JSON.stringify(
+    {
+      name: client.name,
+      version: client.version,
+      description: client.description,
+      license: client.license,
+      type: 'module',
+      main: './upload-client.js',
+      types: typesOf('upload-client'),
+      exports: {
+        '.': { types: typesOf('upload-client'), default: './upload-client.js' },
+        './uppy': { types: typesOf('uppy'), default: './uppy.js' },
+      },
+      files: ['upload-client.js', 'uppy.js', '*.js.map', 'types/', 'vendor/'],
+      peerDependencies: client.peerDependencies,
+      peerDependenciesMeta: client.peerDependenciesMeta,
+    },
+    null,
+    2,
+  )}\n`,
 );
 mkdirSync(join(staging, 'web', 'vendor'), { recursive: true });
 copyFileSync(
@@ -101,6 +152,8 @@ copyFileSync(
 
 const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
+  join('web', 'package.json'),
+  join('web', 'types'),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('tools', `${name}.js`)),
   ...functionNames.map((name) => join(name, 'index.js')),
@@ -108,6 +161,8 @@ const outputs = [
 ];
 for (const output of outputs) {
   mkdirSync(dirname(join(root, 'dist', output)), { recursive: true });
+  // A file is replaced in one step; a folder (the client's types) only once the old one is gone.
+  if (statSync(join(staging, output)).isDirectory()) rmSync(join(root, 'dist', output), { recursive: true, force: true });
   renameSync(join(staging, output), join(root, 'dist', output));
 }
 // A function's folder is what gets deployed: nothing an earlier build left there (say, the files of an older layout)
