@@ -47,3 +47,10 @@ test('npm start, npm test and the build run the check first', () => {
   expect(scripts['test']).toMatch(/^node tools\/check-node\.cjs && /);
   expect(scripts['start']).toMatch(/^npm run build && /);
 });
+
+test('the lock file is in the form npm 10 (Node 20) and npm 11 both keep: no "libc" fields, which npm 10 drops', () => {
+  // npm 11 writes "libc" for platform-specific optional packages; npm 10 removes them, rewriting the lock on every
+  // install. Written without them, both leave the file as it is (checked with npm 10.9 and 11.19).
+  const lock = readFileSync(join(root, 'package-lock.json'), 'utf8');
+  expect(lock).not.toContain('"libc"');
+});
