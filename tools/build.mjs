@@ -77,6 +77,22 @@ await Promise.all(
   ),
 );
 
+// The deployment's tools: the offline check (also the stack's pre-deploy action) and the two Serverless Devs plugins
+// s.yaml runs after the stack and after the whole deploy. Each exports its plugin function as `default`, which is
+// what `s` calls when it requires a local plugin.
+const deployEntries = ['check', 'bucket-settings-plugin', 'endpoints-plugin'];
+await Promise.all(
+  deployEntries.map((name) =>
+    build({
+      ...common,
+      packages: 'external',
+      entryPoints: [join(root, 'deploy', 'entries', `${name}.ts`)],
+      outfile: join(staging, 'deploy', `${name}.js`),
+      sourcemap: 'inline',
+    }),
+  ),
+);
+
 // The browser client and the demo page: ES modules for current browsers, with ali-oss's browser build beside them.
 const webEntries = ['demo', 'upload-client'];
 await Promise.all(
@@ -103,6 +119,7 @@ const outputs = [
   ...webEntries.flatMap((name) => [join('web', `${name}.js`), join('web', `${name}.js.map`)]),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('tools', `${name}.js`)),
+  ...deployEntries.map((name) => join('deploy', `${name}.js`)),
   ...functionNames.map((name) => join(name, 'index.js')),
   ...localEntries.map((name) => join('local', `${name}.js`)),
 ];
@@ -120,7 +137,7 @@ for (const name of functionNames) {
 rmSync(staging, { recursive: true, force: true });
 // Bundles of functions that no longer exist must not linger and get deployed.
 for (const entry of readdirSync(join(root, 'dist'), { withFileTypes: true })) {
-  if (entry.isDirectory() && !['local', 'web', 'tools'].includes(entry.name) && !functionNames.includes(entry.name))
+  if (entry.isDirectory() && !['local', 'web', 'tools', 'deploy'].includes(entry.name) && !functionNames.includes(entry.name))
     rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
 }
 
