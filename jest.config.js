@@ -14,6 +14,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(jose|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit)/)'],
   testTimeout: 20000,
   reporters: ['default', '<rootDir>/test/support/no-skipped-tests-reporter.cjs'],
-  globalSetup: '<rootDir>/test/support/clear-logs.cjs',
-  setupFiles: ['<rootDir>/test/support/setup-capture.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
+  setupFiles: ['<rootDir>/test/support/setup-capture.ts', '<rootDir>/test/support/fuzz-seed.ts'],
 };

@@ -385,6 +385,9 @@ function serveRequests(server: Server, served: ServeOptions): void {
           ossEndpoint: env['OSS_ENDPOINT'] ?? null,
           bucket: env['OSS_BUCKET'] ?? null,
         });
+      // Anything else is a file of the demo page, read with GET: a function called at a wrong path is told the routes.
+      if (path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD'))
+        return sendJson(response, 404, { error: { code: 'NotFound', message: unknownRouteMessage(request.method ?? '-', path, routes) } });
       if (path.startsWith('/assets/')) return serveStatic(served.assetsDir, path.slice('/assets'.length), request, response);
       return serveStatic(served.webDir, path, request, response);
     };
@@ -394,6 +397,17 @@ function serveRequests(server: Server, served: ServeOptions): void {
       else response.destroy();
     });
   });
+}
+
+/** What a request at no route is told: the routes there are, and the likely one when only a slash or `/api` differs. */
+export function unknownRouteMessage(method: string, path: string, routes: ReadonlyMap<string, HttpRoute>): string {
+  const functions = [...routes.keys()];
+  const trimmed = path.replace(/\/+$/, '');
+  const likely = functions.find(
+    (route) => route === trimmed || route === `/api${trimmed}` || route.endsWith(`/${trimmed.split('/').pop()}`),
+  );
+  const listed = [...functions.map((route) => `POST ${route}`), 'GET /healthz', 'GET /api/dev-token?user=<name>', 'GET / (the demo page)'];
+  return `no route ${method} ${path}${likely === undefined ? '' : ` (did you mean ${likely}?)`}; the routes are ${listed.join(', ')}`;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

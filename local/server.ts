@@ -4,7 +4,15 @@
  */
 import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
+import { CONFIG_VARIABLES } from '../shared/config/variables';
 import { startDevStack } from './dev-stack';
+import { nearMisses } from './near-misses';
+
+/** The ports npm start listens on, by the variable that sets each. */
+const PORT_VARIABLES = { PORT: 9000, OSS_EMULATOR_PORT: 9100, STS_EMULATOR_PORT: 9200 } as const;
+type PortVariable = keyof typeof PORT_VARIABLES;
+/** What npm start reads besides the functions' configuration. */
+const LOCAL_VARIABLES = [...Object.keys(PORT_VARIABLES), 'OSS_EMULATOR_DATA'];
 
 function portFrom(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -17,20 +25,44 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
+/** A port taken by another program is named by the variable that moves it. */
+function portInUseMessage(error: unknown, ports: Record<PortVariable, number>): string | undefined {
+  const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
+  if (code !== 'EADDRINUSE') return undefined;
+  const variable = (Object.keys(ports) as PortVariable[]).find((name) => ports[name] === port);
+  return `port ${String(port)} is in use${variable === undefined ? '' : `: set ${variable} to another port (0 picks a free one)`}`;
+}
+
 async function main(): Promise<void> {
   const dataFlag = process.argv.indexOf('--data');
   const ossDataDir = dataFlag >= 0 ? process.argv[dataFlag + 1] : process.env['OSS_EMULATOR_DATA'] || undefined;
+  const ports = {
+    PORT: portFrom('PORT', PORT_VARIABLES.PORT),
+    OSS_EMULATOR_PORT: portFrom('OSS_EMULATOR_PORT', PORT_VARIABLES.OSS_EMULATOR_PORT),
+    STS_EMULATOR_PORT: portFrom('STS_EMULATOR_PORT', PORT_VARIABLES.STS_EMULATOR_PORT),
+  };
   const stack = await startDevStack({
-    port: portFrom('PORT', 9000),
-    ossPort: portFrom('OSS_EMULATOR_PORT', 9100),
-    stsPort: portFrom('STS_EMULATOR_PORT', 9200),
+    port: ports.PORT,
+    ossPort: ports.OSS_EMULATOR_PORT,
+    stsPort: ports.STS_EMULATOR_PORT,
     ...(ossDataDir === undefined ? {} : { ossDataDir }),
+  }).catch((error: unknown) => {
+    throw new Error(portInUseMessage(error, ports) ?? (error instanceof Error ? error.message : String(error)));
   });
 
   // One column for every label, as wide as the longest function name.
   const row = (label: string, value: string): string => `  ${label.padEnd(17)} ${value}`;
   const lines = [
     '',
+    row(
+      'mode',
+      stack.mode === 'embedded'
+        ? 'local: OSS and STS emulators on loopback (OSS_BUCKET is not set)'
+        : `cloud: the real OSS bucket ${stack.env['OSS_BUCKET']}, no emulators (OSS_BUCKET is set)`,
+    ),
+    ...nearMisses(Object.keys(process.env), [...CONFIG_VARIABLES, ...LOCAL_VARIABLES]).map(({ given, meant }) =>
+      row('warning', `${given} is not a variable npm start reads; did you mean ${meant}?`),
+    ),
     row('demo page', `${stack.url}/`),
     ...FUNCTIONS.map((fn) =>
       isHttpFunction(fn)

@@ -1,12 +1,17 @@
 /**
  * The wire contract between the functions and their callers: request and answer shapes, and the error body.
  * Types only, so the browser client (`web/`) imports this very file and a field cannot be added on one side alone.
+ * `FunctionCalls` pairs every request, by its `method`, with its answer: the client's `callFunction` and the
+ * functions' answer builders are both typed from it (`RequestFor`, `AnswerFor`).
  */
 
 export type UploadMethod = 'PUT' | 'POST';
 
+/** The steps of a multipart upload that `sign-url` runs itself. */
+export type MultipartMethod = 'MULTIPART' | 'PARTS' | 'COMPLETE' | 'ABORT';
+
 /** Every `method` of a `sign-url` request: one upload (`PUT`, `POST`), or a step of a multipart upload. */
-export type SignUrlMethod = UploadMethod | 'MULTIPART' | 'PARTS' | 'COMPLETE' | 'ABORT';
+export type SignUrlMethod = UploadMethod | MultipartMethod;
 
 /** `sign-url`'s request body. */
 export interface SignUrlRequest {
@@ -22,12 +27,31 @@ export interface SignUrlRequest {
   method?: UploadMethod;
 }
 
+/** `sign-url`'s request for a signed `PUT`, as a client that names its method sends it. */
+export interface PutRequest extends SignUrlRequest {
+  method: 'PUT';
+  size: number;
+}
+
+/** `sign-url`'s request for a signed `POST` form. */
+export interface PostRequest extends SignUrlRequest {
+  method: 'POST';
+}
+
+/** The headers a signed `PUT` must carry, with exactly these values. */
+export type PutHeaders = {
+  'Content-Type': string;
+  /** Stored as an attachment: a browser downloads the object rather than rendering it. */
+  'Content-Disposition': 'attachment';
+  'x-oss-forbid-overwrite': 'true';
+};
+
 /** `sign-url`'s answer for `PUT`. */
 export interface SignedPut {
   method: 'PUT';
   url: string;
   /** Every header the client must send, with exactly these values (`Content-Length` aside: see `size`). */
-  headers: Record<string, string>;
+  headers: PutHeaders;
   /** The exact body length the URL accepts: send the file as it is, so the client sets `Content-Length` to this. */
   size: number;
   bucket: string;
@@ -47,7 +71,7 @@ export interface SignedPost {
   maxBytes: number;
 }
 
-export type SignUrlAnswer = SignedPut | SignedPost;
+export type SignUrlAnswer = AnswerFor<UploadMethod>;
 
 /**
  * Multipart uploads through `sign-url`: the function starts and completes the upload itself; the client only PUTs
@@ -136,6 +160,14 @@ export interface MultipartCompleted {
   etag: string;
 }
 
+/**
+ * `sts-token`'s `POST` body. The function reads nothing from it (the bearer token says who asks): `{}` does as well.
+ * The browser client sends `{"method": "STS"}`, which names the call as every `sign-url` request names its own.
+ */
+export interface StsTokenRequest {
+  method: 'STS';
+}
+
 /** `sts-token`'s answer: an ali-oss client's options as they stand (`new OSS(answer)`), plus the rules. */
 export interface StsTokenAnswer {
   accessKeyId: string;
@@ -148,7 +180,7 @@ export interface StsTokenAnswer {
   serverTime: string;
   bucket: string;
   /** ali-oss's form, `oss-<region>`. */
-  region: string;
+  region: `oss-${string}`;
   endpoint: string;
   cname: true;
   secure: boolean;
@@ -158,6 +190,34 @@ export interface StsTokenAnswer {
   maxBytes: number;
   allowedContentTypes: readonly string[];
 }
+
+/** Every call of a function, by the `method` its request names. */
+export type CallMethod = SignUrlMethod | StsTokenRequest['method'];
+
+/**
+ * Every call a client makes, by `method`: the request it sends and the answer a `200` (or `204`) carries. `ABORT`
+ * answers `204` with no body. Indexing it with every `CallMethod` (`RequestFor`, `AnswerFor`) is what makes the
+ * compiler insist that no method is left out.
+ */
+export interface FunctionCalls {
+  PUT: { request: PutRequest; answer: SignedPut };
+  POST: { request: PostRequest; answer: SignedPost };
+  MULTIPART: { request: MultipartStartRequest; answer: MultipartStarted };
+  PARTS: { request: PartsRequest; answer: SignedParts };
+  COMPLETE: { request: CompleteRequest; answer: MultipartCompleted };
+  ABORT: { request: AbortRequest; answer: undefined };
+  STS: { request: StsTokenRequest; answer: StsTokenAnswer };
+}
+
+/**
+ * The request of a call of `M`; for a union of methods, the union of their requests, discriminated by `method`.
+ * Naming `method: K` again is what lets the compiler read `M` off a request's `method`.
+ */
+export type RequestFor<M extends CallMethod> = { [K in M]: FunctionCalls[K]['request'] & { method: K } }[M];
+export type AnswerFor<M extends CallMethod> = FunctionCalls[M]['answer'];
+
+/** Any request a client sends: a union discriminated by `method`. */
+export type FunctionRequest = RequestFor<CallMethod>;
 
 /** `sts-token`'s answer formats besides the default (`?format=app-server`). */
 export type StsTokenFormat = 'app-server';

@@ -1,7 +1,7 @@
 /** The demo page: sign in with a development token, pick or drop files, watch them go straight to OSS. */
-import { formatBytes } from './errors';
+import { fieldOf, formatBytes } from './errors';
 import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
-import { checkpointKey, upload, UploadError, type UploadMode } from './upload-client';
+import { checkpointKey, upload, UPLOAD_MODES, UploadError, type UploadMode } from './upload-client';
 
 const $ = <T extends Element>(selector: string): T => {
   const element = document.querySelector<T>(selector);
@@ -12,25 +12,34 @@ const $ = <T extends Element>(selector: string): T => {
 let token: string | undefined;
 const errorLine = $<HTMLParagraphElement>('#error');
 
-$<HTMLFormElement>('#signin-form').addEventListener('submit', async (event) => {
+$<HTMLFormElement>('#signin-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const user = $<HTMLInputElement>('#user-name').value.trim();
+  void signIn($<HTMLInputElement>('#user-name').value.trim());
+});
+
+/** A development token for `user` from the local stack; the outcome is shown beside the form (it never throws). */
+async function signIn(user: string): Promise<void> {
   const status = $<HTMLParagraphElement>('#signin-status');
   try {
     const response = await fetch(`/api/dev-token?user=${encodeURIComponent(user)}`);
-    const answer = (await response.json()) as { token?: string; error?: { message?: string } };
-    if (!response.ok || answer.token === undefined) throw new Error(answer.error?.message ?? `HTTP ${response.status}`);
-    token = answer.token;
+    const answer: unknown = await response.json();
+    const given = fieldOf(answer, 'token');
+    if (!response.ok || typeof given !== 'string') {
+      const message = fieldOf(fieldOf(answer, 'error'), 'message');
+      throw new Error(typeof message === 'string' ? message : `HTTP ${response.status}`);
+    }
+    token = given;
     status.textContent = `Signed in as ${user}.`;
     errorLine.textContent = '';
   } catch (error) {
     status.textContent = 'Not signed in.';
     errorLine.textContent = `Sign-in failed: ${error instanceof Error ? error.message : String(error)}`;
   }
-});
+}
 
 function selectedMode(): UploadMode {
-  return ($<HTMLInputElement>('input[name="mode"]:checked').value as UploadMode) ?? 'auto';
+  const value = $<HTMLInputElement>('input[name="mode"]:checked').value;
+  return UPLOAD_MODES.find((mode) => mode === value) ?? 'auto';
 }
 
 function endpointFor(mode: UploadMode): string {
@@ -160,9 +169,9 @@ async function showVerdict(row: HTMLTableRowElement, key: string): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 250));
     const response = await fetch(`/api/dev-verdicts?prefix=${encodeURIComponent(key)}`).catch(() => undefined);
     if (response === undefined || response.status === 404) break;
-    const { verdicts } = (await response.json()) as { verdicts: Array<{ key: string; verdict: string }> };
-    const verdict = verdicts.find((entry) => entry.key === key)?.verdict;
-    if (verdict !== undefined) {
+    const verdicts: unknown = fieldOf(await response.json(), 'verdicts');
+    const verdict = fieldOf(Array.isArray(verdicts) ? verdicts.find((entry) => fieldOf(entry, 'key') === key) : undefined, 'verdict');
+    if (typeof verdict === 'string') {
       cell.textContent = verdict;
       row.dataset['verdict'] = verdict;
       return;

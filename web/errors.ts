@@ -77,11 +77,13 @@ export function fromOssCode(code: string, context: { maxBytes?: number; status?:
   }
 }
 
-/** Errors from our functions: `{"error": {"code", "message"}}`. */
+/** Errors from our functions: `{"error": {"code", "message"}}` (`ErrorBody` in shared/contract.ts). */
 export function fromFunctionError(status: number, body: unknown): UploadError {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const code = typeof error?.code === 'string' ? error.code : `HTTP ${status}`;
-  const message = typeof error?.message === 'string' ? error.message : `the server answered ${status}`;
+  const error = fieldOf(body, 'error');
+  const givenCode = fieldOf(error, 'code');
+  const givenMessage = fieldOf(error, 'message');
+  const code = typeof givenCode === 'string' ? givenCode : `HTTP ${status}`;
+  const message = typeof givenMessage === 'string' ? givenMessage : `the server answered ${status}`;
   if (status === 401) return new UploadError('Unauthorized', `Sign in again: ${message}.`, code);
   if (code === 'InvalidContentType') return new UploadError('TypeNotAllowed', `This kind of file cannot be uploaded: ${message}.`, code);
   if (code === 'EntityTooLarge') return new UploadError('TooLarge', `The file is too large: ${message}.`, code);
@@ -89,6 +91,13 @@ export function fromFunctionError(status: number, body: unknown): UploadError {
   if (status === 429 || status === 503) return new UploadError('Unavailable', 'The upload service is busy. Try again in a moment.', code);
   if (status >= 500) return new UploadError('Failed', 'The upload service failed. Try again later.', code);
   return new UploadError('Refused', `The upload was refused: ${message}.`, code);
+}
+
+/** A field of a value of unknown shape (parsed JSON, a library's error): undefined where there is no such field. */
+export function fieldOf(value: unknown, name: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const field: unknown = Reflect.get(value, name);
+  return field;
 }
 
 export const blockedMessage =

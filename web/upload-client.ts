@@ -8,17 +8,19 @@
  * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts (native-SDK style).
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
-import type { SignedPost, SignedPut, SignUrlRequest, StsTokenAnswer } from '../shared/contract';
+import type { AnswerFor, CallMethod, RequestFor, SignedPost, SignedPut } from '../shared/contract';
 import { objectKeyFor } from '../shared/upload/keys';
+import { isAnswerTo } from './answer-shapes';
 import { createCredentialProvider, type CredentialProvider } from './sts-credentials';
-import { UploadError, blockedMessage, fromFunctionError, fromOssCode, parseOssError } from './errors';
+import { UploadError, blockedMessage, fieldOf, fromFunctionError, fromOssCode, parseOssError } from './errors';
 import { uploadMultipart } from './multipart';
 
 export { UploadError } from './errors';
 export { createCredentialProvider } from './sts-credentials';
 export { checkpointKey } from './multipart';
 
-export type UploadMode = 'auto' | 'put' | 'post' | 'multipart' | 'sts';
+export const UPLOAD_MODES = ['auto', 'put', 'post', 'multipart', 'sts'] as const;
+export type UploadMode = (typeof UPLOAD_MODES)[number];
 
 /** `auto` sends files larger than this in parts. */
 export const DEFAULT_MULTIPART_THRESHOLD = 10 * 1024 * 1024;
@@ -73,7 +75,8 @@ export async function upload(file: File, options: UploadOptions): Promise<Upload
   if (mode === 'multipart' || (mode === 'auto' && file.size > (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD))) {
     return uploadMultipart(file, {
       endpoint: options.endpoint,
-      callFunction: (body, signal) => callFunction({ ...options, ...(signal === undefined ? { signal: undefined } : { signal }) }, body),
+      callFunction: (request, signal) =>
+        callFunction({ ...options, ...(signal === undefined ? { signal: undefined } : { signal }) }, request),
       onProgress: options.onProgress,
       onParts: options.onParts,
       signal: options.signal,
@@ -82,14 +85,9 @@ export async function upload(file: File, options: UploadOptions): Promise<Upload
       storage: options.storage === null ? undefined : (options.storage ?? defaultStorage()),
     });
   }
-  const request: SignUrlRequest = {
-    filename: file.name,
-    contentType: file.type || 'application/octet-stream',
-    size: file.size,
-    method: mode === 'post' ? 'POST' : 'PUT',
-  };
-  const signed = await callFunction(options, request);
-  return mode === 'post' ? postForm(file, signed as SignedPost, options) : putFile(file, signed as SignedPut, options);
+  const request = { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size };
+  if (mode === 'post') return postForm(file, await callFunction(options, { ...request, method: 'POST' }), options);
+  return putFile(file, await callFunction(options, { ...request, method: 'PUT' }), options);
 }
 
 function defaultStorage(): Storage | undefined {
@@ -100,17 +98,21 @@ function defaultStorage(): Storage | undefined {
   }
 }
 
-/** One call of our function: a bearer token and a JSON body in, the answer out; an UploadError for an error answer. */
-export async function callFunction(
-  options: Pick<UploadOptions, 'endpoint' | 'getToken'> & { signal?: AbortSignal | undefined },
-  body: unknown,
-): Promise<unknown> {
+/** Where a function is, and how its caller proves who they are. */
+export type FunctionEndpoint = Pick<UploadOptions, 'endpoint' | 'getToken'> & { signal?: AbortSignal | undefined };
+
+/**
+ * One call of our function: a bearer token and a request in, the answer the contract gives the request's `method`
+ * out (`shared/contract.ts`, `FunctionCalls`). An UploadError for an error answer, and for an answer of another
+ * shape than the contract's (checked here, where the JSON comes in: `answer-shapes.ts`).
+ */
+export async function callFunction<M extends CallMethod>(options: FunctionEndpoint, request: RequestFor<M>): Promise<AnswerFor<M>> {
   let response: Response;
   try {
     response = await fetch(options.endpoint, {
       method: 'POST',
       headers: { authorization: `Bearer ${await options.getToken()}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify(request),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (error) {
@@ -120,8 +122,14 @@ export async function callFunction(
       `Could not reach the upload service at ${options.endpoint}: check the URL and its CORS settings. (${String(error)})`,
     );
   }
-  const answer = response.status === 204 ? undefined : ((await response.json().catch(() => undefined)) as unknown);
+  const answer: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
   if (!response.ok) throw fromFunctionError(response.status, answer);
+  if (!isAnswerTo(request.method, answer)) {
+    throw new UploadError(
+      'Failed',
+      `The upload service at ${options.endpoint} answered ${request.method} with something other than the answer this client knows: are the client and the functions of the same version?`,
+    );
+  }
   return answer;
 }
 
@@ -207,10 +215,13 @@ async function providerFor(options: UploadOptions): Promise<CredentialProvider> 
   let provider = providers.get(id);
   if (provider === undefined) {
     provider = createCredentialProvider({
-      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, {}) as Promise<StsTokenAnswer>,
+      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, { method: 'STS' }),
     });
     providers.set(id, provider);
-    while (providers.size > MAX_PROVIDERS) providers.delete(providers.keys().next().value as string);
+    for (const oldest of providers.keys()) {
+      if (providers.size <= MAX_PROVIDERS) break;
+      providers.delete(oldest);
+    }
   }
   return provider;
 }
@@ -266,7 +277,7 @@ async function uploadWithSts(file: File, options: UploadOptions): Promise<Upload
         return { key, bucket: credentials.bucket, size: file.size, etag: result.etag ?? result.res?.headers?.['etag'] };
       } catch (error) {
         throwIfAborted(options.signal);
-        const code = (error as { code?: unknown; name?: unknown }).code ?? (error as { name?: unknown }).name;
+        const code = fieldOf(error, 'code') ?? fieldOf(error, 'name');
         if (code === 'cancel') throw new UploadError('Cancelled', 'The upload was cancelled.');
         if (code === 'SecurityTokenExpired' || code === 'InvalidAccessKeyId') provider.invalidate();
         const retryable =
@@ -280,7 +291,7 @@ async function uploadWithSts(file: File, options: UploadOptions): Promise<Upload
 }
 
 function describeAliOssError(error: unknown): UploadError {
-  const { code, status, message } = error as { code?: unknown; status?: unknown; message?: unknown };
+  const [code, status, message] = [fieldOf(error, 'code'), fieldOf(error, 'status'), fieldOf(error, 'message')];
   if (typeof code === 'string' && code !== '' && code !== 'RequestError') return fromOssCode(code);
   if (typeof message === 'string' && /etag/i.test(message)) {
     return new UploadError(

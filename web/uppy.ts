@@ -14,8 +14,11 @@
  * OSS would have given as a `data:` URL, which its request then reads. Only part PUTs go to OSS. A page with a
  * Content-Security-Policy must allow `connect-src data:` for that.
  */
-import type { MultipartCompleted, MultipartStarted, SignedPost, SignedPut, SignedParts } from '../shared/contract';
-import { partPlan } from '../shared/upload/parts';
+import type { SignedParts } from '../shared/contract';
+import { unquoteEtag } from '../shared/upload/etag';
+import { partNumbersFrom, partPlan } from '../shared/upload/parts';
+import { partUrlsRenewAt } from '../shared/upload/url-expiry';
+import { escapeXml } from '../shared/upload/xml-escape';
 import { callFunction, DEFAULT_MULTIPART_THRESHOLD } from './upload-client';
 
 /** What `@uppy/aws-s3` hands `signRequest` (its `PresignableRequest`, which the package does not export). */
@@ -68,15 +71,11 @@ interface KnownUpload {
   renewAt: number;
 }
 
-const URL_MARGIN_MS = 30_000;
 const xml = (body: string): UppyPresigned => ({ url: `data:application/xml;charset=utf-8,${encodeURIComponent(body)}` });
-const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const bare = (etag: string): string => etag.replace(/"/g, '');
 
 export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions): SignUrlUppyPluginOptions {
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const uploads = new Map<string, KnownUpload>();
-  const call = <T>(body: object): Promise<T> => callFunction(options, body) as Promise<T>;
 
   const fileOf = (id: string): { name: string; type: string; size: number } => {
     const file = uppy.getFile(id);
@@ -86,30 +85,31 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
   const sizeOfUpload = (uploadId: string): number | undefined =>
     uppy.getFiles().find((file) => file.s3Multipart?.uploadId === uploadId)?.size ?? undefined;
 
+  /** Part URLs an answer brought, renewed before they expire: their lifetime is read from the URLs, V1 and V4 alike. */
   const remember = (
     uploadId: string,
     known: Omit<KnownUpload, 'renewAt' | 'urls'>,
-    answer: Pick<SignedParts, 'parts'>,
-    receivedAt: number,
-  ): void => {
+    answer: Pick<SignedParts, 'parts' | 'expiresAt'>,
+    requestedAt: number,
+  ): KnownUpload => {
     const entry = uploads.get(uploadId) ?? { ...known, urls: new Map<number, string>(), renewAt: 0 };
     for (const part of answer.parts) entry.urls.set(part.partNumber, part.url);
-    const lifetime = Number(answer.parts[0] === undefined ? 0 : (new URL(answer.parts[0].url).searchParams.get('x-oss-expires') ?? 60));
-    entry.renewAt = receivedAt + lifetime * 1000 - Math.min(URL_MARGIN_MS, (lifetime * 1000) / 4);
+    entry.renewAt = partUrlsRenewAt(answer, requestedAt);
     uploads.set(uploadId, entry);
+    return entry;
   };
 
   const partUrl = async (key: string, uploadId: string, partNumber: number): Promise<string> => {
     const known = uploads.get(uploadId);
     const url = known?.urls.get(partNumber);
-    if (url !== undefined && Date.now() < known!.renewAt) return url;
+    if (known !== undefined && url !== undefined && Date.now() < known.renewAt) return url;
     const size = sizeOfUpload(uploadId);
     const partCount = known?.partCount ?? (size === undefined ? partNumber : partPlan(size).partCount);
-    const wanted = Array.from({ length: Math.min(100, partCount - partNumber + 1) }, (_, index) => partNumber + index);
-    const receivedAt = Date.now();
-    const answer = await call<SignedParts>({ method: 'PARTS', key, uploadId, partNumbers: wanted.length > 0 ? wanted : [partNumber] });
-    remember(uploadId, { partCount }, answer, receivedAt);
-    return uploads.get(uploadId)!.urls.get(partNumber)!;
+    const requestedAt = Date.now();
+    const answer = await callFunction(options, { method: 'PARTS', key, uploadId, partNumbers: partNumbersFrom(partNumber, partCount) });
+    const fresh = remember(uploadId, { partCount }, answer, requestedAt).urls.get(partNumber);
+    if (fresh === undefined) throw new Error(`sign-url adapter: sign-url answered no URL for part ${partNumber}`);
+    return fresh;
   };
 
   return {
@@ -122,19 +122,18 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
       if (uploadId === undefined) {
         if (method === 'PUT') {
           const file = fileOf(key);
-          const single = options.single === 'post' ? 'POST' : 'PUT';
-          const body = { filename: file.name, contentType: request.contentType ?? file.type, size: file.size, method: single };
-          if (single === 'POST') {
-            const signed = await call<SignedPost>(body);
+          const body = { filename: file.name, contentType: request.contentType ?? file.type, size: file.size };
+          if (options.single === 'post') {
+            const signed = await callFunction(options, { ...body, method: 'POST' });
             return { url: signed.url, key: signed.key, fields: signed.fields };
           }
-          const signed = await call<SignedPut>(body);
+          const signed = await callFunction(options, { ...body, method: 'PUT' });
           return { url: signed.url, key: signed.key, headers: signed.headers };
         }
         if (method === 'POST') {
           const file = fileOf(key);
-          const receivedAt = Date.now();
-          const started = await call<MultipartStarted>({
+          const requestedAt = Date.now();
+          const started = await callFunction(options, {
             method: 'MULTIPART',
             filename: file.name,
             contentType: file.type,
@@ -142,7 +141,7 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
           });
           if (started.partSize !== partPlan(file.size).partSize)
             throw new Error('sign-url adapter: the server cut the file into other parts than Uppy');
-          remember(started.uploadId, { partCount: started.partCount }, started, receivedAt);
+          remember(started.uploadId, { partCount: started.partCount }, started, requestedAt);
           return {
             ...xml(
               `<InitiateMultipartUploadResult><Bucket>${escapeXml(started.bucket)}</Bucket><Key>${escapeXml(started.key)}</Key>` +
@@ -159,18 +158,19 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
           return { url: await partUrl(key, uploadId, partNumber ?? 0) };
         case 'GET': {
           // Resuming (Golden Retriever): what OSS holds, so Uppy sends only the rest.
-          const { uploaded } = await call<SignedParts>({ method: 'PARTS', key, uploadId, partNumbers: [] });
+          const { uploaded } = await callFunction(options, { method: 'PARTS', key, uploadId, partNumbers: [] });
+          // ETags as OSS gave them, without quotes (`unquoteEtag`): what Uppy makes of a part PUT's own ETag header.
           const parts = uploaded.map(
             (part) =>
-              `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(bare(part.etag))}</ETag><Size>${part.size}</Size></Part>`,
+              `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(unquoteEtag(part.etag))}</ETag><Size>${part.size}</Size></Part>`,
           );
           return xml(`<ListPartsResult>${parts.join('')}</ListPartsResult>`);
         }
         case 'POST': {
           // Uppy completes after every part succeeded: complete with what OSS holds, checked against the file's size.
-          const listed = await call<SignedParts>({ method: 'PARTS', key, uploadId, partNumbers: [1] });
+          const listed = await callFunction(options, { method: 'PARTS', key, uploadId, partNumbers: [1] });
           const size = sizeOfUpload(uploadId);
-          const completed = await call<MultipartCompleted>({
+          const completed = await callFunction(options, {
             method: 'COMPLETE',
             key,
             uploadId,
@@ -182,11 +182,11 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
           uploads.delete(uploadId);
           return xml(
             `<CompleteMultipartUploadResult><Location>${escapeXml(location)}</Location><Bucket>${escapeXml(completed.bucket)}</Bucket>` +
-              `<Key>${escapeXml(completed.key)}</Key><ETag>${escapeXml(bare(completed.etag))}</ETag></CompleteMultipartUploadResult>`,
+              `<Key>${escapeXml(completed.key)}</Key><ETag>${escapeXml(unquoteEtag(completed.etag))}</ETag></CompleteMultipartUploadResult>`,
           );
         }
         case 'DELETE':
-          await call({ method: 'ABORT', key, uploadId });
+          await callFunction(options, { method: 'ABORT', key, uploadId });
           uploads.delete(uploadId);
           return xml('');
       }

@@ -6,7 +6,7 @@
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
 import { createOssClient, OssError, type ListedPart, type OssClient } from '../../shared/alicloud/oss-client';
-import type { CompletedPart, MultipartCompleted, MultipartStarted, SignedParts } from '../../shared/contract';
+import type { AnswerFor, CompletedPart, SignedParts } from '../../shared/contract';
 import { HttpError, badRequest } from '../../shared/edge/errors';
 import type { HandleInput, HandleResult } from '../../shared/edge/handler';
 import { normaliseEtag } from '../../shared/upload/etag';
@@ -59,7 +59,7 @@ async function runStep(input: Input, rules: UploadRules, command: MultipartComma
         headers: { 'content-type': command.contentType, 'content-disposition': CONTENT_DISPOSITION, ...FORBID_OVERWRITE },
       });
       const first = Array.from({ length: Math.min(partCount, MAX_PART_URLS_PER_ANSWER) }, (_, index) => index + 1);
-      const answer: MultipartStarted = {
+      const answer: AnswerFor<'MULTIPART'> = {
         method: 'MULTIPART',
         bucket: rules.bucket,
         key,
@@ -77,7 +77,7 @@ async function runStep(input: Input, rules: UploadRules, command: MultipartComma
         etag,
         size,
       }));
-      const answer: SignedParts = { ...sign(command.handle, command.partNumbers), uploaded };
+      const answer: AnswerFor<'PARTS'> = { ...sign(command.handle, command.partNumbers), uploaded };
       return { answer, logKey: command.handle.key };
     }
     case 'COMPLETE':
@@ -87,7 +87,7 @@ async function runStep(input: Input, rules: UploadRules, command: MultipartComma
       };
     case 'ABORT':
       await oss.abortMultipart(command.handle);
-      return { answer: undefined, status: 204, logKey: command.handle.key };
+      return { answer: undefined satisfies AnswerFor<'ABORT'>, status: 204, logKey: command.handle.key };
   }
 }
 
@@ -101,7 +101,7 @@ interface Completion {
 }
 
 /** The parts OSS holds must be exactly the client's, and their sum within the limit (else the upload is aborted). */
-async function complete(oss: OssClient, { rules, handle, requested, declaredSize }: Completion): Promise<MultipartCompleted> {
+async function complete(oss: OssClient, { rules, handle, requested, declaredSize }: Completion): Promise<AnswerFor<'COMPLETE'>> {
   const listed = await oss.listParts(handle);
   const held = new Map(listed.map((part) => [part.partNumber, part]));
   const parts: ListedPart[] = requested.map(({ partNumber, etag }) => {

@@ -12,7 +12,7 @@ import {
   signingSection,
   uploadSection,
 } from '../../shared/config/sections';
-import type { SignUrlAnswer } from '../../shared/contract';
+import type { AnswerFor, UploadMethod } from '../../shared/contract';
 import type { FunctionDefinition, HandleInput } from '../../shared/edge/handler';
 import { parseSignUrlRequest } from '../../shared/upload/requests';
 import { uploadRulesFromConfig, type UploadRequest, type UploadRules } from '../../shared/upload/rules';
@@ -27,7 +27,7 @@ export function signUpload(
   input: Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>,
   rules: UploadRules,
   upload: UploadRequest,
-): SignUrlAnswer {
+): AnswerFor<UploadMethod> {
   const { config, context, now } = input;
   const credentials = signerCredentials(context, config.fallbackCredentials);
   const signingInput = {

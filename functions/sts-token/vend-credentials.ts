@@ -8,7 +8,7 @@ import { signerCredentials } from '../../shared/alicloud/access-key';
 import { CredentialCache, minimumRemainingMs, tokenBoundFor } from '../../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type AssumeRole, type VendedCredentials } from '../../shared/alicloud/sts-client';
 import { composeSections, edgeSection, signerSection, stsSection, uploadSection, type ConfigOf } from '../../shared/config/sections';
-import type { StsTokenAnswer } from '../../shared/contract';
+import type { AnswerFor } from '../../shared/contract';
 import { internalError } from '../../shared/edge/errors';
 import type { FunctionDefinition } from '../../shared/edge/handler';
 import { uploadRulesFromConfig } from '../../shared/upload/rules';
@@ -84,7 +84,7 @@ export function createStsTokenFunction(
 
       if (format === 'app-server') return { answer: appServerAnswer(credentials), logKey: stsUploadPrefix(rules.prefix) };
 
-      const answer: StsTokenAnswer = {
+      const answer: AnswerFor<'STS'> = {
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.accessKeySecret,
         securityToken: credentials.securityToken,

@@ -58,7 +58,7 @@ function parseCondition(raw: unknown): PolicyCondition[] {
       if (!Array.isArray(second) || !second.every((value) => typeof value === 'string')) {
         throw invalidPolicy(`"${op}" needs a list of strings: ${text}`);
       }
-      return [{ kind: op, field: fieldName(first, text), values: second as string[], text }];
+      return [{ kind: op, field: fieldName(first, text), values: second, text }];
     }
     throw invalidPolicy(`unknown condition operator: ${text}`);
   }

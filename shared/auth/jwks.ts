@@ -4,13 +4,13 @@
  * `remote-key-set.ts` on node:http, not by jose's remote key set, whose `fetch` and `Headers` load undici (measured,
  * README "Dependencies"). A set that cannot be had is the identity provider's failure, not the caller's: a 503.
  */
-import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import { HttpError } from '../edge/errors';
 import { KeySetUnavailable, remoteKeySet, type RemoteKeySetOptions } from './remote-key-set';
 
 export function jwksKeys(jwksUrl: URL, options: RemoteKeySetOptions = {}): JWTVerifyGetKey {
   // jose checks the set's shape again and refuses it (JWKSInvalid) if it cannot serve as one: a key-set failure.
-  const keySet = remoteKeySet(jwksUrl, (jwks) => createLocalJWKSet(jwks as JSONWebKeySet), options);
+  const keySet = remoteKeySet(jwksUrl, (jwks) => createLocalJWKSet(jwks), options);
   // What jose's remote key set did: the set held, and for a `kid` it lacks, a newer set once the cooldown is over.
   return async (header, token) => {
     const local = await keySet.current();

@@ -233,7 +233,12 @@ const originList: Parser<readonly string[]> = (raw, name, report) => {
       url = undefined;
     }
     if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || !isOriginOnly(url)) {
-      report(`${name} has an entry that is not an origin like https://app.example.com (no path, query or credentials)`);
+      // The entry is named, unless it carries credentials, which stay out of every message.
+      const shown =
+        url !== undefined && (url.username !== '' || url.password !== '')
+          ? 'an entry with credentials'
+          : JSON.stringify(entry.slice(0, 100));
+      report(`${name} has ${shown}, which is not an origin like https://app.example.com (no path, query or credentials)`);
       continue;
     }
     origins.push(url.origin);

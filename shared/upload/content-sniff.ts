@@ -35,7 +35,7 @@ export async function sniffContent(bytes: Uint8Array, declaredType: string): Pro
   return {
     binaryType: detected?.mime,
     active: activeContentOf(bytes),
-    declaredIsRecognisable: module.supportedMimeTypes.has(declaredType as never),
+    declaredIsRecognisable: module.supportedMimeTypes.has(declaredType),
   };
 }
 

@@ -29,6 +29,15 @@ export function partRange(plan: PartPlan, size: number, partNumber: number): { s
   return { start, end: Math.min(size, start + plan.partSize) };
 }
 
+/**
+ * The part numbers to ask URLs for from `first` on: `first` and the ones after it up to `last`, at most one answer's
+ * worth (`MAX_PART_URLS_PER_ANSWER`). Always at least `first`, even past `last`.
+ */
+export function partNumbersFrom(first: number, last: number): number[] {
+  const count = Math.max(1, Math.min(MAX_PART_URLS_PER_ANSWER, last - first + 1));
+  return Array.from({ length: count }, (_, index) => first + index);
+}
+
 /** The highest part number any upload of at most `maxBytes` can have under this rule. */
 export function maxPartNumber(maxBytes: number): number {
   return Math.min(MAX_PART_COUNT, Math.ceil(maxBytes / MIN_PART_SIZE));

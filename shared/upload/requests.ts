@@ -94,7 +94,7 @@ function parsePartNumbers(body: object, rules: Pick<UploadRules, 'maxBytes'>): n
     );
   }
   if (new Set(numbers).size !== numbers.length) throw badRequest('InvalidPartNumber', 'partNumbers must not repeat a number');
-  return numbers as number[];
+  return numbers;
 }
 
 /** An ETag as OSS sends it for a part (an MD5 in hex), quoted or not. */

@@ -4,7 +4,7 @@
  */
 import type { SignerCredentials } from '../alicloud/access-key';
 import type { SignatureVersion } from '../config/variables';
-import type { SignedPost, SignedPut } from '../contract';
+import type { PutHeaders, SignedPost, SignedPut } from '../contract';
 import type { UploadRules } from './rules';
 import { SIGNATURE_SCHEMES } from './signature-schemes';
 import { CONTENT_DISPOSITION, OBJECT_ACL, STORAGE_CLASS } from './stored-object';
@@ -60,7 +60,11 @@ export const PUT_BOUND_HEADERS = ['content-disposition', 'content-length'] as co
 
 export function signPutUpload(input: SigningInput & { size: number }): SignedPut {
   const { rules, key, credentials, now, lifetimeSeconds } = input;
-  const headers = { 'Content-Type': input.contentType, 'Content-Disposition': CONTENT_DISPOSITION, 'x-oss-forbid-overwrite': 'true' };
+  const headers: PutHeaders = {
+    'Content-Type': input.contentType,
+    'Content-Disposition': CONTENT_DISPOSITION,
+    'x-oss-forbid-overwrite': 'true',
+  };
   const query = SIGNATURE_SCHEMES[input.version].presignPut({
     bucket: rules.bucket,
     region: rules.region,

@@ -20,7 +20,7 @@ async function uploadWith(stack: DevStack, mode: 'put' | 'sts'): Promise<{ state
   await page.waitForSelector('text=Signed in as alice.');
   await page.check(`input[name="mode"][value="${mode}"]`);
   await page.setInputFiles('#file-input', { name: 'a.png', mimeType: 'image/png', buffer: randomBytes(250 * 1024) });
-  await page.waitForFunction(() => (document.querySelector('#transfers li') as HTMLElement | null)?.dataset['state'] !== undefined);
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('#transfers li')?.dataset['state'] !== undefined);
   return { state: await page.locator('#transfers li').getAttribute('data-state'), text: await page.locator('#error').textContent(), page };
 }
 

@@ -150,9 +150,7 @@ test('Cancel stops an upload in flight and says so', async () => {
   await page.setInputFiles('#file-input', { name: 'cancel-me.png', mimeType: 'image/png', buffer: randomBytes(600 * 1024) });
   const item = page.locator('#transfers li').last();
   await item.getByRole('button', { name: /Cancel cancel-me.png/ }).click();
-  await page.waitForFunction(
-    () => (document.querySelector('#transfers li:last-child') as HTMLElement | null)?.dataset['state'] !== undefined,
-  );
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('#transfers li:last-child')?.dataset['state'] !== undefined);
   expect(await item.getAttribute('data-state')).toBe('Cancelled');
   await expect(item.locator('.state').textContent()).resolves.toBe('The upload was cancelled.');
 });

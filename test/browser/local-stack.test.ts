@@ -171,7 +171,7 @@ test('POST upload: the browser can read Location (the bucket CORS rule exposes i
     endpoint: stack.ossUrl!,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
   const signedGet = await reader.signatureUrlV4('GET', 60, {}, answer.key);
   expect(signedGet.startsWith(`${answer.location}?`)).toBe(true);
   const object = await fetch(signedGet);

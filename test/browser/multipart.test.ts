@@ -6,20 +6,20 @@
  */
 import { samplePdf, samplePng } from '../../local/sample-files';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
 import type { OssRequestLog } from '../../local/oss-emulator';
 import { launchChromium } from '../support/browser';
 import { registerAnswer } from '../support/log-capture';
+import { tempFolder } from '../support/temp-folder';
 
 const MIB = 1024 * 1024;
 let browser: Browser;
 let stack: DevStack;
 const ossLog: OssRequestLog[] = [];
-const folder = mkdtempSync(join(tmpdir(), 'multipart-browser-'));
+const folder = tempFolder('multipart-browser-');
 
 beforeAll(async () => {
   [browser, stack] = await Promise.all([
@@ -88,7 +88,7 @@ test('30 MB in parts: the page is reloaded half-way, and the upload resumes with
   // Parts 1-3 go through; 4 and later are held, so the upload is half-way when the page goes away.
   await page.route(/[?&]partNumber=([4-9])&/, () => undefined);
   await page.setInputFiles('#file-input', path);
-  await page.waitForFunction(() => (document.querySelector('#transfers li') as HTMLElement | null)?.dataset['partsDone'] === '3');
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('#transfers li')?.dataset['partsDone'] === '3');
   expect(await page.locator('#transfers li').getAttribute('data-parts-total')).toBe('6');
   // The held parts die with the page; only then are parts let through again.
   await page.reload();

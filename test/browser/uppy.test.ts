@@ -1,29 +1,30 @@
 /**
  * The Uppy adapter (web/uppy.ts) in a real Chromium with the real @uppy/core and @uppy/aws-s3 packages, against
  * the local stack as `npm start` runs it: a signed PUT, a POST form and a multipart upload each land intact, and
- * in multipart mode Uppy's part PUTs are the only requests that reach OSS from the page.
+ * in multipart mode Uppy's part PUTs are the only requests that reach OSS from the page. With V1 part URLs that
+ * live 10 s, a part signed after they expired gets a fresh URL.
  */
 import { build } from 'esbuild';
 import { samplePng } from '../../local/sample-files';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
 import type { OssRequestLog } from '../../local/oss-emulator';
 import { launchChromium } from '../support/browser';
 import { registerAnswer } from '../support/log-capture';
+import { tempFolder } from '../support/temp-folder';
 
 const MIB = 1024 * 1024;
 let browser: Browser;
 let stack: DevStack;
 const ossLog: OssRequestLog[] = [];
-const folder = mkdtempSync(join(tmpdir(), 'uppy-browser-'));
+const folder = tempFolder('uppy-browser-');
+// Served by the dev server itself, like the demo page: Chromium lets only a page from a loopback origin call OSS there.
+const page = tempFolder('uppy-page-');
 
 beforeAll(async () => {
-  // Served by the dev server itself, like the demo page: Chromium lets only a page from a loopback origin call OSS there.
-  const page = mkdtempSync(join(tmpdir(), 'uppy-page-'));
   await build({
     entryPoints: [join(__dirname, 'pages', 'uppy-page.mts')],
     bundle: true,
@@ -54,7 +55,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function uppyPage(): Promise<Page> {
+async function uppyPage(at: DevStack = stack): Promise<Page> {
   const page = await browser.newPage();
   page.on('response', (response) => {
     if (response.url().endsWith('/api/sign-url')) response.json().then(registerAnswer, () => undefined);
@@ -62,18 +63,31 @@ async function uppyPage(): Promise<Page> {
   page.on('request', (request) => {
     if (request.url().includes('x-oss-signature')) registerAnswer({ url: request.url() });
   });
-  await page.goto(`${stack.url}/`);
+  await page.goto(`${at.url}/`);
   await page.waitForFunction(() => 'runUppy' in window);
   return page;
 }
 
-async function token(user: string): Promise<string> {
-  const answer = (await (await fetch(`${stack.url}/api/dev-token?user=${user}`)).json()) as { token: string };
+async function token(user: string, at: DevStack = stack): Promise<string> {
+  const answer = (await (await fetch(`${at.url}/api/dev-token?user=${user}`)).json()) as { token: string };
   registerAnswer(answer);
   return answer.token;
 }
 
 const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+
+interface Outcome {
+  successful: Array<{ key: string; uploadURL: string }>;
+  failed: string[];
+  progress: number;
+}
+
+async function runUppy(page: Page, single: 'put' | 'post', threshold: number, jwt: string): Promise<Outcome> {
+  return (await page.evaluate(
+    ([mode, limit, bearer]) => (window as unknown as { runUppy: (...args: unknown[]) => Promise<unknown> }).runUppy(mode, limit, bearer),
+    [single, threshold, jwt] as const,
+  )) as Outcome;
+}
 
 test.each([
   ['a signed PUT', 'put', 100 * MIB, 300 * 1024, ['PutObject']],
@@ -93,10 +107,7 @@ test.each([
   writeFileSync(path, contents);
   await page.setInputFiles('#file', path);
   const from = ossLog.length;
-  const outcome = (await page.evaluate(
-    ([mode, limit, jwt]) => (window as unknown as { runUppy: (...args: unknown[]) => Promise<unknown> }).runUppy(mode, limit, jwt),
-    [single, threshold, await token('yara')] as const,
-  )) as { successful: Array<{ key: string; uploadURL: string }>; failed: string[]; progress: number };
+  const outcome = await runUppy(page, single, threshold, await token('yara'));
   expect(outcome.failed).toEqual([]);
   expect(outcome.successful).toEqual([
     {
@@ -117,3 +128,49 @@ test.each([
   ).toEqual(operations);
   await page.close();
 });
+
+test('V1 part URLs that live 10 s: a part Uppy signs after they expired goes up with a fresh URL', async () => {
+  const log: OssRequestLog[] = [];
+  const v1 = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    // V1 URLs carry only their absolute Expires: the adapter once took every such URL to live 60 s.
+    env: { MAX_UPLOAD_BYTES: String(40 * MIB), SIGNATURE_VERSION: 'v1', SIGNED_URL_TTL_SECONDS: '10' },
+    webDir: page,
+    ossLog: (entry) => void log.push(entry),
+  });
+  try {
+    const uppy = await uppyPage(v1);
+    const contents = samplePng(12 * MIB + 5); // three parts
+    const path = join(folder, 'v1-slow.png');
+    writeFileSync(path, contents);
+    await uppy.setInputFiles('#file', path);
+    // The MULTIPART answer (the upload started, its part URLs signed) reaches the page only after those 10 s.
+    await uppy.route(/\/api\/sign-url$/, async (route) => {
+      const response = await route.fetch();
+      if ((route.request().postDataJSON() as { method?: unknown }).method === 'MULTIPART') {
+        await new Promise((resolve) => setTimeout(resolve, 11_000));
+      }
+      await route.fulfill({ response });
+    });
+    const outcome = await runUppy(uppy, 'put', 10 * MIB, await token('yara', v1));
+    expect(outcome.failed).toEqual([]);
+    const key = outcome.successful[0]!.key;
+    expect(md5(v1.oss!.getObject(key)!.body)).toBe(md5(contents));
+    const browserCalls = log.filter((entry) => entry.operation !== 'Preflight' && entry.operation !== 'GetObject');
+    expect(browserCalls.map((entry) => [entry.operation, entry.status])).toEqual([
+      ['InitiateMultipartUpload', 200],
+      ['ListParts', 200], // PARTS: fresh URLs for the three parts
+      ['UploadPart', 200],
+      ['UploadPart', 200],
+      ['UploadPart', 200],
+      ['ListParts', 200],
+      ['ListParts', 200],
+      ['CompleteMultipartUpload', 200],
+    ]);
+    await uppy.close();
+  } finally {
+    await v1.close();
+  }
+}, 60_000);

@@ -9,14 +9,14 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { copyBuiltFunction } from '../support/built-function';
 import { baseEnv } from '../support/env';
 import { fcEvent } from '../support/fc-event';
 import { hsToken, rsToken, rsaKeys } from '../support/tokens';
+import { tempFolder } from '../support/temp-folder';
 
 const RUNNER = `
 const touched = [];
@@ -123,7 +123,7 @@ test.each(['sign-url', 'sts-token'])(
 
 test('sign-url bundle with an https AUTH_JWKS_URL: the key set is fetched over TLS, fetch untouched', async () => {
   // A certificate for 127.0.0.1 that the function's node trusts through NODE_EXTRA_CA_CERTS (as it would a real CA).
-  const folder = mkdtempSync(join(tmpdir(), 'jwks-tls-'));
+  const folder = tempFolder('jwks-tls-');
   const [keyFile, certFile] = [join(folder, 'key.pem'), join(folder, 'cert.pem')];
   await promisify(execFile)('openssl', [
     ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],

@@ -44,7 +44,7 @@ function runBundle(name: string): { statuses: number[]; baselineKb: number; peak
   const folder = copyBuiltFunction(name);
   writeFileSync(join(folder, 'run.js'), RUNNER);
   const env = { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...baseEnv({ STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' }) };
-  const logs = execFileSync(process.execPath, ['run.js'], { cwd: folder, env: env as Record<string, string>, encoding: 'utf8' });
+  const logs = execFileSync(process.execPath, ['run.js'], { cwd: folder, env: env, encoding: 'utf8' });
   return {
     ...(JSON.parse(readFileSync(join(folder, 'result.json'), 'utf8')) as { statuses: number[]; baselineKb: number; peakKb: number }),
     logs,

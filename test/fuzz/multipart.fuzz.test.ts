@@ -39,10 +39,10 @@ const real: Record<'alice' | 'bob', Real[]> = { alice: [], bob: [] };
 const granted = { count: 0 };
 
 async function call(user: 'alice' | 'bob', body: unknown): Promise<FcResponse> {
-  return (await handler(
+  return await handler(
     fcEvent({ headers: { authorization: `Bearer ${tokens[user]!}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     {},
-  )) as FcResponse;
+  );
 }
 
 beforeAll(async () => {

@@ -30,7 +30,7 @@ beforeAll(async () => {
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
   await owner.put(SEED, Buffer.from('0123456789abcdef'), { headers: { 'Content-Type': 'text/plain' } });
   seedEtag = oss.getObject(SEED)!.etag;
 });

@@ -59,7 +59,7 @@ test("README's snippet: built from the answer, refreshing with the answer's cred
 test('returning the whole answer from refreshSTSToken breaks ali-oss at its first refresh (why README says not to)', async () => {
   const { fetchAnswer, calls } = answerFetcher('sam');
   const answer = await fetchAnswer();
-  const client = new OSS({ ...answer, refreshSTSToken: fetchAnswer, refreshSTSTokenInterval: 0, timeout: 3000 } as OSS.Options);
+  const client = new OSS({ ...answer, refreshSTSToken: fetchAnswer, refreshSTSTokenInterval: 0, timeout: 3000 });
   let failure: { code?: unknown; name?: unknown; message?: unknown } | undefined;
   try {
     await client.put(`${answer.prefix}refreshed.bin`, Buffer.from('after the refresh'));

@@ -6,7 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
-import type { MultipartStarted, SignedParts } from '../../shared/contract';
+import type { CallMethod, MultipartStarted, SignedParts } from '../../shared/contract';
+import { isAnswerTo } from '../../web/answer-shapes';
 import { registerAnswer } from '../support/log-capture';
 
 const MAX_UPLOAD_BYTES = 52_000_000;
@@ -31,6 +32,9 @@ async function signUrl(body: object): Promise<{ status: number; answer: Record<s
   const answer = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   registerAnswer(answer);
   for (const part of (answer['parts'] as unknown[] | undefined) ?? []) registerAnswer(part);
+  // Every answer the function gives has the shape the browser client checks it against (web/answer-shapes.ts).
+  const method = (body as { method?: CallMethod }).method ?? 'PUT';
+  if (response.ok) expect([method, isAnswerTo(method, text === '' ? undefined : answer)]).toEqual([method, true]);
   return { status: response.status, answer };
 }
 

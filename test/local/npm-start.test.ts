@@ -1,6 +1,7 @@
 /** `npm start` as a user runs it: a child process that prints its URLs, answers /healthz and stops on Ctrl-C. */
 import { samplePng } from '../../local/sample-files';
 import { npmStart } from '../support/npm-start';
+import { tempFolder } from '../support/temp-folder';
 
 test('npm start serves the stack and stops cleanly on SIGINT', async () => {
   const stack = await npmStart();
@@ -22,10 +23,7 @@ test('npm start serves the stack and stops cleanly on SIGINT', async () => {
 }, 60_000);
 
 test('with a data folder, uploaded objects survive a restart of npm start', async () => {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const data = mkdtempSync(join(tmpdir(), 'oss-data-'));
+  const data = tempFolder('oss-data-');
   const first = await npmStart({ OSS_EMULATOR_DATA: data });
   let key = '';
   const kept = samplePng(300);

@@ -5,15 +5,13 @@
  * object in the form the emulator was addressed in, which a client can GET.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OSS from 'ali-oss';
 import type { CredentialResolver } from '../../local/emulator-accounts';
 import { type RunningOssEmulator, startOssEmulator } from '../../local/oss-emulator';
 import { UPLOAD_DIRECTIVES } from '../../local/oss-emulator/directives';
 import { rfc3986 } from '../support/oss-spec';
+import { tempFolder } from '../support/temp-folder';
 
 const BUCKET = 'directive-bucket';
 const REGION = 'cn-hangzhou';
@@ -48,7 +46,7 @@ function client(endpoint: string): OSS {
     cname: true,
     authorizationV4: true,
     timeout: 10_000,
-  } as OSS.Options);
+  });
 }
 
 const codeOf = (xml: string): string | undefined => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
@@ -176,7 +174,7 @@ describe('x-oss-object-acl: public-read is modelled', () => {
   });
 
   it('the ACL survives a restart of an emulator that keeps its objects in a folder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oss-acl-'));
+    const dir = tempFolder('oss-acl-');
     const first = await startOssEmulator({ bucket: BUCKET, region: REGION, credentials: resolver, storageDir: dir });
     await client(first.url).put('acl/kept.png', Buffer.from('kept'), { headers: { 'x-oss-object-acl': 'public-read' } });
     await first.close();

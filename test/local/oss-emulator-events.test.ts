@@ -34,7 +34,7 @@ beforeAll(async () => {
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
 });
 afterAll(() => oss.close());
 beforeEach(() => void (events.length = 0));
@@ -128,7 +128,7 @@ test('CopyObject: copies with COPY or REPLACE metadata, honours if-match, emits 
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
   await expect(writer.copy('q/stolen.png', 'users/carol/src.png')).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
   await settle();
   expect(oss.getObject('q/never.png')).toBeUndefined();
@@ -155,7 +155,7 @@ test('with encodeEventKeys, keys are written URL-encoded and still parse to the 
       endpoint: encoding.url,
       cname: true,
       authorizationV4: true,
-    } as OSS.Options);
+    });
     await other.put('users/alice/été 1+1.png', Buffer.from('x'));
     await settle();
     expect(events[0]!.oss.object.key).toBe('users/alice/%C3%A9t%C3%A9%201%2B1.png');

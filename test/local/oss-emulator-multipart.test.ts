@@ -22,7 +22,7 @@ beforeAll(async () => {
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
 });
 afterAll(() => oss.close());
 
@@ -149,7 +149,7 @@ test('x-oss-forbid-overwrite given at the initiate holds at the completion, even
   const name = 'guarded/object.bin';
   const { uploadId } = await store.initMultipartUpload(name, {
     headers: { 'x-oss-forbid-overwrite': 'true' },
-  } as OSS.MultipartUploadOptions);
+  });
   const put = await fetch(partUrlV4(name, uploadId, 1), { method: 'PUT', body: new Uint8Array(randomBytes(10)) });
   await store.put(name, Buffer.from('first'));
   const refused = await store.completeMultipartUpload(name, uploadId, [{ number: 1, etag: put.headers.get('etag')! }]).then(

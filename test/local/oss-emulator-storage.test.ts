@@ -22,7 +22,7 @@ function client(url: string): OSS {
     endpoint: url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
 }
 
 let dir: string;
@@ -45,8 +45,8 @@ describe('storageDir', () => {
       await before.put('notes/a.txt', small, { mime: 'text/plain', headers: { 'x-oss-meta-n': '1' } });
       await before.put('notes/gone.txt', Buffer.from('deleted before restart'));
       await before.delete('notes/gone.txt');
-      init = await before.initMultipartUpload('video/clip.bin', { mime: 'video/mp4' } as OSS.MultipartUploadOptions);
-      uploaded1 = await before.uploadPart('video/clip.bin', init.uploadId, 1, part1 as unknown as File, 0, part1.length);
+      init = await before.initMultipartUpload('video/clip.bin', { mime: 'video/mp4' });
+      uploaded1 = await before.uploadPart('video/clip.bin', init.uploadId, 1, part1, 0, part1.length);
     } finally {
       await first.close();
     }
@@ -67,7 +67,7 @@ describe('storageDir', () => {
 
       const listed = await after.listParts('video/clip.bin', init.uploadId, {} as OSS.ListPartsQuery, {});
       expect([listed.parts].flat()).toEqual([expect.objectContaining({ PartNumber: '1', ETag: uploaded1.etag })]);
-      const uploaded2 = await after.uploadPart('video/clip.bin', init.uploadId, 2, part2 as unknown as File, 0, part2.length);
+      const uploaded2 = await after.uploadPart('video/clip.bin', init.uploadId, 2, part2, 0, part2.length);
       await after.completeMultipartUpload('video/clip.bin', init.uploadId, [
         { number: 1, etag: uploaded1.etag },
         { number: 2, etag: uploaded2.etag },

@@ -45,7 +45,7 @@ beforeAll(async () => {
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
 });
 afterAll(() => oss.close());
 

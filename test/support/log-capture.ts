@@ -33,7 +33,7 @@ export function registerAnswer(answer: unknown): void {
   registerIssued(
     // The default answers' names, then sts-token's app-server format's.
     ...['accessKeySecret', 'securityToken', 'stsToken', 'token', 'AccessKeySecret', 'SecurityToken'].map((name) =>
-      typeof record[name] === 'string' ? (record[name] as string) : undefined,
+      typeof record[name] === 'string' ? record[name] : undefined,
     ),
   );
   if (typeof record['url'] === 'string' && record['url'].includes('?')) {
@@ -54,10 +54,10 @@ export function installCapture(): void {
   installed = true;
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       captureOutput(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : String(chunk));
       return write(chunk, ...rest);
-    }) as typeof stream.write;
+    };
   }
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     const original = console[method].bind(console);

@@ -104,7 +104,7 @@ export async function startStorage(env: Record<string, string> = {}): Promise<St
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
   return {
     oss,
     owner,

@@ -52,10 +52,10 @@ afterAll(() => oss.close());
 
 async function call(body: unknown, user = 'alice', withHandler: FcHandler = handler): Promise<FcResponse> {
   const token = await hsToken({ sub: user });
-  return (await withHandler(
+  return await withHandler(
     fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body as object }),
     context,
-  )) as FcResponse;
+  );
 }
 
 async function ok<T>(body: unknown, user = 'alice'): Promise<T> {
@@ -571,7 +571,7 @@ describe('the built bundle', () => {
     // Asynchronously: the OSS emulator answering the bundle lives in this process.
     await promisify(execFile)(process.execPath, ['run.js'], {
       cwd: folder,
-      env: { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...env } as Record<string, string>,
+      env: { PATH: process.env['PATH'] ?? '', NODE_PATH: '', ...env },
       encoding: 'utf8',
     });
     const [started, aborted] = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as FcResponse[];

@@ -24,7 +24,7 @@ function signUrlHandler(env: Record<string, string | undefined> = baseEnv()): Fc
 }
 
 const handler = signUrlHandler();
-const call = async (event: Buffer, ctx: unknown = context): Promise<FcResponse> => (await handler(event, ctx)) as FcResponse;
+const call = async (event: Buffer, ctx: unknown = context): Promise<FcResponse> => await handler(event, ctx);
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<FcResponse> {
   const token = await hsToken({ sub: 'alice' });
@@ -112,7 +112,7 @@ describe('sign-url answers', () => {
       post({ filename: 'a.png', contentType: 'image/png', size: 1 }),
       post({ filename: 'a.png', contentType: 'image/png', size: 1 }),
     ]);
-    expect(jsonOf(a!)['key']).not.toBe(jsonOf(b!)['key']);
+    expect(jsonOf(a)['key']).not.toBe(jsonOf(b)['key']);
   });
 
   test('a base64-encoded body is decoded', async () => {
@@ -275,11 +275,19 @@ describe('CORS', () => {
     });
   });
 
-  test('preflight from another origin gets no CORS grant', async () => {
+  test('preflight from another origin gets no CORS grant, and a 403 naming the origin and the variable, also logged', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => lines.push(String(chunk)) > 0);
     const response = await call(
       fcEvent({ method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } }),
-    );
+    ).finally(() => spy.mockRestore());
     expect(response.statusCode).toBe(403);
+    expect(jsonOf(response)).toEqual({
+      error: { code: 'Forbidden', message: 'origin "https://evil.example.com" is not allowed: add it to ALLOWED_ORIGINS' },
+    });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ status: 403, errorCode: 'Forbidden', cause: 'refused origin "https://evil.example.com"' }),
+    ]);
     expect(response.headers['Access-Control-Allow-Origin']).toBeUndefined();
     expect(response.headers['Access-Control-Allow-Methods']).toBeUndefined();
     expect(response.headers['Vary']).toBe('Origin');

@@ -61,7 +61,7 @@ async function call(handler: FcHandler, options: Call): Promise<FcResponse> {
   const headers: Record<string, string> = { origin: 'https://app.example.com' };
   if (options.authorization !== undefined) headers['authorization'] = options.authorization;
   if (options.contentType !== undefined) headers['content-type'] = options.contentType;
-  return (await handler(
+  return await handler(
     fcEvent({
       method: options.method ?? 'GET',
       headers,
@@ -69,7 +69,7 @@ async function call(handler: FcHandler, options: Call): Promise<FcResponse> {
       ...(options.body === undefined ? {} : { body: options.body }),
     }),
     {},
-  )) as FcResponse;
+  );
 }
 
 const bearer = async (subject: string, claims: { exp?: number } = {}): Promise<string> =>

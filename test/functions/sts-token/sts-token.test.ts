@@ -71,13 +71,13 @@ function harness(options: { env?: Record<string, string>; clock?: () => Date; as
       const now = Math.floor((options.clock?.() ?? new Date()).getTime() / 1000);
       const token = await hsToken({ sub: subject, exp: claims.exp ?? now + 600 });
       tokens.push(token);
-      return (await handler(
+      return await handler(
         fcEvent({
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: 'https://app.example.com' },
           body: {},
         }),
         {},
-      )) as FcResponse;
+      );
     },
   };
 }

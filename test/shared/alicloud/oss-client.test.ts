@@ -34,7 +34,7 @@ beforeAll(async () => {
     endpoint: oss.url,
     cname: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
   await owner.put('seed.txt', Buffer.from('0123456789abcdef'), { headers: { 'Content-Type': 'text/plain' } });
   seedEtag = oss.getObject('seed.txt')!.etag;
 });

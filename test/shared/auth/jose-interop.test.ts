@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS, createTokenVerifier } from '../../../shared/auth/identity';
-import type { AuthConfig, EdgeConfig } from '../../../shared/config/sections';
+import type { EdgeConfig } from '../../../shared/config/sections';
 import { HttpError } from '../../../shared/edge/errors';
 import { registerIssued } from '../../support/log-capture';
 import { TEST_JWT_SECRET, handMade } from '../../support/tokens';
@@ -28,7 +28,7 @@ interface Checks {
 }
 
 function edge(checks: Checks): Pick<EdgeConfig, 'auth' | 'users'> {
-  return { auth: { kind: 'secret', secret: secretBytes, ...checks } as AuthConfig, users: { segment: 'readable', hashSecret: undefined } };
+  return { auth: { kind: 'secret', secret: secretBytes, ...checks }, users: { segment: 'readable', hashSecret: undefined } };
 }
 
 /** jose's verdict with the options that mean what our configuration means. */
@@ -169,7 +169,7 @@ test(`${RUNS} hostile tokens: whatever jose refuses is refused; any difference i
           t.crit !== undefined ||
           typeof parsed['sub'] !== 'string' ||
           parsed['sub'] === '' ||
-          !(parsed['sub'] as string).isWellFormed() ||
+          !parsed['sub'].isWellFormed() ||
           ['exp', 'iat', 'nbf'].some((name) => typeof parsed[name] === 'number' && !Number.isFinite(parsed[name]));
         expect(stricter).toBe(true);
       }

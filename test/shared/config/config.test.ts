@@ -142,7 +142,21 @@ describe('loadConfig', () => {
     ['short secret', { AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET must be at least 32 bytes'],
     ['http jwks', { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, 'AUTH_JWKS_URL must use https'],
     ['wildcard origin', { ALLOWED_ORIGINS: '*' }, 'ALLOWED_ORIGINS must list exact origins'],
-    ['origin with path', { ALLOWED_ORIGINS: 'https://a.example.com/app' }, 'ALLOWED_ORIGINS has an entry that is not an origin'],
+    [
+      'origin with path',
+      { ALLOWED_ORIGINS: 'https://a.example.com/app' },
+      'ALLOWED_ORIGINS has "https://a.example.com/app", which is not an origin',
+    ],
+    [
+      'origin without scheme',
+      { ALLOWED_ORIGINS: 'https://ok.example.com, localhost:5173' },
+      'ALLOWED_ORIGINS has "localhost:5173", which is not',
+    ],
+    [
+      'origin with credentials',
+      { ALLOWED_ORIGINS: ['https://me', 'hunter2@a.example.com'].join(':') },
+      'ALLOWED_ORIGINS has an entry with credentials, which',
+    ],
     ['users at the bucket root', { UPLOAD_PREFIX: '{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
     ['user glued to a static part', { UPLOAD_PREFIX: 'users-{user}/' }, 'UPLOAD_PREFIX must start with a folder before {user}'],
     [
@@ -181,6 +195,8 @@ describe('loadConfig', () => {
   test.each(bad)('%s is refused, naming the variable', (_name, overrides, expected) => {
     const problems = problemsOf(baseEnv(overrides));
     expect(problems.join('\n')).toContain(expected);
+    // A password in an origin stays out of the message that names the entry.
+    expect(problems.join('\n')).not.toContain('hunter2');
   });
 
   test('the STS section requires STS_ROLE_ARN; a function without it does not read STS variables at all', () => {

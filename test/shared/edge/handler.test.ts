@@ -125,7 +125,7 @@ describe('what a definition declares: its methods and the query parameters it re
       { env: baseEnv(), log: () => undefined, warn: () => undefined },
     );
   const send = async (handler: FcHandler, method: string, query: Record<string, string> = {}, body?: object): Promise<FcResponse> =>
-    (await handler(
+    await handler(
       fcEvent({
         method,
         query,
@@ -133,7 +133,7 @@ describe('what a definition declares: its methods and the query parameters it re
         ...(body === undefined ? {} : { body }),
       }),
       {},
-    )) as FcResponse;
+    );
 
   beforeEach(() => void (seen.length = 0));
 

@@ -116,7 +116,7 @@ describe('OSS V4 official vectors', () => {
     const additional = vector.additional.map((h) => h.toLowerCase()).sort();
     const canonical = signUtils.getCanonicalRequest(
       'PUT',
-      { headers: lowerHeaders, queries: request.query as Record<string, string> },
+      { headers: lowerHeaders, queries: request.query },
       'bucket',
       request.key,
       additional,

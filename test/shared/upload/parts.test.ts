@@ -1,6 +1,6 @@
 /** The part plan and the issued-key shape: pure rules shared by the server and the browser clients. */
 import { isIssuedKey, objectKeyFor } from '../../../shared/upload/keys';
-import { MAX_PART_COUNT, MIN_PART_SIZE, maxPartNumber, partPlan, partRange } from '../../../shared/upload/parts';
+import { MAX_PART_COUNT, MIN_PART_SIZE, maxPartNumber, partNumbersFrom, partPlan, partRange } from '../../../shared/upload/parts';
 import { randomObjectId } from '../../../shared/upload/random-id';
 
 const MIB = 1024 * 1024;
@@ -36,6 +36,15 @@ test('maxPartNumber: the most parts any upload under the limit can have', () => 
   expect([maxPartNumber(1), maxPartNumber(100 * MIB), maxPartNumber(100 * MIB + 1), maxPartNumber(5 * 1024 ** 3)]).toEqual([
     1, 20, 21, 200,
   ]);
+});
+
+test("partNumbersFrom: one answer's worth of part numbers from the first, never none", () => {
+  expect(partNumbersFrom(1, 3)).toEqual([1, 2, 3]);
+  expect(partNumbersFrom(3, 3)).toEqual([3]);
+  expect(partNumbersFrom(5, 3)).toEqual([5]);
+  const many = partNumbersFrom(50, 200);
+  expect([many.length, many[0], many.at(-1)]).toEqual([100, 50, 149]);
+  expect(partNumbersFrom(150, 200)).toEqual(Array.from({ length: 51 }, (_, index) => 150 + index));
 });
 
 describe('isIssuedKey', () => {

@@ -1,14 +1,14 @@
 /** `npm test`'s first step on a machine without the tools: a non-root user is stopped at once with the command to run. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempFolder } from '../support/temp-folder';
 
-const script = join(__dirname, '..', 'tools', 'ensure-test-tools.sh');
+const script = join(__dirname, '..', '..', 'tools', 'ensure-test-tools.sh');
 
 /** A PATH holding only an `id` that answers the given uid: no chromium, no apt-get. */
 function bareMachine(uid: number): string {
-  const bin = mkdtempSync(join(tmpdir(), 'bare-path-'));
+  const bin = tempFolder('bare-path-');
   writeFileSync(join(bin, 'id'), `#!/bin/sh\necho ${uid}\n`);
   chmodSync(join(bin, 'id'), 0o755);
   return bin;
@@ -22,7 +22,7 @@ test('without Chromium, a non-root user gets the one command to run and a failur
 });
 
 test('a package known by a file it installs (the Go SDK) is asked for when that file is missing, whatever PATH holds', () => {
-  const copy = join(mkdtempSync(join(tmpdir(), 'ensure-tools-')), 'ensure-test-tools.sh');
+  const copy = join(tempFolder('ensure-tools-'), 'ensure-test-tools.sh');
   const text = readFileSync(script, 'utf8');
   expect(text).toContain('"/usr/share/gocode/src/github.com/aliyun/aliyun-oss-go-sdk/oss golang-github-aliyun-aliyun-oss-go-sdk-dev"');
   writeFileSync(copy, text.replace('/usr/share/gocode/src/github.com/aliyun/aliyun-oss-go-sdk/oss', '/nonexistent/aliyun-oss-go-sdk/oss'));
