@@ -225,7 +225,7 @@ function referenceProblems(value: unknown, where: string, template: RosTemplate,
     if (!Array.isArray(argument) || argument.length !== 2 || !argument.every((part) => typeof part === 'string')) {
       problems.push(`${where}: Fn::GetAtt takes [resource, attribute]`);
     } else {
-      resourceAttribute(argument[0] as string, argument[1] as string);
+      resourceAttribute(argument[0] as string, argument[1]);
     }
     return problems;
   }

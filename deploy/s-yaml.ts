@@ -93,7 +93,7 @@ export function variablesReadBy(section: ConfigSection<unknown>, sample: Env): S
   const names = new Set<VariableName>();
   for (const env of [{}, sample]) {
     const inner = variableReader(env, () => undefined);
-    const read = Object.assign(
+    const read: ReadVariable = Object.assign(
       <K extends VariableName>(name: K) => {
         names.add(name);
         return inner(name);
@@ -104,7 +104,7 @@ export function variablesReadBy(section: ConfigSection<unknown>, sample: Env): S
           return inner.isSet(name);
         },
       },
-    ) as ReadVariable;
+    );
     section.build(read, () => undefined);
   }
   return names;

@@ -135,7 +135,7 @@ async function main(): Promise<number> {
       `${userPrefix.replace(/[^/]+\/$/, '')}someone-else/sts/x.png`,
     ];
     for (const key of outside) {
-      const refused = await stsClient.put(key, samplePng(1024), { mime: 'image/png' } as OSS.PutObjectOptions).then(
+      const refused = await stsClient.put(key, samplePng(1024), { mime: 'image/png' }).then(
         () => false,
         (error: unknown) => (error as { status?: unknown }).status === 403,
       );
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
     const waitMs = Number(process.env['SMOKE_VERDICT_TIMEOUT_MS'] ?? 60_000);
     const deadline = Date.now() + waitMs;
     const stillThere = (): Promise<boolean> =>
-      admin!.head(signed.key).then(
+      admin.head(signed.key).then(
         () => true,
         (error: unknown) => {
           if ((error as { status?: unknown }).status === 404) return false;
@@ -184,7 +184,7 @@ async function main(): Promise<number> {
       );
     while (await stillThere()) {
       if (Date.now() > deadline) {
-        await admin!.delete(signed.key);
+        await admin.delete(signed.key);
         throw new Error(`${signed.key} was still there after ${waitMs} ms: is upload-completed deployed, and its trigger on?`);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -52,7 +52,7 @@ export default async function bucketSettingsPlugin(inputs: PluginInputs): Promis
     ...(credential.SecurityToken ? { stsToken: credential.SecurityToken } : {}),
     secure: true,
     authorizationV4: true,
-  } as OSS.Options);
+  });
   const changes = await applyBucketSettings(aliOssBucketSettings(client, loaded.config.bucket), loaded.config);
   process.stdout.write(
     changes.length === 0
