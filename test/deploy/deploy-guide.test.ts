@@ -86,7 +86,7 @@ test('a bad variable is named, the check exits 2 and removes a template an earli
     expect(run(folder, env).status).toBe(0);
     const result = run(folder, { ...env, ALLOWED_ORIGINS: 'https://app.example.com/path' });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('ALLOWED_ORIGINS has an entry that is not an origin');
+    expect(result.stderr).toContain('ALLOWED_ORIGINS has "https://app.example.com/path", which is not an origin');
     expect(existsSync(join(folder, 'dist', 'deploy', 'ros-template.json'))).toBe(false);
   } finally {
     rmSync(folder, { recursive: true, force: true });
