@@ -5,34 +5,14 @@
  * the inputs back.
  */
 import OSS from 'ali-oss';
-import { applyBucketSettings, type BucketSettingsClient, type CorsRuleSetting, type LifecycleRuleSetting } from '../bucket-settings';
+import { applyBucketSettings } from '../bucket-settings';
+import { aliOssBucketSettings } from '../bucket-settings-oss';
 import { readDeployOptions } from '../deployment';
 import { deploymentConfig } from '../policies';
 import { loadConfig } from '../../shared/config/sections';
 
 interface PluginInputs {
   getCredential?: () => Promise<{ AccessKeyID?: string; AccessKeySecret?: string; SecurityToken?: string }>;
-}
-
-/** "Not configured" reads as no rules. */
-async function orNone<T>(read: () => Promise<T[]>, missingCode: string): Promise<T[]> {
-  try {
-    return await read();
-  } catch (error) {
-    if ((error as { code?: unknown }).code === missingCode || (error as { status?: unknown }).status === 404) return [];
-    throw error;
-  }
-}
-
-function aliOssBucketSettings(client: OSS, bucket: string): BucketSettingsClient {
-  return {
-    getCors: () =>
-      orNone(async () => (await client.getBucketCORS(bucket)).rules as unknown as CorsRuleSetting[], 'NoSuchCORSConfiguration'),
-    putCors: async (rules) => void (await client.putBucketCORS(bucket, rules as unknown as OSS.CORSRule[])),
-    getLifecycle: () =>
-      orNone(async () => ((await client.getBucketLifecycle(bucket)).rules ?? []) as unknown as LifecycleRuleSetting[], 'NoSuchLifecycle'),
-    putLifecycle: async (rules) => void (await client.putBucketLifecycle(bucket, rules as unknown as OSS.LifecycleRule[])),
-  };
 }
 
 export default async function bucketSettingsPlugin(inputs: PluginInputs): Promise<PluginInputs> {
