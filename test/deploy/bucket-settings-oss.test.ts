@@ -37,7 +37,7 @@ const config = configFrom(deploymentConfig, { OSS_BUCKET: BUCKET, ALLOWED_ORIGIN
 
 test("merged into the bucket's own rules, answering preflights, then idempotent", async () => {
   const sdk = client();
-  await sdk.putBucketCORS(BUCKET, [{ allowedOrigin: 'https://cdn.example.com', allowedMethod: 'GET' } as unknown as OSS.CORSRule]);
+  await sdk.putBucketCORS(BUCKET, [{ allowedOrigin: 'https://cdn.example.com', allowedMethod: 'GET' }]);
   await sdk.putBucketLifecycle(BUCKET, [
     { id: 'expire-logs', prefix: 'logs/', status: 'Enabled', expiration: { days: 30 } } as unknown as OSS.LifecycleRule,
   ]);
