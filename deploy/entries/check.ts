@@ -6,14 +6,22 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseEnv } from 'node:util';
+import * as util from 'node:util';
 import { runCheck, TEMPLATE_PATH } from '../check';
 import { deployerPolicy } from '../deployer-policy';
 
 function main(): number {
   const root = process.cwd();
   const dotEnv = join(root, '.env');
-  const fromFile = existsSync(dotEnv) ? parseEnv(readFileSync(dotEnv, 'utf8')) : {};
+  // util.parseEnv reads .env as Node's --env-file does (from Node 20.12).
+  const parseEnv = (util as { parseEnv?: (content: string) => Record<string, string> }).parseEnv;
+  if (existsSync(dotEnv) && parseEnv === undefined) {
+    process.stderr.write(
+      `deploy check: reading .env needs Node 20.12 or later (this is ${process.version}); export its variables instead\n`,
+    );
+    return 2;
+  }
+  const fromFile = existsSync(dotEnv) && parseEnv !== undefined ? parseEnv(readFileSync(dotEnv, 'utf8')) : {};
   const env = { ...fromFile, ...process.env };
   const result = runCheck({
     env,
