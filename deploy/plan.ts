@@ -122,7 +122,7 @@ export function describePlan(input: PlanInput): string {
   } else {
     lines.push(
       `   Bucket ${config.bucket}: exists (CREATE_BUCKET=false); never deleted by s remove. The stack sets:`,
-      '     public access blocked (removing the stack lifts the block again)',
+      '     public access blocked (removing the stack should lift the block again; not confirmed without an account)',
       `     ${overwriteLine}: this replaces the bucket's whole overwrite configuration, so rules of your own are replaced`,
     );
   }
