@@ -5,14 +5,28 @@
  * prints them; the local stack grants exactly these.
  */
 import type { FunctionManifest, Refusal, ResourceKind, RolePermissions } from '../functions/manifest';
-import { completionSection, composeSections, edgeSection, stsSection, uploadSection, type ConfigOf } from '../shared/config/sections';
+import { completionSection, composeSections, uploadSection, type ConfigOf, type ConfigSection } from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument, type PolicyStatement } from '../shared/upload/session-policy';
 import { denyPublicObjectAcl } from '../shared/upload/stored-object';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
-/** What the policies are derived from: the deployment's bucket, prefix, origins and STS settings. */
-export const deploymentConfig = composeSections(uploadSection, edgeSection, stsSection, completionSection);
+/** The browser origins the bucket's CORS rule allows: ALLOWED_ORIGINS, as the functions read it. */
+const originsSection: ConfigSection<{ allowedOrigins: readonly string[] }> = {
+  build: (read) => ({ allowedOrigins: read('ALLOWED_ORIGINS') }),
+};
+
+/** The lifetime of vended credentials, which bounds the upload role's maximum session. */
+const stsDurationSection: ConfigSection<{ sts: { durationSeconds: number } }> = {
+  build: (read) => ({ sts: { durationSeconds: read('STS_DURATION_SECONDS') } }),
+};
+
+/**
+ * What the policies are derived from: the deployment's bucket, prefix, origins, credential lifetime and quarantine.
+ * Neither the upload role's ARN nor the callers' authentication: the stack creates the one, and the other is no
+ * business of RAM or the bucket.
+ */
+export const deploymentConfig = composeSections(uploadSection, originsSection, stsDurationSection, completionSection);
 export type DeploymentConfig = ConfigOf<typeof deploymentConfig>;
 type Config = DeploymentConfig;
 
@@ -70,7 +84,7 @@ const REFUSALS: Readonly<Record<Refusal['refuse'], (resources: readonly string[]
 export function functionRolePolicy(
   manifest: { permissions: RolePermissions },
   config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix'>,
-  roles: DeploymentRoles,
+  roles: Pick<DeploymentRoles, 'uploadRoleArn'> & Partial<DeploymentRoles>,
 ): PolicyDocument {
   const { allow, deny = [] } = manifest.permissions;
   const statements: PolicyStatement[] = [];
@@ -137,9 +151,12 @@ export function bucketCorsXml(rule: CorsRule): string {
 /** Parts of abandoned multipart uploads cost storage until aborted: OSS aborts them after this many days. */
 export const ABORT_MULTIPART_AFTER_DAYS = 3;
 
+/** The lifecycle rule's ID, on a bucket the stack creates and on an existing one alike. */
+export const LIFECYCLE_RULE_ID = 'abort-incomplete-multipart-uploads';
+
 export function lifecycleXml(config: Pick<Config, 'uploadPrefix'>): string {
   return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID>' +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>${LIFECYCLE_RULE_ID}</ID>` +
     `<Prefix>${escapeXml(config.uploadPrefix.before)}</Prefix><Status>Enabled</Status>` +
     `<AbortMultipartUpload><Days>${ABORT_MULTIPART_AFTER_DAYS}</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>`
   );
@@ -155,6 +172,8 @@ export interface DeploymentRoles {
   functionRoleArns: Readonly<Record<string, string>>;
   /** The role OSS assumes to invoke each OSS-triggered function, by function name. */
   triggerRoleArns?: Readonly<Record<string, string>>;
+  /** Each deployed function's ARN (`acs:fc:<region>:<account>:functions/<name>`), by function name: what its trigger role may invoke. */
+  functionArns: Readonly<Record<string, string>>;
 }
 
 /**
@@ -163,24 +182,17 @@ export interface DeploymentRoles {
  */
 export type FunctionRole = Pick<FunctionManifest, 'name' | 'trigger' | 'permissions'>;
 
-/** The FC function name s.yaml deploys a function under. */
-export function deployedFunctionName(name: string): string {
-  return `oss-upload-${name}`;
-}
-
 /** `sign-url` → `signUrlTriggerRole`. */
 export function triggerRoleKey(name: string): string {
   return functionRoleKey(name).replace(/FunctionRole$/, 'TriggerRole');
 }
 
 /** The role OSS assumes to invoke one function: trusted by OSS only, allowed to invoke that function only. */
-export function triggerRole(config: Pick<Config, 'region'>, name: string, functionRoleArn: string, arn: string): object {
-  // The function's account is its role's account (acs:ram::<account>:role/…).
-  const account = /^acs:ram::(\d+):/.exec(functionRoleArn)?.[1] ?? '*';
+export function triggerRole(functionArn: string, arn: string): { arn: string; trustPolicy: object; permissionPolicy: PolicyDocument } {
   return {
     arn,
     trustPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['oss.aliyuncs.com'] } }] },
-    permissionPolicy: allowPolicy(['fc:InvokeFunction'], [`acs:fc:${config.region}:${account}:functions/${deployedFunctionName(name)}`]),
+    permissionPolicy: allowPolicy(['fc:InvokeFunction'], [functionArn]),
   };
 }
 
@@ -219,7 +231,7 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
     ...Object.fromEntries(
       functionRoles
         .filter(({ fn }) => fn.trigger === 'oss')
-        .map(({ fn, arn }) => [triggerRoleKey(fn.name), triggerRole(config, fn.name, arn, roles.triggerRoleArns?.[fn.name] ?? '')]),
+        .map(({ fn }) => [triggerRoleKey(fn.name), triggerRole(roles.functionArns[fn.name] ?? '', roles.triggerRoleArns?.[fn.name] ?? '')]),
     ),
     bucketCors: { rule: bucketCorsRule(config), xml: bucketCorsXml(bucketCorsRule(config)) },
     bucketLifecycle: {

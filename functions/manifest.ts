@@ -1,6 +1,6 @@
 /**
  * What the tooling knows of a function besides its handler: how it is triggered (an HTTP route, or OSS events),
- * which variable names its RAM role, and what that role must be allowed and refused, stated as data that
+ * and what its RAM role must be allowed and refused, stated as data that
  * deploy/policies.ts turns into RAM policies: a manifest imports its function and shared/, never the tools that
  * read it. The registry (`registry.ts`) lists one manifest per function.
  */
@@ -13,7 +13,7 @@ import type { FunctionDefinition } from '../shared/edge/handler';
  * the deployment's configuration and roles.
  * - `uploads`: every user's prefix (the static part of UPLOAD_PREFIX before `{user}`, then anything).
  * - `quarantine`: QUARANTINE_PREFIX's folder; a deployment without one has none, and a grant on it is left out.
- * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN).
+ * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN, the stack's upload role when deployed).
  */
 export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role';
 
@@ -41,7 +41,10 @@ export interface RolePermissions {
 interface ManifestBase {
   /** The folder under functions/, the bundle under dist/, and the s.yaml resource. */
   name: string;
-  /** The deployer's variable holding the ARN of the function's own role (s.yaml `role:`). */
+  /**
+   * The name the function's role had as a deployer's variable. Read by nothing any more: the ROS stack creates the
+   * role and s.yaml takes its ARN from the stack's outputs (deploy/ros-template.ts). To be dropped with the manifests.
+   */
   roleVariable: string;
   /**
    * What the function's role may do, and may never do. A role granted `sts:AssumeRole` on `upload-role` is one the
@@ -67,7 +70,7 @@ export interface OssFunctionManifest extends ManifestBase {
   trigger: 'oss';
   /** The OSS events the trigger subscribes to (s.yaml `triggerConfig.events`). */
   events: readonly string[];
-  /** The deployer's variable holding the ARN of the role OSS assumes to invoke it (s.yaml trigger `invocationRole`). */
+  /** Likewise read by nothing any more: the stack creates the role OSS assumes to invoke it. */
   triggerRoleVariable: string;
   /** A fresh definition, as a new instance would build it. */
   create(): EventFunctionDefinition<unknown, unknown>;

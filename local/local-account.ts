@@ -22,6 +22,11 @@ export function localTriggerRole(name: string): string {
   return `acs:ram::${LOCAL_ACCOUNT_ID}:role/oss-invoke-${name}`;
 }
 
+/** The function as the local account names it (the name a deployment with the default DEPLOY_NAME gives it). */
+export function localFunctionArn(name: string): string {
+  return `acs:fc:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:functions/oss-upload-${name}`;
+}
+
 export function localRoles(functions: readonly Pick<FunctionManifest, 'name' | 'trigger'>[]): DeploymentRoles {
   return {
     uploadRoleArn: LOCAL_UPLOAD_ROLE,
@@ -29,6 +34,7 @@ export function localRoles(functions: readonly Pick<FunctionManifest, 'name' | '
     triggerRoleArns: Object.fromEntries(
       functions.filter(({ trigger }) => trigger === 'oss').map(({ name }) => [name, localTriggerRole(name)]),
     ),
+    functionArns: Object.fromEntries(functions.map(({ name }) => [name, localFunctionArn(name)])),
   };
 }
 

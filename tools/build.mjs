@@ -78,6 +78,22 @@ await Promise.all(
   ),
 );
 
+// The deployment's tools: the offline check (also the stack's pre-deploy action) and the two Serverless Devs plugins
+// s.yaml runs after the stack and after the whole deploy. Each exports its plugin function as `default`, which is
+// what `s` calls when it requires a local plugin.
+const deployEntries = ['check', 'bucket-settings-plugin', 'endpoints-plugin'];
+await Promise.all(
+  deployEntries.map((name) =>
+    build({
+      ...common,
+      packages: 'external',
+      entryPoints: [join(root, 'deploy', 'entries', `${name}.ts`)],
+      outfile: join(staging, 'deploy', `${name}.js`),
+      sourcemap: 'inline',
+    }),
+  ),
+);
+
 // The browser client, a package of its own in dist/web/ (web/package.json): upload-client.js, one ES module with no
 // imports, and the Uppy adapter uppy.js, which imports it; their type declarations from tsc; and the demo page.
 const webEntries = ['demo', 'upload-client', 'uppy'];
@@ -156,6 +172,7 @@ const outputs = [
   join('web', 'types'),
   join('web', 'vendor', 'aliyun-oss-sdk.min.js'),
   ...scriptEntries.map((name) => join('tools', `${name}.js`)),
+  ...deployEntries.map((name) => join('deploy', `${name}.js`)),
   ...functionNames.map((name) => join(name, 'index.js')),
   ...localEntries.map((name) => join('local', `${name}.js`)),
 ];
@@ -175,7 +192,7 @@ for (const name of functionNames) {
 rmSync(staging, { recursive: true, force: true });
 // Bundles of functions that no longer exist must not linger and get deployed.
 for (const entry of readdirSync(join(root, 'dist'), { withFileTypes: true })) {
-  if (entry.isDirectory() && !['local', 'web', 'tools'].includes(entry.name) && !functionNames.includes(entry.name))
+  if (entry.isDirectory() && !['local', 'web', 'tools', 'deploy'].includes(entry.name) && !functionNames.includes(entry.name))
     rmSync(join(root, 'dist', entry.name), { recursive: true, force: true });
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm run smoke -- <sign-url URL> <sts-token URL>`: checks a deployed stack end to end as a frontend would: PUT, POST,
- * multipart through sign-url, and STS multipart.
+ * multipart through sign-url, and STS multipart; STS credentials refused outside their folder; upload-completed's
+ * verdict on an upload whose bytes are not what its type says (removed, while the good uploads stay).
  * SMOKE_TOKEN is a valid JWT of a test user. SMOKE_ACCESS_KEY_ID / SMOKE_ACCESS_KEY_SECRET (/ SMOKE_SECURITY_TOKEN)
  * are a key that may read and delete in the bucket: the smoke reads each object back, compares it, then deletes it.
  */
@@ -102,6 +103,8 @@ async function main(): Promise<number> {
   });
 
   let bucketOptions: OSS.Options | undefined;
+  let stsClient: OSS | undefined;
+  let stsPrefix = '';
   await run('STS multipart upload', async () => {
     const answer = await callFunction(stsUrl, token, {});
     bucketOptions = {
@@ -113,6 +116,8 @@ async function main(): Promise<number> {
       authorizationV4: true,
     } as OSS.Options;
     const client = new OSS(answer as unknown as OSS.Options);
+    stsClient = client;
+    stsPrefix = String(answer['prefix']);
     // A real PNG: upload-completed, when deployed, removes what is not what its type says.
     const body = samplePng(250 * 1024);
     const key = `${String(answer['prefix'])}smoke/${Date.now()}-${randomBytes(6).toString('hex')}.png`;
@@ -121,21 +126,82 @@ async function main(): Promise<number> {
     return `${key} (3 parts)`;
   });
 
+  await run('STS credentials refused outside their folder', async () => {
+    if (stsClient === undefined) throw new Error('no STS credentials (the STS step failed)');
+    // The user's own prefix but outside its sts/ folder, and another user's folder beside it.
+    const userPrefix = stsPrefix.replace(/sts\/$/, '');
+    const outside = [
+      `${userPrefix}outside-sts-${randomBytes(4).toString('hex')}.png`,
+      `${userPrefix.replace(/[^/]+\/$/, '')}someone-else/sts/x.png`,
+    ];
+    for (const key of outside) {
+      const refused = await stsClient.put(key, samplePng(1024), { mime: 'image/png' }).then(
+        () => false,
+        (error: unknown) => (error as { status?: unknown }).status === 403,
+      );
+      if (!refused) {
+        uploaded.set(key, ''); // cleaned up below
+        throw new Error(`a write to ${key} was not refused with 403`);
+      }
+    }
+    return `${outside.length} writes refused with 403`;
+  });
+
+  let admin: OSS | undefined;
   if (bucketOptions !== undefined) {
-    const admin = new OSS({
+    admin = new OSS({
       ...bucketOptions,
       accessKeyId: adminId,
       accessKeySecret: adminSecret,
       ...(process.env['SMOKE_SECURITY_TOKEN'] ? { stsToken: process.env['SMOKE_SECURITY_TOKEN'] } : {}),
     });
+  }
+
+  await run("upload-completed's verdict: bytes that are not what their type says are removed", async () => {
+    if (admin === undefined) throw new Error('no bucket to look in (the STS step failed)');
+    const body = Buffer.from('<!doctype html><html><body>not a picture</body></html>');
+    const signed = (await callFunction(signUrl, token, {
+      filename: 'smoke.png',
+      contentType: 'image/png',
+      size: body.length,
+      method: 'PUT',
+    })) as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+    };
+    const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body });
+    if (!response.ok) throw new Error(`OSS answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const waitMs = Number(process.env['SMOKE_VERDICT_TIMEOUT_MS'] ?? 60_000);
+    const deadline = Date.now() + waitMs;
+    const stillThere = (): Promise<boolean> =>
+      admin.head(signed.key).then(
+        () => true,
+        (error: unknown) => {
+          if ((error as { status?: unknown }).status === 404) return false;
+          throw error;
+        },
+      );
+    while (await stillThere()) {
+      if (Date.now() > deadline) {
+        await admin.delete(signed.key);
+        throw new Error(`${signed.key} was still there after ${waitMs} ms: is upload-completed deployed, and its trigger on?`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return `${signed.key} removed`;
+  });
+
+  if (admin !== undefined) {
+    const client = admin;
     for (const [key, expected] of uploaded) {
       await run(`read back ${key}`, async () => {
-        const { content } = (await admin.get(key)) as { content: Buffer };
+        const { content } = (await client.get(key)) as { content: Buffer };
         if (md5(content) !== expected) throw new Error('content differs from what was uploaded');
         return `${content.length} bytes, MD5 matches`;
       });
       await run(`delete ${key}`, async () => {
-        await admin.delete(key);
+        await client.delete(key);
         return 'deleted';
       });
     }

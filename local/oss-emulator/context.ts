@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { firstQueryValue } from './canonical';
 import { OssError, invalidArgument } from './errors';
+import type { BucketSettings } from './bucket-settings';
 import type { OverwriteProtection } from './overwrite-config';
 import type { OssRequest } from './request';
 import type { ObjectStorage } from './storage';
@@ -25,6 +26,8 @@ export interface OperationContext {
   objectUrl(key: string): string;
   /** The bucket's overwrite configuration: every write asks it, with the request's own forbid-overwrite header. */
   overwriteProtection: OverwriteProtection;
+  /** The bucket's CORS rules (which preflights follow) and lifecycle rules. */
+  bucketSettings: BucketSettings;
 }
 
 export interface Operation {

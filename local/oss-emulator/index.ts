@@ -10,6 +10,7 @@
 import type { CredentialResolver } from '../emulator-accounts';
 import type { CorsRule } from './cors';
 import type { ObjectCreatedNotification } from './notifications';
+import { BucketSettings } from './bucket-settings';
 import { OverwriteProtection } from './overwrite-config';
 import { type OssRequestLog, OssHttpServer } from './server';
 import { ObjectStorage } from './storage';
@@ -109,7 +110,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
     bucket: options.bucket,
     region: options.region,
     credentials: options.credentials,
-    corsRules: options.corsRules,
+    bucketSettings: new BucketSettings(options.corsRules),
     storage,
     now: options.now ?? (() => new Date()),
     strictPostPolicy: options.strictPostPolicy ?? false,

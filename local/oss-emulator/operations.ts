@@ -16,6 +16,14 @@ import {
 } from './multipart';
 import { copyObject, copySourceKey } from './copy';
 import { deleteObject, getObject, headObject, putObject } from './objects';
+import {
+  deleteBucketCors,
+  deleteBucketLifecycle,
+  getBucketCors,
+  getBucketLifecycle,
+  putBucketCors,
+  putBucketLifecycle,
+} from './bucket-settings';
 import { deleteBucketOverwriteConfig, getBucketOverwriteConfig, putBucketOverwriteConfig } from './overwrite-config';
 import type { OssRequest } from './request';
 
@@ -29,8 +37,6 @@ const UNSUPPORTED_SUBRESOURCES = [
   'restore',
   'objectMeta',
   'delete',
-  'cors',
-  'lifecycle',
   'logging',
   'website',
   'referer',
@@ -82,6 +88,18 @@ function overwriteConfigOperation(method: string): Operation {
   throw new OssError(405, 'MethodNotAllowed', `${method} on ?overwriteConfig is not allowed.`);
 }
 
+/** `/?cors` and `/?lifecycle` on the bucket: Put, Get and Delete of each configuration (bucket-settings.ts). */
+function bucketSettingOperation(setting: 'Cors' | 'Lifecycle', method: string): Operation {
+  const runs = {
+    Cors: { PUT: putBucketCors, GET: getBucketCors, DELETE: deleteBucketCors },
+    Lifecycle: { PUT: putBucketLifecycle, GET: getBucketLifecycle, DELETE: deleteBucketLifecycle },
+  }[setting];
+  const verb = ({ PUT: 'Put', GET: 'Get', DELETE: 'Delete' } as const)[method as 'PUT' | 'GET' | 'DELETE'];
+  const run = runs[method as 'PUT' | 'GET' | 'DELETE'];
+  if (run === undefined) throw new OssError(405, 'MethodNotAllowed', `${method} on ?${setting.toLowerCase()} is not allowed.`);
+  return op(`${verb}Bucket${setting}`, `oss:${verb}Bucket${setting}`, 'bucket', run);
+}
+
 export function routeOperation(request: OssRequest): Route {
   const has = (name: string): boolean => firstQueryValue(request.query, name) !== undefined;
   const unsupported = UNSUPPORTED_SUBRESOURCES.find(has);
@@ -90,6 +108,8 @@ export function routeOperation(request: OssRequest): Route {
 
   if (request.key === '') {
     if (has('overwriteConfig')) return overwriteConfigOperation(method);
+    if (has('cors')) return bucketSettingOperation('Cors', method);
+    if (has('lifecycle')) return bucketSettingOperation('Lifecycle', method);
     if (method === 'GET' && has('uploads')) {
       return op('ListMultipartUploads', 'oss:ListMultipartUploads', 'bucket', listMultipartUploads, {
         'oss:Prefix': firstQueryValue(request.query, 'prefix') ?? '',

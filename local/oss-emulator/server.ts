@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { CredentialResolver, FoundCredential } from '../emulator-accounts';
 import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from '../loopback-host';
 import { authenticateRequest } from './auth';
-import { type CorsRule, corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
+import { corsResponseHeaders, findCorsRule, parseRequestedHeaders } from './cors';
 import { OssError, accessDenied } from './errors';
 import { boundaryOf, malformedPost, parseMultipartForm } from './multipart-form';
 import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, storedHeaders } from './context';
@@ -19,6 +19,7 @@ import { storeSimpleObject } from './objects';
 import { checkUploadDirectives, isPublicRead } from './directives';
 import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
+import type { BucketSettings } from './bucket-settings';
 import type { OverwriteProtection } from './overwrite-config';
 import { authenticatePost, checkPostPolicy } from './post-policy';
 import { type OssRequest, resolveRequest } from './request';
@@ -41,7 +42,8 @@ export interface ServerConfig {
   bucket: string;
   region: string;
   credentials: CredentialResolver;
-  corsRules: readonly CorsRule[] | undefined;
+  /** The bucket's CORS rules (preflights and answers follow what is put at `?cors`) and lifecycle rules. */
+  bucketSettings: BucketSettings;
   storage: ObjectStorage;
   overwriteProtection: OverwriteProtection;
   now: () => Date;
@@ -290,6 +292,7 @@ export class OssHttpServer {
         now,
         objectUrl: (key) => objectLocation(request, key),
         overwriteProtection: this.config.overwriteProtection,
+        bucketSettings: this.config.bucketSettings,
       });
     if (auth.kind === 'anonymous') {
       if (this.isPublicRead(operation, request)) return run();
@@ -374,7 +377,7 @@ export class OssHttpServer {
     if (origin === undefined || method === undefined) {
       throw new OssError(403, 'AccessForbidden', 'CORSResponse: a preflight request needs Origin and Access-Control-Request-Method.');
     }
-    const rules = this.config.corsRules ?? [];
+    const rules = this.config.bucketSettings.cors ?? [];
     if (rules.length === 0) throw new OssError(403, 'AccessForbidden', 'CORSResponse: CORS is not enabled for this bucket.');
     const requestedHeaders = parseRequestedHeaders(request.headers['access-control-request-headers']);
     const rule = findCorsRule(rules, origin, method, requestedHeaders);
@@ -396,8 +399,9 @@ export class OssHttpServer {
   /** CORS headers for an actual request, when its origin and method match a rule (errors carry them too). */
   private actualCors(request: OssRequest): Record<string, string> {
     const origin = request.headers['origin'];
-    if (origin === undefined || this.config.corsRules === undefined) return {};
-    const rule = findCorsRule(this.config.corsRules, origin, request.method);
+    const rules = this.config.bucketSettings.cors;
+    if (origin === undefined || rules === undefined) return {};
+    const rule = findCorsRule(rules, origin, request.method);
     return rule === undefined ? { Vary: 'Origin' } : { ...corsResponseHeaders(rule, origin), Vary: 'Origin' };
   }
 

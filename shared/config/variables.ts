@@ -33,7 +33,7 @@ export const LIMITS = {
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const REGION_ID = /^[a-z]{2,}(-[a-z0-9]+)+$/;
-/** A RAM role ARN; also checked by `npm run policies` for the function roles. */
+/** A RAM role ARN. */
 export const ROLE_ARN = /^acs:ram::\d{1,32}:role\/[A-Za-z0-9.@_-]{1,64}$/;
 /** Static parts of the prefix: no wildcards (`*`, `?`), no `$`, no spaces or controls. */
 const PREFIX_PART = /^[A-Za-z0-9!_.()=,;:@+-]*(\/[A-Za-z0-9!_.()=,;:@+-]+)*\/?$/;

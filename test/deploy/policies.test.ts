@@ -23,6 +23,11 @@ const roles = {
     'upload-completed': arns.uploadCompletedFunctionRoleArn,
   },
   triggerRoleArns: { 'upload-completed': arns.uploadCompletedTriggerRoleArn },
+  functionArns: {
+    'sign-url': `acs:fc:cn-hangzhou:${ACCOUNT}:functions/oss-upload-sign-url`,
+    'sts-token': `acs:fc:cn-hangzhou:${ACCOUNT}:functions/oss-upload-sts-token`,
+    'upload-completed': `acs:fc:cn-hangzhou:${ACCOUNT}:functions/oss-upload-upload-completed`,
+  },
 };
 
 function config(overrides: Record<string, string> = {}): DeploymentConfig {
@@ -226,44 +231,63 @@ describe('npm run policies', () => {
     expect(printed.bucketCors.rule.allowedOrigins).toEqual(['http://127.0.0.1:9000', 'http://localhost:9000']);
   });
 
-  test('with a deployment configuration, prints its policies; a missing role ARN is named', () => {
+  test('with a deployment configuration, prints the policies of the roles the stack creates; a bad variable is named', () => {
     const env = {
       PATH: process.env['PATH'] ?? '',
       OSS_BUCKET: 'my-uploads',
       OSS_REGION: 'cn-shanghai',
-      AUTH_JWKS_URL: 'https://idp.example.com/jwks',
-      AUTH_ISSUER: 'https://idp.example.com/',
-      AUTH_AUDIENCE: 'uploads',
       ALLOWED_ORIGINS: 'https://app.example.com',
-      STS_ROLE_ARN: arns.uploadRoleArn,
-      SIGN_URL_FUNCTION_ROLE_ARN: arns.signUrlFunctionRoleArn,
-      STS_TOKEN_FUNCTION_ROLE_ARN: arns.stsTokenFunctionRoleArn,
-      UPLOAD_COMPLETED_FUNCTION_ROLE_ARN: arns.uploadCompletedFunctionRoleArn,
-      UPLOAD_COMPLETED_TRIGGER_ROLE_ARN: arns.uploadCompletedTriggerRoleArn,
+      DEPLOY_NAME: 'uploads-staging',
     };
-    const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as {
-      signUrlFunctionRole: { permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
-      uploadCompletedTriggerRole: { arn: string; permissionPolicy: { Statement: Array<{ Resource: string[] }> } };
-    };
-    // The whole document: what the library builds for this configuration, with the roles the variables name.
+    const printed = JSON.parse(execFileSync(process.execPath, [script], { env, encoding: 'utf8' })) as Record<string, unknown>;
     const loaded = loadConfig(env, deploymentConfig);
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    expect(printed).toEqual(JSON.parse(JSON.stringify(deploymentPolicies(loaded.config, roles, FUNCTIONS))));
-    expect(printed.signUrlFunctionRole.permissionPolicy.Statement[0]!.Resource).toEqual(['acs:oss:*:*:my-uploads/users/*']);
-    expect(printed.uploadCompletedTriggerRole.arn).toBe(arns.uploadCompletedTriggerRoleArn);
-    expect(printed.uploadCompletedTriggerRole.permissionPolicy.Statement[0]!.Resource).toEqual([
-      `acs:fc:cn-shanghai:${ACCOUNT}:functions/oss-upload-upload-completed`,
-    ]);
+    const account = '${ALIYUN::AccountId}';
+    // The whole document: what the library builds for this configuration, with the roles the stack names.
+    expect(printed).toEqual(
+      JSON.parse(
+        JSON.stringify(
+          deploymentPolicies(
+            loaded.config,
+            {
+              uploadRoleArn: `acs:ram::${account}:role/uploads-staging-sts-upload`,
+              functionRoleArns: {
+                'sign-url': `acs:ram::${account}:role/uploads-staging-sign-url`,
+                'sts-token': `acs:ram::${account}:role/uploads-staging-sts-token`,
+                'upload-completed': `acs:ram::${account}:role/uploads-staging-upload-completed`,
+              },
+              triggerRoleArns: { 'upload-completed': `acs:ram::${account}:role/uploads-staging-upload-completed-trigger` },
+              functionArns: {
+                'sign-url': `acs:fc:cn-shanghai:${account}:functions/uploads-staging-sign-url`,
+                'sts-token': `acs:fc:cn-shanghai:${account}:functions/uploads-staging-sts-token`,
+                'upload-completed': `acs:fc:cn-shanghai:${account}:functions/uploads-staging-upload-completed`,
+              },
+            },
+            FUNCTIONS,
+          ),
+        ),
+      ),
+    );
+    expect((printed['uploadCompletedTriggerRole'] as { permissionPolicy: unknown }).permissionPolicy).toEqual({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['fc:InvokeFunction'],
+          Resource: [`acs:fc:cn-shanghai:${account}:functions/uploads-staging-upload-completed`],
+        },
+      ],
+    });
     let stderr = '';
     try {
       execFileSync(process.execPath, [script], {
-        env: { ...env, STS_TOKEN_FUNCTION_ROLE_ARN: '' },
+        env: { ...env, DEPLOY_NAME: 'Uploads_Staging' },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (error) {
       stderr = String((error as { stderr?: unknown }).stderr);
     }
-    expect(stderr).toContain('STS_TOKEN_FUNCTION_ROLE_ARN must be the ARN');
+    expect(stderr).toContain('DEPLOY_NAME must be');
   });
 });

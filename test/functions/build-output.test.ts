@@ -11,11 +11,11 @@ import { copyBuiltFunction, DIST } from '../support/built-function';
 
 const names = FUNCTIONS.map((fn) => fn.name);
 
-test('every function of the registry is built, and nothing else sits beside the tools in dist/', () => {
+test("every function of the registry is built, and nothing else sits beside the tools (and the deployment's) in dist/", () => {
   const folders = readdirSync(DIST, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
-  expect(folders.sort()).toEqual([...names, 'local', 'tools', 'web'].sort());
+  expect(folders.sort()).toEqual([...names, 'deploy', 'local', 'tools', 'web'].sort());
 });
 
 test.each(names)('dist/%s holds one file, index.js, which requires none of its own modules', (name) => {

@@ -1,4 +1,7 @@
-/** `npm run smoke` against the stack `npm start` runs: every mode uploads, reads back, and cleans up after itself. */
+/**
+ * `npm run smoke` against the stack `npm start` runs: every mode uploads, reads back, and cleans up after itself; STS
+ * credentials are refused outside their folder; upload-completed removes what is not what it claims.
+ */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,8 +32,12 @@ test('each mode passes, and the test objects are deleted', async () => {
   expect(stdout).toMatch(/^ok +POST form: /m);
   expect(stdout).toMatch(/^ok +multipart via sign-url: users\/smoke-tester\/.* \(2 parts\)$/m);
   expect(stdout).toMatch(/^ok +STS multipart upload: /m);
+  expect(stdout).toMatch(/^ok +STS credentials refused outside their folder: 2 writes refused with 403$/m);
+  expect(stdout).toMatch(
+    /^ok +upload-completed's verdict: bytes that are not what their type says are removed: users\/smoke-tester\/.* removed$/m,
+  );
   expect(stdout.match(/^ok +read back .*MD5 matches$/gm)).toHaveLength(4);
-  expect(stdout).toContain('12 passed, 0 failed');
+  expect(stdout).toContain('14 passed, 0 failed');
   const left = (await (await fetch(`${stack.url}/api/dev-objects?prefix=users/smoke-tester/`)).json()) as { objects: unknown[] };
   expect(left.objects).toEqual([]);
 });

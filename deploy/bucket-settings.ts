@@ -1,0 +1,122 @@
+/**
+ * The bucket settings no ROS resource applies to a bucket the stack did not create: its CORS rule and its lifecycle
+ * rule (ROS sets both only through ALIYUN::OSS::Bucket, which creates the bucket). Applied after the stack, through
+ * the OSS API with the deployer's key (deploy/entries/bucket-settings-plugin.ts), idempotently: each configuration
+ * is read first, ours is merged in (the bucket's rules of its own are kept), and nothing is sent when ours is there.
+ */
+import { LIFECYCLE_RULE_ID, ABORT_MULTIPART_AFTER_DAYS, bucketCorsRule, type DeploymentConfig } from './policies';
+
+export interface CorsRuleSetting {
+  allowedOrigin: string[];
+  allowedMethod: string[];
+  allowedHeader: string[];
+  exposeHeader: string[];
+  maxAgeSeconds?: number;
+}
+
+/** A lifecycle rule as the SDK reads it; rules of the bucket's own are passed back as read. */
+export interface LifecycleRuleSetting {
+  id?: string;
+  prefix: string;
+  status: string;
+  abortMultipartUpload?: { days?: number | string };
+  [other: string]: unknown;
+}
+
+/** What the action needs of an OSS client: read and replace the two configurations (none reads as []). */
+export interface BucketSettingsClient {
+  getCors(): Promise<CorsRuleSetting[]>;
+  putCors(rules: CorsRuleSetting[]): Promise<void>;
+  getLifecycle(): Promise<LifecycleRuleSetting[]>;
+  putLifecycle(rules: LifecycleRuleSetting[]): Promise<void>;
+}
+
+/** OSS's limit on CORS rules per bucket. */
+const MAX_CORS_RULES = 10;
+
+export function desiredCorsRule(config: Pick<DeploymentConfig, 'allowedOrigins'>): CorsRuleSetting | undefined {
+  const rule = bucketCorsRule(config);
+  if (rule.allowedOrigins.length === 0) return undefined;
+  return {
+    allowedOrigin: rule.allowedOrigins,
+    allowedMethod: rule.allowedMethods,
+    allowedHeader: rule.allowedHeaders,
+    exposeHeader: rule.exposeHeaders,
+    maxAgeSeconds: rule.maxAgeSeconds,
+  };
+}
+
+export function desiredLifecycleRule(config: Pick<DeploymentConfig, 'uploadPrefix'>): LifecycleRuleSetting {
+  return {
+    id: LIFECYCLE_RULE_ID,
+    prefix: config.uploadPrefix.before,
+    status: 'Enabled',
+    abortMultipartUpload: { days: ABORT_MULTIPART_AFTER_DAYS },
+  };
+}
+
+const list = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined || value === '' ? [] : [String(value)];
+const sorted = (values: string[]): string => JSON.stringify([...values].sort());
+
+/** The parts of a rule that make it ours, whatever its origins: our methods, headers and exposed headers. */
+const shapeOf = (rule: CorsRuleSetting): string =>
+  [sorted(list(rule.allowedMethod)), sorted(list(rule.allowedHeader)), sorted(list(rule.exposeHeader))].join('|');
+
+function sameCors(a: CorsRuleSetting, b: CorsRuleSetting): boolean {
+  return (
+    shapeOf(a) === shapeOf(b) &&
+    sorted(list(a.allowedOrigin)) === sorted(list(b.allowedOrigin)) &&
+    Number(a.maxAgeSeconds ?? 0) === Number(b.maxAgeSeconds ?? 0)
+  );
+}
+
+/**
+ * The bucket's CORS rules with ours in first place (OSS applies the first rule that matches), an older version of
+ * ours (same methods and headers, other origins) replaced, every other rule kept; undefined when nothing changes.
+ */
+export function mergeCors(existing: readonly CorsRuleSetting[], ours: CorsRuleSetting): CorsRuleSetting[] | undefined {
+  if (existing.some((rule) => sameCors(rule, ours)) && sameCors(existing[0]!, ours)) return undefined;
+  const others = existing.filter((rule) => shapeOf(rule) !== shapeOf(ours));
+  const merged = [ours, ...others];
+  if (merged.length > MAX_CORS_RULES)
+    throw new Error(`the bucket has ${others.length} CORS rules of its own: OSS allows ${MAX_CORS_RULES} in all`);
+  return merged;
+}
+
+/** The bucket's lifecycle rules with ours (by its ID) in place; undefined when it is there already. */
+export function mergeLifecycle(existing: readonly LifecycleRuleSetting[], ours: LifecycleRuleSetting): LifecycleRuleSetting[] | undefined {
+  const current = existing.find((rule) => rule.id === ours.id);
+  if (
+    current !== undefined &&
+    current.prefix === ours.prefix &&
+    current.status === ours.status &&
+    Number(current.abortMultipartUpload?.days) === Number(ours.abortMultipartUpload?.days)
+  ) {
+    return undefined;
+  }
+  return [...existing.filter((rule) => rule.id !== ours.id), ours];
+}
+
+/** Applies both settings; answers what it changed, one line each (empty: everything was in place). */
+export async function applyBucketSettings(
+  client: BucketSettingsClient,
+  config: Pick<DeploymentConfig, 'allowedOrigins' | 'uploadPrefix'>,
+): Promise<string[]> {
+  const changes: string[] = [];
+  const cors = desiredCorsRule(config);
+  if (cors !== undefined) {
+    const merged = mergeCors(await client.getCors(), cors);
+    if (merged !== undefined) {
+      await client.putCors(merged);
+      changes.push(`CORS: rule for ${cors.allowedOrigin.join(', ')} set (${merged.length - 1} rule(s) of the bucket's own kept)`);
+    }
+  }
+  const lifecycle = desiredLifecycleRule(config);
+  const mergedLifecycle = mergeLifecycle(await client.getLifecycle(), lifecycle);
+  if (mergedLifecycle !== undefined) {
+    await client.putLifecycle(mergedLifecycle);
+    changes.push(`lifecycle: rule ${lifecycle.id ?? ''} set (${mergedLifecycle.length - 1} rule(s) of the bucket's own kept)`);
+  }
+  return changes;
+}
