@@ -103,6 +103,7 @@ export function variablesReadBy(section: ConfigSection<unknown>, sample: Env): S
           names.add(name);
           return inner.isSet(name);
         },
+        profilesFile: () => inner.profilesFile(),
       },
     );
     section.build(read, () => undefined);

@@ -25,6 +25,8 @@ export interface SignUrlRequest {
   size?: number;
   /** Default `PUT`. */
   method?: UploadMethod;
+  /** The upload profile (docs/upload-profiles.md); default `default`. */
+  profile?: string;
 }
 
 /** `sign-url`'s request for a signed `PUT`, as a client that names its method sends it. */
@@ -43,7 +45,8 @@ export type PutHeaders = {
   'Content-Type': string;
   /** Stored as an attachment: a browser downloads the object rather than rendering it. */
   'Content-Disposition': 'attachment';
-  'x-oss-forbid-overwrite': 'true';
+  /** `true`: the upload never replaces an object; `false` only for a fixed-key profile's one key, which it replaces. */
+  'x-oss-forbid-overwrite': 'true' | 'false';
 };
 
 /** `sign-url`'s answer for `PUT`. */
@@ -56,6 +59,8 @@ export interface SignedPut {
   size: number;
   bucket: string;
   key: string;
+  /** The upload profile the key is of. */
+  profile: string;
   expiresAt: string;
 }
 
@@ -67,7 +72,10 @@ export interface SignedPost {
   fields: Record<string, string>;
   bucket: string;
   key: string;
+  /** The upload profile the key is of. */
+  profile: string;
   expiresAt: string;
+  /** The largest file the form takes: the profile's limit, or less when the user's byte quota leaves less. */
   maxBytes: number;
 }
 
@@ -83,6 +91,8 @@ export interface MultipartStartRequest {
   contentType: string;
   /** Required: it decides the part size and is checked against the limit. */
   size: number;
+  /** The upload profile; default `default`. The steps after this one name the upload by its key, which carries it. */
+  profile?: string;
 }
 
 /** Fresh part URLs (beyond the first 100, after expiry, on resume); `[]` only lists what OSS holds. */
@@ -128,6 +138,8 @@ export interface MultipartStarted {
   method: 'MULTIPART';
   bucket: string;
   key: string;
+  /** The upload profile the key is of. */
+  profile: string;
   uploadId: string;
   /** Every part but the last is exactly this many bytes. */
   partSize: number;
@@ -156,6 +168,8 @@ export interface SignedParts {
 export interface MultipartCompleted {
   bucket: string;
   key: string;
+  /** The upload profile the key is of. */
+  profile: string;
   size: number;
   etag: string;
 }
@@ -166,6 +180,8 @@ export interface MultipartCompleted {
  */
 export interface StsTokenRequest {
   method: 'STS';
+  /** The upload profile (one that allows STS); default `default`. `?profile=` says it for a GET. */
+  profile?: string;
 }
 
 /** `sts-token`'s answer: an ali-oss client's options as they stand (`new OSS(answer)`), plus the rules. */
@@ -187,6 +203,8 @@ export interface StsTokenAnswer {
   authorizationV4: true;
   /** Where these credentials may write. */
   prefix: string;
+  /** The upload profile the credentials are for. */
+  profile: string;
   maxBytes: number;
   allowedContentTypes: readonly string[];
 }
@@ -250,6 +268,7 @@ export type ErrorCode =
   | 'InvalidContentType'
   | 'InvalidSize'
   | 'InvalidMethod'
+  | 'InvalidProfile'
   | 'InvalidKey'
   | 'InvalidUploadId'
   | 'InvalidPartNumber'
@@ -258,6 +277,7 @@ export type ErrorCode =
   | 'EntityTooSmall'
   | 'NoSuchUpload'
   | 'FileAlreadyExists'
+  | 'QuotaExceeded'
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'
@@ -280,6 +300,8 @@ export interface UploadWebhookData {
   key: string;
   /** The `{user}` segment of the key's prefix. */
   user: string;
+  /** The upload profile whose folder the key is in (`default` without a profiles file); absent for UnknownProfile. */
+  profile?: string;
   size: number;
   /** The stored type's essence (`image/png`). */
   contentType: string;

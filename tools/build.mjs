@@ -5,7 +5,8 @@
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { profilesFileFor, uploadProfilesPlugin } from './upload-profiles-plugin.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const functionNames = readdirSync(join(root, 'functions'), { withFileTypes: true })
@@ -17,6 +18,8 @@ const staging = join(root, `.dist-staging-${process.pid}`);
 rmSync(staging, { recursive: true, force: true });
 process.on('exit', () => rmSync(staging, { recursive: true, force: true })); // also when a build fails
 
+// The profiles file goes into every bundle that reads the configuration: the functions, the dev server, the tools.
+const profilesFile = profilesFileFor(root);
 const common = {
   bundle: true,
   platform: 'node',
@@ -24,6 +27,7 @@ const common = {
   format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [uploadProfilesPlugin({ root, file: profilesFile })],
 };
 
 await Promise.all(
@@ -200,5 +204,5 @@ console.error(
   `built ${outputs
     .filter((output) => !output.endsWith('.map'))
     .map((output) => `dist/${output}`)
-    .join(', ')}`,
+    .join(', ')}${profilesFile === undefined ? '' : ` with the upload profiles of ${relative(root, profilesFile)}`}`,
 );

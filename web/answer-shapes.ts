@@ -54,7 +54,7 @@ const uploadedPart = object<UploadedPart>({ partNumber: isPartNumber, etag: isSt
 const putHeaders = object<PutHeaders>({
   'Content-Type': isString,
   'Content-Disposition': literal('attachment'),
-  'x-oss-forbid-overwrite': literal('true'),
+  'x-oss-forbid-overwrite': (value): value is 'true' | 'false' => value === 'true' || value === 'false',
 });
 
 /** One check per call, by the request's `method`. */
@@ -66,6 +66,7 @@ export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } 
     size: isCount,
     bucket: isString,
     key: isString,
+    profile: isString,
     expiresAt: isInstant,
   }),
   POST: object<SignedPost>({
@@ -74,6 +75,7 @@ export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } 
     fields: isStringRecord,
     bucket: isString,
     key: isString,
+    profile: isString,
     expiresAt: isInstant,
     maxBytes: isCount,
   }),
@@ -81,6 +83,7 @@ export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } 
     method: literal('MULTIPART'),
     bucket: isString,
     key: isString,
+    profile: isString,
     uploadId: isString,
     partSize: isPartNumber,
     partCount: isPartNumber,
@@ -88,7 +91,7 @@ export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } 
     expiresAt: isInstant,
   }),
   PARTS: object<SignedParts>({ parts: arrayOf(signedPart), expiresAt: isInstant, uploaded: arrayOf(uploadedPart) }),
-  COMPLETE: object<MultipartCompleted>({ bucket: isString, key: isString, size: isCount, etag: isString }),
+  COMPLETE: object<MultipartCompleted>({ bucket: isString, key: isString, profile: isString, size: isCount, etag: isString }),
   ABORT: (value): value is undefined => value === undefined,
   STS: object<StsTokenAnswer>({
     accessKeyId: isString,
@@ -104,6 +107,7 @@ export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } 
     secure: isBoolean,
     authorizationV4: literal(true),
     prefix: isString,
+    profile: isString,
     maxBytes: isCount,
     allowedContentTypes: arrayOf(isString),
   }),

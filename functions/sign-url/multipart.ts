@@ -14,16 +14,17 @@ import { MAX_PART_URLS_PER_ANSWER, partPlan } from '../../shared/upload/parts';
 import type { SignUrlCommand, UploadHandle } from '../../shared/upload/requests';
 import type { UploadRules } from '../../shared/upload/rules';
 import { signPartUrls } from '../../shared/upload/signed-parts';
-import { CONTENT_DISPOSITION } from '../../shared/upload/stored-object';
+import { CONTENT_DISPOSITION, forbidOverwrite } from '../../shared/upload/stored-object';
 import { issueObjectKey } from './issue-key';
 import { answerForOssError } from './oss-failure-answer';
+import { checkGrantQuota } from './quota-check';
 import type { SignUrlConfig } from './sign-upload';
 
 type MultipartCommand = Exclude<SignUrlCommand, { method: 'PUT' } | { method: 'POST' }>;
 type Input = Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>;
 
-/** Headers of the upload OSS will enforce: the exact type we checked, and never replacing an object. */
-const FORBID_OVERWRITE = { 'x-oss-forbid-overwrite': 'true' } as const;
+/** Headers of the upload OSS will enforce: never replacing an object (but a fixed-key profile's one key). */
+const overwriteHeaders = (rules: UploadRules): Record<string, string> => ({ 'x-oss-forbid-overwrite': forbidOverwrite(rules.profile.key) });
 
 /** One multipart step; an OSS call that fails becomes its HTTP answer here (`oss-failure-answer.ts`). */
 export async function runMultipartStep(input: Input, rules: UploadRules, command: MultipartCommand): Promise<HandleResult> {
@@ -51,18 +52,20 @@ async function runStep(input: Input, rules: UploadRules, command: MultipartComma
 
   switch (command.method) {
     case 'MULTIPART': {
-      const key = issueObjectKey(rules.prefix, command, input.now);
+      await checkGrantQuota(() => oss, rules, command.size);
+      const key = issueObjectKey(rules, command, input.now);
       const { partSize, partCount } = partPlan(command.size);
       // Stored as every sign-url upload is: the exact type, downloaded rather than rendered, never replacing anything.
       const uploadId = await oss.initiateMultipart({
         key,
-        headers: { 'content-type': command.contentType, 'content-disposition': CONTENT_DISPOSITION, ...FORBID_OVERWRITE },
+        headers: { 'content-type': command.contentType, 'content-disposition': CONTENT_DISPOSITION, ...overwriteHeaders(rules) },
       });
       const first = Array.from({ length: Math.min(partCount, MAX_PART_URLS_PER_ANSWER) }, (_, index) => index + 1);
       const answer: AnswerFor<'MULTIPART'> = {
         method: 'MULTIPART',
         bucket: rules.bucket,
         key,
+        profile: rules.profile.name,
         uploadId,
         partSize,
         partCount,
@@ -136,6 +139,6 @@ async function complete(oss: OssClient, { rules, handle, requested, declaredSize
   if (declaredSize !== undefined && size !== declaredSize) {
     throw badRequest('InvalidSize', `the parts add up to ${size} bytes, not the ${declaredSize} given as size`);
   }
-  const { etag } = await oss.completeMultipart({ ...handle, parts, headers: { ...FORBID_OVERWRITE } });
-  return { bucket: rules.bucket, key: handle.key, size, etag };
+  const { etag } = await oss.completeMultipart({ ...handle, parts, headers: overwriteHeaders(rules) });
+  return { bucket: rules.bucket, key: handle.key, profile: rules.profile.name, size, etag };
 }

@@ -1,6 +1,8 @@
 /**
- * The `sign-url` use case: a validated request for one upload in, a signed PUT URL or POST form out; the steps of
- * a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`.
+ * The `sign-url` use case: a validated request for one upload of one profile in, a signed PUT URL or POST form out;
+ * the steps of a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`. The profile
+ * decides the rules (types, sizes, key, lifetime), who may use it (claims) and how (methods); its quota is counted
+ * at OSS before anything is signed (`quota-check.ts`).
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
 import {
@@ -12,16 +14,23 @@ import {
   signingSection,
   uploadSection,
 } from '../../shared/config/sections';
-import type { AnswerFor, UploadMethod } from '../../shared/contract';
+import type { AnswerFor, SignUrlMethod, UploadMethod } from '../../shared/contract';
+import { HttpError } from '../../shared/edge/errors';
 import type { FunctionDefinition, HandleInput } from '../../shared/edge/handler';
+import { checkProfileAccess, profileOfRequest } from '../../shared/upload/profile-access';
+import type { ProfileMethod } from '../../shared/upload/profiles';
 import { parseSignUrlRequest } from '../../shared/upload/requests';
-import { uploadRulesFromConfig, type UploadRequest, type UploadRules } from '../../shared/upload/rules';
+import { ownField, uploadRulesFor, userPrefixOf, type UploadRequest, type UploadRules } from '../../shared/upload/rules';
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
 import { issueObjectKey } from './issue-key';
 import { runMultipartStep } from './multipart';
+import { checkGrantQuota, ossClientFor } from './quota-check';
 
 export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
+
+/** OSS takes at most this much in one PUT or POST: larger files go in parts. */
+export const SINGLE_REQUEST_MAX_BYTES = 5 * 1024 ** 3;
 
 export function signUpload(
   input: Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>,
@@ -32,7 +41,7 @@ export function signUpload(
   const credentials = signerCredentials(context, config.fallbackCredentials);
   const signingInput = {
     rules,
-    key: issueObjectKey(rules.prefix, upload, now),
+    key: issueObjectKey(rules, upload, now),
     contentType: upload.contentType,
     credentials,
     now,
@@ -42,15 +51,49 @@ export function signUpload(
   return upload.method === 'PUT' ? signPutUpload({ ...signingInput, size: upload.size }) : signPostUpload(signingInput);
 }
 
+/** What a sign-url method asks of a profile: ABORT asks nothing (it only removes what the caller started). */
+const PROFILE_METHOD: Readonly<Record<SignUrlMethod, ProfileMethod | undefined>> = {
+  PUT: 'PUT',
+  POST: 'POST',
+  MULTIPART: 'MULTIPART',
+  PARTS: 'MULTIPART',
+  COMPLETE: 'MULTIPART',
+  ABORT: undefined,
+};
+
+/** The profile method a request body asks for, when it names a method there is (else the parser refuses it). */
+function profileMethodOf(body: unknown): ProfileMethod | undefined {
+  const method = ownField(body, 'method') ?? 'PUT';
+  return typeof method === 'string' && Object.hasOwn(PROFILE_METHOD, method) ? PROFILE_METHOD[method as SignUrlMethod] : undefined;
+}
+
 /** What the entry point hands to the FC edge; the dev server and the tests build handlers from it too. */
 export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
   name: 'sign-url',
   config: signUrlConfig,
-  handle: (input) => {
-    const rules = uploadRulesFromConfig(input.identity, input.config);
+  handle: async (input) => {
+    const { identity, config } = input;
+    const profile = profileOfRequest(input.input, config.profiles, userPrefixOf(identity, config));
+    const method = profileMethodOf(input.input);
+    if (method !== undefined) checkProfileAccess(profile, method, identity.claims);
+    const rules = uploadRulesFor(identity, config, profile);
     const command = parseSignUrlRequest(input.input, rules);
     if (command.method === 'PUT' || command.method === 'POST') {
-      const answer = signUpload(input, rules, command.upload);
+      const { upload } = command;
+      if (upload.size !== undefined && upload.size > SINGLE_REQUEST_MAX_BYTES) {
+        throw new HttpError(
+          413,
+          'EntityTooLarge',
+          `size ${upload.size} is over the ${SINGLE_REQUEST_MAX_BYTES} bytes one ${upload.method} takes: use MULTIPART`,
+        );
+      }
+      // A POST form's size range ends where the user's byte quota does, when that is sooner (OSS enforces it).
+      const maxBytes = Math.min(
+        rules.maxBytes,
+        SINGLE_REQUEST_MAX_BYTES,
+        await checkGrantQuota(() => ossClientFor(input, rules), rules, upload.size ?? rules.minBytes),
+      );
+      const answer = signUpload(input, { ...rules, maxBytes }, upload);
       return { answer, logKey: answer.key };
     }
     return runMultipartStep(input, rules, command);

@@ -23,10 +23,12 @@ import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from 
 import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
 import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/content-sniff';
 import { normaliseEtag } from '../../shared/upload/etag';
+import { profileOfKey } from '../../shared/upload/profiles';
 import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
 import { deliverWebhook, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
+import { judgeQuota } from './landed-quota';
 
 export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection, ossClientSection);
 export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
@@ -77,7 +79,7 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
   const found = await findObject(keys, client);
   if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
   const { key, head, start } = found;
-  const verdict = await judge(key, head, start, config);
+  const verdict = await judgeQuota(await judge(key, head, start, config), client);
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
   const user = userIdsOf(config.users).tagFor(verdict.owner.userSegment);
@@ -85,6 +87,7 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
     bucket: config.bucket,
     key,
     user: verdict.owner.userSegment,
+    ...(verdict.profile === undefined ? {} : { profile: verdict.profile.name }),
     size: head.size,
     contentType: verdict.contentType,
     etag: normaliseEtag(head.etag),
@@ -120,16 +123,15 @@ async function findObject(
 async function judge(key: string, head: ObjectHead, start: Buffer, config: UploadCompletedConfig): Promise<Verdict> {
   const rules = {
     uploadPrefix: config.uploadPrefix,
-    allowedContentTypes: config.allowedContentTypes,
-    maxUploadBytes: config.maxUploadBytes,
+    profiles: config.profiles,
   };
   const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
   const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
   if (first.kind !== 'content') return first;
   const reason = judgeContent(first.contentType, await sniffContent(start, first.contentType));
   return reason === undefined
-    ? { kind: 'accepted', owner: first.owner, contentType: first.contentType }
-    : { kind: 'rejected', owner: first.owner, contentType: first.contentType, reason };
+    ? { kind: 'accepted', owner: first.owner, profile: first.profile, contentType: first.contentType }
+    : { kind: 'rejected', owner: first.owner, profile: first.profile, contentType: first.contentType, reason };
 }
 
 interface Rejected {
@@ -177,10 +179,13 @@ async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfi
   // Only a copy of this very version (same ETag) speaks for it.
   const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy : undefined;
   const reason = kept?.meta['upload-reason'] ?? 'Removed';
+  const ownerPrefix = uploadOwnerOf(key, config.uploadPrefix)?.prefix ?? '';
+  const profile = profileOfKey(config.profiles, ownerPrefix, key)?.name;
   const data: UploadWebhookData = {
     bucket: config.bucket,
     key,
     user: owner,
+    ...(profile === undefined ? {} : { profile }),
     size: kept?.size ?? item.size,
     contentType: kept?.meta['upload-content-type'] ?? '',
     etag: item.eTag,

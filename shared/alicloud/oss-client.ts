@@ -33,6 +33,7 @@ export interface OssClientOptions {
 }
 
 export type OssOperation =
+  | 'ListObjects'
   | 'GetObject'
   | 'HeadObject'
   | 'DeleteObject'
@@ -117,7 +118,15 @@ export interface ListedPart {
   size: number;
 }
 
+/** One page of a listing: the objects' keys and sizes, and where the next page starts (undefined on the last). */
+export interface ObjectPage {
+  objects: Array<{ key: string; size: number }>;
+  nextMarker: string | undefined;
+}
+
 export interface OssClient {
+  /** The objects under `prefix` after `marker` (byte order of keys), at most `maxKeys` (≤ 1000) of them. */
+  listObjects(input: { prefix: string; marker: string; maxKeys: number }): Promise<ObjectPage>;
   /**
    * The object's metadata and its first `bytes` bytes, in one ranged GET (one round trip where HEAD then GET would
    * take two, and both describe the same version); undefined when there is no such object.
@@ -142,6 +151,8 @@ const LIST_PAGE_SIZE = 1000;
 const MAX_LIST_PAGES = 11;
 /** OSS's XML answers here are small (a full ListParts page is ~200 KB); anything bigger is not OSS. */
 const MAX_XML_ANSWER_BYTES = 1024 * 1024;
+/** A ListObjects page of 1000 keys of up to 1023 bytes, URL-encoded. */
+const MAX_LISTING_ANSWER_BYTES = 8 * 1024 * 1024;
 /** Enough for OSS's error document, the only body a HEAD, DELETE or copy answer is read for. */
 const MAX_OTHER_ANSWER_BYTES = 16 * 1024;
 /** A failed call is sent once more at most, after this pause. */
@@ -233,6 +244,33 @@ export function createOssClient(options: OssClientOptions): OssClient {
 
   return {
     head,
+
+    async listObjects({ prefix, marker, maxKeys }) {
+      const operation = 'ListObjects';
+      const answer = await call({
+        operation,
+        method: 'GET',
+        // The bucket itself: `/` (signed as `/<bucket>/`).
+        key: '',
+        // URL-encoded keys: a key XML cannot carry (control characters, legal in OSS) would make the page unreadable.
+        query: { prefix, marker, 'max-keys': String(maxKeys), 'encoding-type': 'url' },
+        maxAnswerBytes: MAX_LISTING_ANSWER_BYTES,
+      });
+      const result = xmlRoot(operation, answer, 'ListBucketResult');
+      const objects = childrenNamed(result, 'Contents').map((entry) => {
+        const key = decodedKey(childText(entry, 'Key'));
+        const size = Number(childText(entry, 'Size') ?? 'x');
+        if (key === undefined || !Number.isSafeInteger(size) || size < 0)
+          throw malformed(operation, answer, 'an entry without Key or Size');
+        return { key, size };
+      });
+      if (childText(result, 'IsTruncated') !== 'true') return { objects, nextMarker: undefined };
+      // OSS names the next marker when asked for a delimiter; otherwise the page's last key is the marker.
+      const nextMarker = decodedKey(childText(result, 'NextMarker')) ?? objects.at(-1)?.key;
+      if (nextMarker === undefined || nextMarker === marker)
+        throw malformed(operation, answer, 'a truncated page without a usable next marker');
+      return { objects, nextMarker };
+    },
 
     async readStart(key, bytes) {
       const answer = await call({
@@ -462,6 +500,16 @@ function headOf(operation: OssOperation, answer: HttpAnswer, size: number): Obje
     contentEncoding: headerOf(answer, 'content-encoding'),
     meta,
   };
+}
+
+/** A key of a listing asked with `encoding-type=url`; undefined when absent or not decodable. */
+function decodedKey(encoded: string | undefined): string | undefined {
+  if (encoded === undefined || encoded === '') return undefined;
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, '%20'));
+  } catch {
+    return undefined;
+  }
 }
 
 function headerOf(answer: HttpAnswer, name: string): string | undefined {

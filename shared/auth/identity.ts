@@ -30,6 +30,8 @@ export interface Identity {
   userTag: string;
   /** The token's `exp`, in seconds since the epoch: nothing handed out should outlive it by much. */
   expiresAt: number;
+  /** Every claim of the verified token, for the profiles' `requireClaims`. Never logged. */
+  claims: Readonly<Record<string, unknown>>;
 }
 
 /** Clock tolerance for `exp`, `nbf` and `iat`: small, so a stolen token does not live on. */
@@ -77,7 +79,7 @@ export function createTokenVerifier(edge: Pick<EdgeConfig, 'auth' | 'users'>, op
     }
     const { subject, expiresAt } = checkVerified(verified.protectedHeader, verified.payload);
     const userSegment = userIds.segmentFor(subject);
-    return { subject, userSegment, userTag: userIds.tagFor(userSegment), expiresAt };
+    return { subject, userSegment, userTag: userIds.tagFor(userSegment), expiresAt, claims: verified.payload };
   };
 }
 

@@ -4,6 +4,8 @@
  * exactly what it reads, and a variable it does not need can never stop it from starting.
  */
 import type { AccessKey } from '../alicloud/access-key';
+import { BUNDLED_PROFILES_FILE } from '../upload/bundled-profiles';
+import { profilesFromFile, profilesFromVariables, type ProfilesFile, type UploadProfiles } from '../upload/profiles';
 import {
   variableReader,
   type Env,
@@ -21,12 +23,24 @@ export interface ConfigSection<T> {
 
 export type ConfigResult<T> = { ok: true; config: T } | { ok: false; problems: string[] };
 
-/** Parses and checks `env` once (at cold start); every problem is reported, each naming its variable. */
-export function loadConfig<T>(env: Env, section: ConfigSection<T>): ConfigResult<T> {
+/**
+ * Parses and checks `env` once (at cold start), with the upload profiles file that goes with it (the bundled one
+ * unless another is given; `null` for none); every problem is reported, each naming its variable or field.
+ */
+export function loadConfig<T>(
+  env: Env,
+  section: ConfigSection<T>,
+  profilesFile: ProfilesFile | null = BUNDLED_PROFILES_FILE ?? null,
+): ConfigResult<T> {
   const problems: string[] = [];
   const report: Report = (problem) => void problems.push(problem);
-  const config = section.build(variableReader(env, report), report);
+  const config = section.build(variableReader(env, report, profilesFile ?? undefined), report);
   return config === undefined || problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** `loadConfig`'s profiles argument from an edge's options: left out (the bundled file) unless they name one. */
+export function profilesArgument(options: { profilesFile?: ProfilesFile | null }): [] | [ProfilesFile | null] {
+  return options.profilesFile === undefined ? [] : [options.profilesFile];
 }
 
 /** The configuration type a section builds. */
@@ -55,20 +69,39 @@ export interface UploadConfig {
   allowedContentTypes: readonly string[];
   maxUploadBytes: number;
   signedUrlTtlSeconds: number;
+  /** The kinds of upload: the profiles file's, or one `default` built from the three variables above. */
+  profiles: UploadProfiles;
 }
 
+/** Set beside a profiles file, these would be silently overruled by it: each profile says its own. */
+const OVERRULED_BY_PROFILES = ['ALLOWED_CONTENT_TYPES', 'MAX_UPLOAD_BYTES'] as const;
+
 export const uploadSection: ConfigSection<UploadConfig> = {
-  build(read) {
+  build(read, report) {
     const bucket = read('OSS_BUCKET');
     const region = read('OSS_REGION');
+    const variables = {
+      allowedContentTypes: read('ALLOWED_CONTENT_TYPES'),
+      maxUploadBytes: read('MAX_UPLOAD_BYTES'),
+      signedUrlTtlSeconds: read('SIGNED_URL_TTL_SECONDS'),
+    };
+    const file = read.profilesFile();
+    let profiles = profilesFromVariables(variables);
+    if (file !== undefined) {
+      for (const name of OVERRULED_BY_PROFILES.filter((variable) => read.isSet(variable))) {
+        report(`${name} is set, but ${file.name} gives every profile its own contentTypes and maxBytes: unset ${name}`);
+      }
+      const loaded = profilesFromFile(file, variables);
+      if (loaded.ok) profiles = loaded.profiles;
+      else loaded.problems.forEach(report);
+    }
     return {
       bucket,
       region,
       ossEndpoint: read('OSS_ENDPOINT') ?? `https://${bucket}.oss-${region}.aliyuncs.com`,
       uploadPrefix: read('UPLOAD_PREFIX'),
-      allowedContentTypes: read('ALLOWED_CONTENT_TYPES'),
-      maxUploadBytes: read('MAX_UPLOAD_BYTES'),
-      signedUrlTtlSeconds: read('SIGNED_URL_TTL_SECONDS'),
+      ...variables,
+      profiles,
     };
   },
 };

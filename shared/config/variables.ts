@@ -5,6 +5,7 @@
  * and never repeats a secret or a URL that might carry one.
  */
 import { CONTENT_TYPE_ENTRY, DEFAULT_CONTENT_TYPES } from '../upload/content-types';
+import type { ProfilesFile } from '../upload/profiles';
 import { webhookKeyOf } from '../webhook/webhook-secret';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -342,9 +343,11 @@ export interface ReadVariable {
   <K extends VariableName>(name: K): VariableValue<K>;
   /** Whether the variable has a value at all (a set but invalid value has been reported already). */
   isSet(name: VariableName): boolean;
+  /** The upload profiles file that goes with this environment (the bundled one), if any. */
+  profilesFile(): ProfilesFile | undefined;
 }
 
-export function variableReader(env: Env, report: Report): ReadVariable {
+export function variableReader(env: Env, report: Report, profilesFile?: ProfilesFile): ReadVariable {
   const parsed = new Map<VariableName, unknown>();
   const rawOf = (name: VariableName): string | undefined => {
     const value = env[name];
@@ -354,5 +357,5 @@ export function variableReader(env: Env, report: Report): ReadVariable {
     if (!parsed.has(name)) parsed.set(name, (VARIABLES[name] as Parser<VariableValue<K>>)(rawOf(name), name, report));
     return parsed.get(name) as VariableValue<K>;
   };
-  return Object.assign(read, { isSet: (name: VariableName) => rawOf(name) !== undefined });
+  return Object.assign(read, { isSet: (name: VariableName) => rawOf(name) !== undefined, profilesFile: () => profilesFile });
 }

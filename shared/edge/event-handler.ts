@@ -6,8 +6,9 @@
  * `handler.ts`; this one answers nobody.
  */
 import { randomUUID } from 'node:crypto';
-import { loadConfig, type ConfigSection } from '../config/sections';
+import { loadConfig, profilesArgument, type ConfigSection } from '../config/sections';
 import type { Env } from '../config/variables';
+import type { ProfilesFile } from '../upload/profiles';
 import { unexpectedErrorDetail } from './errors';
 
 /** What one item came to, for its log line. */
@@ -75,6 +76,8 @@ export const writeEventLogLine: EventLogWriter = (line) => {
 
 export interface EventHandlerOptions {
   env?: Env;
+  /** The upload profiles file that goes with `env`: the bundled one when left out, `null` for none. */
+  profilesFile?: ProfilesFile | null;
   log?: EventLogWriter;
   clock?: () => Date;
 }
@@ -90,7 +93,7 @@ export type FcEventHandler = (event: unknown, context?: unknown) => Promise<Even
 export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C, I>, options: EventHandlerOptions = {}): FcEventHandler {
   const log = options.log ?? writeEventLogLine;
   const clock = options.clock ?? (() => new Date());
-  const loaded = loadConfig(options.env ?? process.env, definition.config);
+  const loaded = loadConfig(options.env ?? process.env, definition.config, ...profilesArgument(options));
   const problems = loaded.ok ? (definition.checkConfig?.(loaded.config) ?? []) : loaded.problems;
   const problem = problems.length > 0 ? `configuration: ${problems.join('; ')}` : undefined;
   const base = { function: definition.name };

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createTokenVerifier, identityWarnings, type Identity, type TokenVerifier } from '../auth/identity';
-import { loadConfig, type ConfigSection, type EdgeConfig } from '../config/sections';
+import { loadConfig, profilesArgument, type ConfigSection, type EdgeConfig } from '../config/sections';
 import type { Env } from '../config/variables';
 import type { ErrorCode } from '../contract';
+import type { ProfilesFile } from '../upload/profiles';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from './cors';
 import { HttpError, internalError, toErrorResponse, unexpectedErrorDetail } from './errors';
 import { parseFcEvent, toFcResponse, tooLarge, type FcHttpResponse, type PlainRequest, type PlainResponse } from './fc-event';
@@ -70,6 +71,8 @@ export interface ErrorAnswer {
 
 export interface HandlerOptions {
   env?: Env;
+  /** The upload profiles file that goes with `env`: the bundled one when left out, `null` for none. */
+  profilesFile?: ProfilesFile | null;
   log?: LogWriter;
   /** Where cold-start warnings go (stdout by default, as JSON lines beside the request log). */
   warn?: WarningWriter;
@@ -118,7 +121,7 @@ interface Invocation {
 export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefinition<C>, options: HandlerOptions = {}): FcHandler {
   const log = options.log ?? writeLogLine;
   const clock = options.clock ?? (() => new Date());
-  const instance = startInstance(definition, options.env ?? process.env, clock);
+  const instance = startInstance(definition, options, clock);
   const methods = definition.methods ?? ['POST'];
   const edge: Edge<C> = {
     definition,
@@ -167,8 +170,8 @@ export function createFcHandler<C extends EdgeConfig>(definition: FunctionDefini
   };
 }
 
-function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, env: Env, clock: () => Date): Instance<C> {
-  const loaded = loadConfig(env, definition.config);
+function startInstance<C extends EdgeConfig>(definition: FunctionDefinition<C>, options: HandlerOptions, clock: () => Date): Instance<C> {
+  const loaded = loadConfig(options.env ?? process.env, definition.config, ...profilesArgument(options));
   const problems = loaded.ok ? (definition.checkConfig?.(loaded.config) ?? []) : loaded.problems;
   if (!loaded.ok || problems.length > 0) return { ok: false, problem: `configuration: ${problems.join('; ')}` };
   return {

@@ -5,6 +5,7 @@
 import type { CompletedPart, SignUrlMethod } from '../contract';
 import { HttpError, badRequest } from '../edge/errors';
 import { isIssuedKey } from './keys';
+import { fixedObjectKey } from './profiles';
 import { MAX_PART_URLS_PER_ANSWER, maxPartNumber } from './parts';
 import { ownField, parseFileFields, parseSize, parseUploadRequest, requestObject, type UploadRequest, type UploadRules } from './rules';
 
@@ -62,18 +63,26 @@ export function parseSignUrlRequest(body: unknown, rules: UploadRules): SignUrlC
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_KEY_LENGTH = 1023;
 
-/** Only keys `sign-url` issues, under the caller's own prefix: another user's key, or any other, is refused. */
-export function parseHandle(body: object, rules: Pick<UploadRules, 'prefix'>): UploadHandle {
+/**
+ * Only keys `sign-url` issues, under the caller's own prefix in the profile's folder (for a fixed-key profile, its
+ * one key): another user's key, another profile's, or any other, is refused.
+ */
+export function parseHandle(body: object, rules: Pick<UploadRules, 'prefix' | 'profile'>): UploadHandle {
   const key = ownField(body, 'key');
   if (typeof key !== 'string' || key === '' || key.length > MAX_KEY_LENGTH) {
     throw badRequest('InvalidKey', `key must be the key of a MULTIPART answer (a string of 1 to ${MAX_KEY_LENGTH} characters)`);
   }
-  if (!isIssuedKey(rules.prefix, key)) throw new HttpError(403, 'Forbidden', 'key is not an upload sign-url started for you');
+  if (!isGrantedKey(rules, key)) throw new HttpError(403, 'Forbidden', 'key is not an upload sign-url started for you');
   const uploadId = ownField(body, 'uploadId');
   if (typeof uploadId !== 'string' || !UPLOAD_ID.test(uploadId)) {
     throw badRequest('InvalidUploadId', 'uploadId must be the uploadId of a MULTIPART answer');
   }
   return { key, uploadId };
+}
+
+/** A key sign-url issues for this user and profile. */
+export function isGrantedKey(rules: Pick<UploadRules, 'prefix' | 'profile'>, key: string): boolean {
+  return rules.profile.key === 'fixed' ? key === fixedObjectKey(rules.prefix) : isIssuedKey(rules.prefix, key);
 }
 
 function isPartNumber(value: unknown, highest: number): value is number {

@@ -1,34 +1,45 @@
 /**
- * One description of what a user may upload, from which every artifact (PUT URL, POST policy, STS session
- * policy) is built, so they can never disagree; and the parser of an upload request against it.
+ * One description of what a user may upload with one profile, from which every artifact (PUT URL, POST policy, STS
+ * session policy) is built, so they can never disagree; and the parser of an upload request against it.
  */
 import type { Identity } from '../auth/identity';
 import type { UploadConfig } from '../config/sections';
 import type { UploadMethod } from '../contract';
 import { HttpError, badRequest } from '../edge/errors';
 import { CONTENT_TYPE, isContentTypeAllowed } from './content-types';
+import { profilePrefix, type UploadProfile } from './profiles';
 
 export interface UploadRules {
   bucket: string;
   region: string;
   ossEndpoint: string;
-  /** Ends with `/`; contains the user's segment. */
+  /** Ends with `/`: the user's prefix (with the user's segment), then the profile's folder (none without a profiles file). */
   prefix: string;
+  /** The profile these rules are of. */
+  profile: UploadProfile;
   allowedContentTypes: readonly string[];
+  minBytes: number;
   maxBytes: number;
   ttlSeconds: number;
 }
 
-/** The same rules for every user, but for the prefix, which holds the user's segment. */
-export function uploadRulesFromConfig(identity: Pick<Identity, 'userSegment'>, config: UploadConfig): UploadRules {
+/** The user's prefix: `UPLOAD_PREFIX` with the user's segment. */
+export function userPrefixOf(identity: Pick<Identity, 'userSegment'>, config: Pick<UploadConfig, 'uploadPrefix'>): string {
+  return `${config.uploadPrefix.before}${identity.userSegment}${config.uploadPrefix.after}`;
+}
+
+/** A profile's rules for one user: the same for every user, but for the prefix, which holds the user's segment. */
+export function uploadRulesFor(identity: Pick<Identity, 'userSegment'>, config: UploadConfig, profile: UploadProfile): UploadRules {
   return {
     bucket: config.bucket,
     region: config.region,
     ossEndpoint: config.ossEndpoint,
-    prefix: `${config.uploadPrefix.before}${identity.userSegment}${config.uploadPrefix.after}`,
-    allowedContentTypes: config.allowedContentTypes,
-    maxBytes: config.maxUploadBytes,
-    ttlSeconds: config.signedUrlTtlSeconds,
+    prefix: profilePrefix(userPrefixOf(identity, config), profile),
+    profile,
+    allowedContentTypes: profile.contentTypes,
+    minBytes: profile.minBytes,
+    maxBytes: profile.maxBytes,
+    ttlSeconds: profile.ttlSeconds,
   };
 }
 
@@ -87,14 +98,16 @@ export function parseFileFields(body: unknown, rules: UploadRules): Omit<UploadR
   return { filename, contentType, size: size === undefined || size === null ? undefined : parseSize(size, rules) };
 }
 
-/** A declared size: a whole number of bytes from 1 to the limit. */
-export function parseSize(size: unknown, rules: Pick<UploadRules, 'maxBytes'>): number {
+/** A declared size: a whole number of bytes from the profile's least (1 unless it says more) to its limit. */
+export function parseSize(size: unknown, rules: Pick<UploadRules, 'maxBytes'> & Partial<Pick<UploadRules, 'minBytes'>>): number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
     throw badRequest('InvalidSize', 'size must be a whole number of bytes, at least 1');
   }
   if (size > rules.maxBytes) {
     throw new HttpError(413, 'EntityTooLarge', `size ${size} is over the limit of ${rules.maxBytes} bytes`);
   }
+  const minBytes = rules.minBytes ?? 1;
+  if (size < minBytes) throw badRequest('InvalidSize', `size ${size} is under the least of ${minBytes} bytes`);
   return size;
 }
 

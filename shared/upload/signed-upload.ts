@@ -7,7 +7,7 @@ import type { SignatureVersion } from '../config/variables';
 import type { PutHeaders, SignedPost, SignedPut } from '../contract';
 import type { UploadRules } from './rules';
 import { SIGNATURE_SCHEMES } from './signature-schemes';
-import { CONTENT_DISPOSITION, OBJECT_ACL, STORAGE_CLASS } from './stored-object';
+import { CONTENT_DISPOSITION, OBJECT_ACL, STORAGE_CLASS, forbidOverwrite } from './stored-object';
 
 /** 201 makes OSS answer the form upload with an XML body carrying the key and ETag. */
 export const POST_SUCCESS_STATUS = '201';
@@ -63,7 +63,7 @@ export function signPutUpload(input: SigningInput & { size: number }): SignedPut
   const headers: PutHeaders = {
     'Content-Type': input.contentType,
     'Content-Disposition': CONTENT_DISPOSITION,
-    'x-oss-forbid-overwrite': 'true',
+    'x-oss-forbid-overwrite': forbidOverwrite(rules.profile.key),
   };
   const query = SIGNATURE_SCHEMES[input.version].presignPut({
     bucket: rules.bucket,
@@ -82,6 +82,7 @@ export function signPutUpload(input: SigningInput & { size: number }): SignedPut
     size: input.size,
     bucket: rules.bucket,
     key,
+    profile: rules.profile.name,
     expiresAt: expiresAt(input),
   };
 }
@@ -103,7 +104,7 @@ export function signPostUpload(input: SigningInput): SignedPost {
     key,
     'Content-Type': input.contentType,
     'Content-Disposition': CONTENT_DISPOSITION,
-    'x-oss-forbid-overwrite': 'true',
+    'x-oss-forbid-overwrite': forbidOverwrite(rules.profile.key),
     'x-oss-object-acl': OBJECT_ACL,
     'x-oss-storage-class': STORAGE_CLASS,
     success_action_status: POST_SUCCESS_STATUS,
@@ -114,7 +115,7 @@ export function signPostUpload(input: SigningInput): SignedPost {
     conditions: [
       { bucket: rules.bucket },
       ...Object.entries(pinned).map(([name, value]) => ({ [name]: value })),
-      ['content-length-range', 1, rules.maxBytes],
+      ['content-length-range', rules.minBytes, rules.maxBytes],
     ],
   };
   const encodedPolicy = Buffer.from(JSON.stringify(policy), 'utf8').toString('base64');
@@ -124,6 +125,7 @@ export function signPostUpload(input: SigningInput): SignedPost {
     fields: { ...pinned, ...scheme.signPolicy(encodedPolicy, signer) },
     bucket: rules.bucket,
     key,
+    profile: rules.profile.name,
     expiresAt: policy.expiration,
     maxBytes: rules.maxBytes,
   };

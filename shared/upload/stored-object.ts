@@ -3,6 +3,7 @@
  * signature or pinned by the form policy (signed-upload.ts), and the RAM statement that holds the ACL at the storage
  * level whatever a request signed with the role's keys says.
  */
+import type { KeyMode } from './profiles';
 import type { PolicyStatement } from './session-policy';
 
 /** Opening the object's URL downloads it rather than rendering it on the bucket's origin (`<img>` still shows images). */
@@ -11,6 +12,14 @@ export const CONTENT_DISPOSITION = 'attachment';
 export const OBJECT_ACL = 'private';
 /** A form field could otherwise pick an archive class: unreadable until restored, billed for months, never judged. */
 export const STORAGE_CLASS = 'Standard';
+
+/**
+ * `x-oss-forbid-overwrite`, signed or pinned on every upload: an upload never replaces an object, but for the one key
+ * of a fixed-key profile (an avatar), which a new upload replaces.
+ */
+export function forbidOverwrite(key: KeyMode): 'true' | 'false' {
+  return key === 'fixed' ? 'false' : 'true';
+}
 
 /** The ACLs that make an object public (OSS object ACL values; `default` inherits the private bucket's). */
 export const PUBLIC_OBJECT_ACLS = ['public-read', 'public-read-write'] as const;

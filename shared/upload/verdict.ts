@@ -1,32 +1,38 @@
 /**
- * The verdict on an object after it landed, from the same rules that granted the upload (UPLOAD_PREFIX,
- * ALLOWED_CONTENT_TYPES, MAX_UPLOAD_BYTES): checked in a fixed order, cheapest first, the first rule broken giving
- * the stable reason code. Pure: the stored facts (HEAD), the sniffed bytes and the extension table come in.
+ * The verdict on an object after it landed, from the same rules that granted the upload (UPLOAD_PREFIX and the
+ * profile whose folder the key is in: its types, sizes, key mode and methods): checked in a fixed order, cheapest
+ * first, the first rule broken giving the stable reason code. Pure: the stored facts (HEAD), the sniffed bytes and
+ * the extension table come in; the quota, which needs a listing, is upload-completed's last step.
  */
 import type { UploadPrefix } from '../config/variables';
 import { CONTENT_TYPE, isActiveContentType, isContentTypeAllowed } from './content-types';
 import type { ActiveKind, Sniffed } from './content-sniff';
 import { extensionOf } from './keys';
+import { fixedObjectKey, profileOfKey, profilePrefix, type UploadProfile, type UploadProfiles } from './profiles';
+import { isInStsFolder } from './sts-folder';
 import type { TypeExtensions } from './type-extensions';
 import { uploadOwnerOf, type UploadOwner } from './upload-owner';
 
 /** Every reason an object is rejected, in the order the rules are checked (README "upload-completed"). */
 export const REJECTION_REASONS = [
+  'UnknownProfile',
+  'KeyNotGranted',
   'UnsupportedObjectType',
   'Empty',
+  'TooSmall',
   'TooLarge',
   'EncodedContent',
   'TypeNotAllowed',
   'ExtensionMismatch',
   'ActiveContent',
   'ContentMismatch',
+  'QuotaExceeded',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export interface VerdictRules {
   uploadPrefix: UploadPrefix;
-  allowedContentTypes: readonly string[];
-  maxUploadBytes: number;
+  profiles: UploadProfiles;
 }
 
 /** What HEAD says of the object. */
@@ -42,29 +48,44 @@ export interface StoredObjectFacts {
 export type Verdict =
   /** In nobody's upload prefix: not ours to judge, never touched. */
   | { kind: 'outside' }
-  | { kind: 'accepted'; owner: UploadOwner; contentType: string }
-  | { kind: 'rejected'; owner: UploadOwner; contentType: string; reason: RejectionReason };
+  | { kind: 'accepted'; owner: UploadOwner; profile: UploadProfile; contentType: string }
+  /** `profile` is undefined only for UnknownProfile. */
+  | { kind: 'rejected'; owner: UploadOwner; profile: UploadProfile | undefined; contentType: string; reason: RejectionReason };
 
 /** The rules HEAD alone can decide; `content` means the bytes must be sniffed before the verdict. */
 export function judgeStoredObject(
   facts: StoredObjectFacts,
   rules: VerdictRules,
   extensions: TypeExtensions,
-): Verdict | { kind: 'content'; owner: UploadOwner; contentType: string } {
+): Verdict | { kind: 'content'; owner: UploadOwner; profile: UploadProfile; contentType: string } {
   const owner = uploadOwnerOf(facts.key, rules.uploadPrefix);
   if (owner === undefined) return { kind: 'outside' };
   const contentType = essenceOf(facts.contentType);
-  const reject = (reason: RejectionReason): Verdict => ({ kind: 'rejected', owner, contentType, reason });
+  const profile = profileOfKey(rules.profiles, owner.prefix, facts.key);
+  // In the user's prefix but in no profile's folder: no grant of any profile can write there.
+  if (profile === undefined) return { kind: 'rejected', owner, profile, contentType, reason: 'UnknownProfile' };
+  const reject = (reason: RejectionReason): Verdict => ({ kind: 'rejected', owner, profile, contentType, reason });
+  if (!isGrantableKey(facts.key, profilePrefix(owner.prefix, profile), profile)) return reject('KeyNotGranted');
   // Appendable objects change after the verdict; a symlink's bytes are another object's.
   if (facts.objectType !== undefined && facts.objectType !== 'Normal' && facts.objectType !== 'Multipart')
     return reject('UnsupportedObjectType');
   if (facts.size === 0) return reject('Empty');
-  if (facts.size > rules.maxUploadBytes) return reject('TooLarge');
+  if (facts.size < profile.minBytes) return reject('TooSmall');
+  if (facts.size > profile.maxBytes) return reject('TooLarge');
   // Compressed bytes are not what the type says, and cannot be sniffed from their first few KiB.
   if (facts.contentEncoding !== undefined && !/^\s*(identity)?\s*$/i.test(facts.contentEncoding)) return reject('EncodedContent');
-  if (!CONTENT_TYPE.test(contentType) || !isContentTypeAllowed(contentType, rules.allowedContentTypes)) return reject('TypeNotAllowed');
+  if (!CONTENT_TYPE.test(contentType) || !isContentTypeAllowed(contentType, profile.contentTypes)) return reject('TypeNotAllowed');
   if (!extensionMatches(facts.key, contentType, extensions)) return reject('ExtensionMismatch');
-  return { kind: 'content', owner, contentType };
+  return { kind: 'content', owner, profile, contentType };
+}
+
+/**
+ * Whether some grant of the profile can write `key`: a fixed-key profile's one key only; in the STS folder, only
+ * for a profile that allows STS. (Without a profiles file, the one profile allows every key of the prefix.)
+ */
+function isGrantableKey(key: string, prefix: string, profile: UploadProfile): boolean {
+  if (profile.key === 'fixed') return key === fixedObjectKey(prefix);
+  return profile.methods.includes('STS') || !isInStsFolder(prefix, key);
 }
 
 /** The rules of the bytes: undefined when they agree with the declared type. */

@@ -11,8 +11,9 @@ import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload
 import { ANSWER_SHAPES, isAnswerTo } from '../../web/answer-shapes';
 import { UploadError } from '../../web/errors';
 import { callFunction } from '../../web/upload-client';
+import { rulesOf } from '../support/upload-rules';
 
-const rules: UploadRules = {
+const rules: UploadRules = rulesOf({
   bucket: 'bucket',
   region: 'cn-hangzhou',
   ossEndpoint: 'https://bucket.oss-cn-hangzhou.aliyuncs.com',
@@ -20,7 +21,7 @@ const rules: UploadRules = {
   allowedContentTypes: ['image/png'],
   maxBytes: 100 * 1024 * 1024,
   ttlSeconds: 300,
-};
+});
 const credentials = { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: 'token', expiration: undefined };
 const now = new Date(Date.UTC(2026, 10, 28, 10, 20, 30));
 const key = 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png';
@@ -45,7 +46,16 @@ const calls: { [M in CallMethod]: { request: RequestFor<M>; answer: AnswerFor<M>
   POST: { request: { method: 'POST', filename: 'cat.png', contentType: 'image/png' }, answer: signPostUpload(signing) },
   MULTIPART: {
     request: { method: 'MULTIPART', filename: 'film.png', contentType: 'image/png', size: 6 * 1024 * 1024 },
-    answer: { method: 'MULTIPART', bucket: 'bucket', key, uploadId: 'ID1', partSize: 5 * 1024 * 1024, partCount: 2, ...signedParts },
+    answer: {
+      method: 'MULTIPART',
+      bucket: 'bucket',
+      key,
+      profile: 'default',
+      uploadId: 'ID1',
+      partSize: 5 * 1024 * 1024,
+      partCount: 2,
+      ...signedParts,
+    },
   },
   PARTS: {
     request: { method: 'PARTS', key, uploadId: 'ID1', partNumbers: [1, 2] },
@@ -53,7 +63,7 @@ const calls: { [M in CallMethod]: { request: RequestFor<M>; answer: AnswerFor<M>
   },
   COMPLETE: {
     request: { method: 'COMPLETE', key, uploadId: 'ID1', parts: [{ partNumber: 1, etag: '"E1"' }], size: 1 },
-    answer: { bucket: 'bucket', key, size: 1, etag: '"5B3B8DB5F4E1C5F8E2C2E0C6F3A1B2C3-1"' },
+    answer: { bucket: 'bucket', key, profile: 'default', size: 1, etag: '"5B3B8DB5F4E1C5F8E2C2E0C6F3A1B2C3-1"' },
   },
   ABORT: { request: { method: 'ABORT', key, uploadId: 'ID1' }, answer: undefined },
   STS: {
@@ -72,6 +82,7 @@ const calls: { [M in CallMethod]: { request: RequestFor<M>; answer: AnswerFor<M>
       secure: true,
       authorizationV4: true,
       prefix: 'users/alice/sts/',
+      profile: 'default',
       maxBytes: 1,
       allowedContentTypes: ['image/png'],
     },
@@ -130,8 +141,9 @@ const malformed: Array<[CallMethod, string, unknown]> = [
   [
     'PUT',
     'a header with another value',
-    { ...calls.PUT.answer, headers: { ...calls.PUT.answer.headers, 'x-oss-forbid-overwrite': 'false' } },
+    { ...calls.PUT.answer, headers: { ...calls.PUT.answer.headers, 'x-oss-forbid-overwrite': 'maybe' } },
   ],
+  ['PUT', 'no profile', { ...calls.PUT.answer, profile: undefined }],
   ['PUT', 'a size that is not a count', { ...calls.PUT.answer, size: -1 }],
   ['PUT', 'an expiresAt that is no date', { ...calls.PUT.answer, expiresAt: 'soon' }],
   ['POST', 'fields not strings', { ...calls.POST.answer, fields: { key: 1 } }],

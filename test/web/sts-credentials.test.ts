@@ -19,6 +19,7 @@ function answer(serverNow: number, lifetimeMs: number, id: string): StsTokenAnsw
     secure: true,
     authorizationV4: true,
     prefix: 'users/u/',
+    profile: 'default',
     maxBytes: 1,
     allowedContentTypes: ['image/png'],
   };

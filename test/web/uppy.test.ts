@@ -9,9 +9,10 @@ import type { UploadRules } from '../../shared/upload/rules';
 import { signPartUrls } from '../../shared/upload/signed-parts';
 import { urlValidity } from '../../shared/upload/url-expiry';
 import { signUrlForUppy, type UppyFiles } from '../../web/uppy';
+import { rulesOf } from '../support/upload-rules';
 
 const MIB = 1024 * 1024;
-const rules: UploadRules = {
+const rules: UploadRules = rulesOf({
   bucket: 'bucket',
   region: 'cn-hangzhou',
   ossEndpoint: 'https://bucket.oss-cn-hangzhou.aliyuncs.com',
@@ -19,7 +20,7 @@ const rules: UploadRules = {
   allowedContentTypes: ['image/png'],
   maxBytes: 100 * MIB,
   ttlSeconds: 10,
-};
+});
 const credentials = { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: undefined, expiration: undefined };
 const key = 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png';
 const uploadId = 'ID1';
@@ -40,11 +41,20 @@ function signed(partNumbers: readonly number[]): Pick<SignedParts, 'parts' | 'ex
 function answerTo(request: FunctionRequest): unknown {
   switch (request.method) {
     case 'MULTIPART':
-      return { method: 'MULTIPART', bucket: 'bucket', key, uploadId, partSize: 5 * MIB, partCount: 3, ...signed([1, 2, 3]) };
+      return {
+        method: 'MULTIPART',
+        bucket: 'bucket',
+        key,
+        profile: 'default',
+        uploadId,
+        partSize: 5 * MIB,
+        partCount: 3,
+        ...signed([1, 2, 3]),
+      };
     case 'PARTS':
       return { ...signed(request.partNumbers), uploaded };
     case 'COMPLETE':
-      return { bucket: 'bucket', key, size: fileSize, etag: '"3f0a8c2e9b7d4e1fa2b3c4d5e6f70819-3"' };
+      return { bucket: 'bucket', key, profile: 'default', size: fileSize, etag: '"3f0a8c2e9b7d4e1fa2b3c4d5e6f70819-3"' };
     default:
       throw new Error(`the adapter sent ${request.method}`);
   }

@@ -95,6 +95,7 @@ describe('MULTIPART', () => {
     expect(started).toEqual({
       method: 'MULTIPART',
       bucket: BUCKET,
+      profile: 'default',
       key: expect.stringMatching(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/),
       uploadId: expect.stringMatching(/^[0-9A-F]{32}$/),
       partSize: 5 * MIB,
@@ -180,7 +181,7 @@ describe('the whole flow', () => {
       size: body.length,
     });
     const stored = oss.getObject(started.key)!;
-    expect(completed).toEqual({ bucket: BUCKET, key: started.key, size: body.length, etag: stored.etag });
+    expect(completed).toEqual({ bucket: BUCKET, key: started.key, profile: 'default', size: body.length, etag: stored.etag });
     expect(createHash('md5').update(stored.body).digest('hex')).toBe(createHash('md5').update(body).digest('hex'));
     expect(stored.contentType).toBe('image/png');
 

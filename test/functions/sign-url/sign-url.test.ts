@@ -56,6 +56,7 @@ describe('sign-url answers', () => {
     };
     expect(body).toEqual({
       method: 'PUT',
+      profile: 'default',
       url: expect.any(String),
       headers: { 'Content-Type': 'image/png', 'Content-Disposition': 'attachment', 'x-oss-forbid-overwrite': 'true' },
       size: 12345,

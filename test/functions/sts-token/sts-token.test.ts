@@ -114,6 +114,7 @@ describe('answers', () => {
       secure: true,
       authorizationV4: true,
       prefix: 'users/alice/sts/',
+      profile: 'default',
       maxBytes: 104_857_600,
       allowedContentTypes: expect.arrayContaining(['image/png']),
     });

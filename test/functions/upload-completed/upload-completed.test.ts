@@ -83,6 +83,7 @@ test('a valid PNG stays, and the app gets upload.completed, signed as Standard W
       bucket: BUCKET,
       key,
       user: 'alice',
+      profile: 'default',
       size: 3000,
       contentType: 'image/png',
       etag: etag.replace(/"/g, ''),

@@ -63,6 +63,7 @@ describe('HS256 verification', () => {
       userSegment: 'alice',
       userTag: expectedUserTag('alice'),
       expiresAt: exp,
+      claims: { ...claims, exp, iat: expect.any(Number) },
     });
   });
 

@@ -3,10 +3,11 @@ import { HttpError } from '../../../shared/edge/errors';
 import { DEFAULT_CONTENT_TYPES, isContentTypeAllowed } from '../../../shared/upload/content-types';
 import { extensionOf, objectKeyFor } from '../../../shared/upload/keys';
 import { randomObjectId } from '../../../shared/upload/random-id';
-import { parseUploadRequest, uploadRulesFromConfig, type UploadRules } from '../../../shared/upload/rules';
+import { parseUploadRequest, uploadRulesFor, type UploadRules } from '../../../shared/upload/rules';
 import { configFrom } from '../../support/env';
 
-const rules: UploadRules = uploadRulesFromConfig({ userSegment: 'alice' }, configFrom(uploadSection, { MAX_UPLOAD_BYTES: '1000' }));
+const config = configFrom(uploadSection, { MAX_UPLOAD_BYTES: '1000' });
+const rules: UploadRules = uploadRulesFor({ userSegment: 'alice' }, config, config.profiles.list[0]!);
 
 function errorOf(body: unknown): HttpError {
   try {
@@ -18,14 +19,30 @@ function errorOf(body: unknown): HttpError {
   throw new Error('expected the request to be refused');
 }
 
-describe('uploadRulesFromConfig', () => {
-  test('one description of what the user may upload', () => {
+describe('uploadRulesFor', () => {
+  test('without a profiles file: one description of what the user may upload, from the variables, keys as they always were', () => {
+    expect(config.profiles.list).toHaveLength(1);
     expect(rules).toEqual({
       bucket: 'uploads-bucket',
       region: 'cn-hangzhou',
       ossEndpoint: 'https://uploads-bucket.oss-cn-hangzhou.aliyuncs.com',
       prefix: 'users/alice/',
+      profile: {
+        name: 'default',
+        folder: '',
+        contentTypes: DEFAULT_CONTENT_TYPES,
+        minBytes: 1,
+        maxBytes: 1000,
+        key: 'random',
+        methods: ['PUT', 'POST', 'MULTIPART', 'STS'],
+        ttlSeconds: 300,
+        requireClaims: {},
+        maxObjectsPerUser: undefined,
+        maxBytesPerUser: undefined,
+        maxOpenUploadsPerUser: undefined,
+      },
       allowedContentTypes: DEFAULT_CONTENT_TYPES,
+      minBytes: 1,
       maxBytes: 1000,
       ttlSeconds: 300,
     });

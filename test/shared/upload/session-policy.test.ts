@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { userSegmentFor } from '../../../shared/auth/identity';
-import { uploadRulesFromConfig } from '../../../shared/upload/rules';
+import { uploadRulesFor } from '../../../shared/upload/rules';
 import { serialisePolicy, sessionPolicyFor, STS_POLICY_MAX_LENGTH } from '../../../shared/upload/session-policy';
 import { checkStsConfig, stsTokenConfig, type StsTokenConfig } from '../../../functions/sts-token/vend-credentials';
 import { toHttpError } from '../../../shared/alicloud/sts-client';
@@ -11,7 +11,7 @@ function config(overrides: Record<string, string> = {}): StsTokenConfig {
 }
 
 function policyFor(subject: string, cfg: StsTokenConfig = config()): unknown {
-  return sessionPolicyFor(uploadRulesFromConfig({ userSegment: userSegmentFor(subject) }, cfg));
+  return sessionPolicyFor(uploadRulesFor({ userSegment: userSegmentFor(subject) }, cfg, cfg.profiles.list[0]!));
 }
 
 const expected = (segment: string): unknown => ({

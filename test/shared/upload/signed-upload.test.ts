@@ -3,8 +3,9 @@ import { signatureLifetimeSeconds, signerCredentials, type SignerCredentials } f
 import { encodeRfc3986, objectUrl, signPostUpload, signPutUpload, type SigningInput } from '../../../shared/upload/signed-upload';
 import type { UploadRules } from '../../../shared/upload/rules';
 import { v1Signature, v4CanonicalRequest, v4PolicySignature, v4Signature } from '../../support/oss-spec';
+import { rulesOf } from '../../support/upload-rules';
 
-const rules: UploadRules = {
+const rules: UploadRules = rulesOf({
   bucket: 'uploads-bucket',
   region: 'cn-hangzhou',
   ossEndpoint: 'https://uploads-bucket.oss-cn-hangzhou.aliyuncs.com',
@@ -12,7 +13,7 @@ const rules: UploadRules = {
   allowedContentTypes: ['image/png'],
   maxBytes: 1_048_576,
   ttlSeconds: 300,
-};
+});
 const stsCredentials: SignerCredentials = {
   accessKeyId: 'STS.signer',
   accessKeySecret: 'signer-secret',

@@ -7,8 +7,9 @@ import type { SignatureVersion } from '../../../shared/config/variables';
 import type { UploadRules } from '../../../shared/upload/rules';
 import { signPartUrls } from '../../../shared/upload/signed-parts';
 import { URL_RENEW_MARGIN_MS, partUrlsRenewAt, urlExpiresAtLocally, urlValidity } from '../../../shared/upload/url-expiry';
+import { rulesOf } from '../../support/upload-rules';
 
-const rules: UploadRules = {
+const rules: UploadRules = rulesOf({
   bucket: 'bucket',
   region: 'cn-hangzhou',
   ossEndpoint: 'https://bucket.oss-cn-hangzhou.aliyuncs.com',
@@ -16,7 +17,7 @@ const rules: UploadRules = {
   allowedContentTypes: ['image/png'],
   maxBytes: 100 * 1024 * 1024,
   ttlSeconds: 300,
-};
+});
 const credentials = { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: 'token', expiration: undefined };
 /** Not on a whole second: V1's `Expires` is whole seconds, V4's `x-oss-date` too. */
 const signedAt = Date.UTC(2026, 10, 28, 10, 20, 30, 750);

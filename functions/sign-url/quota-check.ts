@@ -1,0 +1,43 @@
+/**
+ * A profile's per-user quota at grant: the user's folder of the profile is counted at OSS (shared/upload/quota.ts)
+ * before anything is signed. Profiles without a quota make no call at all.
+ */
+import { signerCredentials } from '../../shared/alicloud/access-key';
+import { createOssClient, OssError, type OssClient } from '../../shared/alicloud/oss-client';
+import type { HandleInput } from '../../shared/edge/handler';
+import { bytesLeft, countUsage, grantRefusal, grantSettled, hasQuota } from '../../shared/upload/quota';
+import type { UploadRules } from '../../shared/upload/rules';
+import { answerForOssError } from './oss-failure-answer';
+import type { SignUrlConfig } from './sign-upload';
+
+type Input = Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>;
+
+/** sign-url's client of OSS for one request: its role's credentials, one deadline for all its calls. */
+export function ossClientFor(input: Input, rules: UploadRules): OssClient {
+  return createOssClient({
+    endpoint: rules.ossEndpoint,
+    bucket: rules.bucket,
+    region: rules.region,
+    credentials: signerCredentials(input.context, input.config.fallbackCredentials),
+    signatureVersion: input.config.signatureVersion,
+    // The function request's whole budget with OSS, whatever steps it takes.
+    timeout: { ms: input.config.ossTimeoutMs, covers: 'all calls' },
+  });
+}
+
+/**
+ * Refuses (409 QuotaExceeded) an upload of `bytes` that would take the user over the profile's quota; resolves to
+ * the bytes the user may still add (Infinity without a byte quota). `oss` is asked for only when there is a quota.
+ */
+export async function checkGrantQuota(oss: () => OssClient, rules: UploadRules, bytes: number): Promise<number> {
+  if (!hasQuota(rules.profile)) return Infinity;
+  try {
+    const client = oss();
+    const usage = await countUsage((page) => client.listObjects(page), rules.prefix, grantSettled(rules.profile, bytes));
+    const refusal = grantRefusal(rules.profile, usage, bytes);
+    if (refusal !== undefined) throw refusal;
+    return bytesLeft(rules.profile, usage) ?? Infinity;
+  } catch (error) {
+    throw error instanceof OssError ? answerForOssError(error) : error;
+  }
+}

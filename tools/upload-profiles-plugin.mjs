@@ -1,0 +1,50 @@
+// How the profiles file reaches the bundles: an esbuild plugin that resolves shared/upload/bundled-profiles.ts to
+// the file's JSON (upload-profiles.json at the repository root, or the file UPLOAD_PROFILES_FILE names). It reads a
+// file, as esbuild reads every source: nothing is checked or run here; the functions check the profiles at cold
+// start, `npm start` and `npm run deploy:check` before anything starts.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+export const PROFILES_FILE_NAME = 'upload-profiles.json';
+
+/** The profiles file a build bundles: its absolute path, or undefined when there is none. Throws for a named file that is missing. */
+export function profilesFileFor(root, env = process.env) {
+  const named = (env.UPLOAD_PROFILES_FILE ?? '').trim();
+  if (named === '') {
+    const fallback = join(root, PROFILES_FILE_NAME);
+    return existsSync(fallback) ? fallback : undefined;
+  }
+  const path = resolve(root, named);
+  if (!existsSync(path)) throw new Error(`UPLOAD_PROFILES_FILE names ${named}, which does not exist (paths are relative to ${root})`);
+  return path;
+}
+
+/** Replaces the bundled-profiles module with `file`'s content; leaves it (no profiles) when `file` is undefined. */
+export function uploadProfilesPlugin({ root, file }) {
+  const module = join(root, 'shared', 'upload', 'bundled-profiles.ts');
+  const name = file === undefined ? undefined : relative(root, file) || file;
+  return {
+    name: 'upload-profiles',
+    setup(build) {
+      build.onResolve({ filter: /bundled-profiles$/ }, (args) =>
+        file !== undefined && `${resolve(args.resolveDir, args.path)}.ts` === module
+          ? { path: file, namespace: 'upload-profiles' }
+          : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'upload-profiles' }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        let document;
+        try {
+          document = JSON.parse(text);
+        } catch (error) {
+          return { errors: [{ text: `${name} is not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+        }
+        return {
+          contents: `export const BUNDLED_PROFILES_FILE = ${JSON.stringify({ name, document })};`,
+          loader: 'js',
+          watchFiles: [args.path],
+        };
+      });
+    },
+  };
+}
