@@ -8,6 +8,7 @@ import type { FunctionManifest, Refusal, ResourceKind, RolePermissions } from '.
 import { completionSection, composeSections, uploadSection, type ConfigOf, type ConfigSection } from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument, type PolicyStatement } from '../shared/upload/session-policy';
 import { denyPublicObjectAcl } from '../shared/upload/stored-object';
+import { hasQuota } from '../shared/upload/quota';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
@@ -40,14 +41,23 @@ export function allowPolicy(actions: string[], resources: string[]): PolicyDocum
   return { Version: '1', Statement: [{ Effect: 'Allow', Action: actions, Resource: resources }] };
 }
 
-/** Every user's STS folder: `<before>*<after>sts/*` (the session policy narrows it to one user). */
-export function allUsersStsPattern(config: Pick<Config, 'uploadPrefix'>): string {
-  return `${config.uploadPrefix.before}*${config.uploadPrefix.after}${STS_FOLDER}*`;
+/**
+ * Every user's STS folder of each profile that allows STS: `<before>*<after><profile>/sts/*` (`<before>*<after>sts/*`
+ * without a profiles file); the session policy narrows it to one user and one profile.
+ */
+export function allUsersStsPatterns(config: Pick<Config, 'uploadPrefix' | 'profiles'>): string[] {
+  return config.profiles.list
+    .filter((profile) => profile.methods.includes('STS'))
+    .map((profile) => `${config.uploadPrefix.before}*${config.uploadPrefix.after}${profile.folder}${STS_FOLDER}*`);
 }
 
-/** The upload role's permissions: the session policy's actions, over every user's STS folder. */
-export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>): PolicyDocument {
-  const folders = [objectResource(config.bucket, allUsersStsPattern(config))];
+/**
+ * The upload role's permissions: the session policy's actions, over every user's STS folders. With no profile that
+ * allows STS, a role that may do nothing (the stack and sts-token still name it; sts-token refuses every request).
+ */
+export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix' | 'profiles'>): PolicyDocument {
+  const folders = allUsersStsPatterns(config).map((pattern) => objectResource(config.bucket, pattern));
+  if (folders.length === 0) return { Version: '1', Statement: [{ Effect: 'Deny', Action: ['oss:*'], Resource: ['*'] }] };
   const policy = allowPolicy([...SESSION_ACTIONS], folders);
   // STS credentials send their own headers: the role itself refuses any that would make an object public.
   return { ...policy, Statement: [...policy.Statement, denyPublicObjectAcl(folders)] };
@@ -59,12 +69,15 @@ export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix'>
  */
 export function resourceArns(
   kind: ResourceKind,
-  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix'>,
+  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix' | 'profiles'>,
   roles: Pick<DeploymentRoles, 'uploadRoleArn'>,
 ): string[] {
   switch (kind) {
     case 'uploads':
       return [objectResource(config.bucket, allUsersPattern(config))];
+    case 'uploads-listing':
+      // Quotas are counted by listing; without a quota nothing lists.
+      return config.profiles.list.some(hasQuota) ? [`acs:oss:*:*:${config.bucket}`] : [];
     case 'quarantine':
       return config.quarantinePrefix === undefined ? [] : [objectResource(config.bucket, `${config.quarantinePrefix}*`)];
     case 'upload-role':
@@ -83,14 +96,17 @@ const REFUSALS: Readonly<Record<Refusal['refuse'], (resources: readonly string[]
  */
 export function functionRolePolicy(
   manifest: { permissions: RolePermissions },
-  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix'>,
+  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix' | 'profiles'>,
   roles: Pick<DeploymentRoles, 'uploadRoleArn'> & Partial<DeploymentRoles>,
 ): PolicyDocument {
   const { allow, deny = [] } = manifest.permissions;
   const statements: PolicyStatement[] = [];
   for (const { actions, resource } of allow) {
     const arns = resourceArns(resource, config, roles);
-    if (arns.length > 0) statements.push({ Effect: 'Allow', Action: [...actions], Resource: arns });
+    if (arns.length === 0) continue;
+    // Listing is an action on the bucket: confined to the users' folder by the prefix asked for (oss:Prefix, FACTS §4).
+    const condition = resource === 'uploads-listing' ? { Condition: { StringLike: { 'oss:Prefix': [allUsersPattern(config)] } } } : {};
+    statements.push({ Effect: 'Allow', Action: [...actions], Resource: arns, ...condition });
   }
   for (const { refuse, resource } of deny) {
     const arns = resourceArns(resource, config, roles);
@@ -239,6 +255,9 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
       prefix: config.uploadPrefix.before,
       xml: lifecycleXml(config),
     },
-    bucketOverwriteProtection: { rule: uploadOverwriteRule(config), xml: overwriteConfigurationXml([uploadOverwriteRule(config)]) },
+    bucketOverwriteProtection: {
+      rule: uploadOverwriteRule(config, roles.uploadRoleArn),
+      xml: overwriteConfigurationXml([uploadOverwriteRule(config, roles.uploadRoleArn)]),
+    },
   };
 }

@@ -167,7 +167,7 @@ export function rosTemplate(input: TemplateInput): RosTemplate {
     };
   }
 
-  Object.assign(resources, bucketResources(config, options));
+  Object.assign(resources, bucketResources(config, options, roles.uploadRoleArn));
   const bucketName: RosValue = options.createBucket ? { 'Fn::GetAtt': [logicalIds.bucket, 'Name'] } : config.bucket;
   outputs[outputKeys.bucketName] = { Description: 'The bucket uploads go to', Value: bucketName };
   outputs[outputKeys.uploadFolder] = { Description: "Every user's prefix lies in this folder", Value: config.uploadPrefix.before };
@@ -199,8 +199,8 @@ export function rosTemplate(input: TemplateInput): RosTemplate {
  * is deleted (it holds the users' files); or, when it exists, only the settings ROS can apply to a bucket it did not
  * create. CORS and the lifecycle rule of an existing bucket are applied after the stack by deploy/bucket-settings.ts.
  */
-function bucketResources(config: DeploymentConfig, options: DeployOptions): Record<string, RosResource> {
-  const overwrite = uploadOverwriteRule(config);
+function bucketResources(config: DeploymentConfig, options: DeployOptions, uploadRoleArn: string): Record<string, RosResource> {
+  const overwrite = uploadOverwriteRule(config, uploadRoleArn);
   const bucketRef: RosValue = options.createBucket ? { 'Fn::GetAtt': [logicalIds.bucket, 'Name'] } : config.bucket;
   const resources: Record<string, RosResource> = {};
   if (options.createBucket) {
@@ -250,7 +250,20 @@ function bucketResources(config: DeploymentConfig, options: DeployOptions): Reco
   }
   resources[logicalIds.overwriteConfig] = {
     Type: 'ALIYUN::OSS::BucketOverwriteConfig',
-    Properties: { Bucket: bucketRef, Rule: [{ Id: overwrite.id, Action: overwrite.action, Prefix: overwrite.prefix }] },
+    Properties: {
+      Bucket: bucketRef,
+      Rule: [
+        toRos(
+          {
+            Id: overwrite.id,
+            Action: overwrite.action,
+            Prefix: overwrite.prefix,
+            ...(overwrite.principals === undefined ? {} : { Principals: { Principal: overwrite.principals } }),
+          },
+          NO_REFS,
+        ),
+      ],
+    },
   };
   return resources;
 }

@@ -14,8 +14,10 @@ import type { FunctionDefinition } from '../shared/edge/handler';
  * - `uploads`: every user's prefix (the static part of UPLOAD_PREFIX before `{user}`, then anything).
  * - `quarantine`: QUARANTINE_PREFIX's folder; a deployment without one has none, and a grant on it is left out.
  * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN, the stack's upload role when deployed).
+ * - `uploads-listing`: the bucket, for listing the users' folders only (`oss:Prefix` under UPLOAD_PREFIX's folder),
+ *   which counting a profile's quota takes; a deployment without a quota has none, and a grant on it is left out.
  */
-export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role';
+export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'uploads-listing';
 
 /** One Allow statement: these actions on that resource. */
 export interface Grant {

@@ -25,13 +25,15 @@ import { CredentialCache } from '../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
 import { loadConfig, type ConfigSection } from '../shared/config/sections';
 import type { Env } from '../shared/config/variables';
+import { BUNDLED_PROFILES_FILE } from '../shared/upload/bundled-profiles';
+import { profilesFromFile, type ProfilesFile, type UploadProfiles } from '../shared/upload/profiles';
 import { createFcEventHandler } from '../shared/edge/event-handler';
 import { createFcHandler, type FcHandler } from '../shared/edge/handler';
 import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
 import { embeddedEnvironment, type DevTokens } from './embedded-env';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
+import { LOCAL_ACCOUNT_ID, LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
 import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
 import { startOssEmulator, type ObjectCreatedNotification, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
@@ -44,6 +46,8 @@ export interface DevStackOptions {
   stsPort?: number;
   /** The environment to read; embedded mode when OSS_BUCKET is absent. */
   env?: Env;
+  /** The upload profiles file that goes with it: the one the build bundled when left out, `null` for none. */
+  profilesFile?: ProfilesFile | null;
   /** Folder in which the OSS emulator keeps objects across restarts; in memory when absent. */
   ossDataDir?: string;
   /** Where the demo page lives (default `web/`), and its built scripts (default `dist/web/`, served at /assets/). */
@@ -73,6 +77,8 @@ export interface DevStack {
   sts: RunningStsEmulator | undefined;
   /** The environment the functions were built from (embedded secrets included: local only). */
   env: Env;
+  /** The upload profiles the functions serve (the one `default` without a profiles file). */
+  profiles: UploadProfiles | undefined;
   /** The OSS-triggered functions' asynchronous invokers, by name (embedded mode). */
   invokers: ReadonlyMap<string, AsyncInvoker>;
   /** The stack's own webhook receiver, when no UPLOAD_WEBHOOK_URL was given (embedded mode). */
@@ -122,6 +128,10 @@ interface Trigger {
 
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const baseEnv = options.env ?? process.env;
+  const profilesFile = options.profilesFile === undefined ? (BUNDLED_PROFILES_FILE ?? null) : options.profilesFile;
+  // A bad profiles file stops every function, in either mode: nothing starts with it (the lifetime is only a default).
+  const fileProblems = profilesFile === null ? [] : profilesFileProblems(profilesFile);
+  if (fileProblems.length > 0) throw new Error(`upload profiles: ${fileProblems.join('; ')}`);
   const embedded = baseEnv['OSS_BUCKET'] === undefined || baseEnv['OSS_BUCKET'] === '';
   const server = await listenOnLoopback(options.port ?? 9000);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -130,7 +140,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   let emulators: Emulators | undefined;
   try {
     if (embedded)
-      emulators = await startEmulators({ baseEnv, url, options, onObjectCreated: (event) => dispatchToTriggers(triggers, event) });
+      emulators = await startEmulators({
+        baseEnv,
+        url,
+        options,
+        profilesFile,
+        onObjectCreated: (event) => dispatchToTriggers(triggers, event),
+      });
   } catch (error) {
     await new Promise((resolve) => server.close(resolve));
     throw error;
@@ -142,6 +158,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     triggers.push(
       ...ossTriggers({
         env,
+        profilesFile,
         credentialsFor,
         ...(options.asyncRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.asyncRetryDelaysMs }),
       }),
@@ -149,10 +166,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     for (const trigger of triggers) invokers.set(trigger.name, trigger.invoker);
   }
   const devTokens: DevTokens = emulators?.devTokens ?? { kind: 'off', reason: 'development tokens exist only in the embedded local stack' };
+  const profiles = profilesOf(env, profilesFile);
   serveRequests(server, {
-    routes: httpRoutes(env),
+    routes: httpRoutes(env, profilesFile),
     embedded,
     env,
+    profiles,
     devTokens,
     oss: emulators?.oss,
     webhookReceiver: emulators?.webhookReceiver,
@@ -168,11 +187,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     oss,
     sts,
     env,
+    profiles,
     invokers,
     webhookReceiver: emulators?.webhookReceiver,
     fromEnvironment: emulators?.fromEnvironment ?? [],
     devTokens,
-    configurationProblems: embedded ? [] : configurationProblems(env),
+    configurationProblems: embedded ? [] : configurationProblems(env, profilesFile),
     close: async () => {
       // Invocations already running finish first: they still talk to the emulator and the webhook receiver.
       await Promise.allSettled([...invokers.values()].map((invoker) => invoker.close()));
@@ -200,9 +220,10 @@ async function startEmulators(input: {
   baseEnv: Env;
   url: string;
   options: DevStackOptions;
+  profilesFile: ProfilesFile | null;
   onObjectCreated: (notification: ObjectCreatedNotification) => void;
 }): Promise<Emulators> {
-  const { baseEnv, url, options } = input;
+  const { baseEnv, url, options, profilesFile } = input;
   const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
   // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
   const localEnv: Record<string, string> = { ...local.env };
@@ -213,14 +234,14 @@ async function startEmulators(input: {
     Object.assign(localEnv, { UPLOAD_WEBHOOK_URL: `${url}/api/dev-webhook`, UPLOAD_WEBHOOK_SECRET: secret });
   }
   // Endpoints are the emulators' (placeholders until they listen).
-  const problems = configurationProblems({ ...localEnv, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' });
+  const problems = configurationProblems({ ...localEnv, OSS_ENDPOINT: 'http://127.0.0.1:1', STS_ENDPOINT: '127.0.0.1:1' }, profilesFile);
   if (problems.length > 0) throw new Error(`configuration: ${problems.join('; ')}`);
-  const draftConfig = loadConfig(localEnv, deploymentConfig);
+  const draftConfig = loadConfig(localEnv, deploymentConfig, profilesFile);
   if (!draftConfig.ok) throw new Error(`configuration: ${draftConfig.problems.join('; ')}`);
   const deployment = draftConfig.config;
   const clock = options.emulatorClock === undefined ? {} : { now: options.emulatorClock };
 
-  const rootResolver = staticAccounts([LOCAL_ROOT_KEY]);
+  const rootResolver = staticAccounts([{ ...LOCAL_ROOT_KEY, principal: LOCAL_ACCOUNT_ID }]);
   let issued: CredentialResolver = () => ({ kind: 'error', code: 'InvalidAccessKeyId', message: 'unknown key' });
   // The sts-token function calls STS with its own role's temporary credentials, as it does in FC.
   const sts = await startStsEmulator({
@@ -238,7 +259,7 @@ async function startEmulators(input: {
       credentials: firstKnown(rootResolver, sts.credentialResolver()),
       corsRules: [options.bucketCorsRule ?? bucketCorsRule(deployment)],
       // The overwrite protection `npm run policies` prints, as the XML a deployer applies to the bucket.
-      overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment)]),
+      overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment, LOCAL_UPLOAD_ROLE)]),
       port: options.ossPort ?? 9100,
       ...clock,
       ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
@@ -309,20 +330,36 @@ interface HttpRoute {
 }
 
 /** Each HTTP-triggered function at its route, built from `env` as a new FC instance would be. */
-function httpRoutes(env: Env): Map<string, HttpRoute> {
+function httpRoutes(env: Env, profilesFile: ProfilesFile | null): Map<string, HttpRoute> {
   const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
   return new Map(
     FUNCTIONS.filter(isHttpFunction).map((fn) => [
       fn.route,
-      { name: fn.name, handler: createFcHandler(fn.create(), { env }), role: functionRoles[fn.name] ?? '' },
+      { name: fn.name, handler: createFcHandler(fn.create(), { env, profilesFile }), role: functionRoles[fn.name] ?? '' },
     ]),
   );
 }
 
+function profilesFileProblems(file: ProfilesFile): string[] {
+  const loaded = profilesFromFile(file, { signedUrlTtlSeconds: 300 });
+  return loaded.ok ? [] : loaded.problems;
+}
+
+/** The profiles the functions serve, for the demo page; undefined when the configuration does not load. */
+function profilesOf(env: Env, profilesFile: ProfilesFile | null): UploadProfiles | undefined {
+  const loaded = loadConfig(env, deploymentConfig, profilesFile);
+  return loaded.ok ? loaded.config.profiles : undefined;
+}
+
 /** OSS-triggered functions: invoked asynchronously, like FC, for the events their trigger subscribes to. */
-function ossTriggers(input: { env: Env; credentialsFor: CredentialsForRole; retryDelaysMs?: readonly number[] }): Trigger[] {
+function ossTriggers(input: {
+  env: Env;
+  profilesFile: ProfilesFile | null;
+  credentialsFor: CredentialsForRole;
+  retryDelaysMs?: readonly number[];
+}): Trigger[] {
   const functionRoles = localRoles(FUNCTIONS).functionRoleArns;
-  const loaded = loadConfig(input.env, deploymentConfig);
+  const loaded = loadConfig(input.env, deploymentConfig, input.profilesFile);
   const prefix = loaded.ok ? loaded.config.uploadPrefix.before : '';
   return FUNCTIONS.filter((fn) => !isHttpFunction(fn)).map((fn) => ({
     name: fn.name,
@@ -330,7 +367,7 @@ function ossTriggers(input: { env: Env; credentialsFor: CredentialsForRole; retr
     prefix,
     invoker: createAsyncInvoker({
       functionName: fn.name,
-      handler: createFcEventHandler(fn.create(), { env: input.env }),
+      handler: createFcEventHandler(fn.create(), { env: input.env, profilesFile: input.profilesFile }),
       credentials: () => input.credentialsFor(functionRoles[fn.name] ?? ''),
       ...(input.retryDelaysMs === undefined ? {} : { retryDelaysMs: input.retryDelaysMs }),
     }),
@@ -350,6 +387,7 @@ interface ServeOptions {
   routes: ReadonlyMap<string, HttpRoute>;
   embedded: boolean;
   env: Env;
+  profiles: UploadProfiles | undefined;
   devTokens: DevTokens;
   oss: RunningOssEmulator | undefined;
   webhookReceiver: WebhookReceiver | undefined;
@@ -360,7 +398,7 @@ interface ServeOptions {
 
 /** The dev server's routes: the functions, the development endpoints, the demo page and its scripts. */
 function serveRequests(server: Server, served: ServeOptions): void {
-  const { routes, embedded, env, oss, webhookReceiver } = served;
+  const { routes, embedded, env, oss, webhookReceiver, profiles } = served;
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     // Before anything else, for every route: a page that rebound its own name to 127.0.0.1 gets nothing.
     if (!isLoopbackHostHeader(request.headers.host))
@@ -384,6 +422,7 @@ function serveRequests(server: Server, served: ServeOptions): void {
           mode: embedded ? 'embedded' : 'cloud',
           ossEndpoint: env['OSS_ENDPOINT'] ?? null,
           bucket: env['OSS_BUCKET'] ?? null,
+          profiles: publicProfiles(profiles),
         });
       // Anything else is a file of the demo page, read with GET: a function called at a wrong path is told the routes.
       if (path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD'))
@@ -502,13 +541,30 @@ async function serveStatic(webDir: string, path: string, request: IncomingMessag
   response.end(request.method === 'HEAD' ? undefined : content);
 }
 
-/** Every problem any function would meet at cold start with this environment (each names its variable). */
-export function configurationProblems(env: Env): string[] {
+/**
+ * What the demo page needs of each profile to offer it: the profiles file's facts a user may know anyway (its
+ * answers and errors say them), never the claims it requires.
+ */
+function publicProfiles(profiles: UploadProfiles | undefined): unknown {
+  return (profiles?.list ?? []).map(({ name, contentTypes, minBytes, maxBytes, key, methods, maxObjectsPerUser, maxBytesPerUser }) => ({
+    name,
+    contentTypes,
+    minBytes,
+    maxBytes,
+    key,
+    methods,
+    ...(maxObjectsPerUser === undefined ? {} : { maxObjectsPerUser }),
+    ...(maxBytesPerUser === undefined ? {} : { maxBytesPerUser }),
+  }));
+}
+
+/** Every problem any function would meet at cold start with this environment and profiles file (each names its variable or field). */
+export function configurationProblems(env: Env, profilesFile: ProfilesFile | null = BUNDLED_PROFILES_FILE ?? null): string[] {
   const problems = new Set<string>();
   for (const fn of FUNCTIONS) {
     // HTTP and OSS-triggered definitions alike: a configuration section, and maybe a check of what it built.
     const definition: { config: ConfigSection<unknown>; checkConfig?(config: unknown): string[] } = fn.create();
-    const loaded = loadConfig(env, definition.config);
+    const loaded = loadConfig(env, definition.config, profilesFile);
     if (!loaded.ok) loaded.problems.forEach((problem) => problems.add(problem));
     else definition.checkConfig?.(loaded.config).forEach((problem) => problems.add(problem));
   }

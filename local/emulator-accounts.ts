@@ -7,6 +7,11 @@
 export interface FoundCredential {
   kind: 'found';
   accessKeySecret: string;
+  /**
+   * Who is calling, as a bucket policy's Principal names it (an STS session: `arn:sts::<account>:assumed-role/<role>/<session>`;
+   * the account owner: its account id); what an overwrite rule's Principals match.
+   */
+  principal?: string;
   /** `action` like `oss:PutObject`; `resource` like `acs:oss:*:*:bucket/key` or `acs:oss:*:*:bucket`. */
   isAllowed(action: string, resource: string, context: Readonly<Record<string, string>>): boolean;
 }
@@ -26,20 +31,27 @@ export type CredentialResolver = (accessKeyId: string, securityToken: string | u
 export interface StaticAccount {
   accessKeyId: string;
   accessKeySecret: string;
+  /** The account id, when the account is its owner's. */
+  principal?: string;
 }
 
 /** Long-term keys of the account owner: every action allowed, no security token accepted. */
 export function staticAccounts(accounts: readonly StaticAccount[]): CredentialResolver {
-  const byId = new Map(accounts.map((account) => [account.accessKeyId, account.accessKeySecret]));
+  const byId = new Map(accounts.map((account) => [account.accessKeyId, account]));
   return (accessKeyId, securityToken) => {
-    const secret = byId.get(accessKeyId);
-    if (secret === undefined) {
+    const account = byId.get(accessKeyId);
+    if (account === undefined) {
       return { kind: 'error', code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.' };
     }
     if (securityToken !== undefined) {
       return { kind: 'error', code: 'InvalidSecurityToken', message: 'A security token was sent with long-term credentials.' };
     }
-    return { kind: 'found', accessKeySecret: secret, isAllowed: () => true };
+    return {
+      kind: 'found',
+      accessKeySecret: account.accessKeySecret,
+      ...(account.principal === undefined ? {} : { principal: account.principal }),
+      isAllowed: () => true,
+    };
   };
 }
 

@@ -50,3 +50,18 @@ function crc32(bytes: Buffer): number {
   }
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/** An MP4 (ISO base media: an `ftyp` box of brand mp42, then an `mdat` box of random bytes), of exactly `size` bytes. */
+export function sampleMp4(size = 1024): Buffer<ArrayBuffer> {
+  const ftyp = Buffer.concat([
+    Buffer.from('00000018', 'hex'),
+    Buffer.from('ftypmp42', 'latin1'),
+    Buffer.alloc(4),
+    Buffer.from('mp42isom', 'latin1'),
+  ]);
+  const mdatLength = Math.max(8, size - ftyp.length);
+  const mdatHeader = Buffer.alloc(8);
+  mdatHeader.writeUInt32BE(mdatLength);
+  mdatHeader.write('mdat', 4, 'latin1');
+  return Buffer.concat([ftyp, mdatHeader, randomBytes(mdatLength - 8)]);
+}

@@ -1,10 +1,13 @@
 /**
  * `npm start`: the whole flow on loopback with no configuration. Ports: PORT (9000), OSS_EMULATOR_PORT (9100),
- * STS_EMULATOR_PORT (9200). `--data <folder>` (or OSS_EMULATOR_DATA) keeps uploaded objects across restarts.
+ * STS_EMULATOR_PORT (9200). `--data <folder>` (or OSS_EMULATOR_DATA) keeps uploaded objects across restarts. The
+ * upload profiles are the ones the build bundled (upload-profiles.json, or UPLOAD_PROFILES_FILE when it built).
  */
 import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CONFIG_VARIABLES } from '../shared/config/variables';
+import { BUNDLED_PROFILES_FILE } from '../shared/upload/bundled-profiles';
+import type { UploadProfile } from '../shared/upload/profiles';
 import { startDevStack } from './dev-stack';
 import { nearMisses } from './near-misses';
 
@@ -12,7 +15,23 @@ import { nearMisses } from './near-misses';
 const PORT_VARIABLES = { PORT: 9000, OSS_EMULATOR_PORT: 9100, STS_EMULATOR_PORT: 9200 } as const;
 type PortVariable = keyof typeof PORT_VARIABLES;
 /** What npm start reads besides the functions' configuration. */
-const LOCAL_VARIABLES = [...Object.keys(PORT_VARIABLES), 'OSS_EMULATOR_DATA'];
+const LOCAL_VARIABLES = [...Object.keys(PORT_VARIABLES), 'OSS_EMULATOR_DATA', 'UPLOAD_PROFILES_FILE'];
+
+/** One profile in a line: its name, methods, key and limits. */
+function describeProfile(profile: UploadProfile): string {
+  const quota = [
+    profile.maxObjectsPerUser === undefined ? undefined : `${profile.maxObjectsPerUser} objects`,
+    profile.maxBytesPerUser === undefined ? undefined : `${profile.maxBytesPerUser} bytes`,
+  ].filter((part) => part !== undefined);
+  return `${profile.name}: ${profile.methods.join(', ')}; ${profile.key} key; up to ${profile.maxBytes} bytes${quota.length === 0 ? '' : `; per user ${quota.join(', ')}`}`;
+}
+
+/** UPLOAD_PROFILES_FILE is read by the build: a server started without building again serves what it was built with. */
+function profilesFileWarning(): string | undefined {
+  const named = (process.env['UPLOAD_PROFILES_FILE'] ?? '').trim();
+  if (named === '' || BUNDLED_PROFILES_FILE?.name === named.replace(/^\.\//, '')) return undefined;
+  return `UPLOAD_PROFILES_FILE names ${named}, but this server was built with ${BUNDLED_PROFILES_FILE?.name ?? 'no profiles file'}: npm start builds with it`;
+}
 
 function portFrom(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -31,6 +50,15 @@ function portInUseMessage(error: unknown, ports: Record<PortVariable, number>): 
   if (code !== 'EADDRINUSE') return undefined;
   const variable = (Object.keys(ports) as PortVariable[]).find((name) => ports[name] === port);
   return `port ${String(port)} is in use${variable === undefined ? '' : `: set ${variable} to another port (0 picks a free one)`}`;
+}
+
+/** The try-it request: for the first profile of a file, one of its types and a size it takes. */
+function exampleRequest(profile: UploadProfile | undefined): object {
+  if (profile === undefined) return { filename: 'cat.png', contentType: 'image/png', size: 12345 };
+  const contentType = profile.contentTypes.find((type) => !type.endsWith('/*')) ?? profile.contentTypes[0]!.replace('*', 'png');
+  const size = Math.min(profile.maxBytes, Math.max(profile.minBytes, 12345));
+  const method = profile.methods.find((candidate) => candidate === 'PUT' || candidate === 'POST') ?? 'MULTIPART';
+  return { profile: profile.name, method, filename: 'example', contentType, size };
 }
 
 async function main(): Promise<void> {
@@ -63,6 +91,12 @@ async function main(): Promise<void> {
     ...nearMisses(Object.keys(process.env), [...CONFIG_VARIABLES, ...LOCAL_VARIABLES]).map(({ given, meant }) =>
       row('warning', `${given} is not a variable npm start reads; did you mean ${meant}?`),
     ),
+    ...[profilesFileWarning()].filter((warning) => warning !== undefined).map((warning) => row('warning', warning)),
+    row(
+      'profiles',
+      stack.profiles?.file === undefined ? 'default, from the variables (no upload-profiles.json)' : `from ${stack.profiles.file}`,
+    ),
+    ...(stack.profiles?.file === undefined ? [] : stack.profiles.list.map((profile) => row('', describeProfile(profile)))),
     row('demo page', `${stack.url}/`),
     ...FUNCTIONS.map((fn) =>
       isHttpFunction(fn)
@@ -94,7 +128,7 @@ async function main(): Promise<void> {
         ? `    TOKEN=$(curl -s '${stack.url}/api/dev-token?user=alice' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`
         : '    TOKEN=<a token from your own login>',
       `    curl -s -X POST ${stack.url}/api/sign-url -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
-      `      -d '{"filename":"cat.png","contentType":"image/png","size":12345}'`,
+      `      -d '${JSON.stringify(exampleRequest(stack.profiles?.file === undefined ? undefined : stack.profiles.list[0]))}'`,
     );
   } else {
     lines.push('', `  cloud mode: signing for bucket ${stack.env['OSS_BUCKET']} with your configuration; no emulators started`);

@@ -11,8 +11,12 @@ export const signUrlManifest: HttpFunctionManifest = {
   // It signs uploads with its own role's keys, under every user's prefix, and runs multipart uploads itself:
   // PutObject covers initiate, part and complete; listing and aborting are separate actions. None of its requests
   // can make an object public.
+  // With a profile quota, it lists the user's folder of the profile before granting an upload.
   permissions: {
-    allow: [{ actions: SIGN_URL_ACTIONS, resource: 'uploads' }],
+    allow: [
+      { actions: SIGN_URL_ACTIONS, resource: 'uploads' },
+      { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
+    ],
     deny: [{ refuse: 'public-object-acl', resource: 'uploads' }],
   },
   create: () => signUrlFunction,

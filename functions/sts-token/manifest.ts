@@ -5,8 +5,14 @@ export const stsTokenManifest: FunctionManifest = {
   name: 'sts-token',
   route: '/api/sts-token',
   roleVariable: 'STS_TOKEN_FUNCTION_ROLE_ARN',
-  // AssumeRole on the one upload role, and nothing else: the vended credentials carry the upload permissions.
-  permissions: { allow: [{ actions: ['sts:AssumeRole'], resource: 'upload-role' }] },
+  // AssumeRole on the one upload role: the vended credentials carry the upload permissions. With a profile quota, it
+  // lists the user's folder of the profile before vending.
+  permissions: {
+    allow: [
+      { actions: ['sts:AssumeRole'], resource: 'upload-role' },
+      { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
+    ],
+  },
   create: () => createStsTokenFunction(),
   exampleRequest: {},
 };

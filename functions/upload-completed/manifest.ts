@@ -20,11 +20,13 @@ export const uploadCompletedManifest: OssFunctionManifest = {
   roleVariable: 'UPLOAD_COMPLETED_FUNCTION_ROLE_ARN',
   triggerRoleVariable: 'UPLOAD_COMPLETED_TRIGGER_ROLE_ARN',
   // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine (when there is one):
-  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict.
+  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict. With a profile
+  // quota: list the user's folder of the profile once an object has landed.
   permissions: {
     allow: [
       { actions: ['oss:GetObject', 'oss:DeleteObject'], resource: 'uploads' },
       { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'quarantine' },
+      { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
     ],
   },
   create: () => createUploadCompletedFunction(),

@@ -26,6 +26,8 @@ export interface OperationContext {
   objectUrl(key: string): string;
   /** The bucket's overwrite configuration: every write asks it, with the request's own forbid-overwrite header. */
   overwriteProtection: OverwriteProtection;
+  /** Who signed the request (FoundCredential.principal); undefined for an anonymous one or a caller of no known principal. */
+  principal: string | undefined;
   /** The bucket's CORS rules (which preflights follow) and lifecycle rules. */
   bucketSettings: BucketSettings;
 }

@@ -50,9 +50,9 @@ function findUpload(context: OperationContext) {
   return upload;
 }
 
-export function initiateMultipartUpload({ request, storage, now, overwriteProtection }: OperationContext): Reply {
+export function initiateMultipartUpload({ request, storage, now, overwriteProtection, principal }: OperationContext): Reply {
   checkKey(request.key);
-  const forbidOverwrite = overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite']);
+  const forbidOverwrite = overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite'], principal);
   if (forbidOverwrite && storage.hasObject(request.key)) throw fileAlreadyExists();
   const upload = storage.createUpload({
     uploadId: newUploadId(),
@@ -133,7 +133,8 @@ export function completeMultipartUpload(context: OperationContext): Reply {
   });
 
   const forbidOverwrite =
-    upload.forbidOverwrite || context.overwriteProtection.forbidsOverwrite(upload.key, request.headers['x-oss-forbid-overwrite']);
+    upload.forbidOverwrite ||
+    context.overwriteProtection.forbidsOverwrite(upload.key, request.headers['x-oss-forbid-overwrite'], context.principal);
   if (forbidOverwrite && storage.hasObject(upload.key)) throw fileAlreadyExists();
   const object: StoredObject = {
     key: upload.key,

@@ -43,7 +43,7 @@ export function storeSimpleObject(storage: ObjectStorage, object: NewObject, now
   return stored;
 }
 
-export function putObject({ request, body, storage, now, overwriteProtection }: OperationContext): Reply {
+export function putObject({ request, body, storage, now, overwriteProtection, principal }: OperationContext): Reply {
   if (request.headers['x-oss-copy-source'] !== undefined) throw new OssError(501, 'NotImplemented', 'CopyObject is not emulated.');
   checkContentMd5(request.headers['content-md5'], body);
   const stored = storeSimpleObject(
@@ -53,7 +53,7 @@ export function putObject({ request, body, storage, now, overwriteProtection }: 
       body,
       contentType: request.headers['content-type'] ?? 'application/octet-stream',
       headers: storedHeaders(request.headers),
-      forbidOverwrite: overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite']),
+      forbidOverwrite: overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite'], principal),
     },
     now,
   );

@@ -2,9 +2,10 @@
  * The bucket's overwrite protection (PutBucketOverwriteConfig / GetBucketOverwriteConfig /
  * DeleteBucketOverwriteConfig at `/?overwriteConfig`, FACTS §7): rules of `Action: forbid` with an optional
  * literal `Prefix` and `Suffix`; a write whose key matches any rule, onto a key that exists, is refused with
- * `FileAlreadyExists` whoever sends it and whatever its headers say, exactly as `x-oss-forbid-overwrite: true`
- * would be. `Principals` (a rule that binds only some callers) is not modelled: a rule naming any is refused with
- * NotImplemented rather than applied to everyone or to no one.
+ * `FileAlreadyExists` whatever its headers say, exactly as `x-oss-forbid-overwrite: true` would be. A rule binds
+ * every caller, or with `Principals` only the callers it names, matched as a bucket policy's Principal is (OSS
+ * PutBucketOverwriteConfig: a rule applies when its prefix, suffix and principals all match): `*` stands for any run
+ * of characters, so `arn:sts::<account>:assumed-role/<role>/*` names every session of a role.
  */
 import type { OperationContext, Reply } from './context';
 import { forbidsOverwrite } from './context';
@@ -15,6 +16,8 @@ export interface OverwriteRule {
   id: string;
   prefix: string;
   suffix: string;
+  /** The callers the rule binds; everyone when absent. */
+  principals?: readonly string[];
 }
 
 /** OSS's documented limits. */
@@ -42,14 +45,8 @@ export function parseOverwriteConfiguration(xml: string): OverwriteRule[] {
   const rules: OverwriteRule[] = [];
   for (const match of inner.matchAll(rulePattern)) {
     const content = match[1] ?? '';
-    if (/<Principals>/.test(content)) {
-      throw new OssError(
-        501,
-        'NotImplemented',
-        'Overwrite rules with <Principals> are not emulated: only rules that bind every caller are.',
-      );
-    }
-    const known = content.replace(/<(ID|Action|Prefix|Suffix)>[\s\S]*?<\/\1>/g, '').trim();
+    const principals = principalsOf(content);
+    const known = content.replace(/<(ID|Action|Prefix|Suffix|Principals)>[\s\S]*?<\/\1>/g, '').trim();
     if (known !== '') throw malformed('a rule holds only ID, Action, Prefix, Suffix (and Principals)');
     const action = element(content, 'Action');
     if (action !== 'forbid') throw malformed('the only Action is forbid');
@@ -59,11 +56,35 @@ export function parseOverwriteConfiguration(xml: string): OverwriteRule[] {
       throw malformed('Prefix and Suffix are at most 1023 characters');
     const id = element(content, 'ID') ?? `rule-${rules.length + 1}`;
     if (rules.some((rule) => rule.id === id)) throw malformed(`the rule ID ${id} is used twice`);
-    rules.push({ id, prefix, suffix });
+    rules.push({ id, prefix, suffix, ...(principals === undefined ? {} : { principals }) });
   }
   if (rules.length === 0) throw malformed('at least one <Rule> is required');
   if (rules.length > MAX_OVERWRITE_RULES) throw malformed(`at most ${MAX_OVERWRITE_RULES} rules`);
   return rules;
+}
+
+/** A rule's `<Principals>`: one or more `<Principal>`; undefined when the rule has none. */
+function principalsOf(content: string): string[] | undefined {
+  const block = element(content, 'Principals');
+  if (block === undefined) return undefined;
+  const principals = [...block.matchAll(/<Principal>([\s\S]*?)<\/Principal>/g)].map((match) => unescapeXml(match[1] ?? '').trim());
+  if (block.replace(/<Principal>[\s\S]*?<\/Principal>/g, '').trim() !== '') throw malformed('<Principals> holds only <Principal> elements');
+  if (principals.length === 0 || principals.some((principal) => principal === ''))
+    throw malformed('<Principals> needs non-empty <Principal> elements');
+  return principals;
+}
+
+/** A Principal pattern against a caller: `*` is any run of characters, as in a bucket policy. */
+function principalMatches(pattern: string, principal: string): boolean {
+  const expression = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${expression.join('.*')}$`).test(principal);
+}
+
+/** Whether a rule binds a write by `principal` to `key`. */
+function ruleBinds(rule: OverwriteRule, key: string, principal: string | undefined): boolean {
+  if (!key.startsWith(rule.prefix) || !key.endsWith(rule.suffix)) return false;
+  if (rule.principals === undefined) return true;
+  return principal !== undefined && rule.principals.some((pattern) => principalMatches(pattern, principal));
 }
 
 /** The bucket's configuration; empty until one is put. Prefix and suffix are literal (`*` is a character). */
@@ -74,9 +95,9 @@ export class OverwriteProtection {
     if (xml !== undefined) this.rules = parseOverwriteConfiguration(xml);
   }
 
-  /** Whether a write to `key` must not replace an existing object: the request's own header, or any rule. */
-  forbidsOverwrite(key: string, forbidOverwriteHeader: string | undefined): boolean {
-    return forbidsOverwrite(forbidOverwriteHeader) || this.rules.some((rule) => key.startsWith(rule.prefix) && key.endsWith(rule.suffix));
+  /** Whether a write to `key` by `principal` must not replace an existing object: the request's own header, or any rule. */
+  forbidsOverwrite(key: string, forbidOverwriteHeader: string | undefined, principal: string | undefined): boolean {
+    return forbidsOverwrite(forbidOverwriteHeader) || this.rules.some((rule) => ruleBinds(rule, key, principal));
   }
 
   put(xml: string): void {
@@ -110,6 +131,7 @@ export function getBucketOverwriteConfig({ overwriteProtection }: OperationConte
         Action: 'forbid',
         Prefix: rule.prefix === '' ? undefined : rule.prefix,
         Suffix: rule.suffix === '' ? undefined : rule.suffix,
+        Principals: rule.principals === undefined ? undefined : { Principal: [...rule.principals] },
       })),
     }),
   };

@@ -284,7 +284,7 @@ export class OssHttpServer {
     req: IncomingMessage,
   ): Reply {
     const auth = authenticateRequest(request, { region: this.config.region, now });
-    const run = (): Reply =>
+    const run = (principal?: string): Reply =>
       operation.run({
         request,
         body,
@@ -292,6 +292,7 @@ export class OssHttpServer {
         now,
         objectUrl: (key) => objectLocation(request, key),
         overwriteProtection: this.config.overwriteProtection,
+        principal,
         bucketSettings: this.config.bucketSettings,
       });
     if (auth.kind === 'anonymous') {
@@ -314,7 +315,7 @@ export class OssHttpServer {
       }
     }
     checkUploadDirectives(operation.name, (name) => request.headers[name]);
-    return run();
+    return run(found.principal);
   }
 
   private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
@@ -354,7 +355,7 @@ export class OssHttpServer {
         body: form.file.data,
         contentType: get('content-type') ?? form.file.contentType ?? 'application/octet-stream',
         headers: storedHeaders(fieldValues),
-        forbidOverwrite: this.config.overwriteProtection.forbidsOverwrite(key, get('x-oss-forbid-overwrite')),
+        forbidOverwrite: this.config.overwriteProtection.forbidsOverwrite(key, get('x-oss-forbid-overwrite'), found.principal),
       },
       now,
     );

@@ -71,7 +71,12 @@ export function assumeRole(params: ReadonlyMap<string, string>, deps: AssumeRole
   // Whole seconds, so the Expiration we print is exactly when the credentials stop working.
   const expiration = new Date(Math.floor(deps.now.getTime() / 1000) * 1000 + duration * 1000);
   const policies = sessionPolicy === undefined ? [role.policy] : [role.policy, sessionPolicy];
-  const session = deps.sessions.issue(policies, expiration, deps.now);
+  const session = deps.sessions.issue(
+    policies,
+    expiration,
+    deps.now,
+    `arn:sts::${role.accountId}:assumed-role/${role.roleName}/${sessionName}`,
+  );
   return {
     RequestId: deps.requestId,
     AssumedRoleUser: {

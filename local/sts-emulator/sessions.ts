@@ -16,6 +16,8 @@ export interface Session {
   expiration: Date;
   /** The role policy, then the session policy when one was given: every one must allow. */
   policies: readonly PolicyDocument[];
+  /** `arn:sts::<account>:assumed-role/<role name>/<session name>`, as a bucket policy names the session. */
+  principal: string;
 }
 
 /** Expired sessions are kept this long so that they answer SecurityTokenExpired rather than "unknown key". */
@@ -25,7 +27,7 @@ const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
 
-  issue(policies: readonly PolicyDocument[], expiration: Date, now: Date): Session {
+  issue(policies: readonly PolicyDocument[], expiration: Date, now: Date, principal: string): Session {
     this.prune(now);
     const session: Session = {
       accessKeyId: `STS.${randomText(28)}`,
@@ -33,6 +35,7 @@ export class SessionStore {
       securityToken: randomToken(),
       expiration,
       policies,
+      principal,
     };
     this.sessions.set(session.accessKeyId, session);
     return session;
@@ -54,6 +57,7 @@ export class SessionStore {
       return {
         kind: 'found',
         accessKeySecret: session.accessKeySecret,
+        principal: session.principal,
         isAllowed: (action, resource, context) => evaluate(policies, action, resource, context),
       };
     };

@@ -79,7 +79,7 @@ test('50 MB in parts, four at a time: the object is the source byte for byte, an
   });
   expect(completed).toEqual({
     status: 200,
-    answer: { bucket: 'local-uploads', key: started.key, size: source.length, etag: expect.stringMatching(/-10"$/) },
+    answer: { bucket: 'local-uploads', key: started.key, profile: 'default', size: source.length, etag: expect.stringMatching(/-10"$/) },
   });
   const stored = stack.oss!.getObject(started.key)!;
   expect([md5(stored.body), stored.contentType]).toEqual([md5(source), 'application/pdf']);

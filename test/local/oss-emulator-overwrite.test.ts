@@ -17,18 +17,31 @@ const BUCKET = 'overwrite-bucket';
 const REGION = 'cn-hangzhou';
 const OWNER = { accessKeyId: 'LTAI-owner', accessKeySecret: 'owner-secret-0123456789' };
 const LIMITED = { accessKeyId: 'LTAI-limited', accessKeySecret: 'limited-secret-0123456789' };
+/** A session of the upload role, as STS credentials are. */
+const UPLOADER = { accessKeyId: 'STS-uploader', accessKeySecret: 'uploader-secret-0123456789' };
 
-/** The owner may do anything; the limited key may only write objects. */
+/** The owner may do anything; the limited key and the upload role's session may only write objects. */
 const resolver: CredentialResolver = (accessKeyId) => {
-  if (accessKeyId === OWNER.accessKeyId) return { kind: 'found', accessKeySecret: OWNER.accessKeySecret, isAllowed: () => true };
+  if (accessKeyId === OWNER.accessKeyId)
+    return { kind: 'found', accessKeySecret: OWNER.accessKeySecret, principal: '1', isAllowed: () => true };
   if (accessKeyId === LIMITED.accessKeyId) {
     return { kind: 'found', accessKeySecret: LIMITED.accessKeySecret, isAllowed: (action) => action === 'oss:PutObject' };
+  }
+  if (accessKeyId === UPLOADER.accessKeyId) {
+    return {
+      kind: 'found',
+      accessKeySecret: UPLOADER.accessKeySecret,
+      principal: 'arn:sts::1:assumed-role/uploader/upload-alice',
+      isAllowed: (action) => action === 'oss:PutObject',
+    };
   }
   return { kind: 'error', code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.' };
 };
 
 /** What `npm run policies` prints for UPLOAD_PREFIX `users/{user}/`. */
-const printedXml = overwriteConfigurationXml([uploadOverwriteRule(configFrom(deploymentConfig, { STS_ROLE_ARN: 'acs:ram::1:role/x' }))]);
+const printedXml = overwriteConfigurationXml([
+  uploadOverwriteRule(configFrom(deploymentConfig, { STS_ROLE_ARN: 'acs:ram::1:role/x' }), 'acs:ram::1:role/x'),
+]);
 
 let oss: RunningOssEmulator;
 beforeEach(async () => {
@@ -164,6 +177,33 @@ test('given at start (as the local stack does), the configuration is enforced fr
   }
 });
 
+test('a rule with Principals binds the writes of the callers it names only (every session of a role, with *)', async () => {
+  const xml = overwriteConfigurationXml([
+    { id: 'sts-only', action: 'forbid', prefix: 'users/', principals: ['arn:sts::1:assumed-role/uploader/*'] },
+  ]);
+  expect(xml).toContain('<Principals><Principal>arn:sts::1:assumed-role/uploader/*</Principal></Principals>');
+  expect((await signed('PUT', '', { overwriteConfig: null }, xml)).status).toBe(200);
+  expect((await signed('GET', '', { overwriteConfig: null })).text).toContain(
+    '<Principals><Principal>arn:sts::1:assumed-role/uploader/*</Principal></Principals>',
+  );
+
+  // The upload role's session replaces nothing, by PutObject, multipart or PostObject's absence of a header alike.
+  await client(UPLOADER).put('users/alice/sts/a.txt', Buffer.from('first'));
+  expect(await ossCode(() => client(UPLOADER).put('users/alice/sts/a.txt', Buffer.from('second')))).toBe('FileAlreadyExists');
+  expect(await ossCode(() => client(UPLOADER).initMultipartUpload('users/alice/sts/a.txt'))).toBe('FileAlreadyExists');
+  expect(oss.getObject('users/alice/sts/a.txt')?.body.toString()).toBe('first');
+
+  // Anyone else may replace it (the owner, whose principal the rule does not name; a caller of no known principal) ...
+  await client().put('users/alice/avatar/current', Buffer.from('one'));
+  await client().put('users/alice/avatar/current', Buffer.from('two'));
+  await client(LIMITED).put('users/alice/avatar/current', Buffer.from('three'));
+  expect(oss.getObject('users/alice/avatar/current')?.body.toString()).toBe('three');
+  // ... unless the request itself says not to.
+  expect(
+    await ossCode(() => client().put('users/alice/avatar/current', Buffer.from('four'), { headers: { 'x-oss-forbid-overwrite': 'true' } })),
+  ).toBe('FileAlreadyExists');
+});
+
 test('the configuration is a bucket permission of its own: a key that may only write objects cannot change it', async () => {
   const denied = await signed('PUT', '', { overwriteConfig: null }, printedXml, LIMITED);
   expect(denied.status).toBe(403);
@@ -187,10 +227,16 @@ test.each([
   ],
   ['another root', '<LifecycleConfiguration><Rule><Action>forbid</Action></Rule></LifecycleConfiguration>', 400, 'MalformedXML'],
   [
-    'Principals (not modelled)',
-    '<OverwriteConfiguration><Rule><Action>forbid</Action><Prefix>a/</Prefix><Principals><Principal>123</Principal></Principals></Rule></OverwriteConfiguration>',
-    501,
-    'NotImplemented',
+    'an empty Principals',
+    '<OverwriteConfiguration><Rule><Action>forbid</Action><Prefix>a/</Prefix><Principals></Principals></Rule></OverwriteConfiguration>',
+    400,
+    'MalformedXML',
+  ],
+  [
+    'something else in Principals',
+    '<OverwriteConfiguration><Rule><Action>forbid</Action><Prefix>a/</Prefix><Principals><Role>x</Role></Principals></Rule></OverwriteConfiguration>',
+    400,
+    'MalformedXML',
   ],
 ])('%s is refused, never half-applied', async (_name, xml, status, code) => {
   const answer = await signed('PUT', '', { overwriteConfig: null }, xml);
