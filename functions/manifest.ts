@@ -42,11 +42,6 @@ interface ManifestBase {
   /** The folder under functions/, the bundle under dist/, and the s.yaml resource. */
   name: string;
   /**
-   * The name the function's role had as a deployer's variable. Read by nothing any more: the ROS stack creates the
-   * role and s.yaml takes its ARN from the stack's outputs (deploy/ros-template.ts). To be dropped with the manifests.
-   */
-  roleVariable: string;
-  /**
    * What the function's role may do, and may never do. A role granted `sts:AssumeRole` on `upload-role` is one the
    * upload role trusts.
    */
@@ -70,8 +65,6 @@ export interface OssFunctionManifest extends ManifestBase {
   trigger: 'oss';
   /** The OSS events the trigger subscribes to (s.yaml `triggerConfig.events`). */
   events: readonly string[];
-  /** Likewise read by nothing any more: the stack creates the role OSS assumes to invoke it. */
-  triggerRoleVariable: string;
   /** A fresh definition, as a new instance would build it. */
   create(): EventFunctionDefinition<unknown, unknown>;
   /** An object it accepts, for the bench: stored under `<user prefix><path>` before the event is sent. */

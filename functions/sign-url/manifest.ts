@@ -7,7 +7,6 @@ export const SIGN_URL_ACTIONS = ['oss:PutObject', 'oss:ListParts', 'oss:AbortMul
 export const signUrlManifest: HttpFunctionManifest = {
   name: 'sign-url',
   route: '/api/sign-url',
-  roleVariable: 'SIGN_URL_FUNCTION_ROLE_ARN',
   // It signs uploads with its own role's keys, under every user's prefix, and runs multipart uploads itself:
   // PutObject covers initiate, part and complete; listing and aborting are separate actions. None of its requests
   // can make an object public.

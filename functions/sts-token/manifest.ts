@@ -4,7 +4,6 @@ import { createStsTokenFunction } from './vend-credentials';
 export const stsTokenManifest: FunctionManifest = {
   name: 'sts-token',
   route: '/api/sts-token',
-  roleVariable: 'STS_TOKEN_FUNCTION_ROLE_ARN',
   // AssumeRole on the one upload role, and nothing else: the vended credentials carry the upload permissions.
   permissions: { allow: [{ actions: ['sts:AssumeRole'], resource: 'upload-role' }] },
   create: () => createStsTokenFunction(),
