@@ -227,6 +227,13 @@ export interface UploadWebhookData {
   etag: string;
   /** On `upload.rejected` only: a stable code (README "upload-completed"). */
   reason?: string;
+  /**
+   * On `upload.rejected` with a quarantine configured, when the object was deleted instead of moved there:
+   * `KeyTooLong`, `TooLargeToCopy`, `UnreadableStorageClass` or `CopyRefused`.
+   */
+  notQuarantined?: string;
+  /** When the object judged is not the version the event named (another ETag or size): the event's ETag. */
+  eventEtag?: string;
   /** When OSS says the object was created (ISO 8601). */
   eventTime: string;
 }
