@@ -176,6 +176,11 @@ describe('loadConfig', () => {
     ['unknown user segment form', { USER_SEGMENT: 'hashed' }, 'USER_SEGMENT must be readable or opaque'],
     ['opaque segments without their key', { USER_SEGMENT: 'opaque' }, 'USER_SEGMENT=opaque needs USER_HASH_SECRET'],
     ['short user hash secret', { USER_HASH_SECRET: 'short' }, 'USER_HASH_SECRET must be at least 32 bytes'],
+    [
+      'a readable class among the unreadable ones',
+      { ALLOWED_UNREADABLE_STORAGE_CLASSES: 'Archive,IA' },
+      'ALLOWED_UNREADABLE_STORAGE_CLASSES may list only Archive, ColdArchive, DeepColdArchive (Standard and IA objects are always read), got "IA"',
+    ],
   ];
 
   test.each(bad)('%s is refused, naming the variable', (_name, overrides, expected) => {
