@@ -104,6 +104,10 @@ export interface MultipartStarted {
   method: 'MULTIPART';
   bucket: string;
   key: string;
+  /**
+   * sign-url's handle of the upload: OSS's upload id with the declared size and part size, signed by the function.
+   * Pass it back unchanged on PARTS, COMPLETE and ABORT.
+   */
   uploadId: string;
   /** Every part but the last is exactly this many bytes. */
   partSize: number;
@@ -198,6 +202,7 @@ export type ErrorCode =
   | 'EntityTooSmall'
   | 'NoSuchUpload'
   | 'FileAlreadyExists'
+  | 'QuotaExceeded'
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'

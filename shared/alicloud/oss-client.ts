@@ -40,7 +40,8 @@ export type OssOperation =
   | 'InitiateMultipartUpload'
   | 'ListParts'
   | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload';
+  | 'AbortMultipartUpload'
+  | 'ListMultipartUploads';
 
 /** Our codes, for failures OSS gave no code for. */
 export const NO_OSS_CODE = {
@@ -139,6 +140,11 @@ export interface OssClient {
   listParts(upload: MultipartUpload): Promise<ListedPart[]>;
   completeMultipart(upload: MultipartUpload & { parts: readonly ListedPart[]; headers: Record<string, string> }): Promise<{ etag: string }>;
   abortMultipart(upload: MultipartUpload): Promise<void>;
+  /**
+   * How many multipart uploads under `prefix` OSS holds unfinished, counting up to `atMost` (one ListMultipartUploads
+   * page): `atMost` means at least that many.
+   */
+  countUploads(input: { prefix: string; atMost: number }): Promise<number>;
 }
 
 /** OSS's code for reading (or copying) an object that must be restored first: an Archive-type object. */
@@ -366,6 +372,23 @@ export function createOssClient(options: OssClientOptions): OssClient {
         subResources: { uploadId },
         maxAnswerBytes: MAX_OTHER_ANSWER_BYTES,
       });
+    },
+
+    async countUploads({ prefix, atMost }) {
+      const operation = 'ListMultipartUploads';
+      const answer = await call({
+        operation,
+        method: 'GET',
+        // The bucket itself: `/` (signed as `/<bucket>/`).
+        key: '',
+        subResources: { uploads: null },
+        // URL-encoded keys: a key XML cannot carry (control characters, legal in OSS) would make the page unreadable.
+        query: { prefix, 'max-uploads': String(atMost), 'encoding-type': 'url' },
+        maxAnswerBytes: MAX_XML_ANSWER_BYTES,
+      });
+      const result = xmlRoot(operation, answer, 'ListMultipartUploadsResult');
+      const listed = childrenNamed(result, 'Upload').length;
+      return childText(result, 'IsTruncated') === 'true' ? Math.max(listed, atMost) : Math.min(listed, atMost);
     },
   };
 }

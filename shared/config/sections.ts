@@ -268,3 +268,8 @@ export const completionSection: ConfigSection<CompletionConfig> = {
 export const ossClientSection: ConfigSection<{ ossTimeoutMs: number }> = {
   build: (read) => ({ ossTimeoutMs: read('OSS_TIMEOUT_MS') }),
 };
+
+/** `sign-url`'s multipart uploads: how many a user may leave unfinished at once. */
+export const multipartSection: ConfigSection<{ maxOpenUploadsPerUser: number }> = {
+  build: (read) => ({ maxOpenUploadsPerUser: read('MAX_OPEN_UPLOADS_PER_USER') }),
+};

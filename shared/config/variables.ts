@@ -29,6 +29,7 @@ export const LIMITS = {
   stsTimeoutMs: { min: 100, max: 30_000, fallback: 3000 },
   maxTokenAgeSeconds: { min: 60, max: 31_536_000 },
   ossTimeoutMs: { min: 100, max: 30_000, fallback: 5000 },
+  maxOpenUploadsPerUser: { min: 1, max: 1000, fallback: 10 },
 } as const;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -333,6 +334,8 @@ export const VARIABLES = {
   STS_TIMEOUT_MS: integer(LIMITS.stsTimeoutMs),
   /** Bound on all the OSS calls of one sign-url multipart request together, connections included. */
   OSS_TIMEOUT_MS: integer(LIMITS.ossTimeoutMs),
+  /** Unfinished multipart uploads a user may have at once (counted at OSS, one ListMultipartUploads page). */
+  MAX_OPEN_UPLOADS_PER_USER: integer(LIMITS.maxOpenUploadsPerUser),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
