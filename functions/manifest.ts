@@ -14,8 +14,9 @@ import type { FunctionDefinition } from '../shared/edge/handler';
  * - `uploads`: every user's prefix (the static part of UPLOAD_PREFIX before `{user}`, then anything).
  * - `quarantine`: QUARANTINE_PREFIX's folder; a deployment without one has none, and a grant on it is left out.
  * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN, the stack's upload role when deployed).
+ * - `bucket`: the bucket itself, for bucket-level actions (listing unfinished multipart uploads).
  */
-export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role';
+export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'bucket';
 
 /** One Allow statement: these actions on that resource. */
 export interface Grant {

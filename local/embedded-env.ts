@@ -31,6 +31,8 @@ const SHOWN: ReadonlySet<string> = new Set([
   'AUTH_AUDIENCE',
   'STS_DURATION_SECONDS',
   'STS_TIMEOUT_MS',
+  'MAX_OPEN_UPLOADS_PER_USER',
+  'ALLOWED_UNREADABLE_STORAGE_CLASSES',
 ]);
 
 /** Development tokens are signed with the stack's own random secret, never with a team's. */

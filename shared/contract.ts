@@ -128,6 +128,10 @@ export interface MultipartStarted {
   method: 'MULTIPART';
   bucket: string;
   key: string;
+  /**
+   * sign-url's handle of the upload: OSS's upload id with the declared size and part size, signed by the function.
+   * Pass it back unchanged on PARTS, COMPLETE and ABORT.
+   */
   uploadId: string;
   /** Every part but the last is exactly this many bytes. */
   partSize: number;
@@ -258,6 +262,7 @@ export type ErrorCode =
   | 'EntityTooSmall'
   | 'NoSuchUpload'
   | 'FileAlreadyExists'
+  | 'QuotaExceeded'
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'
@@ -287,6 +292,13 @@ export interface UploadWebhookData {
   etag: string;
   /** On `upload.rejected` only: a stable code (README "upload-completed"). */
   reason?: string;
+  /**
+   * On `upload.rejected` with a quarantine configured, when the object was deleted instead of moved there:
+   * `KeyTooLong`, `TooLargeToCopy`, `UnreadableStorageClass` or `CopyRefused`.
+   */
+  notQuarantined?: string;
+  /** When the object judged is not the version the event named (another ETag or size): the event's ETag. */
+  eventEtag?: string;
   /** When OSS says the object was created (ISO 8601). */
   eventTime: string;
 }

@@ -9,9 +9,14 @@ export const signUrlManifest: HttpFunctionManifest = {
   route: '/api/sign-url',
   // It signs uploads with its own role's keys, under every user's prefix, and runs multipart uploads itself:
   // PutObject covers initiate, part and complete; listing and aborting are separate actions. None of its requests
-  // can make an object public.
+  // can make an object public. It counts a user's unfinished uploads before starting one: ListMultipartUploads is
+  // an action on the bucket (only ever asked with the user's prefix; OSS documents oss:Prefix for ListObjects, not
+  // for it, so no condition is set that OSS might not evaluate).
   permissions: {
-    allow: [{ actions: SIGN_URL_ACTIONS, resource: 'uploads' }],
+    allow: [
+      { actions: SIGN_URL_ACTIONS, resource: 'uploads' },
+      { actions: ['oss:ListMultipartUploads'], resource: 'bucket' },
+    ],
     deny: [{ refuse: 'public-object-acl', resource: 'uploads' }],
   },
   create: () => signUrlFunction,

@@ -7,6 +7,7 @@ import {
   composeSections,
   edgeSection,
   type ConfigOf,
+  multipartSection,
   ossClientSection,
   signerSection,
   signingSection,
@@ -20,7 +21,7 @@ import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload
 import { issueObjectKey } from './issue-key';
 import { runMultipartStep } from './multipart';
 
-export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection);
+export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection, multipartSection);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
 
 export function signUpload(

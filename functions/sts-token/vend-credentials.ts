@@ -61,9 +61,10 @@ export function createStsTokenFunction(
       const policy = serialisePolicy(sessionPolicyFor(rules));
       if (!policy.ok) throw internalError(policy.problem);
       const caller = signerCredentials(context, config.fallbackCredentials);
-      const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}`).digest('hex');
-      // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces.
-      const { durationSeconds, bound } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);
+      // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces; what decides their
+      // lifetime is part of the key, so that requests bound differently never evict each other's credentials.
+      const { durationSeconds, bound, lifetimeClass } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);
+      const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}\n${lifetimeClass}`).digest('hex');
 
       const credentials = await cache.get(
         cacheKey,

@@ -17,6 +17,7 @@ import { MAX_OBJECT_BYTES, type Operation, type Reply, entityTooLarge, storedHea
 import { type ObjectCreatedNotification, objectCreatedNotification } from './notifications';
 import { storeSimpleObject } from './objects';
 import { checkUploadDirectives, isPublicRead } from './directives';
+import { requestedStorageClass } from './storage-class';
 import { objectLocation } from './location';
 import { isPostObject, routeOperation } from './operations';
 import type { BucketSettings } from './bucket-settings';
@@ -353,6 +354,7 @@ export class OssHttpServer {
         key,
         body: form.file.data,
         contentType: get('content-type') ?? form.file.contentType ?? 'application/octet-stream',
+        storageClass: requestedStorageClass(get('x-oss-storage-class')),
         headers: storedHeaders(fieldValues),
         forbidOverwrite: this.config.overwriteProtection.forbidsOverwrite(key, get('x-oss-forbid-overwrite')),
       },
