@@ -501,6 +501,12 @@ async function sendPart(n: number, sending: PartSending): Promise<void> {
   const { point, urls, progress, control, pace } = sending;
   const { start, end } = partRange(point, sending.file.size, n);
   const blob = sending.file.slice(start, end);
+  const lostAt = (url: string): Omit<LostConnection, 'offline' | 'triedFor'> => ({
+    target: 'OSS',
+    url,
+    reached: sending.reachedOss,
+    parts: { done: Object.keys(point.parts).length, total: point.partCount },
+  });
   for (;;) {
     await control.running();
     if (sending.stopped) return;
@@ -523,7 +529,10 @@ async function sendPart(n: number, sending: PartSending): Promise<void> {
         return;
       case 'aborted':
         if (control.signal.aborted) throw cancelled();
-        continue; // paused: sent again on resume
+        if (control.isPaused()) continue; // sent again on resume
+        // The browser went offline: the request is lost, as if it got no answer.
+        await waitToRetry(noAnswer('OSS'), { budget: sending.budget, control, lost: lostAt(url) });
+        continue;
       case 'expired':
         urls.forget(n);
         // Valid when sent, refused once in: this OSS judges expiry at the end, and the part took too long.
@@ -533,16 +542,7 @@ async function sendPart(n: number, sending: PartSending): Promise<void> {
         continue;
       case 'failed':
         if (!outcome.error.transient) throw outcome.error;
-        await waitToRetry(outcome.error, {
-          budget: sending.budget,
-          control,
-          lost: {
-            target: 'OSS',
-            url,
-            reached: sending.reachedOss,
-            parts: { done: Object.keys(point.parts).length, total: point.partCount },
-          },
-        });
+        await waitToRetry(outcome.error, { budget: sending.budget, control, lost: lostAt(url) });
     }
   }
 }

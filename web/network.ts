@@ -88,7 +88,10 @@ export function browserOffline(): boolean {
 export interface UploadControl {
   /** Aborted when the upload is cancelled, for good. */
   readonly signal: AbortSignal;
-  /** Aborted when the upload is paused or cancelled: what requests in flight listen to. */
+  /**
+   * Aborted when the upload is paused or cancelled, or the browser goes offline (a request in flight then is as good
+   * as lost, or stalls): what requests in flight listen to. Neither paused nor cancelled: the network dropped them.
+   */
   attemptSignal(): AbortSignal;
   isPaused(): boolean;
   /** Resolves when the upload is not paused (at once if it is not); rejects with `Cancelled` once it is cancelled. */
@@ -128,8 +131,18 @@ export function uploadControl(options: {
   if (options.signal?.aborted === true) cancel();
   options.signal?.addEventListener('abort', cancel, { once: true });
   const onOnline = (): void => wakeAll();
+  const onOffline = (): void => {
+    if (paused) return;
+    attempt.abort();
+    attempt = new AbortController();
+  };
   globalThis.addEventListener?.('online', onOnline);
-  cancelling.signal.addEventListener('abort', () => globalThis.removeEventListener?.('online', onOnline), { once: true });
+  globalThis.addEventListener?.('offline', onOffline);
+  const forget = (): void => {
+    globalThis.removeEventListener?.('online', onOnline);
+    globalThis.removeEventListener?.('offline', onOffline);
+  };
+  cancelling.signal.addEventListener('abort', forget, { once: true });
   const changed = (): Promise<void> => new Promise((resolve) => wake.push(resolve));
 
   const control: UploadControl = {

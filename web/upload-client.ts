@@ -181,10 +181,12 @@ async function uploadSingle(file: File, options: UploadOptions, control: UploadC
       if (control.isPaused()) continue;
       if (!(error instanceof UploadError)) throw error;
       if (tried && error.serviceCode === 'FileAlreadyExists') return { ...result, etag: undefined };
-      if (!error.transient) throw error;
+      // Aborted, neither paused nor cancelled: the browser went offline and the request is lost.
+      const failure = error.code === 'Cancelled' ? new UploadError('Blocked', blockedMessage, undefined, { transient: true }) : error;
+      if (!failure.transient) throw failure;
       tried = true;
-      reached ||= error.code !== 'Blocked';
-      await waitToRetry(error, { budget, control, lost: { target: 'OSS', url: answer.url, reached } });
+      reached ||= failure.code !== 'Blocked';
+      await waitToRetry(failure, { budget, control, lost: { target: 'OSS', url: answer.url, reached } });
     }
   }
 }
@@ -419,7 +421,15 @@ async function uploadWithSts(file: File, options: UploadOptions, control: Upload
       if (control.signal.aborted) throw cancelled();
       const code = fieldOf(error, 'code') ?? fieldOf(error, 'name');
       if (code === 'cancel' && control.isPaused()) continue;
-      if (code === 'cancel') throw cancelled();
+      if (code === 'cancel') {
+        // Neither paused nor cancelled: the browser went offline, and what was in flight is lost.
+        await waitToRetry(new UploadError('Blocked', blockedMessage, undefined, { transient: true }), {
+          budget,
+          control,
+          lost: { target: 'OSS', url: credentials.endpoint, reached: checkpoint !== undefined },
+        });
+        continue;
+      }
       if (code === 'SecurityTokenExpired' || code === 'InvalidAccessKeyId') provider.invalidate();
       const described = describeAliOssError(error);
       if (described.transient) {
