@@ -41,6 +41,9 @@ function principals(trust: Record<string, unknown>): string[] {
   );
 }
 
+/** The bucket-level actions a role may be granted on the bucket itself. */
+const BUCKET_ACTIONS: ReadonlySet<string> = new Set(['oss:ListMultipartUploads']);
+
 export function leastPrivilegeProblems(
   template: RosTemplate,
   input: { config: DeploymentConfig; options: DeployOptions; functions: readonly FunctionManifest[] },
@@ -49,6 +52,7 @@ export function leastPrivilegeProblems(
   const problems: string[] = [];
   const allowedOss = [objectResource(config.bucket, allUsersPattern(config))];
   if (config.quarantinePrefix !== undefined) allowedOss.push(objectResource(config.bucket, `${config.quarantinePrefix}*`));
+  const bucketArn = `acs:oss:*:*:${config.bucket}`;
   const within = (resource: string): boolean =>
     allowedOss.some((allowed) => resource === allowed || (resource.startsWith(allowed.slice(0, -1)) && !resource.includes('..')));
 
@@ -61,7 +65,9 @@ export function leastPrivilegeProblems(
       for (const value of statement.Resource) {
         const arn = text(value);
         if (arn === '*' || arn === '') problems.push(`${id}: a statement applies to every resource`);
-        if (statement.Effect === 'Allow' && arn.startsWith('acs:oss:') && !within(arn)) {
+        // On the bucket itself only listing the unfinished multipart uploads (sign-url counts a user's with a prefix).
+        const bucketListing = arn === bucketArn && statement.Action.every((action) => BUCKET_ACTIONS.has(action));
+        if (statement.Effect === 'Allow' && arn.startsWith('acs:oss:') && !within(arn) && !bucketListing) {
           problems.push(`${id}: allows OSS actions on ${arn}, outside the upload prefix and the quarantine`);
         }
       }

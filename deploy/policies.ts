@@ -82,6 +82,8 @@ export function resourceArns(
       return config.quarantinePrefix === undefined ? [] : [objectResource(config.bucket, `${config.quarantinePrefix}*`)];
     case 'upload-role':
       return [roles.uploadRoleArn];
+    case 'bucket':
+      return [`acs:oss:*:*:${config.bucket}`];
   }
 }
 

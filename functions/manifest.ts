@@ -14,10 +14,11 @@ import type { FunctionDefinition } from '../shared/edge/handler';
  * - `uploads`: every user's prefix (the static part of UPLOAD_PREFIX before `{user}`, then anything).
  * - `quarantine`: QUARANTINE_PREFIX's folder; a deployment without one has none, and a grant on it is left out.
  * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN, the stack's upload role when deployed).
+ * - `bucket`: the bucket itself, for bucket-level actions (listing unfinished multipart uploads).
  * - `uploads-listing`: the bucket, for listing the users' folders only (`oss:Prefix` under UPLOAD_PREFIX's folder),
  *   which counting a profile's quota takes; a deployment without a quota has none, and a grant on it is left out.
  */
-export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'uploads-listing';
+export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'bucket' | 'uploads-listing';
 
 /** One Allow statement: these actions on that resource. */
 export interface Grant {
@@ -44,11 +45,6 @@ interface ManifestBase {
   /** The folder under functions/, the bundle under dist/, and the s.yaml resource. */
   name: string;
   /**
-   * The name the function's role had as a deployer's variable. Read by nothing any more: the ROS stack creates the
-   * role and s.yaml takes its ARN from the stack's outputs (deploy/ros-template.ts). To be dropped with the manifests.
-   */
-  roleVariable: string;
-  /**
    * What the function's role may do, and may never do. A role granted `sts:AssumeRole` on `upload-role` is one the
    * upload role trusts.
    */
@@ -72,8 +68,6 @@ export interface OssFunctionManifest extends ManifestBase {
   trigger: 'oss';
   /** The OSS events the trigger subscribes to (s.yaml `triggerConfig.events`). */
   events: readonly string[];
-  /** Likewise read by nothing any more: the stack creates the role OSS assumes to invoke it. */
-  triggerRoleVariable: string;
   /** A fresh definition, as a new instance would build it. */
   create(): EventFunctionDefinition<unknown, unknown>;
   /** An object it accepts, for the bench: stored under `<user prefix><path>` before the event is sent. */

@@ -33,7 +33,15 @@ import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
 import { embeddedEnvironment, type DevTokens } from './embedded-env';
-import { LOCAL_ACCOUNT_ID, LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
+import {
+  keptDevSecret,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_BUCKET,
+  LOCAL_REGION,
+  LOCAL_ROOT_KEY,
+  LOCAL_UPLOAD_ROLE,
+  localRoles,
+} from './local-account';
 import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
 import { startOssEmulator, type ObjectCreatedNotification, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
@@ -55,6 +63,8 @@ export interface DevStackOptions {
   assetsDir?: string;
   /** The emulators' clock (tests move it to expire URLs and credentials); the functions keep the real one. */
   emulatorClock?: () => Date;
+  /** When the OSS emulator judges a URL's expiry: as the request arrives (default, as OSS), or after its body. */
+  ossChecksAt?: 'start' | 'end';
   /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
   bucketCorsRule?: CorsRule;
   /** Waits before FC-style retries of a failed asynchronous invocation (default 0.5 s, 1 s, 2 s). */
@@ -224,7 +234,9 @@ async function startEmulators(input: {
   onObjectCreated: (notification: ObjectCreatedNotification) => void;
 }): Promise<Emulators> {
   const { baseEnv, url, options, profilesFile } = input;
-  const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
+  const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')], {
+    ...(options.ossDataDir === undefined ? {} : { devSecret: keptDevSecret(options.ossDataDir) }),
+  });
   // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
   const localEnv: Record<string, string> = { ...local.env };
   let webhookReceiver: WebhookReceiver | undefined;
@@ -262,6 +274,7 @@ async function startEmulators(input: {
       overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment, LOCAL_UPLOAD_ROLE)]),
       port: options.ossPort ?? 9100,
       ...clock,
+      ...(options.ossChecksAt === undefined ? {} : { checksAt: options.ossChecksAt }),
       ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
       onObjectCreated: input.onObjectCreated,
       encodeEventKeys: options.encodeEventKeys ?? false,

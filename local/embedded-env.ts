@@ -31,6 +31,8 @@ const SHOWN: ReadonlySet<string> = new Set([
   'AUTH_AUDIENCE',
   'STS_DURATION_SECONDS',
   'STS_TIMEOUT_MS',
+  'MAX_OPEN_UPLOADS_PER_USER',
+  'ALLOWED_UNREADABLE_STORAGE_CLASSES',
 ]);
 
 /** Development tokens are signed with the stack's own random secret, never with a team's. */
@@ -65,9 +67,9 @@ function originOf(url: string): string {
   }
 }
 
-export function embeddedEnvironment(given: Env, demoOrigins: readonly string[]): EmbeddedEnvironment {
-  // The bucket, region and upload role of the local account, a fresh development secret, the demo's origins.
-  const { AUTH_JWT_SECRET: devSecret = '', ALLOWED_ORIGINS: demo = '', ...ownedValues } = localEnv(demoOrigins);
+export function embeddedEnvironment(given: Env, demoOrigins: readonly string[], options: { devSecret?: string } = {}): EmbeddedEnvironment {
+  // The bucket, region and upload role of the local account, the development secret, the demo's origins.
+  const { AUTH_JWT_SECRET: devSecret = '', ALLOWED_ORIGINS: demo = '', ...ownedValues } = localEnv(demoOrigins, options.devSecret);
   const env: Record<string, string> = {};
   const report: string[] = [];
   const ignored: string[] = [];

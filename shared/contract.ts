@@ -140,6 +140,10 @@ export interface MultipartStarted {
   key: string;
   /** The upload profile the key is of. */
   profile: string;
+  /**
+   * sign-url's handle of the upload: OSS's upload id with the declared size and part size, signed by the function.
+   * Pass it back unchanged on PARTS, COMPLETE and ABORT.
+   */
   uploadId: string;
   /** Every part but the last is exactly this many bytes. */
   partSize: number;
@@ -289,7 +293,15 @@ export type ErrorCode =
   | 'UpstreamUnavailable';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string } & ErrorSizes;
+}
+
+/** The exact byte counts an error about a size is about (its message says them in MiB or GiB). */
+export interface ErrorSizes {
+  /** The size the request named, or the parts add up to. */
+  size?: number;
+  /** The limit it broke. */
+  maxBytes?: number;
 }
 
 /** `upload-completed`'s webhook: what the application is told about every object that landed in a user's prefix. */
@@ -309,6 +321,13 @@ export interface UploadWebhookData {
   etag: string;
   /** On `upload.rejected` only: a stable code (README "upload-completed"). */
   reason?: string;
+  /**
+   * On `upload.rejected` with a quarantine configured, when the object was deleted instead of moved there:
+   * `KeyTooLong`, `TooLargeToCopy`, `UnreadableStorageClass` or `CopyRefused`.
+   */
+  notQuarantined?: string;
+  /** When the object judged is not the version the event named (another ETag or size): the event's ETag. */
+  eventEtag?: string;
   /** When OSS says the object was created (ISO 8601). */
   eventTime: string;
 }

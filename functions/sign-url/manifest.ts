@@ -7,14 +7,16 @@ export const SIGN_URL_ACTIONS = ['oss:PutObject', 'oss:ListParts', 'oss:AbortMul
 export const signUrlManifest: HttpFunctionManifest = {
   name: 'sign-url',
   route: '/api/sign-url',
-  roleVariable: 'SIGN_URL_FUNCTION_ROLE_ARN',
   // It signs uploads with its own role's keys, under every user's prefix, and runs multipart uploads itself:
   // PutObject covers initiate, part and complete; listing and aborting are separate actions. None of its requests
-  // can make an object public.
-  // With a profile quota, it lists the user's folder of the profile before granting an upload.
+  // can make an object public. It counts a user's unfinished uploads before starting one: ListMultipartUploads is
+  // an action on the bucket (only ever asked with the user's prefix; OSS documents oss:Prefix for ListObjects, not
+  // for it, so no condition is set that OSS might not evaluate). With a profile quota, it lists the user's folder of
+  // the profile before granting an upload (ListObjects, confined by oss:Prefix).
   permissions: {
     allow: [
       { actions: SIGN_URL_ACTIONS, resource: 'uploads' },
+      { actions: ['oss:ListMultipartUploads'], resource: 'bucket' },
       { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
     ],
     deny: [{ refuse: 'public-object-acl', resource: 'uploads' }],

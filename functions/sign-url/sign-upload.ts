@@ -9,6 +9,7 @@ import {
   composeSections,
   edgeSection,
   type ConfigOf,
+  multipartSection,
   ossClientSection,
   signerSection,
   signingSection,
@@ -17,6 +18,7 @@ import {
 import type { AnswerFor, SignUrlMethod, UploadMethod } from '../../shared/contract';
 import { HttpError } from '../../shared/edge/errors';
 import type { FunctionDefinition, HandleInput } from '../../shared/edge/handler';
+import { formatBytes } from '../../shared/upload/byte-size';
 import { checkProfileAccess, profileOfRequest } from '../../shared/upload/profile-access';
 import type { ProfileMethod } from '../../shared/upload/profiles';
 import { parseSignUrlRequest } from '../../shared/upload/requests';
@@ -26,7 +28,7 @@ import { issueObjectKey } from './issue-key';
 import { runMultipartStep } from './multipart';
 import { checkGrantQuota, ossClientFor } from './quota-check';
 
-export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection);
+export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection, multipartSection);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
 
 /** OSS takes at most this much in one PUT or POST: larger files go in parts. */
@@ -84,7 +86,8 @@ export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
         throw new HttpError(
           413,
           'EntityTooLarge',
-          `size ${upload.size} is over the ${SINGLE_REQUEST_MAX_BYTES} bytes one ${upload.method} takes: use MULTIPART`,
+          `size ${formatBytes(upload.size)} is over the ${formatBytes(SINGLE_REQUEST_MAX_BYTES)} one ${upload.method} takes: use MULTIPART`,
+          { sizes: { size: upload.size, maxBytes: SINGLE_REQUEST_MAX_BYTES } },
         );
       }
       // A POST form's size range ends where the user's byte quota does, when that is sooner (OSS enforces it).

@@ -4,7 +4,6 @@ import { createStsTokenFunction } from './vend-credentials';
 export const stsTokenManifest: FunctionManifest = {
   name: 'sts-token',
   route: '/api/sts-token',
-  roleVariable: 'STS_TOKEN_FUNCTION_ROLE_ARN',
   // AssumeRole on the one upload role: the vended credentials carry the upload permissions. With a profile quota, it
   // lists the user's folder of the profile before vending.
   permissions: {

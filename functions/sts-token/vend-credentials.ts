@@ -93,9 +93,10 @@ export function createStsTokenFunction(
       const caller = signerCredentials(context, config.fallbackCredentials);
       // A user already at the profile's quota gets no credentials; what lands past it later, upload-completed removes.
       await checkVendQuota({ config, caller, rules });
-      const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}`).digest('hex');
-      // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces.
-      const { durationSeconds, bound } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);
+      // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces; what decides their
+      // lifetime is part of the key, so that requests bound differently never evict each other's credentials.
+      const { durationSeconds, bound, lifetimeClass } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);
+      const cacheKey = createHash('sha256').update(`${sts.roleArn}\n${policy.json}\n${lifetimeClass}`).digest('hex');
 
       const credentials = await cache.get(
         cacheKey,

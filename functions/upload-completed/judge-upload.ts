@@ -20,13 +20,13 @@ import {
 } from '../../shared/config/sections';
 import type { UploadWebhook, UploadWebhookData } from '../../shared/contract';
 import { RetryableFailure, type EventFunctionDefinition, type ItemReport } from '../../shared/edge/event-handler';
-import { parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
+import { MAX_KEY_BYTES, parseOssTriggerEvent, type ObjectCreatedEvent } from '../../shared/edge/oss-event';
 import { SNIFF_BYTES, preloadSniffer, sniffContent } from '../../shared/upload/content-sniff';
 import { normaliseEtag } from '../../shared/upload/etag';
 import { profileOfKey } from '../../shared/upload/profiles';
 import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
-import { judgeContent, judgeStoredObject, type Verdict } from '../../shared/upload/verdict';
+import { judgeContent, judgeStoredObject, judgeUnreadable, type Verdict } from '../../shared/upload/verdict';
 import { deliverWebhook, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
 import { judgeQuota } from './landed-quota';
 
@@ -42,7 +42,15 @@ export function createUploadCompletedFunction(): EventFunctionDefinition<UploadC
     config: uploadCompletedConfig,
     parse(event) {
       const { objects, skipped } = parseOssTriggerEvent(event);
-      return { items: objects, skipped: skipped.map(({ reason }) => ({ outcome: 'skipped', reason })) };
+      return {
+        items: objects,
+        skipped: skipped.map(({ reason, detail, key }) => ({
+          outcome: 'skipped',
+          reason,
+          note: detail,
+          ...(key === undefined ? {} : { key }),
+        })),
+      };
     },
     async handle({ item, config, context, now }) {
       // Another bucket's event means a trigger wired to the wrong function: never act on it, never retry it.
@@ -76,13 +84,19 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
   // Decided before any call: outside the users' folder the role may not even HEAD, and must not act.
   const keys = item.keys.filter((key) => uploadOwnerOf(key, config.uploadPrefix) !== undefined);
   if (keys.length === 0) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'OutsideUploadPrefix' };
-  const found = await findObject(keys, client);
+  const found = await findObject(keys, item, client);
   if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
   const { key, head, start } = found;
   const verdict = await judgeQuota(await judge(key, head, start, config), client);
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
   const user = userIdsOf(config.users).tagFor(verdict.owner.userSegment);
+  const etag = normaliseEtag(head.etag);
+  // Not the version the event named (replaced since, or another object at another of its key forms): what is there
+  // now is judged, and both the log and the app are told.
+  const changed = found.landed
+    ? undefined
+    : `the object found (ETag ${etag}, ${head.size} bytes) is not the one the event named (ETag ${item.eTag}, ${item.size} bytes): judged as found`;
   const data: UploadWebhookData = {
     bucket: config.bucket,
     key,
@@ -90,45 +104,76 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
     ...(verdict.profile === undefined ? {} : { profile: verdict.profile.name }),
     size: head.size,
     contentType: verdict.contentType,
-    etag: normaliseEtag(head.etag),
+    etag,
     eventTime: item.eventTime,
+    ...(found.landed ? {} : { eventEtag: item.eTag }),
   };
   if (verdict.kind === 'accepted') {
-    const webhook = await tell(config, { type: 'upload.completed', timestamp: now.toISOString(), data }, now, { key, user });
-    return { outcome: 'accepted', key, user, action: 'none', webhook };
+    const report = { key, user, ...(changed === undefined ? {} : { note: changed }) };
+    const webhook = await tell(config, { type: 'upload.completed', timestamp: now.toISOString(), data }, now, report);
+    return { outcome: 'accepted', ...report, action: 'none', webhook };
   }
   // Removed before the app is told: a rejected object never waits on the app's receiver.
-  const action = await remove({ key, head, verdict }, config, client);
-  const message: UploadWebhook = { type: 'upload.rejected', timestamp: now.toISOString(), data: { ...data, reason: verdict.reason } };
-  const webhook = await tell(config, message, now, { key, user, reason: verdict.reason, action });
-  return { outcome: 'rejected', key, user, reason: verdict.reason, action, webhook };
+  const removal = await remove({ key, head, readable: start !== undefined, verdict }, config, client);
+  const notes = [changed, removal.notQuarantined === undefined ? undefined : `deleted, not quarantined: ${removal.notQuarantined.why}`];
+  const note = notes.filter((text) => text !== undefined).join('; ');
+  const message: UploadWebhook = {
+    type: 'upload.rejected',
+    timestamp: now.toISOString(),
+    data: {
+      ...data,
+      reason: verdict.reason,
+      ...(removal.notQuarantined === undefined ? {} : { notQuarantined: removal.notQuarantined.code }),
+    },
+  };
+  const report = { key, user, reason: verdict.reason, action: removal.action, ...(note === '' ? {} : { note }) };
+  const webhook = await tell(config, message, now, report);
+  return { outcome: 'rejected', ...report, webhook };
 }
 
-/** The first of the event's key forms that exists (see ObjectCreatedEvent.keys). */
-async function findObject(
-  keys: readonly string[],
-  client: OssClient,
-): Promise<{ key: string; head: ObjectHead; start: Buffer } | undefined> {
+interface Found {
+  key: string;
+  head: ObjectHead;
+  /** The first bytes; undefined when OSS will not read them (an Archive-type object). */
+  start: Buffer | undefined;
+  /** Whether it is the version the event names: the same ETag and size. */
+  landed: boolean;
+}
+
+/**
+ * The object the event is about among its key forms (see ObjectCreatedEvent.keys): the first whose ETag and size
+ * are the event's, so that an object planted at another form of the key (a decoy at the key's URL-encoded form)
+ * is never judged in its place; failing that, the first form that exists.
+ */
+async function findObject(keys: readonly string[], item: ObjectCreatedEvent, client: OssClient): Promise<Found | undefined> {
+  let first: Found | undefined;
   for (const key of keys) {
     const reading = client.readStart(key, SNIFF_BYTES);
     // The content sniffer's module loads while the request is in flight, not after it (cold starts).
     void preloadSniffer();
-    const found = await reading;
-    if (found !== undefined) return { key, ...found };
+    const read = await reading;
+    if (read === undefined) continue;
+    const found = { key, ...read, landed: normaliseEtag(read.head.etag) === item.eTag && read.head.size === item.size };
+    if (found.landed) return found;
+    first ??= found;
   }
-  return undefined;
+  return first;
 }
 
 /** The metadata and the first bytes come from one answer, so they describe the same version of the object. */
-async function judge(key: string, head: ObjectHead, start: Buffer, config: UploadCompletedConfig): Promise<Verdict> {
+async function judge(key: string, head: ObjectHead, start: Buffer | undefined, config: UploadCompletedConfig): Promise<Verdict> {
   const rules = {
     uploadPrefix: config.uploadPrefix,
     profiles: config.profiles,
+    allowedUnreadableStorageClasses: config.allowedUnreadableStorageClasses,
   };
   const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
   const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
   if (first.kind !== 'content') return first;
-  const reason = judgeContent(first.contentType, await sniffContent(start, first.contentType));
+  const reason =
+    start === undefined
+      ? judgeUnreadable(head.storageClass, rules)
+      : judgeContent(first.contentType, await sniffContent(start, first.contentType));
   return reason === undefined
     ? { kind: 'accepted', owner: first.owner, profile: first.profile, contentType: first.contentType }
     : { kind: 'rejected', owner: first.owner, profile: first.profile, contentType: first.contentType, reason };
@@ -137,33 +182,77 @@ async function judge(key: string, head: ObjectHead, start: Buffer, config: Uploa
 interface Rejected {
   key: string;
   head: ObjectHead;
+  /** Whether OSS reads the object (not an Archive-type one): only then can it be copied. */
+  readable: boolean;
   verdict: Extract<Verdict, { kind: 'rejected' }>;
 }
 
-/** Quarantine (copy with the verdict in its metadata, then delete) or delete. */
-async function remove({ key, head, verdict }: Rejected, config: UploadCompletedConfig, client: OssClient): Promise<string> {
-  if (config.quarantinePrefix !== undefined) {
-    const copied = await client.copy({
-      sourceKey: key,
-      key: `${config.quarantinePrefix}${key}`,
-      ifMatch: head.etag,
-      headers: {
-        // Never served as what it claimed to be, even by a signed URL someone makes later.
-        'content-type': 'application/octet-stream',
-        'content-disposition': 'attachment',
-        [`${QUARANTINE_META}reason`]: verdict.reason,
-        [`${QUARANTINE_META}content-type`]: verdict.contentType.slice(0, 200),
-        [`${QUARANTINE_META}user`]: verdict.owner.userSegment,
-        [`${QUARANTINE_META}etag`]: normaliseEtag(head.etag),
-      },
-    });
-    // Replaced since HEAD: the new version has its own event, and this one is gone.
-    if (copied === 'changed') return 'none';
+/** Why a rejected object is deleted although there is a quarantine: a stable code, and words for the log. */
+interface NotQuarantined {
+  code: 'KeyTooLong' | 'TooLargeToCopy' | 'UnreadableStorageClass' | 'CopyRefused';
+  why: string;
+}
+
+interface Removal {
+  /** `none`: replaced since it was read (the new version has its own event). */
+  action: 'deleted' | 'quarantined' | 'none';
+  notQuarantined?: NotQuarantined;
+}
+
+/** CopyObject copies objects of up to 1 GB (larger ones would need a multipart copy, UploadPartCopy). */
+const MAX_COPY_BYTES = 1024 ** 3;
+
+/**
+ * Quarantine (copy with the verdict in its metadata, then delete) or delete. Removal never fails open: when the
+ * copy cannot be made (a quarantine key over OSS's limit, an object over CopyObject's, a storage class OSS will not
+ * copy from, or OSS refusing the copy), the object is deleted all the same and the report says why.
+ */
+async function remove({ key, head, readable, verdict }: Rejected, config: UploadCompletedConfig, client: OssClient): Promise<Removal> {
+  if (config.quarantinePrefix === undefined) {
     await client.delete(key);
-    return 'quarantined';
+    return { action: 'deleted' };
+  }
+  const quarantineKey = `${config.quarantinePrefix}${key}`;
+  let notQuarantined = quarantineImpossible(quarantineKey, head, readable);
+  if (notQuarantined === undefined) {
+    try {
+      const copied = await client.copy({
+        sourceKey: key,
+        key: quarantineKey,
+        ifMatch: head.etag,
+        headers: {
+          // Never served as what it claimed to be, even by a signed URL someone makes later.
+          'content-type': 'application/octet-stream',
+          'content-disposition': 'attachment',
+          [`${QUARANTINE_META}reason`]: verdict.reason,
+          [`${QUARANTINE_META}content-type`]: verdict.contentType.slice(0, 200),
+          [`${QUARANTINE_META}user`]: verdict.owner.userSegment,
+          [`${QUARANTINE_META}etag`]: normaliseEtag(head.etag),
+        },
+      });
+      // Replaced since it was read: the new version has its own event, and this one is gone.
+      if (copied === 'changed') return { action: 'none' };
+      await client.delete(key);
+      return { action: 'quarantined' };
+    } catch (error) {
+      // OSS refusing the copy (not failing: that a retry may cure) would refuse it again: the object must go anyway.
+      if (!(error instanceof OssError) || error.retryable) throw error;
+      notQuarantined = { code: 'CopyRefused', why: `the copy was refused: ${error.message}` };
+    }
   }
   await client.delete(key);
-  return 'deleted';
+  return { action: 'deleted', notQuarantined };
+}
+
+/** Why no copy can be made, known before asking OSS; undefined when one can. */
+function quarantineImpossible(quarantineKey: string, head: ObjectHead, readable: boolean): NotQuarantined | undefined {
+  const bytes = Buffer.byteLength(quarantineKey);
+  if (bytes > MAX_KEY_BYTES) return { code: 'KeyTooLong', why: `the quarantine key would be ${bytes} bytes, over OSS's ${MAX_KEY_BYTES}` };
+  if (head.size > MAX_COPY_BYTES)
+    return { code: 'TooLargeToCopy', why: `${head.size} bytes, over the ${MAX_COPY_BYTES} CopyObject copies` };
+  if (!readable)
+    return { code: 'UnreadableStorageClass', why: `OSS copies no ${head.storageClass ?? 'unreadable'} object until it is restored` };
+  return undefined;
 }
 
 /**
@@ -175,7 +264,10 @@ async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfi
   const owner = key === undefined ? undefined : uploadOwnerOf(key, config.uploadPrefix)?.userSegment;
   if (key === undefined || owner === undefined || config.webhook === undefined)
     return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
-  const copy = config.quarantinePrefix === undefined ? undefined : await client.head(`${config.quarantinePrefix}${key}`);
+  const quarantineKey = config.quarantinePrefix === undefined ? undefined : `${config.quarantinePrefix}${key}`;
+  // A quarantine key over OSS's limit was never written (the object was deleted instead): nothing to look up.
+  const copy =
+    quarantineKey === undefined || Buffer.byteLength(quarantineKey) > MAX_KEY_BYTES ? undefined : await client.head(quarantineKey);
   // Only a copy of this very version (same ETag) speaks for it.
   const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy : undefined;
   const reason = kept?.meta['upload-reason'] ?? 'Removed';

@@ -17,8 +17,6 @@ export const uploadCompletedManifest: OssFunctionManifest = {
     'oss:ObjectCreated:AppendObject',
     'oss:ObjectCreated:PutSymlink',
   ],
-  roleVariable: 'UPLOAD_COMPLETED_FUNCTION_ROLE_ARN',
-  triggerRoleVariable: 'UPLOAD_COMPLETED_TRIGGER_ROLE_ARN',
   // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine (when there is one):
   // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict. With a profile
   // quota: list the user's folder of the profile once an object has landed.

@@ -42,13 +42,6 @@ export const UPLOAD_DIRECTIVES: readonly Directive[] = [
     refusal: 'an ACL given on CompleteMultipartUpload is not emulated; give it on InitiateMultipartUpload',
   },
   {
-    header: 'x-oss-storage-class',
-    on: WRITES,
-    modelled: ['standard'],
-    otherValues: ['ia', 'archive', 'coldarchive', 'deepcoldarchive'],
-    refusal: 'storage classes other than Standard (restore before reading, minimum storage periods) are not emulated',
-  },
-  {
     header: 'x-oss-callback',
     field: 'callback',
     on: ['PutObject', 'PostObject', 'CompleteMultipartUpload'],

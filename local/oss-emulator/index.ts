@@ -14,6 +14,8 @@ import { BucketSettings } from './bucket-settings';
 import { OverwriteProtection } from './overwrite-config';
 import { type OssRequestLog, OssHttpServer } from './server';
 import { ObjectStorage } from './storage';
+import type { StorageClass } from './storage-class';
+import { md5Etag } from './context';
 
 export type { CorsRule } from './cors';
 export type { OssRequestLog } from './server';
@@ -26,6 +28,8 @@ export { v1CanonicalResource, v1Sign, v1StringToSign } from './auth-v1';
 export { v4CanonicalQuery, v4CanonicalRequest, v4CanonicalUri, v4Scope, v4Sign, v4SigningKey, v4StringToSign } from './auth-v4';
 export { authenticatePost, checkPostPolicy, decodePostPolicy, type PostPolicy } from './post-policy';
 export { md5Etag, MAX_OBJECT_BYTES } from './context';
+export { MAX_COPY_BYTES } from './copy';
+export { STORAGE_CLASSES, type StorageClass } from './storage-class';
 export { multipartEtag, MIN_PART_BYTES } from './multipart';
 
 export interface OssEmulatorOptions {
@@ -44,6 +48,11 @@ export interface OssEmulatorOptions {
   storageDir?: string | undefined;
   /** Injectable clock for expiry and skew tests. */
   now?: (() => Date) | undefined;
+  /**
+   * When a signed URL's expiry, the credentials and a form policy are judged: `start` (default), as the request
+   * arrives, as OSS does; `end`, once the whole body is in, to show a client copes with a stricter server.
+   */
+  checksAt?: 'start' | 'end' | undefined;
   /** Default 127.0.0.1 (loopback only). */
   host?: string | undefined;
   /** Default 0: any free port. */
@@ -71,6 +80,7 @@ export interface EmulatedObject {
   contentType: string;
   /** Quoted, as OSS sends it. */
   etag: string;
+  storageClass: StorageClass;
   /** Other stored headers (`x-oss-meta-*`, `cache-control`, …), lower-case names. */
   headers: Readonly<Record<string, string>>;
 }
@@ -93,6 +103,12 @@ export interface RunningOssEmulator {
   listKeys(): string[];
   /** In-progress multipart uploads. */
   listUploads(): EmulatedUpload[];
+  /**
+   * Stores an object as its owner's PutObject would, without a request, a signature or an event: for objects no test
+   * should send over HTTP (over CopyObject's 1 GB, say, as a lazily zeroed `Buffer.alloc`). The ETag is the body's
+   * MD5 unless given.
+   */
+  seedObject(object: { key: string; body: Buffer; contentType: string; storageClass?: StorageClass; etag?: string }): void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -113,6 +129,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
     bucketSettings: new BucketSettings(options.corsRules),
     storage,
     now: options.now ?? (() => new Date()),
+    checksAt: options.checksAt ?? 'start',
     strictPostPolicy: options.strictPostPolicy ?? false,
     log: options.log,
     onObjectCreated: options.onObjectCreated,
@@ -131,7 +148,13 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
     getObject(key) {
       const object = storage.getObject(key);
       if (object === undefined) return undefined;
-      return { body: Buffer.from(object.body), contentType: object.contentType, etag: object.etag, headers: { ...object.headers } };
+      return {
+        body: Buffer.from(object.body),
+        contentType: object.contentType,
+        etag: object.etag,
+        storageClass: object.storageClass,
+        headers: { ...object.headers },
+      };
     },
     listKeys: () => storage.keys(),
     listUploads: () =>
@@ -140,5 +163,17 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
         key: upload.key,
         partNumbers: [...upload.parts.keys()].sort((a, b) => a - b),
       })),
+    seedObject(object) {
+      storage.putObject({
+        key: object.key,
+        body: object.body,
+        contentType: object.contentType,
+        etag: object.etag ?? md5Etag(object.body),
+        lastModified: new Date(),
+        type: 'Normal',
+        storageClass: object.storageClass ?? 'Standard',
+        headers: {},
+      });
+    },
   };
 }

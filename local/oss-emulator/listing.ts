@@ -44,7 +44,8 @@ function list(storage: ObjectStorage, prefix: string, after: string, delimiter: 
   return { contents, prefixes, truncated: false, next: undefined };
 }
 
-function encodingOf(request: OssRequest): (text: string) => string {
+/** `encoding-type=url`: names XML cannot carry (control characters) are sent URL-encoded. */
+export function encodingOf(request: OssRequest): (text: string) => string {
   const encoding = firstQueryValue(request.query, 'encoding-type');
   if (encoding === undefined || encoding === '') return (text) => text;
   if (encoding !== 'url') throw invalidArgument('encoding-type must be "url".', { ArgumentName: 'encoding-type', ArgumentValue: encoding });
@@ -59,7 +60,7 @@ function listEntriesXml(listing: Listing, encode: (text: string) => string, with
       ETag: object.etag,
       Type: object.type,
       Size: object.body.length,
-      StorageClass: 'Standard',
+      StorageClass: object.storageClass,
       Owner: withOwner ? OWNER : undefined,
     })),
     CommonPrefixes: listing.prefixes.map((prefix) => ({ Prefix: encode(prefix) })),

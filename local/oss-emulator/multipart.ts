@@ -19,7 +19,9 @@ import {
   xmlReply,
 } from './context';
 import { OssError, invalidArgument } from './errors';
+import { encodingOf } from './listing';
 import { type StoredObject, compareKeys, isUploadId, newUploadId } from './storage';
+import { requestedStorageClass } from './storage-class';
 import { parseCompleteMultipartUpload } from './xml';
 
 /** Every part but the last of a multipart upload must be at least this big. */
@@ -59,6 +61,7 @@ export function initiateMultipartUpload({ request, storage, now, overwriteProtec
     key: request.key,
     initiated: now,
     contentType: request.headers['content-type'] ?? 'application/octet-stream',
+    storageClass: requestedStorageClass(request.headers['x-oss-storage-class']),
     headers: storedHeaders(request.headers),
     forbidOverwrite,
   });
@@ -143,6 +146,7 @@ export function completeMultipartUpload(context: OperationContext): Reply {
     etag: multipartEtag(parts.map((part) => part.etag)),
     lastModified: now,
     type: 'Multipart',
+    storageClass: upload.storageClass,
     headers: upload.headers,
   };
   storage.putObject(object);
@@ -179,7 +183,7 @@ export function listParts(context: OperationContext): Reply {
     Bucket: request.bucket,
     Key: upload.key,
     UploadId: upload.uploadId,
-    StorageClass: 'Standard',
+    StorageClass: upload.storageClass,
     PartNumberMarker: marker,
     NextPartNumberMarker: shown[shown.length - 1]?.partNumber ?? marker,
     MaxParts: maxParts,
@@ -207,20 +211,22 @@ export function listMultipartUploads({ request, storage }: OperationContext): Re
     });
   const shown = after.slice(0, maxUploads);
   const last = shown[shown.length - 1];
+  const encode = encodingOf(request);
   return xmlReply('ListMultipartUploadsResult', {
     Bucket: request.bucket,
-    KeyMarker: keyMarker,
+    EncodingType: firstQueryValue(request.query, 'encoding-type') || undefined,
+    KeyMarker: encode(keyMarker),
     UploadIdMarker: uploadIdMarker,
-    NextKeyMarker: last?.key ?? '',
+    NextKeyMarker: encode(last?.key ?? ''),
     NextUploadIdMarker: last?.uploadId ?? '',
     Delimiter: '',
-    Prefix: prefix,
+    Prefix: encode(prefix),
     MaxUploads: maxUploads,
     IsTruncated: after.length > shown.length,
     Upload: shown.map((upload) => ({
-      Key: upload.key,
+      Key: encode(upload.key),
       UploadId: upload.uploadId,
-      StorageClass: 'Standard',
+      StorageClass: upload.storageClass,
       Initiated: upload.initiated.toISOString(),
     })),
   });

@@ -16,11 +16,13 @@ import {
 import { OssError } from './errors';
 import type { OssRequest } from './request';
 import type { ObjectStorage, StoredObject } from './storage';
+import { checkReadable, requestedStorageClass, type StorageClass } from './storage-class';
 
 export interface NewObject {
   key: string;
   body: Buffer;
   contentType: string;
+  storageClass: StorageClass;
   headers: Record<string, string>;
   forbidOverwrite: boolean;
 }
@@ -37,6 +39,7 @@ export function storeSimpleObject(storage: ObjectStorage, object: NewObject, now
     etag: md5Etag(object.body),
     lastModified: now,
     type: 'Normal',
+    storageClass: object.storageClass,
     headers: object.headers,
   };
   storage.putObject(stored);
@@ -52,6 +55,7 @@ export function putObject({ request, body, storage, now, overwriteProtection, pr
       key: request.key,
       body,
       contentType: request.headers['content-type'] ?? 'application/octet-stream',
+      storageClass: requestedStorageClass(request.headers['x-oss-storage-class']),
       headers: storedHeaders(request.headers),
       forbidOverwrite: overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite'], principal),
     },
@@ -67,7 +71,7 @@ function objectHeaders(object: StoredObject, request: OssRequest): Record<string
     'Last-Modified': object.lastModified.toUTCString(),
     'Accept-Ranges': 'bytes',
     'x-oss-object-type': object.type,
-    'x-oss-storage-class': 'Standard',
+    'x-oss-storage-class': object.storageClass,
   };
   // The ACL is not a header of the object: OSS answers it only to GetObjectAcl.
   for (const [name, value] of Object.entries(object.headers)) if (name !== 'x-oss-object-acl') headers[name] = value;
@@ -117,6 +121,7 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 
 export function getObject({ request, storage }: OperationContext): Reply {
   const object = findObject(storage, request.key);
+  checkReadable(object.storageClass);
   const notModified = checkPreconditions(object, request);
   if (notModified) return notModified;
   const headers = objectHeaders(object, request);

@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StorageClass } from './storage-class';
 
 export interface StoredObject {
   key: string;
@@ -20,6 +21,7 @@ export interface StoredObject {
   etag: string;
   lastModified: Date;
   type: 'Normal' | 'Multipart';
+  storageClass: StorageClass;
   /** Headers stored with the object and returned on GET/HEAD (`x-oss-meta-*`, `cache-control`, …), lower-case. */
   headers: Record<string, string>;
 }
@@ -36,6 +38,7 @@ export interface StoredUpload {
   key: string;
   initiated: Date;
   contentType: string;
+  storageClass: StorageClass;
   headers: Record<string, string>;
   forbidOverwrite: boolean;
   parts: Map<number, StoredPart>;
@@ -57,6 +60,8 @@ interface ObjectRecord {
   etag: string;
   lastModified: string;
   type: 'Normal' | 'Multipart';
+  /** Absent in folders written before storage classes were modelled: Standard. */
+  storageClass?: StorageClass;
   headers: Record<string, string>;
 }
 
@@ -65,6 +70,7 @@ interface UploadRecord {
   key: string;
   initiated: string;
   contentType: string;
+  storageClass?: StorageClass;
   headers: Record<string, string>;
   forbidOverwrite: boolean;
 }
@@ -117,6 +123,7 @@ export class ObjectStorage {
         etag: object.etag,
         lastModified: object.lastModified.toISOString(),
         type: object.type,
+        storageClass: object.storageClass,
         headers: object.headers,
       };
       this.writeAtomically(this.objectPath(object.key), encodeRecord(record, object.body));
@@ -145,6 +152,7 @@ export class ObjectStorage {
         key: upload.key,
         initiated: upload.initiated.toISOString(),
         contentType: upload.contentType,
+        storageClass: upload.storageClass,
         headers: upload.headers,
         forbidOverwrite: upload.forbidOverwrite,
       };
@@ -204,6 +212,7 @@ export class ObjectStorage {
         etag: meta.etag,
         lastModified: new Date(meta.lastModified),
         type: meta.type,
+        storageClass: meta.storageClass ?? 'Standard',
         headers: meta.headers,
       });
     }
@@ -221,6 +230,7 @@ export class ObjectStorage {
         key: record.key,
         initiated: new Date(record.initiated),
         contentType: record.contentType,
+        storageClass: record.storageClass ?? 'Standard',
         headers: record.headers,
         forbidOverwrite: record.forbidOverwrite,
         parts: new Map(),

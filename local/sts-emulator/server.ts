@@ -86,11 +86,11 @@ export async function startStsEmulator(options: StsEmulatorOptions): Promise<Run
       const at = now();
       const caller = authenticate(request, envelope, { callers: options.callers, nonces, now: at });
       const answer = assumeRole(request.params, { roles, sessions, caller, now: at, requestId });
-      send(res, 200, JSON.stringify(answer), requestId);
+      send(res, 200, JSON.stringify(answer), requestId, at);
     } catch (error) {
       // Unexpected errors become a bare InternalError; their details could echo request contents.
       const stsError = error instanceof StsError ? error : stsErrors.internal();
-      send(res, stsError.status, errorBody(stsError, requestId, hostId), requestId);
+      send(res, stsError.status, errorBody(stsError, requestId, hostId), requestId, now());
     }
   }
 
@@ -182,9 +182,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: string, requestId: string): void {
+/** `date` is the emulator's own clock, as a real STS's `Date` header is its clock (skewed clocks show in both). */
+function send(res: ServerResponse, status: number, body: string, requestId: string, date: Date): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
+    date: date.toUTCString(),
     'content-type': 'application/json;charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-acs-request-id': requestId,

@@ -101,15 +101,28 @@ const EXPIRATION_SLACK_MS = 30_000;
  * (never under 900 s), and what is served (cached or fresh) expires no later than a call made now for that duration
  * would: by the token's `exp` or, when the token has less than 900 s left, 900 s from now (30 s of slack for the
  * clocks). With the default 900 s nothing changes.
+ *
+ * `lifetimeClass` names what decides the lifetime of the credentials such a request gets, for the cache key: the
+ * configured duration, STS's 900 s minimum, or (in between) the token's own `exp`. Requests of one class are served
+ * the same credentials, and a class never evicts another's: a user alternating a long-lived token and a short-lived
+ * one is served two sets of credentials, not a new call per request.
  */
 export function tokenBoundFor(
   tokenExpiresAt: number,
   now: Date,
   configuredSeconds: number,
-): { durationSeconds: number; bound: ServingBound } {
+): { durationSeconds: number; bound: ServingBound; lifetimeClass: string } {
   // No credentials outlive the configured duration anyway: a far-off `exp` (even 1e300) bounds nothing more.
   const tokenRemainingSeconds = Math.min(configuredSeconds, Math.ceil(tokenExpiresAt - now.getTime() / 1000));
   const durationSeconds = Math.max(STS_MIN_DURATION_SECONDS, tokenRemainingSeconds);
   const notAfterMs = now.getTime() + durationSeconds * 1000 + EXPIRATION_SLACK_MS;
-  return { durationSeconds, bound: { minRemainingMs: minimumRemainingMs(durationSeconds), notAfter: new Date(notAfterMs) } };
+  const lifetimeClass =
+    durationSeconds === configuredSeconds || durationSeconds === STS_MIN_DURATION_SECONDS
+      ? `duration ${durationSeconds}`
+      : `until ${tokenExpiresAt}`;
+  return {
+    durationSeconds,
+    bound: { minRemainingMs: minimumRemainingMs(durationSeconds), notAfter: new Date(notAfterMs) },
+    lifetimeClass,
+  };
 }

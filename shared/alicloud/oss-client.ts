@@ -41,7 +41,8 @@ export type OssOperation =
   | 'InitiateMultipartUpload'
   | 'ListParts'
   | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload';
+  | 'AbortMultipartUpload'
+  | 'ListMultipartUploads';
 
 /** Our codes, for failures OSS gave no code for. */
 export const NO_OSS_CODE = {
@@ -91,6 +92,8 @@ export interface ObjectHead {
   objectType: string | undefined;
   /** A stored `Content-Encoding`, when there is one. */
   contentEncoding: string | undefined;
+  /** `Standard`, `IA`, `Archive`, `ColdArchive`, `DeepColdArchive` (`x-oss-storage-class`); undefined when OSS names none. */
+  storageClass: string | undefined;
   /** `x-oss-meta-*` values, lower-case names without the prefix. */
   meta: Record<string, string>;
 }
@@ -129,9 +132,11 @@ export interface OssClient {
   listObjects(input: { prefix: string; marker: string; maxKeys: number }): Promise<ObjectPage>;
   /**
    * The object's metadata and its first `bytes` bytes, in one ranged GET (one round trip where HEAD then GET would
-   * take two, and both describe the same version); undefined when there is no such object.
+   * take two, and both describe the same version); undefined when there is no such object. `start` is undefined
+   * when OSS will not read the object in its state (403 InvalidObjectState: an Archive-type object not restored);
+   * the metadata then comes from HEAD.
    */
-  readStart(key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer } | undefined>;
+  readStart(key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer | undefined } | undefined>;
   /** The object's metadata, or undefined when there is no such object. */
   head(key: string): Promise<ObjectHead | undefined>;
   /** Deletes the object; deleting what is already gone succeeds, as in OSS. */
@@ -144,7 +149,15 @@ export interface OssClient {
   listParts(upload: MultipartUpload): Promise<ListedPart[]>;
   completeMultipart(upload: MultipartUpload & { parts: readonly ListedPart[]; headers: Record<string, string> }): Promise<{ etag: string }>;
   abortMultipart(upload: MultipartUpload): Promise<void>;
+  /**
+   * How many multipart uploads under `prefix` OSS holds unfinished, counting up to `atMost` (one ListMultipartUploads
+   * page): `atMost` means at least that many.
+   */
+  countUploads(input: { prefix: string; atMost: number }): Promise<number>;
 }
+
+/** OSS's code for reading (or copying) an object that must be restored first: an Archive-type object. */
+const UNREADABLE_STATE = 'InvalidObjectState';
 
 /** ListParts pages: OSS's largest page; our uploads have at most 200 parts, so one page in practice. */
 const LIST_PAGE_SIZE = 1000;
@@ -273,14 +286,22 @@ export function createOssClient(options: OssClientOptions): OssClient {
     },
 
     async readStart(key, bytes) {
-      const answer = await call({
-        operation: 'GetObject',
-        method: 'GET',
-        key,
-        headers: { range: `bytes=0-${bytes - 1}` },
-        answers: [200, 206, 404, 416],
-        maxAnswerBytes: bytes,
-      });
+      let answer: HttpAnswer;
+      try {
+        answer = await call({
+          operation: 'GetObject',
+          method: 'GET',
+          key,
+          headers: { range: `bytes=0-${bytes - 1}` },
+          answers: [200, 206, 404, 416],
+          // Room for OSS's error document too, whatever few bytes are asked for: its code decides what happens next.
+          maxAnswerBytes: Math.max(bytes, MAX_OTHER_ANSWER_BYTES),
+        });
+      } catch (error) {
+        if (!(error instanceof OssError) || error.code !== UNREADABLE_STATE) throw error;
+        const found = await head(key);
+        return found === undefined ? undefined : { head: found, start: undefined };
+      }
       if (answer.status === 404) return undefined;
       // An empty object has no byte 0: OSS refuses the range. HEAD says the rest.
       if (answer.status === 416) {
@@ -390,6 +411,23 @@ export function createOssClient(options: OssClientOptions): OssClient {
         maxAnswerBytes: MAX_OTHER_ANSWER_BYTES,
       });
     },
+
+    async countUploads({ prefix, atMost }) {
+      const operation = 'ListMultipartUploads';
+      const answer = await call({
+        operation,
+        method: 'GET',
+        // The bucket itself: `/` (signed as `/<bucket>/`).
+        key: '',
+        subResources: { uploads: null },
+        // URL-encoded keys: a key XML cannot carry (control characters, legal in OSS) would make the page unreadable.
+        query: { prefix, 'max-uploads': String(atMost), 'encoding-type': 'url' },
+        maxAnswerBytes: MAX_XML_ANSWER_BYTES,
+      });
+      const result = xmlRoot(operation, answer, 'ListMultipartUploadsResult');
+      const listed = childrenNamed(result, 'Upload').length;
+      return childText(result, 'IsTruncated') === 'true' ? Math.max(listed, atMost) : Math.min(listed, atMost);
+    },
   };
 }
 
@@ -498,6 +536,7 @@ function headOf(operation: OssOperation, answer: HttpAnswer, size: number): Obje
     etag,
     objectType: headerOf(answer, 'x-oss-object-type'),
     contentEncoding: headerOf(answer, 'content-encoding'),
+    storageClass: headerOf(answer, 'x-oss-storage-class'),
     meta,
   };
 }

@@ -59,16 +59,17 @@ export const assumeRoleWithSdk: AssumeRole = async (input) => {
   });
   try {
     const response = await Promise.race([client.assumeRole(request), deadline]);
+    const receivedAt = Date.now();
     const credentials = response.body?.credentials;
-    const expiration = new Date(credentials?.expiration ?? '');
-    if (!credentials?.accessKeyId || !credentials.accessKeySecret || !credentials.securityToken || Number.isNaN(expiration.getTime())) {
+    const expiration = Date.parse(credentials?.expiration ?? '');
+    if (!credentials?.accessKeyId || !credentials.accessKeySecret || !credentials.securityToken || Number.isNaN(expiration)) {
       throw unavailable('STS answered without complete credentials');
     }
     return {
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
       securityToken: credentials.securityToken,
-      expiration,
+      expiration: onLocalClock(expiration, response.headers, receivedAt),
     };
   } catch (error) {
     throw toHttpError(error);
@@ -76,6 +77,17 @@ export const assumeRoleWithSdk: AssumeRole = async (input) => {
     clearTimeout(timer);
   }
 };
+
+/**
+ * STS writes `Expiration` on its own clock, which may be minutes off ours. The lifetime it granted is `Expiration`
+ * less the answer's own `Date` (the same clock); counted from the moment the answer arrived, that is when the
+ * credentials expire on our clock, which the cache and every bound compare with. Without a usable `Date`, as given.
+ */
+export function onLocalClock(expirationMs: number, headers: Readonly<Record<string, string>> | undefined, receivedAtMs: number): Date {
+  const answeredAt = Date.parse(headers?.['date'] ?? headers?.['Date'] ?? '');
+  // `Date` has whole seconds, cut down: the lifetime read from it may be up to a second long, so one is taken off.
+  return new Date(Number.isNaN(answeredAt) ? expirationMs : receivedAtMs + (expirationMs - answeredAt) - 1000);
+}
 
 function unavailable(logDetail: string): HttpError {
   return new HttpError(503, 'UpstreamUnavailable', 'the credential service is unavailable, retry shortly', {

@@ -2,8 +2,9 @@
  * An identity provider's JSON Web Key Set, fetched over `node:http`/`node:https` (`shared/net/http-request.ts`) on
  * first use and kept, by the rules of jose's `createRemoteJWKSet`, which it replaces: one fetch shared by concurrent
  * callers; the set kept for 10 minutes, then fetched again; a key the set lacks (a rotation) fetches again only when
- * the last fetch is older than 30 s; 3 s per fetch; redirects not followed; a failed fetch is not remembered, so the
- * next caller tries again. Not `fetch`: on Node 20 its first use (undici, web streams) cost a cold start ~38 ms and
+ * the last fetch is older than 30 s; 3 s per fetch; redirects not followed. A failed fetch is remembered for those 30 s
+ * too: while the provider is down, callers are refused at once with its failure rather than each waiting up to 3 s on
+ * a fetch of its own (one wait per 30 s, shared by whoever arrives meanwhile). Not `fetch`: on Node 20 its first use (undici, web streams) cost a cold start ~38 ms and
  * the process ~50 ms more before it could exit (measured, README "Dependencies"). What the keys are is not this
  * module's business: `prepare` turns the fetched set into what the caller verifies with (jose's local key set).
  */
@@ -50,15 +51,24 @@ export function remoteKeySet<Prepared>(
 ): RemoteKeySet<Prepared> {
   const now = options.now ?? Date.now;
   let held: { prepared: Prepared; fetchedAt: number } | undefined;
+  /** The last fetch that failed, while it is the last fetch at all. */
+  let failed: { error: KeySetUnavailable; at: number } | undefined;
   let pending: Promise<Prepared> | undefined;
-  const youngerThan = (age: number): boolean => held !== undefined && now() < held.fetchedAt + age;
+  const lastAttemptAt = (): number => Math.max(held?.fetchedAt ?? -Infinity, failed?.at ?? -Infinity);
 
   const refetch = (): Promise<Prepared> => {
+    // Within the cooldown of a failure the answer is that failure: no request waits on a provider known to be down.
+    if (failed !== undefined && now() < failed.at + KEY_SET_COOLDOWN_MS) return Promise.reject(failed.error);
     pending ??= fetchKeySet(url)
       .then((keySet) => {
         const prepared = prepareOrRefuse(prepare, keySet);
         held = { prepared, fetchedAt: now() };
+        failed = undefined;
         return prepared;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof KeySetUnavailable) failed = { error, at: now() };
+        throw error;
       })
       .finally(() => {
         pending = undefined;
@@ -67,8 +77,8 @@ export function remoteKeySet<Prepared>(
   };
 
   return {
-    current: async () => (held !== undefined && youngerThan(KEY_SET_MAX_AGE_MS) ? held.prepared : refetch()),
-    refetchedForUnknownKey: async () => (youngerThan(KEY_SET_COOLDOWN_MS) ? undefined : refetch()),
+    current: async () => (held !== undefined && now() < held.fetchedAt + KEY_SET_MAX_AGE_MS ? held.prepared : refetch()),
+    refetchedForUnknownKey: async () => (now() < lastAttemptAt() + KEY_SET_COOLDOWN_MS ? undefined : refetch()),
   };
 }
 

@@ -19,8 +19,8 @@ export interface UserIds {
   tagFor(userSegment: string): string;
 }
 
-/** HKDF-SHA256 (empty salt) of a secret, one key per use, so the segment and the log tag never share a key. */
-export function derivedKey(secret: Uint8Array, use: 'user segment' | 'log user hash'): Buffer {
+/** HKDF-SHA256 (empty salt) of a secret, one key per use, so the segment, the log tag and the upload handles never share a key. */
+export function derivedKey(secret: Uint8Array, use: 'user segment' | 'log user hash' | 'multipart upload handle'): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), use, 32));
 }
 

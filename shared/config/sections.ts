@@ -265,6 +265,8 @@ export interface CompletionConfig {
   quarantinePrefix: string | undefined;
   /** Where the function reads and removes objects: OSS_ENDPOINT when set, else the region's internal endpoint. */
   objectEndpoint: string;
+  /** Storage classes whose objects are accepted unread (OSS reads them only once restored); none by default. */
+  allowedUnreadableStorageClasses: readonly string[];
 }
 
 export const completionSection: ConfigSection<CompletionConfig> = {
@@ -286,11 +288,21 @@ export const completionSection: ConfigSection<CompletionConfig> = {
     }
     // FC runs in the bucket's region: the internal endpoint is nearer, and its traffic is free.
     const objectEndpoint = read('OSS_ENDPOINT') ?? `https://${read('OSS_BUCKET')}.oss-${read('OSS_REGION')}-internal.aliyuncs.com`;
-    return { webhook: url !== undefined && secret !== undefined ? { url, secret } : undefined, quarantinePrefix, objectEndpoint };
+    return {
+      webhook: url !== undefined && secret !== undefined ? { url, secret } : undefined,
+      quarantinePrefix,
+      objectEndpoint,
+      allowedUnreadableStorageClasses: read('ALLOWED_UNREADABLE_STORAGE_CLASSES'),
+    };
   },
 };
 
 /** `sign-url`'s own calls to OSS (multipart uploads): one deadline for all the calls of one request. */
 export const ossClientSection: ConfigSection<{ ossTimeoutMs: number }> = {
   build: (read) => ({ ossTimeoutMs: read('OSS_TIMEOUT_MS') }),
+};
+
+/** `sign-url`'s multipart uploads: how many a user may leave unfinished at once. */
+export const multipartSection: ConfigSection<{ maxOpenUploadsPerUser: number }> = {
+  build: (read) => ({ maxOpenUploadsPerUser: read('MAX_OPEN_UPLOADS_PER_USER') }),
 };

@@ -30,6 +30,7 @@ export const LIMITS = {
   stsTimeoutMs: { min: 100, max: 30_000, fallback: 3000 },
   maxTokenAgeSeconds: { min: 60, max: 31_536_000 },
   ossTimeoutMs: { min: 100, max: 30_000, fallback: 5000 },
+  maxOpenUploadsPerUser: { min: 1, max: 1000, fallback: 10 },
 } as const;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -291,6 +292,25 @@ const quarantinePrefix: Parser<string | undefined> = (raw, name, report) => {
   return raw;
 };
 
+/** The storage classes OSS will not read until an object is restored. */
+export const UNREADABLE_STORAGE_CLASSES = ['Archive', 'ColdArchive', 'DeepColdArchive'] as const;
+
+/** A comma list of UNREADABLE_STORAGE_CLASSES (case-insensitive), in OSS's spelling; none when unset. */
+const unreadableStorageClasses: Parser<readonly string[]> = (raw, name, report) => {
+  if (raw === undefined) return [];
+  const found: string[] = [];
+  for (const entry of raw.split(',').map((item) => item.trim())) {
+    if (entry === '') continue;
+    const storageClass = UNREADABLE_STORAGE_CLASSES.find((known) => known.toLowerCase() === entry.toLowerCase());
+    if (storageClass === undefined) {
+      report(
+        `${name} may list only ${UNREADABLE_STORAGE_CLASSES.join(', ')} (Standard and IA objects are always read), got ${JSON.stringify(entry.slice(0, 40))}`,
+      );
+    } else if (!found.includes(storageClass)) found.push(storageClass);
+  }
+  return found;
+};
+
 export const VARIABLES = {
   OSS_BUCKET: required(bucketName),
   OSS_REGION: required(regionId),
@@ -320,6 +340,8 @@ export const VARIABLES = {
   STS_TIMEOUT_MS: integer(LIMITS.stsTimeoutMs),
   /** Bound on all the OSS calls of one sign-url multipart request together, connections included. */
   OSS_TIMEOUT_MS: integer(LIMITS.ossTimeoutMs),
+  /** Unfinished multipart uploads a user may have at once (counted at OSS, one ListMultipartUploads page). */
+  MAX_OPEN_UPLOADS_PER_USER: integer(LIMITS.maxOpenUploadsPerUser),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
@@ -327,6 +349,8 @@ export const VARIABLES = {
   UPLOAD_WEBHOOK_URL: secureUrl({ originOnly: false, example: 'https://app.example.com/hooks/uploads' }),
   UPLOAD_WEBHOOK_SECRET: webhookSecret,
   QUARANTINE_PREFIX: quarantinePrefix,
+  /** Archive-type objects upload-completed accepts without reading their bytes; rejected (UnreadableStorageClass) otherwise. */
+  ALLOWED_UNREADABLE_STORAGE_CLASSES: unreadableStorageClasses,
 } satisfies Record<string, Parser<unknown>>;
 
 export type VariableName = keyof typeof VARIABLES;

@@ -10,6 +10,7 @@ import { loadConfig, profilesArgument, type ConfigSection } from '../config/sect
 import type { Env } from '../config/variables';
 import type { ProfilesFile } from '../upload/profiles';
 import { unexpectedErrorDetail } from './errors';
+import { printableKey } from './log';
 
 /** What one item came to, for its log line. */
 export interface ItemReport {
@@ -24,6 +25,8 @@ export interface ItemReport {
   action?: string;
   /** `delivered`, `off` (no webhook configured). */
   webhook?: string;
+  /** What else a reader of the log must know of this item, in words (never a secret or a URL). */
+  note?: string;
 }
 
 /** A failure a retry can cure (storage or webhook unreachable, refused, too slow): the invocation will throw. */
@@ -74,6 +77,11 @@ export const writeEventLogLine: EventLogWriter = (line) => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
 
+/** The report as a log line shows it: the key escaped (`printableKey`). */
+function logged<R extends { key?: string }>(report: R): R {
+  return report.key === undefined ? report : { ...report, key: printableKey(report.key) };
+}
+
 export interface EventHandlerOptions {
   env?: Env;
   /** The upload profiles file that goes with `env`: the bundled one when left out, `null` for none. */
@@ -118,7 +126,7 @@ export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C
       throw new Error(`${definition.name} is misconfigured; see the cold-start log line`);
     }
     const { items, skipped } = definition.parse(event);
-    for (const report of skipped) log({ ...base, level: 'warn', requestId, durationMs: 0, ...report });
+    for (const report of skipped) log({ ...base, level: 'warn', requestId, durationMs: 0, ...logged(report) });
 
     let failures = 0;
     for (const item of items) {
@@ -126,7 +134,7 @@ export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C
       const durationMs = (): number => Math.round((performance.now() - started) * 100) / 100;
       try {
         const report = await definition.handle({ item, config: loaded.config, context, requestId, now: clock() });
-        log({ ...base, level: report.outcome === 'rejected' ? 'warn' : 'info', requestId, durationMs: durationMs(), ...report });
+        log({ ...base, level: report.outcome === 'rejected' ? 'warn' : 'info', requestId, durationMs: durationMs(), ...logged(report) });
       } catch (error) {
         failures += 1;
         const failure = error instanceof RetryableFailure ? error : new RetryableFailure('InternalError', unexpectedErrorDetail(error));
@@ -136,7 +144,7 @@ export function createFcEventHandler<C, I>(definition: EventFunctionDefinition<C
           requestId,
           durationMs: durationMs(),
           outcome: 'skipped',
-          ...failure.report,
+          ...logged(failure.report),
           errorCode: failure.code,
           cause: failure.message,
         });

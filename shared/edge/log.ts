@@ -39,3 +39,15 @@ export type WarningWriter = (line: WarningLogLine) => void;
 export const writeWarningLine: WarningWriter = (line) => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
+
+/**
+ * A key as a log line shows it: readable, one line, and unambiguous. Keys may hold any character (control
+ * characters, line and paragraph separators, bidirectional overrides), which would break a line or disguise the
+ * key in a log viewer: each is written `\u{…}`, and `\` itself `\\`, so the escaped form reads back to one key.
+ */
+export function printableKey(key: string): string {
+  // eslint-disable-next-line no-control-regex
+  return key.replace(/[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g, (char) =>
+    char === '\\' ? '\\\\' : `\\u{${char.charCodeAt(0).toString(16)}}`,
+  );
+}

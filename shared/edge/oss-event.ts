@@ -28,8 +28,11 @@ export interface ObjectCreatedEvent {
 
 /** An entry that is not an object this function can judge, with why: logged and skipped, never retried. */
 export interface SkippedEntry {
-  reason: 'MalformedEvent' | 'NotObjectCreated';
+  /** `InvalidKey`: the event names a key that is no OSS key in any encoding it may be written in. */
+  reason: 'MalformedEvent' | 'NotObjectCreated' | 'InvalidKey';
   detail: string;
+  /** The key as the event wrote it (cut to MAX_LOGGED_KEY_LENGTH), when it wrote one: the log names it. */
+  key?: string;
 }
 
 export interface ParsedOssEvent {
@@ -41,7 +44,9 @@ export interface ParsedOssEvent {
 export const MAX_EVENTS = 100;
 const MAX_EVENT_BYTES = 1024 * 1024;
 /** OSS's own bounds: keys are 1 … 1023 bytes, objects at most 48.8 TiB. */
-const MAX_KEY_BYTES = 1023;
+export const MAX_KEY_BYTES = 1023;
+/** A key an event carries is logged up to this many characters, even when it is no valid key. */
+const MAX_LOGGED_KEY_LENGTH = 1100;
 const MAX_OBJECT_SIZE = 48.8 * 1024 ** 4;
 
 /** Accepts the Buffer FC passes, or the same JSON as a string or an object (local adapter, tests). */
@@ -84,7 +89,10 @@ function parseEntry(entry: unknown): ObjectCreatedEvent | SkippedEntry {
   const object = asRecord(oss?.['object']);
   if (typeof bucket !== 'string' || bucket === '' || bucket.length > 63) return bad('entry has no bucket name');
   const key = object?.['key'];
-  if (typeof key !== 'string' || key === '' || Buffer.byteLength(key) > MAX_KEY_BYTES * 3) return bad('entry has no object key');
+  if (typeof key !== 'string' || key === '') return bad('entry has no object key');
+  const invalidKey = (detail: string): SkippedEntry => ({ reason: 'InvalidKey', detail, key: key.slice(0, MAX_LOGGED_KEY_LENGTH) });
+  // Three bytes per byte of a 1,023-byte key, URL-encoded: longer is no key in any form.
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES * 3) return invalidKey(`object key is longer than ${MAX_KEY_BYTES * 3} bytes`);
   const size = typeof object?.['size'] === 'string' && /^\d{1,16}$/.test(object['size']) ? Number(object['size']) : object?.['size'];
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > MAX_OBJECT_SIZE) return bad('object size is absurd');
   const eTag = object?.['eTag'];
@@ -93,7 +101,7 @@ function parseEntry(entry: unknown): ObjectCreatedEvent | SkippedEntry {
   const time = typeof eventTime === 'string' && eventTime.length <= 40 ? new Date(eventTime) : undefined;
   if (time === undefined || Number.isNaN(time.getTime())) return bad('entry has no valid eventTime');
   const keys = candidateKeys(key);
-  if (keys.length === 0) return bad('object key is not a valid OSS key in any encoding');
+  if (keys.length === 0) return invalidKey('object key is not a valid OSS key in any encoding');
   const requestId = asRecord(record['responseElements'])?.['requestId'];
   return {
     eventName,
@@ -121,11 +129,14 @@ function candidateKeys(key: string): string[] {
   return [...new Set(forms)].filter(isValidKey);
 }
 
-/** 1 … 1023 bytes of well-formed Unicode, not starting with `/` or `\`, no control characters but tab. */
+/**
+ * What OSS takes as a key: 1 … 1023 bytes of UTF-8 (well-formed Unicode), not starting with `/` or `\`. Control
+ * characters and dot segments are legal in a key (README "upload-completed"), so an object stored under one is
+ * judged like any other.
+ */
 export function isValidKey(key: string): boolean {
   const bytes = Buffer.byteLength(key);
-  // eslint-disable-next-line no-control-regex
-  return bytes >= 1 && bytes <= MAX_KEY_BYTES && key.isWellFormed() && !/^[/\\]/.test(key) && !/[\u0000-\u0008\u000a-\u001f]/.test(key);
+  return bytes >= 1 && bytes <= MAX_KEY_BYTES && key.isWellFormed() && !/^[/\\]/.test(key);
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -5,14 +5,23 @@
 import type { CompletedPart, SignUrlMethod } from '../contract';
 import { HttpError, badRequest } from '../edge/errors';
 import { isIssuedKey } from './keys';
+import { formatBytes } from './byte-size';
 import { fixedObjectKey } from './profiles';
 import { MAX_PART_URLS_PER_ANSWER, maxPartNumber } from './parts';
 import { ownField, parseFileFields, parseSize, parseUploadRequest, requestObject, type UploadRequest, type UploadRules } from './rules';
+import { parseUploadHandle, type SignedUploadHandle } from './upload-handle';
 
-/** A multipart upload as the client names it: nothing else is kept anywhere. */
+/**
+ * A multipart upload as the client names it: its key and the `uploadId` sign-url answered (OSS's id with the
+ * signed plan, `upload-handle.ts`); nothing else is kept anywhere. Whether sign-url issued it is checked with the
+ * function's key (`multipart.ts`) before anything is signed or sent.
+ */
 export interface UploadHandle {
   key: string;
+  /** OSS's id of the upload. */
   uploadId: string;
+  /** The handle as sent, with the plan and MAC it carries. */
+  signed: SignedUploadHandle;
 }
 
 export type SignUrlCommand =
@@ -59,8 +68,6 @@ export function parseSignUrlRequest(body: unknown, rules: UploadRules): SignUrlC
   return parser(object, rules);
 }
 
-/** OSS's upload ids are hex; anything else of reasonable shape is left for OSS to call unknown (NoSuchUpload). */
-const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_KEY_LENGTH = 1023;
 
 /**
@@ -74,10 +81,12 @@ export function parseHandle(body: object, rules: Pick<UploadRules, 'prefix' | 'p
   }
   if (!isGrantedKey(rules, key)) throw new HttpError(403, 'Forbidden', 'key is not an upload sign-url started for you');
   const uploadId = ownField(body, 'uploadId');
-  if (typeof uploadId !== 'string' || !UPLOAD_ID.test(uploadId)) {
-    throw badRequest('InvalidUploadId', 'uploadId must be the uploadId of a MULTIPART answer');
+  const signed = typeof uploadId === 'string' ? parseUploadHandle(uploadId) : undefined;
+  if (signed === undefined) {
+    // Also an upload id from before sign-url signed them (a client's old checkpoint): the client starts over.
+    throw badRequest('InvalidUploadId', 'uploadId must be the uploadId of a MULTIPART answer, unchanged');
   }
-  return { key, uploadId };
+  return { key, uploadId: signed.ossUploadId, signed };
 }
 
 /** A key sign-url issues for this user and profile. */
@@ -99,7 +108,7 @@ function parsePartNumbers(body: object, rules: Pick<UploadRules, 'maxBytes'>): n
   if (!numbers.every((n) => isPartNumber(n, highest))) {
     throw badRequest(
       'InvalidPartNumber',
-      `part numbers are whole numbers from 1 to ${highest} (uploads of at most ${rules.maxBytes} bytes)`,
+      `part numbers are whole numbers from 1 to ${highest} (uploads of at most ${formatBytes(rules.maxBytes)})`,
     );
   }
   if (new Set(numbers).size !== numbers.length) throw badRequest('InvalidPartNumber', 'partNumbers must not repeat a number');

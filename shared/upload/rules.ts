@@ -7,6 +7,7 @@ import type { UploadConfig } from '../config/sections';
 import type { UploadMethod } from '../contract';
 import { HttpError, badRequest } from '../edge/errors';
 import { CONTENT_TYPE, isContentTypeAllowed } from './content-types';
+import { formatBytes } from './byte-size';
 import { profilePrefix, type UploadProfile } from './profiles';
 
 export interface UploadRules {
@@ -104,10 +105,12 @@ export function parseSize(size: unknown, rules: Pick<UploadRules, 'maxBytes'> & 
     throw badRequest('InvalidSize', 'size must be a whole number of bytes, at least 1');
   }
   if (size > rules.maxBytes) {
-    throw new HttpError(413, 'EntityTooLarge', `size ${size} is over the limit of ${rules.maxBytes} bytes`);
+    throw new HttpError(413, 'EntityTooLarge', `size ${formatBytes(size)} is over the limit of ${formatBytes(rules.maxBytes)}`, {
+      sizes: { size, maxBytes: rules.maxBytes },
+    });
   }
   const minBytes = rules.minBytes ?? 1;
-  if (size < minBytes) throw badRequest('InvalidSize', `size ${size} is under the least of ${minBytes} bytes`);
+  if (size < minBytes) throw badRequest('InvalidSize', `size ${formatBytes(size)} is under the least of ${formatBytes(minBytes)}`);
   return size;
 }
 

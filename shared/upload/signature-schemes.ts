@@ -10,6 +10,8 @@ import type { SignatureVersion } from '../config/variables';
 import { v4SignatureOf } from './v4-signing-key';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
+/** What a V4 part URL binds besides its query: the part's length. */
+const PART_BOUND_HEADER = 'content-length';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 export interface PresignInput {
@@ -38,6 +40,8 @@ export interface PolicySigner {
 export interface PresignPartInput extends Omit<PresignInput, 'headers' | 'additionalHeaders'> {
   uploadId: string;
   partNumber: number;
+  /** The part's exact length: V4 signs it (`Content-Length`, an additional header); V1 has no way to. */
+  contentLength: number;
 }
 
 /** A request the function sends to OSS itself, authorised by headers. */
@@ -59,7 +63,10 @@ export interface SignedRequestInput {
 export interface SignatureScheme {
   /** The query parameters that authorise one PUT, the signature last. */
   presignPut(input: PresignInput): Record<string, string>;
-  /** The query parameters that authorise one part PUT (no headers are signed: the client sends none), signature last. */
+  /**
+   * The query parameters that authorise one part PUT, signature last. The client sends no header of its own; V4
+   * binds the `Content-Length` every HTTP client sends, so the URL takes a part of exactly `contentLength` bytes.
+   */
   presignPart(input: PresignPartInput): Record<string, string>;
   /** The headers to add to a request the function sends itself (date, token, `Authorization`). */
   signRequest(input: SignedRequestInput): Record<string, string>;
@@ -119,19 +126,21 @@ export const v4: SignatureScheme = {
     const day = v4Timestamp(now).slice(0, 8);
     return { policy: encodedPolicy, 'x-oss-signature': v4SignatureOf(credentials.accessKeySecret, day, region, encodedPolicy) };
   },
-  presignPart({ bucket, region, key, uploadId, partNumber, credentials, now, lifetimeSeconds }) {
+  presignPart({ bucket, region, key, uploadId, partNumber, contentLength, credentials, now, lifetimeSeconds }) {
     const timestamp = v4Timestamp(now);
     const day = timestamp.slice(0, 8);
     const queries: Record<string, string> = {
       partNumber: String(partNumber),
       uploadId,
+      'x-oss-additional-headers': PART_BOUND_HEADER,
       'x-oss-credential': signUtils.getCredential(day, region, credentials.accessKeyId),
       'x-oss-date': timestamp,
       'x-oss-expires': String(lifetimeSeconds),
       'x-oss-signature-version': V4_ALGORITHM,
       ...securityTokenOf('x-oss-security-token', credentials),
     };
-    const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers: {}, queries }, bucket, key, []);
+    const headers = { [PART_BOUND_HEADER]: String(contentLength) };
+    const canonicalRequest = signUtils.getCanonicalRequest('PUT', { headers, queries }, bucket, key, [PART_BOUND_HEADER]);
     const stringToSign = signUtils.getStringToSign(region, timestamp, canonicalRequest);
     return { ...queries, 'x-oss-signature': v4SignatureOf(credentials.accessKeySecret, day, region, stringToSign) };
   },
@@ -174,6 +183,7 @@ export const v1: SignatureScheme = {
     policy: encodedPolicy,
     Signature: signUtils.computeSignature(credentials.accessKeySecret, encodedPolicy),
   }),
+  // V1 signs no Content-Length: a V1 part URL takes a part of any length (COMPLETE checks every part's).
   presignPart({ bucket, key, uploadId, partNumber, credentials, now, lifetimeSeconds }) {
     const expires = String(Math.floor(now.getTime() / 1000) + lifetimeSeconds);
     const subResources = { partNumber: String(partNumber), uploadId, ...securityTokenOf('security-token', credentials) };

@@ -24,6 +24,7 @@ export const REJECTION_REASONS = [
   'EncodedContent',
   'TypeNotAllowed',
   'ExtensionMismatch',
+  'UnreadableStorageClass',
   'ActiveContent',
   'ContentMismatch',
   'QuotaExceeded',
@@ -33,6 +34,8 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 export interface VerdictRules {
   uploadPrefix: UploadPrefix;
   profiles: UploadProfiles;
+  /** Storage classes whose objects, which OSS will not read until restored, are accepted unread. */
+  allowedUnreadableStorageClasses: readonly string[];
 }
 
 /** What HEAD says of the object. */
@@ -88,6 +91,17 @@ function isGrantableKey(key: string, prefix: string, profile: UploadProfile): bo
   return profile.methods.includes('STS') || !isInStsFolder(prefix, key);
 }
 
+/**
+ * For an object whose metadata passed every rule but whose bytes OSS will not read (an Archive-type storage class,
+ * until restored): accepted unread only when the rules allow its class; undefined when they do.
+ */
+export function judgeUnreadable(
+  storageClass: string | undefined,
+  rules: Pick<VerdictRules, 'allowedUnreadableStorageClasses'>,
+): RejectionReason | undefined {
+  return storageClass !== undefined && rules.allowedUnreadableStorageClasses.includes(storageClass) ? undefined : 'UnreadableStorageClass';
+}
+
 /** The rules of the bytes: undefined when they agree with the declared type. */
 export function judgeContent(contentType: string, sniffed: Sniffed): RejectionReason | undefined {
   const declaredActive = isActiveContentType(contentType);
@@ -96,11 +110,20 @@ export function judgeContent(contentType: string, sniffed: Sniffed): RejectionRe
     if (sniffed.active !== undefined && !activeKindFits(sniffed.active, contentType)) return 'ContentMismatch';
     if (sniffed.binaryType !== undefined && !sameFormat(sniffed.binaryType, contentType) && sniffed.binaryType !== 'application/xml')
       return 'ContentMismatch';
+    // A binary format the sniffer knows (PDF, Flash) must show its signature; markup types are judged by their markup.
+    if (sniffed.binaryType === undefined && sniffed.active === undefined && sniffed.declaredIsRecognisable && !isXmlType(contentType))
+      return 'ContentMismatch';
     return undefined;
   }
   if (sniffed.binaryType !== undefined) return sameFormat(sniffed.binaryType, contentType) ? undefined : 'ContentMismatch';
   // Nothing recognised: a lie when the type is one the sniffer knows; otherwise (text formats) nothing contradicts it.
   return sniffed.declaredIsRecognisable ? 'ContentMismatch' : undefined;
+}
+
+/** XML and its `+xml` dialects: text whose markup, not a magic number, says what it is. */
+function isXmlType(contentType: string): boolean {
+  const subtype = contentType.slice(contentType.indexOf('/') + 1);
+  return subtype === 'xml' || subtype.endsWith('+xml');
 }
 
 /** `Image/PNG; charset=x` → `image/png`: what browsers act on. */

@@ -80,13 +80,15 @@ test('each policy, exactly', () => {
       },
       permissionPolicy: {
         Version: '1',
-        // Its own multipart uploads: PutObject (initiate, parts, complete), plus exactly listing and aborting parts.
+        // Its own multipart uploads: PutObject (initiate, parts, complete), plus exactly listing and aborting parts,
+        // and counting a user's unfinished uploads (an action on the bucket).
         Statement: [
           {
             Effect: 'Allow',
             Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
             Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
           },
+          { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: ['acs:oss:*:*:uploads-bucket'] },
           {
             Effect: 'Deny',
             Action: ['oss:PutObject'],
@@ -196,6 +198,7 @@ test('every function role under a nested UPLOAD_PREFIX with a quarantine, exactl
           Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
           Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'],
         },
+        { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: ['acs:oss:*:*:uploads-bucket'] },
         { Effect: 'Deny', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'], Condition: publicAcl },
       ],
     },

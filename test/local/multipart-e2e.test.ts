@@ -1,12 +1,13 @@
 /**
  * Multipart uploads end to end through the local stack as `npm start` runs it (sign-url behind the FC adapter
  * with its role's credentials from the STS emulator, the OSS emulator granting that role exactly what the
- * manifest says): 50 MB in parts arrives intact, an oversize completion is refused and aborted, a completed key
- * is final, and no STS call is made on the way.
+ * manifest says): 50 MB in parts arrives intact, a completed key is final, no STS call is made on the way, and an
+ * upload declared small cannot park more: its part URL takes exactly the declared bytes and PARTS signs no part
+ * beyond the declared count.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
-import type { CallMethod, MultipartStarted, SignedParts } from '../../shared/contract';
+import type { CallMethod, MultipartStarted } from '../../shared/contract';
 import { isAnswerTo } from '../../web/answer-shapes';
 import { registerAnswer } from '../support/log-capture';
 
@@ -49,7 +50,9 @@ const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex
 test('50 MB in parts, four at a time: the object is the source byte for byte, and STS is never called', async () => {
   await signUrl({ filename: 'warm.png', contentType: 'image/png', size: 1 }); // the function role's own credentials, once
   const stsCalls = stack.sts!.assumeRoleCalls();
+  // A PDF by its signature (upload-completed judges it when it lands), then random bytes.
   const source = randomBytes(50_000_000);
+  source.write('%PDF-1.7\n', 0, 'latin1');
   const { status, answer } = await signUrl({
     method: 'MULTIPART',
     filename: 'film.pdf',
@@ -95,28 +98,22 @@ test('50 MB in parts, four at a time: the object is the source byte for byte, an
     parts: [{ partNumber: 1, etag: etags[0] }],
   });
   expect([again.status, (again.answer['error'] as { code: string }).code]).toEqual([404, 'NoSuchUpload']);
-  const late = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(10) });
+  const late = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(started.partSize) });
   expect(late.status).toBe(404);
   expect(md5(stack.oss!.getObject(started.key)!.body)).toBe(md5(source));
 });
 
-test('parts over MAX_UPLOAD_BYTES: COMPLETE answers 413, the upload is aborted and nothing is stored', async () => {
-  const { answer } = await signUrl({ method: 'MULTIPART', filename: 'small.png', contentType: 'image/png', size: 6 * 1024 * 1024 });
+test('an upload declared as 1 byte parks no more: its part URL refuses 5 MiB, PARTS signs no part 2', async () => {
+  const { answer } = await signUrl({ method: 'MULTIPART', filename: 'tiny.png', contentType: 'image/png', size: 1 });
   const started = answer as unknown as MultipartStarted;
-  const etags = [
-    await putPart(started.parts[0]!.url, randomBytes(5 * 1024 * 1024)),
-    await putPart(started.parts[1]!.url, randomBytes(48 * 1024 * 1024)),
-  ];
-  const listed = await signUrl({ method: 'PARTS', key: started.key, uploadId: started.uploadId, partNumbers: [] });
-  expect((listed.answer as unknown as SignedParts).uploaded.map((part) => part.size)).toEqual([5 * 1024 * 1024, 48 * 1024 * 1024]);
-
-  const refused = await signUrl({
-    method: 'COMPLETE',
-    key: started.key,
-    uploadId: started.uploadId,
-    parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-  });
-  expect([refused.status, (refused.answer['error'] as { code: string }).code]).toEqual([413, 'EntityTooLarge']);
-  expect(stack.oss!.listUploads().some((upload) => upload.uploadId === started.uploadId)).toBe(false);
-  expect(stack.oss!.getObject(started.key)).toBeUndefined();
+  expect([started.partCount, started.parts.map((part) => part.partNumber)]).toEqual([1, [1]]);
+  const refused = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(randomBytes(5 * 1024 * 1024)) });
+  expect([refused.status, /<Code>(\w+)<\/Code>/.exec(await refused.text())?.[1]]).toEqual([403, 'SignatureDoesNotMatch']);
+  const more = await signUrl({ method: 'PARTS', key: started.key, uploadId: started.uploadId, partNumbers: [2, 3, 32] });
+  expect([more.status, (more.answer['error'] as { code: string }).code]).toEqual([400, 'InvalidPartNumber']);
+  expect(stack.oss!.listUploads().find((upload) => started.uploadId.startsWith(`${upload.uploadId}.`))?.partNumbers).toEqual([]);
+  // The one byte it declared goes up, and completes.
+  const etag = await putPart(started.parts[0]!.url, Buffer.from([0x89]));
+  const completed = await signUrl({ method: 'COMPLETE', key: started.key, uploadId: started.uploadId, parts: [{ partNumber: 1, etag }] });
+  expect(completed.status).toBe(200);
 });

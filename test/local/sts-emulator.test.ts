@@ -153,6 +153,14 @@ describe('AssumeRole through the SDK', () => {
     expect(response.headers?.['cache-control']).toBe('no-store');
   });
 
+  it("dates its answers by its own clock, as a real STS's Date header is its clock (a client measures skew by it)", async () => {
+    const { emulator, clockMs, advance } = harness;
+    advance(14 * 60_000);
+    const response = await client(emulator).assumeRole(request());
+    expect(response.headers?.['date']).toBe(new Date(clockMs()).toUTCString());
+    expect(Date.parse(response.body?.credentials?.expiration ?? '') - Date.parse(response.headers?.['date'] ?? '')).toBe(900_000);
+  });
+
   it('issues different credentials on every call', async () => {
     const { emulator } = harness;
     const [a, b] = await Promise.all([client(emulator).assumeRole(request()), client(emulator).assumeRole(request())]);

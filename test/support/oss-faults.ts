@@ -5,7 +5,8 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type OssCall = 'InitiateMultipartUpload' | 'ListParts' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'other';
+export type OssCall =
+  'ListMultipartUploads' | 'InitiateMultipartUpload' | 'ListParts' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'other';
 export type Fault = 'status500' | 'status429' | 'garbage' | 'hang';
 
 export interface FaultyOss {
@@ -20,6 +21,7 @@ export interface FaultyOss {
 
 export function ossCallOf(method: string, url: string): OssCall {
   const query = new URL(url, 'http://x').searchParams;
+  if (method === 'GET' && query.has('uploads')) return 'ListMultipartUploads';
   if (method === 'POST' && query.has('uploads')) return 'InitiateMultipartUpload';
   if (method === 'GET' && query.has('uploadId')) return 'ListParts';
   if (method === 'POST' && query.has('uploadId')) return 'CompleteMultipartUpload';

@@ -30,6 +30,7 @@ const signedParts = signPartUrls({
   rules,
   key,
   uploadId: 'ID1',
+  plan: { size: 12 * 1024 * 1024, partSize: 5 * 1024 * 1024 },
   partNumbers: [1, 2],
   credentials,
   now,

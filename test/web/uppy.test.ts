@@ -34,7 +34,8 @@ let uploaded: SignedParts['uploaded'];
 const requests: FunctionRequest[] = [];
 
 function signed(partNumbers: readonly number[]): Pick<SignedParts, 'parts' | 'expiresAt'> {
-  return signPartUrls({ rules, key, uploadId, partNumbers, credentials, now: new Date(clock), lifetimeSeconds, version });
+  const plan = { size: fileSize, partSize: 5 * MIB };
+  return signPartUrls({ rules, key, uploadId, plan, partNumbers, credentials, now: new Date(clock), lifetimeSeconds, version });
 }
 
 /** sign-url as the adapter calls it: MULTIPART, PARTS, COMPLETE, ABORT, each signed on the fake clock. */

@@ -1,8 +1,9 @@
 /**
- * sign-url's own OSS calls when OSS is sick: each of initiate, list and complete answering 500, throttling,
- * answering something that is not XML, or never answering, and OSS unreachable. Always 503 UpstreamUnavailable with
- * Retry-After within OSS_TIMEOUT_MS, never a secret in the log, and the next request works once OSS does. A failed
- * ListParts (a GET) is sent once more; initiate and complete (POSTs that reached OSS) never are.
+ * sign-url's own OSS calls when OSS is sick: each of counting the user's unfinished uploads, initiate, list and
+ * complete answering 500, throttling, answering something that is not XML, or never answering, and OSS unreachable.
+ * Always 503 UpstreamUnavailable with Retry-After within OSS_TIMEOUT_MS, never a secret in the log, and the next
+ * request works once OSS does. A failed listing (a GET) is sent once more; initiate and complete (POSTs that reached
+ * OSS) never are.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -41,6 +42,8 @@ function handlerFor(endpoint: string): FcHandler {
     env: baseEnv({
       OSS_ENDPOINT: endpoint,
       OSS_TIMEOUT_MS: String(TIMEOUT_MS),
+      // Every case starts an upload and leaves it: the per-user bound is not what these tests are about.
+      MAX_OPEN_UPLOADS_PER_USER: '1000',
       ALIBABA_CLOUD_ACCESS_KEY_ID: signer.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: signer.accessKeySecret,
     }),
@@ -74,6 +77,7 @@ async function startedWithOnePart(): Promise<Started & { etag: string }> {
 }
 
 const requests: Record<Exclude<OssCall, 'other' | 'AbortMultipartUpload'>, (upload: Started & { etag: string }) => object> = {
+  ListMultipartUploads: () => ({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }),
   InitiateMultipartUpload: () => ({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }),
   ListParts: (upload) => ({ method: 'PARTS', key: upload.key, uploadId: upload.uploadId, partNumbers: [1] }),
   CompleteMultipartUpload: (upload) => ({
@@ -96,7 +100,7 @@ test.each(cases)(
     const callsBefore = proxy.calls.length;
     const failed = await call(requests[operation](upload));
     // Sent again only when a retry may cure it, it is a GET, and there is time left (not after a hang).
-    const retried = operation === 'ListParts' && (fault === 'status500' || fault === 'status429');
+    const retried = ['ListParts', 'ListMultipartUploads'].includes(operation) && (fault === 'status500' || fault === 'status429');
     expect(proxy.calls.slice(callsBefore).filter((made) => made === operation)).toHaveLength(retried ? 2 : 1);
     expect(failed.response.statusCode).toBe(503);
     expect(failed.answer).toEqual({ error: { code: 'UpstreamUnavailable', message: 'the storage service is unavailable, retry shortly' } });
@@ -130,7 +134,8 @@ test('OSS unreachable → 503 at once', async () => {
   );
   expect(response.statusCode).toBe(503);
   expect(ms).toBeLessThan(TIMEOUT_MS);
-  expect(logs.at(-1)?.cause).toMatch(/^OSS InitiateMultipartUpload: unreachable \(ECONNREFUSED\)$/);
+  // The first call of a MULTIPART: counting the user's unfinished uploads.
+  expect(logs.at(-1)?.cause).toMatch(/^OSS ListMultipartUploads: unreachable \(ECONNREFUSED\)$/);
 });
 
 test('warm requests reuse the kept-alive connection to OSS', async () => {

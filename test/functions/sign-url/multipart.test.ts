@@ -20,6 +20,7 @@ import { registerAnswer } from '../../support/log-capture';
 import { rfc3986, v1Signature, v4CanonicalRequest, v4Signature } from '../../support/oss-spec';
 import { roleResolver } from '../../support/role-credentials';
 import { hsToken } from '../../support/tokens';
+import { handleFor, ossUploadIdOf } from '../../support/upload-handle';
 import { deploymentConfig, functionRolePolicy } from '../../../deploy/policies';
 
 const MIB = 1024 * 1024;
@@ -38,7 +39,12 @@ let env: Record<string, string | undefined>;
 let handler: FcHandler;
 
 beforeAll(async () => {
-  env = baseEnv({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' });
+  env = baseEnv({
+    MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+    STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
+    // Tests leave uploads unfinished; the default bound has tests of its own.
+    MAX_OPEN_UPLOADS_PER_USER: '100',
+  });
   const rolePolicy = functionRolePolicy(signUrlManifest, configFrom(deploymentConfig, env), { uploadRoleArn: '', functionRoleArns: {} });
   oss = await startOssEmulator({
     bucket: BUCKET,
@@ -90,34 +96,47 @@ async function putPart(url: string, body: Buffer): Promise<string> {
 }
 
 describe('MULTIPART', () => {
-  test('starts the upload at OSS under a key of the caller and answers V4 part URLs recomputed from the spec', async () => {
-    const started = await start(12 * MIB);
+  test('starts the upload at OSS under a key of the caller and answers V4 part URLs recomputed from the spec, each bound to its length', async () => {
+    const size = 12 * MIB + 7;
+    const started = await start(size);
     expect(started).toEqual({
       method: 'MULTIPART',
       bucket: BUCKET,
       profile: 'default',
       key: expect.stringMatching(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/),
-      uploadId: expect.stringMatching(/^[0-9A-F]{32}$/),
+      uploadId: expect.stringMatching(/^[0-9A-F]{32}\.12582919\.5242880\.[A-Za-z0-9_-]{22}$/),
       partSize: 5 * MIB,
       partCount: 3,
       parts: [1, 2, 3].map((partNumber) => ({ partNumber, url: expect.any(String) })),
       expiresAt: expect.any(String),
     });
-    expect(oss.listUploads()).toContainEqual({ uploadId: started.uploadId, key: started.key, partNumbers: [] });
+    // The handle: OSS's upload id and the declared plan, under the function's MAC (recomputed from its definition).
+    const ossUploadId = ossUploadIdOf(started.uploadId);
+    expect(started.uploadId).toBe(handleFor({ key: started.key, ossUploadId, size, partSize: 5 * MIB }));
+    expect(oss.listUploads()).toContainEqual({ uploadId: ossUploadId, key: started.key, partNumbers: [] });
+    const lengths = [5 * MIB, 5 * MIB, 2 * MIB + 7];
     for (const { partNumber, url } of started.parts) {
       const parsed = new URL(url);
       expect(`${parsed.origin}${parsed.pathname}`).toBe(`${oss.url}/${started.key.split('/').map(rfc3986).join('/')}`);
       const { 'x-oss-signature': signature, ...query } = Object.fromEntries(parsed.searchParams);
       expect(query).toEqual({
         partNumber: String(partNumber),
-        uploadId: started.uploadId,
+        uploadId: ossUploadId,
+        'x-oss-additional-headers': 'content-length',
         'x-oss-credential': expect.stringMatching(/^STS\.fc-sign-url-key\/\d{8}\/cn-hangzhou\/oss\/aliyun_v4_request$/),
         'x-oss-date': expect.stringMatching(/^\d{8}T\d{6}Z$/),
         'x-oss-expires': '300',
         'x-oss-signature-version': 'OSS4-HMAC-SHA256',
         'x-oss-security-token': role.securityToken,
       });
-      const canonical = v4CanonicalRequest({ method: 'PUT', bucket: BUCKET, key: started.key, query, headers: {}, additionalHeaders: [] });
+      const canonical = v4CanonicalRequest({
+        method: 'PUT',
+        bucket: BUCKET,
+        key: started.key,
+        query,
+        headers: { 'content-length': String(lengths[partNumber - 1]) },
+        additionalHeaders: ['content-length'],
+      });
       expect(signature).toBe(v4Signature(role.accessKeySecret, 'cn-hangzhou', query['x-oss-date']!, canonical));
     }
     const lifetime = Date.parse(started.expiresAt) - Date.now();
@@ -134,7 +153,7 @@ describe('MULTIPART', () => {
       const query = Object.fromEntries(new URL(url).searchParams);
       registerAnswer({ url });
       expect(Object.keys(query).sort()).toEqual(['Expires', 'OSSAccessKeyId', 'Signature', 'partNumber', 'security-token', 'uploadId']);
-      const stringToSign = `PUT\n\n\n${query['Expires']}\n/${BUCKET}/${started.key}?partNumber=${partNumber}&security-token=${role.securityToken}&uploadId=${started.uploadId}`;
+      const stringToSign = `PUT\n\n\n${query['Expires']}\n/${BUCKET}/${started.key}?partNumber=${partNumber}&security-token=${role.securityToken}&uploadId=${ossUploadIdOf(started.uploadId)}`;
       expect(query['Signature']).toBe(v1Signature(role.accessKeySecret, stringToSign));
     }
     // And the emulator, which checks V1 from the specification, takes them; the V1 header-signed calls went through too.
@@ -193,27 +212,89 @@ describe('the whole flow', () => {
       parts: [{ partNumber: 1, etag: etags[0] }],
     });
     expect([again.statusCode, codeOf(again)]).toEqual([404, 'NoSuchUpload']);
-    const late = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(10) });
+    const late = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(5 * MIB) });
     expect(late.status).toBe(404);
     expect(oss.getObject(started.key)!.etag).toBe(stored.etag);
   });
 
-  test('parts adding up to more than MAX_UPLOAD_BYTES: 413, the upload is aborted, nothing is stored', async () => {
-    const started = await start(10 * MIB);
-    // A signed URL cannot bound a part's size: the client sends 16 MiB for the second part.
+  test('a V4 part URL takes a part of exactly its length: another length, or none declared, is refused and nothing is parked', async () => {
+    const started = await start(5 * MIB + 1);
+    for (const body of [Buffer.alloc(5 * MIB + 1), Buffer.alloc(5 * MIB - 1), Buffer.alloc(0)]) {
+      const response = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(body) });
+      expect([response.status, /<Code>(\w+)<\/Code>/.exec(await response.text())?.[1]]).toEqual([403, 'SignatureDoesNotMatch']);
+    }
+    // Chunked, with no Content-Length at all.
+    const chunked = await fetch(started.parts[1]!.url, {
+      method: 'PUT',
+      body: new ReadableStream({ start: (controller) => (controller.enqueue(new Uint8Array(1)), controller.close()) }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(403);
+    expect(oss.listUploads().find((upload) => upload.uploadId === ossUploadIdOf(started.uploadId))?.partNumbers).toEqual([]);
+    await putPart(started.parts[1]!.url, randomBytes(1));
+  });
+
+  test('V1 (which cannot bind a length): parts adding up to more than MAX_UPLOAD_BYTES are 413, the upload is aborted, nothing is stored', async () => {
+    const v1 = createFcHandler(signUrlFunction, { env: { ...env, SIGNATURE_VERSION: 'v1' } });
+    const started = jsonOf(
+      await call({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 10 * MIB }, 'alice', v1),
+    ) as unknown as Started;
+    for (const part of started.parts) registerAnswer(part);
+    // A V1 URL cannot bound a part's size: the client sends 16 MiB for the second part.
     const etags = [await putPart(started.parts[0]!.url, randomBytes(5 * MIB)), await putPart(started.parts[1]!.url, randomBytes(16 * MIB))];
-    const response = await call({
-      method: 'COMPLETE',
-      key: started.key,
-      uploadId: started.uploadId,
-      parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-    });
+    const response = await call(
+      {
+        method: 'COMPLETE',
+        key: started.key,
+        uploadId: started.uploadId,
+        parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })),
+      },
+      'alice',
+      v1,
+    );
     expect(response.statusCode).toBe(413);
     expect(jsonOf(response)).toEqual({
-      error: { code: 'EntityTooLarge', message: expect.stringContaining(`over the limit of ${MAX_UPLOAD_BYTES}`) },
+      error: {
+        code: 'EntityTooLarge',
+        message: 'the parts add up to 21 MiB, over the limit of 20 MiB: the upload is aborted',
+        size: 21 * MIB,
+        maxBytes: MAX_UPLOAD_BYTES,
+      },
     });
-    expect(oss.listUploads().some((upload) => upload.uploadId === started.uploadId)).toBe(false);
+    expect(oss.listUploads().some((upload) => upload.uploadId === ossUploadIdOf(started.uploadId))).toBe(false);
     expect(oss.getObject(started.key)).toBeUndefined();
+  });
+
+  test('V1: a part of another length than the plan gives it is refused at COMPLETE (400 InvalidPart); sent again right, it completes', async () => {
+    const v1 = createFcHandler(signUrlFunction, { env: { ...env, SIGNATURE_VERSION: 'v1' } });
+    const started = jsonOf(
+      await call({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 6 * MIB }, 'alice', v1),
+    ) as unknown as Started;
+    for (const part of started.parts) registerAnswer(part);
+    const first = await putPart(started.parts[0]!.url, randomBytes(5 * MIB));
+    const wrong = await putPart(started.parts[1]!.url, randomBytes(2 * MIB));
+    const complete = (etag: string): Promise<FcResponse> =>
+      call(
+        {
+          method: 'COMPLETE',
+          key: started.key,
+          uploadId: started.uploadId,
+          parts: [
+            { partNumber: 1, etag: first },
+            { partNumber: 2, etag },
+          ],
+        },
+        'alice',
+        v1,
+      );
+    const refused = await complete(wrong);
+    expect([refused.statusCode, jsonOf(refused)]).toEqual([
+      400,
+      { error: { code: 'InvalidPart', message: `part 2 is ${2 * MIB} bytes; this upload's part 2 is ${MIB}: upload it again` } },
+    ]);
+    const right = await putPart(started.parts[1]!.url, randomBytes(MIB));
+    expect((await complete(right)).statusCode).toBe(200);
+    expect(oss.getObject(started.key)?.body.length).toBe(6 * MIB);
   });
 
   test('a size that the parts do not add up to: 400 InvalidSize, and the upload stays for a correct COMPLETE', async () => {
@@ -255,9 +336,75 @@ describe('the whole flow', () => {
     await putPart(started.parts[0]!.url, randomBytes(100));
     const response = await call({ method: 'ABORT', key: started.key, uploadId: started.uploadId });
     expect([response.statusCode, response.body, response.headers['Cache-Control']]).toEqual([204, '', 'no-store']);
-    expect(oss.listUploads().some((upload) => upload.uploadId === started.uploadId)).toBe(false);
+    expect(oss.listUploads().some((upload) => upload.uploadId === ossUploadIdOf(started.uploadId))).toBe(false);
     const again = await call({ method: 'ABORT', key: started.key, uploadId: started.uploadId });
     expect([again.statusCode, codeOf(again)]).toEqual([404, 'NoSuchUpload']);
+  });
+});
+
+describe('at most MAX_OPEN_UPLOADS_PER_USER unfinished uploads per user, counted at OSS', () => {
+  test.each(['v4', 'v1'] as const)(
+    'signed %s: the 11th unfinished upload is refused with 409 QuotaExceeded; after an ABORT one starts again',
+    async (version) => {
+      const user = `olga-${version}`;
+      // The default bound, 10.
+      const versioned = createFcHandler(signUrlFunction, {
+        env: { ...env, SIGNATURE_VERSION: version, MAX_OPEN_UPLOADS_PER_USER: undefined },
+      });
+      const begin = (): Promise<FcResponse> =>
+        call({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }, user, versioned);
+      // Another user's unfinished uploads are not this user's.
+      for (let i = 0; i < 3; i += 1)
+        expect(
+          (await call({ method: 'MULTIPART', filename: 'b.png', contentType: 'image/png', size: 100 }, `other-${version}`, versioned))
+            .statusCode,
+        ).toBe(200);
+      const started: Started[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        const response = await begin();
+        expect(response.statusCode).toBe(200);
+        started.push(jsonOf(response) as unknown as Started);
+      }
+      for (const answer of started) for (const part of answer.parts) registerAnswer(part);
+      const uploadsBefore = oss.listUploads().length;
+      const refused = await begin();
+      expect([refused.statusCode, jsonOf(refused)]).toEqual([
+        409,
+        {
+          error: {
+            code: 'QuotaExceeded',
+            message: 'you have 10 unfinished multipart uploads, the most allowed: complete or abort one (ABORT) before starting another',
+          },
+        },
+      ]);
+      expect(oss.listUploads()).toHaveLength(uploadsBefore);
+      const aborted = await call({ method: 'ABORT', key: started[0]!.key, uploadId: started[0]!.uploadId }, user, versioned);
+      expect(aborted.statusCode).toBe(204);
+      const again = await begin();
+      expect(again.statusCode).toBe(200);
+      for (const part of (jsonOf(again) as unknown as Started).parts) registerAnswer(part);
+    },
+  );
+
+  test("the user's STS folder counts too (its uploads are the user's), and the bound is configurable", async () => {
+    const owner = new (await import('ali-oss')).default({
+      accessKeyId: root.accessKeyId,
+      accessKeySecret: root.accessKeySecret,
+      bucket: BUCKET,
+      endpoint: oss.url,
+      cname: true,
+      authorizationV4: true,
+      region: 'oss-cn-hangzhou',
+    });
+    await owner.initMultipartUpload('users/pia/sts/2026/11/resumable.mp4');
+    await owner.initMultipartUpload('users/pia/sts/2026/11/again.mp4');
+    const two = createFcHandler(signUrlFunction, { env: { ...env, MAX_OPEN_UPLOADS_PER_USER: '2' } });
+    const refused = await call({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }, 'pia', two);
+    expect([refused.statusCode, codeOf(refused)]).toEqual([409, 'QuotaExceeded']);
+    const three = createFcHandler(signUrlFunction, { env: { ...env, MAX_OPEN_UPLOADS_PER_USER: '3' } });
+    const started = await call({ method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 100 }, 'pia', three);
+    expect(started.statusCode).toBe(200);
+    for (const part of (jsonOf(started) as unknown as Started).parts) registerAnswer(part);
   });
 });
 
@@ -272,6 +419,10 @@ describe('hostile input gets the exact status and code, and changes nothing', ()
   });
 
   const madeUpId = '0123456789ABCDEF0123456789ABCDEF';
+  /** A handle sign-url would have issued for an upload OSS never had (MAC recomputed with the test's secret). */
+  const madeUp = (): string => handleFor({ key: alice.key, ossUploadId: madeUpId, size: 6 * MIB, partSize: 5 * MIB });
+  /** Alice's handle with its declared size changed: the MAC no longer matches. */
+  const enlarged = (): string => alice.uploadId.replace(`.${6 * MIB}.`, `.${20 * MIB}.`);
   const cases: Array<[string, () => unknown, number, string]> = [
     [
       "another user's key and upload id (COMPLETE)",
@@ -295,19 +446,59 @@ describe('hostile input gets the exact status and code, and changes nothing', ()
     ],
     ['a key that is not a string', () => ({ method: 'ABORT', key: ['users/alice/'], uploadId: alice.uploadId }), 400, 'InvalidKey'],
     ['no key', () => ({ method: 'PARTS', uploadId: alice.uploadId, partNumbers: [] }), 400, 'InvalidKey'],
-    ['a made-up upload id (PARTS)', () => ({ method: 'PARTS', key: alice.key, uploadId: madeUpId, partNumbers: [1] }), 404, 'NoSuchUpload'],
+    ['a made-up upload id (PARTS)', () => ({ method: 'PARTS', key: alice.key, uploadId: madeUp(), partNumbers: [1] }), 404, 'NoSuchUpload'],
     [
       'a made-up upload id (COMPLETE)',
-      () => ({ method: 'COMPLETE', key: alice.key, uploadId: madeUpId, parts: [{ partNumber: 1, etag: aliceEtag }] }),
+      () => ({ method: 'COMPLETE', key: alice.key, uploadId: madeUp(), parts: [{ partNumber: 1, etag: aliceEtag }] }),
       404,
       'NoSuchUpload',
     ],
-    ['a made-up upload id (ABORT)', () => ({ method: 'ABORT', key: alice.key, uploadId: madeUpId }), 404, 'NoSuchUpload'],
+    ['a made-up upload id (ABORT)', () => ({ method: 'ABORT', key: alice.key, uploadId: madeUp() }), 404, 'NoSuchUpload'],
+    [
+      "OSS's bare upload id (an old client's checkpoint), unsigned",
+      () => ({ method: 'PARTS', key: alice.key, uploadId: ossUploadIdOf(alice.uploadId), partNumbers: [1] }),
+      400,
+      'InvalidUploadId',
+    ],
+    [
+      'an upload id whose declared size was raised (PARTS)',
+      () => ({ method: 'PARTS', key: alice.key, uploadId: enlarged(), partNumbers: [3] }),
+      403,
+      'Forbidden',
+    ],
+    [
+      'an upload id whose declared size was raised (COMPLETE)',
+      () => ({ method: 'COMPLETE', key: alice.key, uploadId: enlarged(), parts: [{ partNumber: 1, etag: aliceEtag }] }),
+      403,
+      'Forbidden',
+    ],
+    [
+      'an upload id signed with another secret',
+      () => ({
+        method: 'ABORT',
+        key: alice.key,
+        uploadId: handleFor({
+          key: alice.key,
+          ossUploadId: ossUploadIdOf(alice.uploadId),
+          size: 6 * MIB,
+          partSize: 5 * MIB,
+          secret: 'another-secret-of-at-least-32-bytes!!',
+        }),
+      }),
+      403,
+      'Forbidden',
+    ],
     [
       "the upload id of another key of one's own",
       () => ({ method: 'ABORT', key: alice.key.replace(/\/[^/]+$/, '/AAAAAAAAAAAAAAAAAAAAAA.png'), uploadId: alice.uploadId }),
-      404,
-      'NoSuchUpload',
+      403,
+      'Forbidden',
+    ],
+    [
+      'a part number past the count the declared size makes (PARTS signs none beyond it)',
+      () => ({ method: 'PARTS', key: alice.key, uploadId: alice.uploadId, partNumbers: [2, 3] }),
+      400,
+      'InvalidPartNumber',
     ],
     [
       'an upload id with a query in it',
@@ -506,7 +697,9 @@ describe('hostile input gets the exact status and code, and changes nothing', ()
   );
 
   test("bob's and alice's uploads are still there, and complete for their owners", async () => {
-    expect(oss.listUploads().map((upload) => upload.uploadId)).toEqual(expect.arrayContaining([bob.uploadId, alice.uploadId]));
+    expect(oss.listUploads().map((upload) => upload.uploadId)).toEqual(
+      expect.arrayContaining([ossUploadIdOf(bob.uploadId), ossUploadIdOf(alice.uploadId)]),
+    );
     const etag = await putPart(bob.parts[0]!.url, randomBytes(100));
     await ok({ method: 'COMPLETE', key: bob.key, uploadId: bob.uploadId, parts: [{ partNumber: 1, etag }] }, 'bob');
   });
@@ -518,7 +711,13 @@ describe('hostile input gets the exact status and code, and changes nothing', ()
       region: 'cn-hangzhou',
       credentials: roleResolver(
         role,
-        { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${BUCKET}/users/*`] }] },
+        {
+          Version: '1',
+          Statement: [
+            { Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${BUCKET}/users/*`] },
+            { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: [`acs:oss:*:*:${BUCKET}`] },
+          ],
+        },
         staticAccounts([root]),
       ),
     });
@@ -557,7 +756,16 @@ describe('the built bundle', () => {
       fcEvent({ headers, body: { method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 6 * MIB } }),
       fcEvent({
         headers,
-        body: { method: 'ABORT', key: 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png', uploadId: '0123456789ABCDEF0123456789ABCDEF' },
+        body: {
+          method: 'ABORT',
+          key: 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png',
+          uploadId: handleFor({
+            key: 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png',
+            ossUploadId: '0123456789ABCDEF0123456789ABCDEF',
+            size: 100,
+            partSize: 5 * MIB,
+          }),
+        },
       }),
     ];
     writeFileSync(join(folder, 'events.json'), JSON.stringify(events.map((event) => event.toString('base64'))));
@@ -579,7 +787,7 @@ describe('the built bundle', () => {
     expect(started!.statusCode).toBe(200);
     const answer = jsonOf(started!) as unknown as Started;
     for (const part of answer.parts) registerAnswer(part);
-    expect(oss.listUploads()).toContainEqual({ uploadId: answer.uploadId, key: answer.key, partNumbers: [] });
+    expect(oss.listUploads()).toContainEqual({ uploadId: ossUploadIdOf(answer.uploadId), key: answer.key, partNumbers: [] });
     expect([aborted!.statusCode, codeOf(aborted!)]).toEqual([404, 'NoSuchUpload']);
   });
 });

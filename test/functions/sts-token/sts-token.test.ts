@@ -230,20 +230,58 @@ describe('credentials and the lifetime of the login', () => {
     const short = jsonOf(await h.call('max', { exp: shortExp }));
     expect(short['accessKeyId']).not.toBe(long['accessKeyId']);
     expect(Date.parse(String(short['expiration'])) / 1000).toBeLessThanOrEqual(nowSeconds() + 900 + 30);
-    // A token with twenty minutes left may have those: they end before it does.
+    // Another token with less than 900 s left shares them: STS's minimum decides their lifetime alike.
+    expect(jsonOf(await h.call('max', { exp: nowSeconds() + 200 }))['accessKeyId']).toBe(short['accessKeyId']);
+    // A token with twenty minutes left gets what remains of it, not the configured hour: they end when it does.
     const mediumExp = nowSeconds() + 1200;
     const medium = jsonOf(await h.call('max', { exp: mediumExp }));
-    expect(medium['accessKeyId']).toBe(short['accessKeyId']);
-    // Another user's first call with such a token asks STS for what remains of the token, not the configured hour.
+    expect(Math.abs(Date.parse(String(medium['expiration'])) / 1000 - mediumExp)).toBeLessThanOrEqual(30);
+    // Another user's first call with such a token asks STS for what remains of the token too.
     const fresh = jsonOf(await h.call('mia', { exp: mediumExp }));
     expect(Math.abs(Date.parse(String(fresh['expiration'])) / 1000 - mediumExp)).toBeLessThanOrEqual(30);
-    expect(sts.assumeRoleCalls() - before).toBe(3);
+    expect(sts.assumeRoleCalls() - before).toBe(4);
     const durations = sts
       .lastRequests()
-      .slice(-3)
+      .slice(-4)
       .map((request) => request.durationSeconds ?? 0);
     expect(durations.slice(0, 2)).toEqual([3600, 900]);
-    expect(Math.abs(durations[2]! - 1200)).toBeLessThanOrEqual(5);
+    for (const duration of durations.slice(2)) expect(Math.abs(duration - 1200)).toBeLessThanOrEqual(5);
+  });
+
+  test('one user alternating a long-lived and a shorter-lived token: two sets of credentials, not a call per request', async () => {
+    const h = harness({ env: { STS_DURATION_SECONDS: '3600' } });
+    const before = sts.assumeRoleCalls();
+    const exps = [Math.floor(Date.now() / 1000) + 7200, Math.floor(Date.now() / 1000) + 2000];
+    const served = [];
+    for (let i = 0; i < 10; i += 1) served.push(jsonOf(await h.call('alt', { exp: exps[i % 2]! }))['accessKeyId']);
+    expect(sts.assumeRoleCalls() - before).toBe(2);
+    expect(new Set(served.filter((_, i) => i % 2 === 0)).size).toBe(1);
+    expect(new Set(served.filter((_, i) => i % 2 === 1)).size).toBe(1);
+  });
+});
+
+describe("STS's clock off ours", () => {
+  test.each([
+    ['14 minutes ahead', 14 * 60_000],
+    ['14 minutes behind', -14 * 60_000],
+  ])("STS's clock %s: the cache still serves, and the answer's lifetime is counted on our clock", async (_name, skewMs) => {
+    const skewed = await startStsEmulator({
+      callers: staticAccounts([caller]),
+      roles: [{ arn: UPLOAD_ROLE, policy: uploadRolePolicy }],
+      now: () => new Date(Date.now() + skewMs),
+    });
+    try {
+      const h = harness({ env: { STS_ENDPOINT: skewed.endpoint } });
+      const answers = [];
+      for (let i = 0; i < 5; i += 1) answers.push(jsonOf(await h.call('skew')));
+      expect(skewed.assumeRoleCalls()).toBe(1);
+      expect(new Set(answers.map((answer) => answer['accessKeyId'])).size).toBe(1);
+      const lifetime = (Date.parse(String(answers[0]!['expiration'])) - Date.parse(String(answers[0]!['serverTime']))) / 1000;
+      expect(lifetime).toBeGreaterThan(895);
+      expect(lifetime).toBeLessThanOrEqual(900);
+    } finally {
+      await skewed.close();
+    }
   });
 });
 

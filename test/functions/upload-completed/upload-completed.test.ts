@@ -14,8 +14,10 @@ import { samplePng } from '../../../local/sample-files';
 import type { UploadWebhook } from '../../../shared/contract';
 import { createFcEventHandler, type EventLogLine } from '../../../shared/edge/event-handler';
 import { buildOssEvent } from '../../../shared/edge/oss-event';
+import { rawOssRequest } from '../../support/raw-oss';
 import {
   BUCKET,
+  OWNER,
   ROLE_KEYS,
   WEBHOOK_SECRET,
   startReceiver,
@@ -342,4 +344,165 @@ test('misconfiguration is reported once at cold start, and every invocation fail
   await expect(
     handler(buildOssEvent({ bucket: BUCKET, key: 'users/a/b.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' }), context),
   ).rejects.toThrow('misconfigured');
+});
+
+describe('every object is judged by its literal key, and removal never fails open (issue 22)', () => {
+  const rawPut = (key: string, body: Buffer, headers: Record<string, string>): ReturnType<typeof rawOssRequest> =>
+    rawOssRequest({
+      endpoint: storage.oss.url,
+      bucket: BUCKET,
+      region: 'cn-hangzhou',
+      credentials: OWNER,
+      method: 'PUT',
+      key,
+      headers,
+      body,
+    });
+  const rejected = (): UploadWebhook => JSON.parse(receiver.deliveries.at(-1)!.body) as UploadWebhook;
+
+  test('a key with control characters is judged and removed; the log shows the key escaped', async () => {
+    const key = 'users/mallory/sts/a\u0001b\u2028c.png';
+    expect((await rawPut(key, html, { 'content-type': 'image/png' })).status).toBe(200);
+    const lines: EventLogLine[] = [];
+    await handlerWith({ QUARANTINE_PREFIX: '' }, lines)(await eventFor(key), context);
+    expect(storage.oss.getObject(key)).toBeUndefined();
+    expect(rejected().data).toMatchObject({ key, reason: 'ActiveContent' });
+    expect(lines).toEqual([
+      expect.objectContaining({ outcome: 'rejected', action: 'deleted', key: 'users/mallory/sts/a\\u{1}b\\u{2028}c.png' }),
+    ]);
+  });
+
+  test("dot segments are plain characters: mallory's ../../alice key is judged and removed, alice's object is untouched", async () => {
+    const alices = 'users/alice/2026/11/target.png';
+    const mallorys = 'users/mallory/sts/../../alice/2026/11/target.png';
+    const png = samplePng(600);
+    await storage.put(alices, png, 'image/png');
+    expect((await rawPut(mallorys, html, { 'content-type': 'image/png' })).status).toBe(200);
+    await handlerWith({ QUARANTINE_PREFIX: '' })(await eventFor(mallorys), context);
+    expect(storage.oss.getObject(mallorys)).toBeUndefined();
+    expect(storage.oss.getObject(alices)?.body.equals(png)).toBe(true);
+    expect(rejected().data).toMatchObject({ key: mallorys, user: 'mallory', reason: 'ActiveContent' });
+  });
+
+  test('a decoy at the encoded form of a key is not judged in its place: the object whose ETag the event names is', async () => {
+    const key = 'users/mallory/sts/a b.png';
+    const decoy = 'users/mallory/sts/a%20b.png';
+    await storage.put(decoy, samplePng(400), 'image/png');
+    expect((await rawPut(key, html, { 'content-type': 'image/png' })).status).toBe(200);
+    await handlerWith({ QUARANTINE_PREFIX: '' })(await eventFor(key, { encodeKey: true }), context);
+    expect(storage.oss.getObject(key)).toBeUndefined();
+    expect(storage.oss.getObject(decoy)).toBeDefined();
+    expect(receiver.deliveries.map((d) => (JSON.parse(d.body) as UploadWebhook).data)).toEqual([
+      expect.objectContaining({ key, reason: 'ActiveContent' }),
+    ]);
+  });
+
+  test('an object that is not the version the event names is judged as found, and the log and webhook say so', async () => {
+    const key = 'users/alice/2026/11/changed.png';
+    const etag = await storage.put(key, samplePng(700), 'image/png');
+    const lines: EventLogLine[] = [];
+    const event = buildOssEvent({ bucket: BUCKET, key, size: 12, eTag: 'D41D8CD98F00B204E9800998ECF8427E' });
+    await handlerWith({}, lines)(event, context);
+    const message = JSON.parse(receiver.deliveries[0]!.body) as UploadWebhook;
+    expect(message).toMatchObject({
+      type: 'upload.completed',
+      data: { key, size: 700, etag: etag.replace(/"/g, ''), eventEtag: 'D41D8CD98F00B204E9800998ECF8427E' },
+    });
+    expect(lines[0]!.note).toContain('is not the one the event named (ETag D41D8CD98F00B204E9800998ECF8427E, 12 bytes)');
+  });
+
+  test('a quarantine key over 1,023 bytes: the object is deleted anyway, and the log and webhook say why', async () => {
+    const key = `users/mallory/sts/${'x'.repeat(1000)}.png`;
+    expect(Buffer.byteLength(`quarantine/${key}`)).toBeGreaterThan(1023);
+    expect((await rawPut(key, html, { 'content-type': 'image/png' })).status).toBe(200);
+    const lines: EventLogLine[] = [];
+    const handler = handlerWith({ QUARANTINE_PREFIX: 'quarantine/' }, lines);
+    const event = await eventFor(key);
+    await handler(event, context);
+    expect(storage.oss.getObject(key)).toBeUndefined();
+    expect(rejected().data).toMatchObject({ key, reason: 'ActiveContent', notQuarantined: 'KeyTooLong' });
+    expect(lines[0]).toMatchObject({ outcome: 'rejected', key, action: 'deleted' });
+    expect(lines[0]!.note).toMatch(/^deleted, not quarantined: the quarantine key would be \d+ bytes, over OSS's 1023$/);
+    // A retry (the webhook failed, say) finds it gone and says so without looking for a copy that cannot exist.
+    await handler(event, context);
+    expect(rejected().data).toMatchObject({ key, reason: 'Removed' });
+  });
+
+  test('an object over the 1 GB CopyObject copies: deleted, not quarantined, and said', async () => {
+    const key = 'users/mallory/sts/huge.png';
+    // Stored without sending a gigabyte: a lazily zeroed buffer the emulator never touches beyond the ranged read.
+    storage.oss.seedObject({
+      key,
+      body: Buffer.alloc(1024 ** 3 + 1),
+      contentType: 'image/png',
+      etag: '"0123456789ABCDEF0123456789ABCDEF"',
+    });
+    const lines: EventLogLine[] = [];
+    const event = buildOssEvent({ bucket: BUCKET, key, size: 1024 ** 3 + 1, eTag: '0123456789ABCDEF0123456789ABCDEF' });
+    await handlerWith({ QUARANTINE_PREFIX: 'quarantine/' }, lines)(event, context);
+    expect(storage.oss.listKeys().filter((stored) => stored.endsWith('huge.png'))).toEqual([]);
+    expect(rejected().data).toMatchObject({ key, reason: 'TooLarge', notQuarantined: 'TooLargeToCopy' });
+    expect(lines[0]).toMatchObject({ key, action: 'deleted', note: expect.stringContaining('over the 1073741824 CopyObject copies') });
+  });
+
+  test('an Archive-class object (GET refused): rejected UnreadableStorageClass and deleted, or accepted when the rules allow it', async () => {
+    const key = 'users/mallory/sts/frozen.png';
+    expect((await rawPut(key, html, { 'content-type': 'image/png', 'x-oss-storage-class': 'Archive' })).status).toBe(200);
+    const event = await eventFor(key);
+    await handlerWith({ ALLOWED_UNREADABLE_STORAGE_CLASSES: 'Archive' })(event, context);
+    expect(JSON.parse(receiver.deliveries[0]!.body)).toMatchObject({ type: 'upload.completed', data: { key } });
+    expect(storage.oss.getObject(key)).toBeDefined();
+
+    const lines: EventLogLine[] = [];
+    await handlerWith({ QUARANTINE_PREFIX: 'quarantine/' }, lines)(event, context);
+    expect(storage.oss.getObject(key)).toBeUndefined();
+    expect(storage.oss.getObject(`quarantine/${key}`)).toBeUndefined();
+    expect(rejected().data).toMatchObject({ key, reason: 'UnreadableStorageClass', notQuarantined: 'UnreadableStorageClass' });
+    expect(lines[0]).toMatchObject({ outcome: 'rejected', reason: 'UnreadableStorageClass', action: 'deleted' });
+  });
+
+  test('OSS refusing the copy to the quarantine (here: the role may not write there): deleted all the same, and said', async () => {
+    const key = 'users/mallory/sts/refused-copy.png';
+    expect((await rawPut(key, html, { 'content-type': 'image/png' })).status).toBe(200);
+    const lines: EventLogLine[] = [];
+    // The role's policy grants quarantine/ only (startStorage): a quarantine elsewhere is refused by OSS.
+    await handlerWith({ QUARANTINE_PREFIX: 'elsewhere/' }, lines)(await eventFor(key), context);
+    expect(storage.oss.getObject(key)).toBeUndefined();
+    expect(rejected().data).toMatchObject({ key, notQuarantined: 'CopyRefused' });
+    expect(lines[0]!.note).toMatch(
+      /^deleted, not quarantined: the copy was refused: OSS CopyObject: AccessDenied \(403, request [0-9A-F]+\)$/,
+    );
+  });
+
+  test('bytes of no known format declared application/pdf are ContentMismatch, and removed', async () => {
+    const key = 'users/alice/2026/11/fake.pdf';
+    await storage.put(key, Buffer.from('these are words, not a PDF'), 'application/pdf');
+    await handlerWith({ QUARANTINE_PREFIX: '' })(await eventFor(key), context);
+    expect(storage.oss.getObject(key)).toBeUndefined();
+    expect(rejected().data).toMatchObject({ key, reason: 'ContentMismatch' });
+  });
+
+  test('a key the event carries that is no OSS key is logged with the key, escaped, never silently skipped', async () => {
+    const lines: EventLogLine[] = [];
+    const event = Buffer.from(
+      JSON.stringify({
+        events: [
+          {
+            eventName: 'ObjectCreated:PutObject',
+            eventTime: new Date().toISOString(),
+            oss: { bucket: { name: BUCKET }, object: { key: '/users/a/\u0007x.png', size: 1, eTag: 'D41D8CD98F00B204E9800998ECF8427E' } },
+          },
+        ],
+      }),
+    );
+    await expect(handlerWith({}, lines)(event, context)).resolves.toEqual({ handled: 0, skipped: 1 });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        outcome: 'skipped',
+        reason: 'InvalidKey',
+        key: '/users/a/\\u{7}x.png',
+        note: 'object key is not a valid OSS key in any encoding',
+      }),
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import { CredentialCache, minimumRemainingMs, tokenBoundFor } from '../../../shared/alicloud/credential-cache';
+import { onLocalClock } from '../../../shared/alicloud/sts-client';
 
 interface Creds {
   id: number;
@@ -147,5 +148,53 @@ describe('credentials bounded by the caller token (tokenBoundFor)', () => {
     expect(asked).toEqual([3600, 900]);
     expect(results.map((r) => r.id)).toEqual([1, ...Array<number>(10).fill(2), 1]);
     for (const served of results.slice(1, 11)) expect(served.expiration.getTime()).toBeLessThanOrEqual(clock.now().getTime() + 930_000);
+  });
+
+  test('keyed by lifetime class, alternating a long-lived and a short-lived token makes two calls, not one per request', async () => {
+    const clock = fakeClock(now.getTime());
+    const cache = new CredentialCache<Creds>({ maxEntries: 10, minRemainingMs: minimumRemainingMs(3600), clock: clock.now });
+    const asked: number[] = [];
+    const get = (tokenLeft: number): Promise<Creds> => {
+      const { durationSeconds, bound, lifetimeClass } = tokenBoundFor(clock.now().getTime() / 1000 + tokenLeft, clock.now(), 3600);
+      return cache.get(
+        `alice ${lifetimeClass}`,
+        async () => {
+          asked.push(durationSeconds);
+          return { id: asked.length, expiration: new Date(clock.now().getTime() + durationSeconds * 1000) };
+        },
+        bound,
+      );
+    };
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      ids.push((await get(i % 2 === 0 ? 7200 : 300)).id);
+      clock.advance(10_000);
+    }
+    expect(ids).toEqual([1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
+    expect(asked).toEqual([3600, 900]);
+  });
+
+  test.each([
+    ['the configured duration', 3600, 7200, 'duration 3600'],
+    ["STS's minimum", 3600, 300, 'duration 900'],
+    ['the default 900 s, whatever the token', 900, 7200, 'duration 900'],
+    ['in between: the token itself', 3600, 2000, `until ${now.getTime() / 1000 + 2000}`],
+  ])('lifetime class decided by %s', (_name, configured, tokenLeft, lifetimeClass) => {
+    expect(tokenBoundFor(at(tokenLeft), now, configured).lifetimeClass).toBe(lifetimeClass);
+  });
+});
+
+describe("STS's expiration on our clock (onLocalClock)", () => {
+  const expiration = Date.parse('2026-11-28T10:15:00Z');
+  test.each([
+    ['STS 10 min ahead', 'Sat, 28 Nov 2026 10:00:00 GMT', Date.parse('2026-11-28T09:50:00.200Z')],
+    ['STS 10 min behind', 'Sat, 28 Nov 2026 10:00:00 GMT', Date.parse('2026-11-28T10:10:00.200Z')],
+    ['clocks agreeing', 'Sat, 28 Nov 2026 10:00:00 GMT', Date.parse('2026-11-28T10:00:00.200Z')],
+  ])('%s: the 900 s STS granted, counted from receipt (less the second Date cannot tell)', (_name, date, receivedAt) => {
+    expect(onLocalClock(expiration, { date }, receivedAt).getTime()).toBe(receivedAt + 899_000);
+  });
+  test('no usable Date: the expiration as STS wrote it', () => {
+    expect(onLocalClock(expiration, {}, 0).getTime()).toBe(expiration);
+    expect(onLocalClock(expiration, { date: 'yesterday' }, 0).getTime()).toBe(expiration);
   });
 });

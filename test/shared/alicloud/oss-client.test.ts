@@ -79,7 +79,7 @@ describe('against the OSS emulator', () => {
   test('object calls: ranged read, head, copy only of the version named, delete (of what is gone too)', async () => {
     const objects = client();
     const read = await objects.readStart('seed.txt', 4);
-    expect(read?.start.toString()).toBe('0123');
+    expect(read?.start?.toString()).toBe('0123');
     expect(read?.head).toMatchObject({ size: 16, etag: seedEtag, contentType: 'text/plain' });
     expect(await objects.readStart('missing.txt', 4)).toBeUndefined();
     expect(await objects.head('missing.txt')).toBeUndefined();
@@ -90,6 +90,20 @@ describe('against the OSS emulator', () => {
     await objects.delete('copies/seed.txt');
     await objects.delete('copies/seed.txt');
     expect(oss.getObject('copies/seed.txt')).toBeUndefined();
+  });
+
+  test('an object OSS will not read (Archive class): its metadata from HEAD, no bytes, its class named', async () => {
+    oss.seedObject({ key: 'frozen.txt', body: Buffer.from('cold bytes'), contentType: 'text/plain', storageClass: 'Archive' });
+    const read = await client().readStart('frozen.txt', 4);
+    expect(read).toEqual({
+      head: expect.objectContaining({ size: 10, storageClass: 'Archive', contentType: 'text/plain' }),
+      start: undefined,
+    });
+    expect(ossLog.slice(-2).map((entry) => [entry.operation, entry.status, entry.code])).toEqual([
+      ['GetObject', 403, 'InvalidObjectState'],
+      ['HeadObject', 200, undefined],
+    ]);
+    expect((await client().readStart('seed.txt', 4))?.head.storageClass).toBe('Standard');
   });
 
   test("a refusal: OSS's code, status and request id (the one the emulator logged), not retryable", async () => {

@@ -2,8 +2,8 @@
  * The identity provider's key set, fetched on node:http by remote-key-set.ts, against a real local HTTP server that
  * counts its requests: the rules jose's createRemoteJWKSet had (fetched on first use, one fetch for concurrent
  * verifications, kept 10 minutes, a new `kid` refetched only after the 30 s cooldown, 3 s deadline, no redirects),
- * each key-set failure a 503 `jwks_unavailable` that the next verification retries, and a body larger than 64 KiB
- * refused whole. Verified through the whole token verifier, with its clock moved instead of waiting.
+ * each key-set failure a 503 `jwks_unavailable`, remembered for the cooldown (no fetch per request while the
+ * provider is down) and retried after it, and a body larger than 64 KiB refused whole. Verified through the whole token verifier, with its clock moved instead of waiting.
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -192,7 +192,7 @@ const failures: Array<[string, (res: ServerResponse) => void, RegExp]> = [
 ];
 
 test.each(failures)(
-  'key set answered with %s → 503 jwks_unavailable; the next verification fetches again',
+  'key set answered with %s → 503 jwks_unavailable, remembered for the cooldown; the first verification after it fetches again',
   async (_name, respond, detail) => {
     idp.respond = respond;
     const verify = verifier();
@@ -200,10 +200,39 @@ test.each(failures)(
     await expectUnavailable(verify(token), detail);
     expect(idp.requests).toHaveLength(1); // a redirect's target is never asked
     idp.serve(keySetOf(keyA));
+    nowMs += KEY_SET_COOLDOWN_MS - 1;
+    await expectUnavailable(verify(token), detail);
+    expect(idp.requests).toHaveLength(1);
+    nowMs += 1;
     await expect(verify(token)).resolves.toMatchObject({ subject: 'bob' });
     expect(idp.requests).toHaveLength(2);
   },
 );
+
+test('while the provider is down, 50 requests make one fetch and one wait, and are answered at once after it', async () => {
+  idp.respond = () => undefined; // never answers: the worst case, a 3 s wait per fetch
+  const verify = verifier();
+  const token = await bearer(keyA);
+  const started = performance.now();
+  // The first ones arrive together and share the one fetch (and its one wait).
+  await Promise.all(Array.from({ length: 10 }, () => expectUnavailable(verify(token), /deadline/)));
+  expect(performance.now() - started).toBeGreaterThanOrEqual(KEY_SET_TIMEOUT_MS - 50);
+  const later = performance.now();
+  for (let i = 0; i < 40; i += 1) {
+    nowMs += 500; // 20 s of requests, within the cooldown
+    await expectUnavailable(verify(token), /deadline/);
+  }
+  expect(performance.now() - later).toBeLessThan(500);
+  expect(idp.requests).toHaveLength(1);
+  // An unknown kid does not fetch either: the cooldown runs from the last attempt, failed or not.
+  expect((await rejection(verify(await bearer(keyA, 'no-such-key')))).status).toBe(503);
+  expect(idp.requests).toHaveLength(1);
+  // After the cooldown, one request waits on one new fetch again.
+  idp.serve(keySetOf(keyA));
+  nowMs += KEY_SET_COOLDOWN_MS;
+  await expect(Promise.all([verify(token), verify(token)])).resolves.toHaveLength(2);
+  expect(idp.requests).toHaveLength(2);
+}, 15_000);
 
 test('a key set of exactly 64 KiB is accepted (the limit refuses only what is larger)', async () => {
   idp.serve(paddedKeySet(KEY_SET_MAX_BYTES));
@@ -219,6 +248,7 @@ test('after 10 minutes a failing refetch is a 503: the stale set is not used', a
   nowMs += KEY_SET_MAX_AGE_MS;
   await expectUnavailable(verify(token), /answered 503/);
   idp.serve(keySetOf(keyA));
+  nowMs += KEY_SET_COOLDOWN_MS;
   await expect(verify(token)).resolves.toMatchObject({ subject: 'bob' });
   expect(idp.requests).toHaveLength(3);
 });
@@ -231,7 +261,7 @@ test('a private key in the set is refused as a key-set failure (jose will not ve
   await expectUnavailable(verifier()(await bearer(keyA)), /JWKSInvalid/);
 });
 
-test('no server, or one that never answers (headers or body) within 3 s → 503, and the next verification tries again', async () => {
+test('no server, or one that never answers (headers or body) within 3 s → 503, and a verification after the cooldown tries again', async () => {
   const token = await bearer(keyA);
   const refusedUrl = new URL(jwksUrl);
   await idp.close();
@@ -254,6 +284,7 @@ test('no server, or one that never answers (headers or body) within 3 s → 503,
   expect(waited).toBeLessThan(KEY_SET_TIMEOUT_MS + 1500);
 
   idp.serve(keySetOf(keyA));
+  nowMs += KEY_SET_COOLDOWN_MS;
   await expect(Promise.all([silent(token), stalled(token)])).resolves.toHaveLength(2);
   expect(idp.requests).toHaveLength(4);
 });

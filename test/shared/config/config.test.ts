@@ -1,5 +1,6 @@
 import {
   completionSection,
+  multipartSection,
   ossClientSection,
   composeSections,
   edgeSection,
@@ -24,6 +25,7 @@ const everySection = composeSections(
   stsSection,
   ossClientSection,
   completionSection,
+  multipartSection,
 );
 const ROLE = 'acs:ram::1234567890123456:role/upload-role';
 
@@ -136,6 +138,7 @@ describe('loadConfig', () => {
     ['ttl zero', { SIGNED_URL_TTL_SECONDS: '0' }, 'SIGNED_URL_TTL_SECONDS'],
     ['sts duration under 900', { STS_DURATION_SECONDS: '899' }, 'STS_DURATION_SECONDS'],
     ['OSS timeout under 100 ms', { OSS_TIMEOUT_MS: '99' }, 'OSS_TIMEOUT_MS must be between 100 and 30000'],
+    ['no unfinished upload allowed at all', { MAX_OPEN_UPLOADS_PER_USER: '0' }, 'MAX_OPEN_UPLOADS_PER_USER must be between 1 and 1000'],
     ['unknown signature version', { SIGNATURE_VERSION: 'v2' }, 'SIGNATURE_VERSION'],
     ['no auth', { AUTH_JWT_SECRET: undefined }, 'one of AUTH_JWT_SECRET or AUTH_JWKS_URL is required'],
     ['both auth kinds', { AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, 'set only one'],
@@ -190,6 +193,11 @@ describe('loadConfig', () => {
     ['unknown user segment form', { USER_SEGMENT: 'hashed' }, 'USER_SEGMENT must be readable or opaque'],
     ['opaque segments without their key', { USER_SEGMENT: 'opaque' }, 'USER_SEGMENT=opaque needs USER_HASH_SECRET'],
     ['short user hash secret', { USER_HASH_SECRET: 'short' }, 'USER_HASH_SECRET must be at least 32 bytes'],
+    [
+      'a readable class among the unreadable ones',
+      { ALLOWED_UNREADABLE_STORAGE_CLASSES: 'Archive,IA' },
+      'ALLOWED_UNREADABLE_STORAGE_CLASSES may list only Archive, ColdArchive, DeepColdArchive (Standard and IA objects are always read), got "IA"',
+    ],
   ];
 
   test.each(bad)('%s is refused, naming the variable', (_name, overrides, expected) => {

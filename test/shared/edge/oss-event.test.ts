@@ -42,7 +42,10 @@ test.each([
   ['users/a/%C3%A9.png', ['users/a/%C3%A9.png', 'users/a/é.png']],
   ['users/a/100%.png', ['users/a/100%.png']],
   ['users/a/%2Fslash', ['users/a/%2Fslash', 'users/a//slash']],
-  ['users/a/%00nul', ['users/a/%00nul']],
+  // Control characters are legal in an OSS key: an object stored under one exists, and is judged.
+  ['users/a/%00nul', ['users/a/%00nul', 'users/a/\u0000nul']],
+  ['users/a/a\u0001b\u007f.png', ['users/a/a\u0001b\u007f.png']],
+  ['users/m/sts/x/../evil.png', ['users/m/sts/x/../evil.png']],
 ])('key %s → forms %j', (key, forms) => {
   expect(parseOssTriggerEvent(entry({ key })).objects[0]!.keys).toEqual(forms);
 });
@@ -57,10 +60,18 @@ test.each([
   ['a size that is not a number', entry({ size: '1e3' }), 'MalformedEvent'],
   ['a malformed eTag', entry({ eTag: 'abc' }), 'MalformedEvent'],
   ['no key', entry({ key: '' }), 'MalformedEvent'],
-  ['a key starting with /', entry({ key: '/users/a/x' }), 'MalformedEvent'],
+  ['a key starting with /', entry({ key: '/users/a/x' }), 'InvalidKey'],
+  ['a key of lone surrogates', entry({ key: 'users/a/\ud800' }), 'InvalidKey'],
+  ['a key over 1,023 bytes in every form', entry({ key: `users/a/${'x'.repeat(1020)}` }), 'InvalidKey'],
   ['no time', entry({}, { eventTime: 'yesterday' }), 'MalformedEvent'],
 ])('%s is skipped as %s', (_name, event, reason) => {
   expect(parseOssTriggerEvent(event)).toEqual({ objects: [], skipped: [expect.objectContaining({ reason })] });
+});
+
+test('a key that is no OSS key is skipped with the key, so the log names it', () => {
+  const key = `/users/a/\u0001${'y'.repeat(2000)}`;
+  const [skipped] = parseOssTriggerEvent(entry({ key })).skipped;
+  expect(skipped).toEqual({ reason: 'InvalidKey', detail: 'object key is not a valid OSS key in any encoding', key: key.slice(0, 1100) });
 });
 
 test('a size written as a digit string is read (some notification paths stringify numbers)', () => {

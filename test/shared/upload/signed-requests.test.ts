@@ -85,18 +85,36 @@ test('V1 header-signed CompleteMultipartUpload: Date line, x-oss headers, the up
   expect(signed['authorization']).toBe(`OSS ak:${v1Signature('sk', stringToSign)}`);
 });
 
-test('part URLs: V4 signs partNumber and uploadId in the canonical query; V1 in the canonical resource', () => {
-  const input = { bucket: 'bucket', region: 'cn-hangzhou', key, uploadId: 'ID1', partNumber: 7, credentials, now, lifetimeSeconds: 300 };
+test("part URLs: V4 signs partNumber and uploadId in the canonical query and the part's Content-Length; V1 the first two in the canonical resource", () => {
+  const input = {
+    bucket: 'bucket',
+    region: 'cn-hangzhou',
+    key,
+    uploadId: 'ID1',
+    partNumber: 7,
+    contentLength: 5242880,
+    credentials,
+    now,
+    lifetimeSeconds: 300,
+  };
   const { 'x-oss-signature': signature, ...query } = v4.presignPart(input);
-  expect(query).toMatchObject({ partNumber: '7', uploadId: 'ID1', 'x-oss-expires': '300' });
-  expect(signature).toBe(
+  expect(query).toMatchObject({ partNumber: '7', uploadId: 'ID1', 'x-oss-expires': '300', 'x-oss-additional-headers': 'content-length' });
+  const signedFor = (length: number): string =>
     v4Signature(
       'sk',
       'cn-hangzhou',
       '20261128T102030Z',
-      v4CanonicalRequest({ method: 'PUT', bucket: 'bucket', key, query, headers: {}, additionalHeaders: [] }),
-    ),
-  );
+      v4CanonicalRequest({
+        method: 'PUT',
+        bucket: 'bucket',
+        key,
+        query,
+        headers: { 'content-length': String(length) },
+        additionalHeaders: ['content-length'],
+      }),
+    );
+  expect(signature).toBe(signedFor(5242880));
+  expect(signature).not.toBe(signedFor(5242881));
   const legacy = v1.presignPart(input);
   const expires = String(now.getTime() / 1000 + 300);
   expect(legacy).toEqual({

@@ -28,6 +28,7 @@ function partUrl(version: SignatureVersion, lifetimeSeconds: number): string {
     rules,
     key: 'users/alice/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png',
     uploadId: 'ID1',
+    plan: { size: 100 * 1024 * 1024, partSize: 5 * 1024 * 1024 },
     partNumbers: [7],
     credentials,
     now: new Date(signedAt),

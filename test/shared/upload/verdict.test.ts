@@ -6,7 +6,7 @@ import { samplePdf, samplePng, sampleJpeg } from '../../../local/sample-files';
 import { sniffContent } from '../../../shared/upload/content-sniff';
 import { profilesFromFile, profilesFromVariables } from '../../../shared/upload/profiles';
 import { TYPE_EXTENSION_TABLE } from '../../../shared/upload/type-extensions';
-import { REJECTION_REASONS, judgeContent, judgeStoredObject, type VerdictRules } from '../../../shared/upload/verdict';
+import { REJECTION_REASONS, judgeContent, judgeStoredObject, judgeUnreadable, type VerdictRules } from '../../../shared/upload/verdict';
 
 const uploadPrefix = { before: 'users/', after: '/' };
 const allowedContentTypes = [
@@ -23,6 +23,7 @@ const allowedContentTypes = [
 const rules: VerdictRules = {
   uploadPrefix,
   profiles: profilesFromVariables({ allowedContentTypes, maxUploadBytes: 100_000, signedUrlTtlSeconds: 300 }),
+  allowedUnreadableStorageClasses: [],
 };
 
 /** With a profiles file: an avatar (one fixed key), documents of 100 B to 100 KB with STS, photos without STS. */
@@ -39,7 +40,7 @@ function profileRules(): VerdictRules {
     { signedUrlTtlSeconds: 300 },
   );
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  return { uploadPrefix, profiles: loaded.profiles };
+  return { uploadPrefix, profiles: loaded.profiles, allowedUnreadableStorageClasses: [] };
 }
 const withProfiles = profileRules();
 
@@ -53,6 +54,8 @@ interface Case {
   size?: number;
   objectType?: string;
   contentEncoding?: string;
+  /** An Archive-type class: OSS will not read the bytes (judge-upload.ts gets no start). */
+  unreadableClass?: string;
 }
 
 /** The whole pipeline, as judge-upload.ts runs it: HEAD rules, then the bytes when HEAD cannot decide. */
@@ -67,7 +70,10 @@ async function verdictOf(c: Case): Promise<string> {
   const first = judgeStoredObject(facts, c.profiles === true ? withProfiles : rules, TYPE_EXTENSION_TABLE);
   if (first.kind === 'outside') return 'outside';
   if (first.kind !== 'content') return first.kind === 'rejected' ? first.reason : 'accepted';
-  const reason = judgeContent(first.contentType, await sniffContent(c.body.subarray(0, 8192), first.contentType));
+  const reason =
+    c.unreadableClass === undefined
+      ? judgeContent(first.contentType, await sniffContent(c.body.subarray(0, 8192), first.contentType))
+      : judgeUnreadable(c.unreadableClass, rules);
   return reason ?? 'accepted';
 }
 
@@ -172,6 +178,31 @@ const table: Array<Case & { expected: string }> = [
     contentType: 'image/png',
     body: Buffer.from('just some words'),
     expected: 'ContentMismatch',
+  },
+  {
+    name: 'bytes of no known format declared application/pdf (a type the sniffer knows by its signature)',
+    key: 'users/alice/report.pdf',
+    contentType: 'application/pdf',
+    body: Buffer.from('not a pdf at all, just words and numbers 1 2 3'),
+    expected: 'ContentMismatch',
+  },
+  {
+    name: 'a PNG whose bytes OSS will not read (uploaded in the Archive class), the class not allowed',
+    key: 'users/alice/cold.png',
+    contentType: 'image/png',
+    body: Buffer.alloc(0),
+    size: 500,
+    unreadableClass: 'Archive',
+    expected: 'UnreadableStorageClass',
+  },
+  {
+    name: 'an unreadable object still breaks the rules its metadata can break first (size)',
+    key: 'users/alice/cold-big.png',
+    contentType: 'image/png',
+    body: Buffer.alloc(0),
+    size: 100_001,
+    unreadableClass: 'DeepColdArchive',
+    expected: 'TooLarge',
   },
   {
     name: 'bytes the sniffer cannot recognise, declared as a type it does not know (text)',
@@ -301,6 +332,18 @@ test.each(table)('$name → $expected', async (c) => {
 test('every rejection reason has a case in the table (QuotaExceeded, which needs a listing, in upload-completed tests)', () => {
   const covered = new Set([...table.map((c) => c.expected), 'QuotaExceeded']);
   expect(REJECTION_REASONS.filter((reason) => !covered.has(reason))).toEqual([]);
+});
+
+test('an unreadable class the rules allow is accepted unread; the others are still rejected', () => {
+  const allowing = { allowedUnreadableStorageClasses: ['Archive'] };
+  expect(judgeUnreadable('Archive', allowing)).toBeUndefined();
+  expect(judgeUnreadable('ColdArchive', allowing)).toBe('UnreadableStorageClass');
+  expect(judgeUnreadable(undefined, allowing)).toBe('UnreadableStorageClass');
+});
+
+test('XML types are judged by their markup, not by a signature: a declared XML without prolog is accepted', async () => {
+  const xml = Buffer.from('<catalog><item id="1"/></catalog>');
+  expect(judgeContent('application/xml', await sniffContent(xml, 'application/xml'))).toBeUndefined();
 });
 
 test('an active type allowed on purpose is accepted with matching bytes, and refused with other markup', async () => {
