@@ -10,6 +10,7 @@ import { objectResource, SESSION_ACTIONS, type PolicyDocument, type PolicyStatem
 import { denyPublicObjectAcl } from '../shared/upload/stored-object';
 import { hasQuota } from '../shared/upload/quota';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
+import { usageFolderOf } from '../shared/upload/usage-record';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
 /** The browser origins the bucket's CORS rule allows: ALLOWED_ORIGINS, as the functions read it. */
@@ -78,6 +79,8 @@ export function resourceArns(
     case 'uploads-listing':
       // Quotas are counted by listing; without a quota nothing lists.
       return config.profiles.list.some(hasQuota) ? [`acs:oss:*:*:${config.bucket}`] : [];
+    case 'usage-records':
+      return config.profiles.list.some(hasQuota) ? [objectResource(config.bucket, `${usageFolderOf(config.uploadPrefix)}*`)] : [];
     case 'quarantine':
       return config.quarantinePrefix === undefined ? [] : [objectResource(config.bucket, `${config.quarantinePrefix}*`)];
     case 'upload-role':

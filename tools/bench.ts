@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cold,warm,burst,load]`: cold start (against the empty handler and against a
+ * `npm run bench [-- --quick] [-- --only=cold,warm,burst,load,quota]`: cold start (against the empty handler and against a
  * vendor-sample-style peer), warm cost per request, STS calls under a burst, bundle sizes, local-server throughput
- * and a mixed load, each beside its floor measured in the same run on this machine. Writes bench/results.json and
+ * and a mixed load, what a profile's quota costs a grant, each beside its floor measured in the same run on this machine. Writes bench/results.json and
  * prints a table. `--quick` runs every measurement briefly (npm test runs it); `--only` runs some sections (the
  * table then lacks the others).
  */
@@ -16,10 +16,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { jwtVerify } from 'jose';
 import { FUNCTIONS } from '../functions/registry';
 import { signUrlManifest } from '../functions/sign-url/manifest';
+import { signUrlFunction } from '../functions/sign-url/sign-upload';
+import { samplePdf } from '../local/sample-files';
+import { createFcHandler } from '../shared/edge/handler';
+import { MAX_COUNTED_OBJECTS } from '../shared/upload/quota';
+import { serialiseUsageRecord, usageRecordKey } from '../shared/upload/usage-record';
 import { caller, invocationContext, JWT_SECRET, startFunctionFixtures } from './function-fixtures';
 
 const quick = process.argv.includes('--quick');
-const SECTIONS = ['cold', 'warm', 'burst', 'load'] as const;
+const SECTIONS = ['cold', 'warm', 'burst', 'load', 'quota'] as const;
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -77,6 +82,8 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
   'sign-url with AUTH_JWKS_URL': null,
   // Includes a ranged GET of the object from the OSS emulator and a webhook delivery.
   'upload-completed': 2.0,
+  // Shown, not targeted: the same request with upload-profiles.example.json bundled, checked against its schema at cold start.
+  'sign-url with upload profiles': null,
 };
 
 type Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
@@ -88,6 +95,97 @@ const MULTIPART_REQUEST = { method: 'MULTIPART', filename: 'film.png', contentTy
 async function answered200(handler: Handler, event: Buffer, context: unknown): Promise<void> {
   const { statusCode } = await handler(event, context);
   if (statusCode !== 200) throw new Error(`a warm request answered ${statusCode}`);
+}
+
+/** sign-url bundled as `npm run build` bundles it, but with `profilesFile` in it: into a folder of its own. */
+async function bundleWithProfiles(profilesFile: string): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own plugin and esbuild, as tools/build.mjs uses them
+  const { uploadProfilesPlugin } = require('./upload-profiles-plugin.cjs') as { uploadProfilesPlugin(input: object): unknown };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as { build(options: object): Promise<unknown> };
+  const folder = mkdtempSync(join(tmpdir(), 'bench-profiles-'));
+  await esbuild.build({
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    logLevel: 'warning',
+    entryPoints: [join(root, 'functions', 'sign-url', 'index.ts')],
+    outfile: join(folder, 'index.js'),
+    plugins: [uploadProfilesPlugin({ root, file: profilesFile })],
+  });
+  return join(folder, 'index.js');
+}
+
+/**
+ * A profile's quota at grant: sign-url reads the user's usage record (what upload-completed last counted) and signs
+ * when it says there is room; without one (or when it says there is none) it lists the user's folder of the profile,
+ * 1000 keys a page. The same PUT grant with a quota and without, with 0, 1,000 and 10,000 objects in the folder,
+ * first with no record, then with the record upload-completed would have written; at 10,000 (the most a quota counts)
+ * the user is at the limit, so the grant is refused, after the whole listing even with a record.
+ */
+async function quotaCost(fixtures: Awaited<ReturnType<typeof startFunctionFixtures>>, iterations: number): Promise<void> {
+  const document = {
+    counted: {
+      contentTypes: ['application/pdf'],
+      maxBytes: 1_000_000,
+      maxObjectsPerUser: MAX_COUNTED_OBJECTS,
+      maxBytesPerUser: 1_073_741_824_000,
+    },
+    uncounted: { contentTypes: ['application/pdf'], maxBytes: 1_000_000 },
+  };
+  const handler = createFcHandler(signUrlFunction, {
+    env: fixtures.env,
+    profilesFile: { name: 'bench-profiles.json', document },
+    log: () => undefined,
+  });
+  const context = fixtures.context('quota');
+  const body = samplePdf(300);
+  for (const count of [0, 1000, MAX_COUNTED_OBJECTS]) {
+    const user = `quota-${count}`;
+    for (let i = 0; i < count; i += 1) {
+      fixtures.oss.seedObject({
+        key: `users/${user}/counted/2026/01/${String(i).padStart(22, '0')}.pdf`,
+        body,
+        contentType: 'application/pdf',
+      });
+    }
+    const token = await fixtures.tokenFor(user);
+    const grant = (profile: string): Buffer =>
+      fixtures.httpEvent(token, { profile, filename: 'a.pdf', contentType: 'application/pdf', size: 1000 });
+    const [counted, uncounted] = [grant('counted'), grant('uncounted')];
+    const expected = count < MAX_COUNTED_OBJECTS ? 200 : 409;
+    const floor = await microseconds(() => handler(uncounted, context), iterations);
+    const pages = Math.max(1, Math.ceil(count / 1000));
+    const at = `${count.toLocaleString('en')} objects in the user's folder`;
+    const refused = expected === 409 ? '; at the limit: 409' : '';
+    for (const withRecord of [false, true]) {
+      if (withRecord) {
+        const usage = serialiseUsageRecord({ objects: count, bytes: count * body.length }, new Date());
+        fixtures.oss.seedObject({
+          key: usageRecordKey({ before: 'users/' }, user, 'counted'),
+          body: usage,
+          contentType: 'application/json',
+        });
+      }
+      const status = (await handler(counted, context)).statusCode;
+      if (status !== expected) throw new Error(`the quota grant with ${count} objects answered ${status}, not ${expected}`);
+      const how = withRecord
+        ? `the usage record read (1 GetObject${expected === 409 ? `, then ${pages} ListObjects pages to confirm the refusal` : ''})`
+        : `no usage record: ${pages} ListObjects page${pages === 1 ? '' : 's'}`;
+      record(
+        `grant with a quota, sign-url PUT, ${at}, ${how}${refused} (local OSS emulator); floor: no quota`,
+        await microseconds(
+          () => handler(counted, context),
+          Math.max(10, Math.floor(iterations / (withRecord && expected === 200 ? 1 : pages))),
+        ),
+        floor,
+        'µs/request',
+        null,
+      );
+    }
+  }
 }
 
 /** A fresh copy of a bundle's module state, as a new FC instance would have. */
@@ -429,6 +527,15 @@ async function main(): Promise<void> {
       // As README deploys it: RS256 tokens of an identity provider, its key set fetched once (from a local server).
       const jwksEvent = fcEvent(await fixtures.idpTokenFor('alice'), signUrlManifest.exampleRequest);
       await coldStart({ name: 'sign-url with AUTH_JWKS_URL', bundle: signUrlBundle, event: jwksEvent, env: fixtures.jwksEnv, runs });
+
+      // The profiles file bundled and checked against its schema at cold start (a profile without a quota: no OSS call).
+      const profilesBundle = await bundleWithProfiles(join(root, 'upload-profiles.example.json'));
+      try {
+        const avatarEvent = fcEvent(token, { ...signUrlManifest.exampleRequest, profile: 'avatar' });
+        await coldStart({ name: 'sign-url with upload profiles', bundle: profilesBundle, event: avatarEvent, env, runs });
+      } finally {
+        rmSync(dirname(profilesBundle), { recursive: true, force: true });
+      }
     }
 
     const iterations = quick ? 200 : 5000;
@@ -516,6 +623,7 @@ async function main(): Promise<void> {
         .split('\n').length - 1;
     extras['production dependency packages of the functions (npm ls --omit=dev --all --workspaces=false)'] = prodDeps;
 
+    if (wanted('quota')) await quotaCost(fixtures, quick ? 20 : 200);
     if (wanted('load')) await throughput(quick ? 1 : 10);
   } finally {
     await fixtures.close();

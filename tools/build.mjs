@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { profilesFileFor, uploadProfilesPlugin } from './upload-profiles-plugin.mjs';
+import uploadProfiles from './upload-profiles-plugin.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const functionNames = readdirSync(join(root, 'functions'), { withFileTypes: true })
@@ -19,6 +19,7 @@ rmSync(staging, { recursive: true, force: true });
 process.on('exit', () => rmSync(staging, { recursive: true, force: true })); // also when a build fails
 
 // The profiles file goes into every bundle that reads the configuration: the functions, the dev server, the tools.
+const { profilesFileFor, uploadProfilesPlugin } = uploadProfiles;
 const profilesFile = profilesFileFor(root);
 const common = {
   bundle: true,

@@ -12,12 +12,14 @@ export const signUrlManifest: HttpFunctionManifest = {
   // can make an object public. It counts a user's unfinished uploads before starting one: ListMultipartUploads is
   // an action on the bucket (only ever asked with the user's prefix; OSS documents oss:Prefix for ListObjects, not
   // for it, so no condition is set that OSS might not evaluate). With a profile quota, it lists the user's folder of
-  // the profile before granting an upload (ListObjects, confined by oss:Prefix).
+  // the profile before granting an upload (ListObjects, confined by oss:Prefix), unless the user's usage record, which
+  // it reads, says there is room.
   permissions: {
     allow: [
       { actions: SIGN_URL_ACTIONS, resource: 'uploads' },
       { actions: ['oss:ListMultipartUploads'], resource: 'bucket' },
       { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
+      { actions: ['oss:GetObject'], resource: 'usage-records' },
     ],
     deny: [{ refuse: 'public-object-acl', resource: 'uploads' }],
   },

@@ -20,6 +20,7 @@ import type { UploadRules } from '../../shared/upload/rules';
 import { partCountOf, partLength, signPartUrls } from '../../shared/upload/signed-parts';
 import { CONTENT_DISPOSITION, forbidOverwrite } from '../../shared/upload/stored-object';
 import { isIssuedHandle, issueUploadHandle, uploadHandleKey, type UploadPlan } from '../../shared/upload/upload-handle';
+import { usageRecordKey } from '../../shared/upload/usage-record';
 import { issueObjectKey } from './issue-key';
 import { answerForOssError } from './oss-failure-answer';
 import { checkGrantQuota } from './quota-check';
@@ -81,7 +82,12 @@ async function runStep(input: Input, rules: UploadRules, command: MultipartComma
     case 'MULTIPART': {
       // Counted in the profile's folder: each profile has its own bound (MAX_OPEN_UPLOADS_PER_USER unless it says).
       await checkOpenUploads(oss, rules, rules.profile.maxOpenUploadsPerUser ?? input.config.maxOpenUploadsPerUser);
-      await checkGrantQuota(() => oss, rules, command.size);
+      await checkGrantQuota(
+        () => oss,
+        rules,
+        command.size,
+        usageRecordKey(input.config.uploadPrefix, input.identity.userSegment, rules.profile.name),
+      );
       const key = issueObjectKey(rules, command, input.now);
       const { partSize, partCount } = partPlan(command.size);
       const plan = { size: command.size, partSize };

@@ -1,12 +1,14 @@
 /**
- * A profile's per-user quota at grant: the user's folder of the profile is counted at OSS (shared/upload/quota.ts)
- * before anything is signed. Profiles without a quota make no call at all.
+ * A profile's per-user quota at grant, before anything is signed: the user's usage record says there is room (one
+ * small GET, shared/upload/usage-record.ts), or the user's folder of the profile is counted at OSS
+ * (shared/upload/quota.ts), which alone may refuse. Profiles without a quota make no call at all.
  */
 import { signerCredentials } from '../../shared/alicloud/access-key';
 import { createOssClient, OssError, type OssClient } from '../../shared/alicloud/oss-client';
 import type { HandleInput } from '../../shared/edge/handler';
 import { bytesLeft, countUsage, grantRefusal, grantSettled, hasQuota } from '../../shared/upload/quota';
 import type { UploadRules } from '../../shared/upload/rules';
+import { parseUsageRecord, USAGE_RECORD_MAX_BYTES } from '../../shared/upload/usage-record';
 import { answerForOssError } from './oss-failure-answer';
 import type { SignUrlConfig } from './sign-upload';
 
@@ -29,10 +31,15 @@ export function ossClientFor(input: Input, rules: UploadRules): OssClient {
  * Refuses (409 QuotaExceeded) an upload of `bytes` that would take the user over the profile's quota; resolves to
  * the bytes the user may still add (Infinity without a byte quota). `oss` is asked for only when there is a quota.
  */
-export async function checkGrantQuota(oss: () => OssClient, rules: UploadRules, bytes: number): Promise<number> {
+export async function checkGrantQuota(oss: () => OssClient, rules: UploadRules, bytes: number, usageRecord: string): Promise<number> {
   if (!hasQuota(rules.profile)) return Infinity;
   try {
     const client = oss();
+    const recorded = await client.readStart(usageRecord, USAGE_RECORD_MAX_BYTES);
+    const record = recorded?.start === undefined ? undefined : parseUsageRecord(recorded.start);
+    if (record !== undefined && grantRefusal(rules.profile, record, bytes) === undefined)
+      return bytesLeft(rules.profile, record) ?? Infinity;
+    // No record, or one that says there is no room (stale, perhaps: the app may have deleted objects since): count.
     const usage = await countUsage((page) => client.listObjects(page), rules.prefix, grantSettled(rules.profile, bytes));
     const refusal = grantRefusal(rules.profile, usage, bytes);
     if (refusal !== undefined) throw refusal;

@@ -24,6 +24,7 @@ import type { ProfileMethod } from '../../shared/upload/profiles';
 import { parseSignUrlRequest } from '../../shared/upload/requests';
 import { ownField, uploadRulesFor, userPrefixOf, type UploadRequest, type UploadRules } from '../../shared/upload/rules';
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
+import { usageRecordKey } from '../../shared/upload/usage-record';
 import { issueObjectKey } from './issue-key';
 import { runMultipartStep } from './multipart';
 import { checkGrantQuota, ossClientFor } from './quota-check';
@@ -94,7 +95,12 @@ export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
       const maxBytes = Math.min(
         rules.maxBytes,
         SINGLE_REQUEST_MAX_BYTES,
-        await checkGrantQuota(() => ossClientFor(input, rules), rules, upload.size ?? rules.minBytes),
+        await checkGrantQuota(
+          () => ossClientFor(input, rules),
+          rules,
+          upload.size ?? rules.minBytes,
+          usageRecordKey(config.uploadPrefix, identity.userSegment, profile.name),
+        ),
       );
       const answer = signUpload(input, { ...rules, maxBytes }, upload);
       return { answer, logKey: answer.key };

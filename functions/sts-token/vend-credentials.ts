@@ -23,6 +23,7 @@ import { checkProfileAccess, profileOfRequest } from '../../shared/upload/profil
 import { ownField, uploadRulesFor, userPrefixOf } from '../../shared/upload/rules';
 import { serialisePolicy, sessionPolicyFor } from '../../shared/upload/session-policy';
 import { stsUploadPrefix } from '../../shared/upload/sts-folder';
+import { usageRecordKey } from '../../shared/upload/usage-record';
 import { appServerAnswer, appServerErrorBody, FORMAT_PARAMETER, requestedFormat } from './app-server-format';
 import { assumeRolePace, type Pace } from './assume-role-pace';
 import { checkVendQuota } from './vend-quota';
@@ -92,7 +93,7 @@ export function createStsTokenFunction(
       if (!policy.ok) throw internalError(policy.problem);
       const caller = signerCredentials(context, config.fallbackCredentials);
       // A user already at the profile's quota gets no credentials; what lands past it later, upload-completed removes.
-      await checkVendQuota({ config, caller, rules });
+      await checkVendQuota({ config, caller, rules, usageRecord: usageRecordKey(config.uploadPrefix, identity.userSegment, profile.name) });
       // Credentials do not outlive the caller's token by more than STS's 900 s minimum forces; what decides their
       // lifetime is part of the key, so that requests bound differently never evict each other's credentials.
       const { durationSeconds, bound, lifetimeClass } = tokenBoundFor(identity.expiresAt, now, sts.durationSeconds);

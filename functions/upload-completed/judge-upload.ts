@@ -87,7 +87,7 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
   const found = await findObject(keys, item, client);
   if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
   const { key, head, start } = found;
-  const verdict = await judgeQuota(await judge(key, head, start, config), client);
+  const verdict = await judgeQuota(await judge(key, head, start, config), { client, uploadPrefix: config.uploadPrefix, now });
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
   const user = userIdsOf(config.users).tagFor(verdict.owner.userSegment);

@@ -34,6 +34,7 @@ export interface OssClientOptions {
 
 export type OssOperation =
   | 'ListObjects'
+  | 'PutObject'
   | 'GetObject'
   | 'HeadObject'
   | 'DeleteObject'
@@ -139,6 +140,8 @@ export interface OssClient {
   readStart(key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer | undefined } | undefined>;
   /** The object's metadata, or undefined when there is no such object. */
   head(key: string): Promise<ObjectHead | undefined>;
+  /** Writes a small object (a usage record), replacing what is there. */
+  put(input: { key: string; body: Buffer; headers: Record<string, string> }): Promise<void>;
   /** Deletes the object; deleting what is already gone succeeds, as in OSS. */
   delete(key: string): Promise<void>;
   /** `changed` when the source is no longer the version named (or gone). */
@@ -315,6 +318,10 @@ export function createOssClient(options: OssClientOptions): OssClient {
           ? Number(/\/(\d+)$/.exec(headerOf(answer, 'content-range') ?? '')?.[1])
           : Number(headerOf(answer, 'content-length'));
       return { head: headOf('GetObject', answer, total), start: answer.body.subarray(0, bytes) };
+    },
+
+    async put({ key, body, headers }) {
+      await call({ operation: 'PutObject', method: 'PUT', key, headers, body, maxAnswerBytes: MAX_OTHER_ANSWER_BYTES });
     },
 
     async delete(key) {

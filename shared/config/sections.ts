@@ -6,6 +6,7 @@
 import type { AccessKey } from '../alicloud/access-key';
 import { BUNDLED_PROFILES_FILE } from '../upload/bundled-profiles';
 import { profilesFromFile, profilesFromVariables, type ProfilesFile, type UploadProfiles } from '../upload/profiles';
+import { usageFolderOf } from '../upload/usage-record';
 import {
   variableReader,
   type Env,
@@ -283,8 +284,16 @@ export const completionSection: ConfigSection<CompletionConfig> = {
     }
     // A quarantine inside the upload folder would look like a user's prefix (and trigger the function again);
     // an upload folder inside the quarantine would have every new upload count as quarantined.
+    const usage = usageFolderOf({ before });
     if (quarantinePrefix !== undefined && before !== '' && (quarantinePrefix.startsWith(before) || before.startsWith(quarantinePrefix))) {
       report(`QUARANTINE_PREFIX must lie outside UPLOAD_PREFIX's folder ${before}, and not contain it`);
+    } else if (
+      quarantinePrefix !== undefined &&
+      before !== '' &&
+      (quarantinePrefix.startsWith(usage) || usage.startsWith(quarantinePrefix))
+    ) {
+      // Nor may it hold the usage records beside that folder, or lie among them.
+      report(`QUARANTINE_PREFIX must lie outside ${usage}, where the usage records of profile quotas are kept, and not contain it`);
     }
     // FC runs in the bucket's region: the internal endpoint is nearer, and its traffic is free.
     const objectEndpoint = read('OSS_ENDPOINT') ?? `https://${read('OSS_BUCKET')}.oss-${read('OSS_REGION')}-internal.aliyuncs.com`;

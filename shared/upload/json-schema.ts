@@ -78,14 +78,18 @@ function schemaOf(schema: unknown): JsonSchema {
   return schema as SchemaObject;
 }
 
-function check(root: JsonSchema, schema: JsonSchema, value: unknown, path: Place, problems: SchemaProblem[]): void {
+/** `described`: the words of a `$ref`'s own schema, which say more of this place than the definition's. */
+function check(root: JsonSchema, schema: JsonSchema, value: unknown, path: Place, problems: SchemaProblem[], described?: string): void {
   if (schema === true) return;
-  const says = (message: string): void => void problems.push({ ...path, message: describedAs(schema, message) });
+  const says = (message: string): void =>
+    void problems.push({ ...path, message: described === undefined ? describedAs(schema, message) : `${message}: ${described}` });
   if (schema === false) return says('is not allowed');
   const keyword = (name: string): unknown => (Object.hasOwn(schema, name) ? schema[name] : undefined);
 
   const ref = keyword('$ref');
-  if (typeof ref === 'string') check(root, resolve(root, ref), value, path, problems);
+  const description = keyword('description');
+  if (typeof ref === 'string')
+    check(root, resolve(root, ref), value, path, problems, typeof description === 'string' ? description : described);
   const type = keyword('type');
   if (type !== undefined && !(Array.isArray(type) ? type : [type]).some((name) => hasType(value, String(name)))) {
     return says(`must be ${(Array.isArray(type) ? type : [type]).map((name) => articled(String(name))).join(' or ')}`);

@@ -43,8 +43,17 @@ const PROFILES = {
 };
 
 let stack: DevStack;
+/** Every operation the OSS emulator answered, in order. */
+const operations: string[] = [];
 beforeAll(async () => {
-  stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, profilesFile: PROFILES, asyncRetryDelaysMs: [50, 100] });
+  stack = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    profilesFile: PROFILES,
+    asyncRetryDelaysMs: [50, 100],
+    ossLog: (entry) => void operations.push(entry.operation ?? '-'),
+  });
 });
 afterAll(() => stack.close());
 
@@ -153,6 +162,28 @@ async function ossCode(run: () => Promise<unknown>): Promise<string> {
 }
 
 const keysUnder = (prefix: string): string[] => stack.oss!.listKeys().filter((key) => key.startsWith(prefix));
+
+/** The operations `run` made the OSS emulator answer. */
+async function operationsOf(run: () => Promise<unknown>): Promise<string[]> {
+  const before = operations.length;
+  await run();
+  return operations.slice(before);
+}
+
+const record = (user: string): unknown => JSON.parse(stack.oss!.getObject(`users.usage/${user}/documents`)?.body.toString() ?? 'null');
+
+/** The account owner's client (the emulator's root key), which may write anywhere, as an app's own back end may. */
+function ownerClient(): OSS {
+  return new OSS({
+    accessKeyId: 'LTAI-local-root',
+    accessKeySecret: 'local-root-secret-loopback-only',
+    bucket: 'local-uploads',
+    region: 'oss-cn-hangzhou',
+    endpoint: stack.oss!.url,
+    cname: true,
+    authorizationV4: true,
+  });
+}
 
 describe('a request names its profile; the answer and the key carry it', () => {
   test('unknown, missing (there is no default profile), malformed: 400 InvalidProfile naming the profiles', async () => {
@@ -422,16 +453,8 @@ describe('key fixed: one key per user, which a new upload replaces, and nothing 
   });
 
   test('an object another key of the folder gets some other way is KeyNotGranted; the bucket rule still stops STS overwrites', async () => {
-    // The account owner (the emulator's root key) may write anywhere: upload-completed judges it all the same.
-    const owner = new OSS({
-      accessKeyId: 'LTAI-local-root',
-      accessKeySecret: 'local-root-secret-loopback-only',
-      bucket: 'local-uploads',
-      region: 'oss-cn-hangzhou',
-      endpoint: stack.oss!.url,
-      cname: true,
-      authorizationV4: true,
-    });
+    // The account owner may write anywhere: upload-completed judges it all the same.
+    const owner = ownerClient();
     await owner.put('users/uma/avatar/second.png', samplePng(500), { mime: 'image/png' });
     await expect(verdictOf('users/uma/avatar/second.png')).resolves.toBe('rejected: KeyNotGranted');
     await owner.put('users/uma/photos/x.png', samplePng(500), { mime: 'image/png' });
@@ -508,5 +531,30 @@ describe('quotas, counted at OSS at grant and again once an object has landed', 
     expect(kept.sort()).toEqual(verified.sort());
     expect(verdicts.filter((verdict) => verdict !== 'verified').every((verdict) => verdict === 'rejected: QuotaExceeded')).toBe(true);
     expect(verdicts.filter((verdict) => verdict === 'rejected: QuotaExceeded').length).toBeGreaterThanOrEqual(15);
+  });
+
+  test('the usage record: written by upload-completed with what it counted, read by grants instead of a listing', async () => {
+    const signed = await granted<SignedPut>('sign-url', 'zane', { ...pdf, size: 400 });
+    expect((await put(signed, samplePdf(400))).status).toBe(200);
+    await expect(verdictOf(signed.key)).resolves.toBe('verified');
+    expect(record('zane')).toEqual({ objects: 1, bytes: 400, countedAt: expect.any(String) });
+    // With a record saying there is room, a grant reads it and lists nothing.
+    const grant = await operationsOf(() => granted('sign-url', 'zane', { ...pdf, size: 400 }));
+    expect(grant).toEqual(['GetObject']);
+    // The app deletes objects without telling anyone: a record saying there is no room is checked by a listing.
+    await ownerClient().put('users.usage/zane/documents', Buffer.from(JSON.stringify({ objects: 5, bytes: 2000 })));
+    const confirmed = await operationsOf(() => granted('sign-url', 'zane', { ...pdf, size: 400 }));
+    expect(confirmed).toEqual(['GetObject', 'ListObjects']);
+    // A record saying there is room when there is none (what landed since it was written) lets the grant through;
+    // upload-completed counts after landing, removes what is over, and writes the record anew.
+    for (let i = 0; i < 4; i += 1)
+      stack.oss!.seedObject({ key: `users/zane/documents/2026/01/seeded${i}.pdf`, body: samplePdf(400), contentType: 'application/pdf' });
+    await ownerClient().put('users.usage/zane/documents', Buffer.from(JSON.stringify({ objects: 1, bytes: 400 })));
+    const late = await granted<SignedPut>('sign-url', 'zane', { ...pdf, size: 400 });
+    expect((await put(late, samplePdf(400))).status).toBe(200);
+    await expect(verdictOf(late.key)).resolves.toBe('rejected: QuotaExceeded');
+    expect(keysUnder('users/zane/documents/')).toHaveLength(5);
+    expect(record('zane')).toMatchObject({ objects: 6 });
+    expect((await call('sign-url', 'zane', { ...pdf, size: 400 })).error.code).toBe('QuotaExceeded');
   });
 });

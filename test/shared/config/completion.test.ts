@@ -67,6 +67,10 @@ test.each([
     "QUARANTINE_PREFIX must lie outside UPLOAD_PREFIX's folder u/x/, and not contain it",
   ],
   [
+    { QUARANTINE_PREFIX: 'users.usage/quarantine/' },
+    'QUARANTINE_PREFIX must lie outside users.usage/, where the usage records of profile quotas are kept, and not contain it',
+  ],
+  [
     { QUARANTINE_PREFIX: 'quarantine' },
     'QUARANTINE_PREFIX must be a folder like quarantine/: letters, digits and !_.()=,;:@+- between single slashes, ending in /',
   ],

@@ -2,13 +2,13 @@
 // the file's JSON (upload-profiles.json at the repository root, or the file UPLOAD_PROFILES_FILE names). It reads a
 // file, as esbuild reads every source: nothing is checked or run here; the functions check the profiles at cold
 // start, `npm start` and `npm run deploy:check` before anything starts.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+const { existsSync, readFileSync } = require('node:fs');
+const { basename, isAbsolute, join, relative, resolve } = require('node:path');
 
-export const PROFILES_FILE_NAME = 'upload-profiles.json';
+const PROFILES_FILE_NAME = 'upload-profiles.json';
 
 /** The profiles file a build bundles: its absolute path, or undefined when there is none. Throws for a named file that is missing. */
-export function profilesFileFor(root, env = process.env) {
+function profilesFileFor(root, env = process.env) {
   const named = (env.UPLOAD_PROFILES_FILE ?? '').trim();
   if (named === '') {
     const fallback = join(root, PROFILES_FILE_NAME);
@@ -20,9 +20,12 @@ export function profilesFileFor(root, env = process.env) {
 }
 
 /** Replaces the bundled-profiles module with `file`'s content; leaves it (no profiles) when `file` is undefined. */
-export function uploadProfilesPlugin({ root, file }) {
+function uploadProfilesPlugin({ root, file }) {
   const module = join(root, 'shared', 'upload', 'bundled-profiles.ts');
-  const name = file === undefined ? undefined : relative(root, file) || file;
+  // Named as the repository names it; a file outside the repository by its name alone (no local path in a log).
+  const inside = file === undefined ? undefined : relative(root, file);
+  const name =
+    file === undefined ? undefined : inside !== undefined && !inside.startsWith('..') && !isAbsolute(inside) ? inside : basename(file);
   return {
     name: 'upload-profiles',
     setup(build) {
@@ -48,3 +51,5 @@ export function uploadProfilesPlugin({ root, file }) {
     },
   };
 }
+
+module.exports = { PROFILES_FILE_NAME, profilesFileFor, uploadProfilesPlugin };
