@@ -7,6 +7,7 @@ import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CONFIG_VARIABLES } from '../shared/config/variables';
 import { BUNDLED_PROFILES_FILE } from '../shared/upload/bundled-profiles';
+import { formatBytes } from '../shared/upload/byte-size';
 import type { UploadProfile } from '../shared/upload/profiles';
 import { startDevStack } from './dev-stack';
 import { nearMisses } from './near-misses';
@@ -21,9 +22,9 @@ const LOCAL_VARIABLES = [...Object.keys(PORT_VARIABLES), 'OSS_EMULATOR_DATA', 'U
 function describeProfile(profile: UploadProfile): string {
   const quota = [
     profile.maxObjectsPerUser === undefined ? undefined : `${profile.maxObjectsPerUser} objects`,
-    profile.maxBytesPerUser === undefined ? undefined : `${profile.maxBytesPerUser} bytes`,
+    profile.maxBytesPerUser === undefined ? undefined : formatBytes(profile.maxBytesPerUser),
   ].filter((part) => part !== undefined);
-  return `${profile.name}: ${profile.methods.join(', ')}; ${profile.key} key; up to ${profile.maxBytes} bytes${quota.length === 0 ? '' : `; per user ${quota.join(', ')}`}`;
+  return `${profile.name}: ${profile.methods.join(', ')}; ${profile.key} key; up to ${formatBytes(profile.maxBytes)}${quota.length === 0 ? '' : `; per user ${quota.join(', ')}`}`;
 }
 
 /** UPLOAD_PROFILES_FILE is read by the build: a server started without building again serves what it was built with. */

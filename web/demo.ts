@@ -1,4 +1,7 @@
-/** The demo page: sign in with a development token, pick or drop files, watch them go straight to OSS. */
+/**
+ * The demo page: sign in with a development token, pick a profile (when the stack serves a profiles file), pick or
+ * drop files, watch them go straight to OSS.
+ */
 import { fieldOf, formatBytes } from './errors';
 import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
 import { checkpointKey, startUpload, UPLOAD_MODES, UploadError, type UploadMode, type UploadStatus } from './upload-client';
@@ -35,6 +38,70 @@ async function signIn(user: string): Promise<void> {
     status.textContent = 'Not signed in.';
     errorLine.textContent = `Sign-in failed: ${error instanceof Error ? error.message : String(error)}`;
   }
+}
+
+/** A profile as the local stack's /api/config describes it. */
+interface ProfileChoice {
+  name: string;
+  contentTypes: string[];
+  minBytes: number;
+  maxBytes: number;
+  key: 'random' | 'fixed';
+  methods: string[];
+  maxObjectsPerUser?: number;
+  maxBytesPerUser?: number;
+}
+
+let profiles: ProfileChoice[] = [];
+
+/** One line on what a profile takes, for the note under the choices. */
+function describeProfile(profile: ProfileChoice): string {
+  const quota = [
+    profile.maxObjectsPerUser === undefined ? undefined : `${profile.maxObjectsPerUser} files`,
+    profile.maxBytesPerUser === undefined ? undefined : formatBytes(profile.maxBytesPerUser),
+  ].filter((part) => part !== undefined);
+  return [
+    `${profile.contentTypes.join(', ')}, up to ${formatBytes(profile.maxBytes)}`,
+    profile.key === 'fixed' ? 'one file per user: a new upload replaces it' : undefined,
+    `by ${profile.methods.join(', ')}`,
+    quota.length === 0 ? undefined : `at most ${quota.join(' and ')} per user`,
+  ]
+    .filter((part) => part !== undefined)
+    .join('; ');
+}
+
+/** The profiles the stack serves: offered when a profiles file is there (anything but the one `default`). */
+async function loadProfiles(): Promise<void> {
+  const config: unknown = await fetch('/api/config')
+    .then((response) => response.json())
+    .catch(() => undefined);
+  const listed = fieldOf(config, 'profiles');
+  profiles = Array.isArray(listed) ? (listed as ProfileChoice[]) : [];
+  if (profiles.length === 0 || (profiles.length === 1 && profiles[0]?.name === 'default')) return;
+  const choices = $<HTMLDivElement>('#profile-choices');
+  profiles.forEach((profile, index) => {
+    const label = document.createElement('label');
+    const radio = document.createElement('input');
+    radio.type = 'radio';
+    radio.name = 'profile';
+    radio.value = profile.name;
+    radio.checked = index === 0;
+    radio.addEventListener('change', showProfileNote);
+    label.append(radio, ` ${profile.name}`);
+    choices.append(label);
+  });
+  $<HTMLFieldSetElement>('#profiles').hidden = false;
+  showProfileNote();
+}
+void loadProfiles();
+
+function selectedProfile(): string | undefined {
+  return document.querySelector<HTMLInputElement>('input[name="profile"]:checked')?.value;
+}
+
+function showProfileNote(): void {
+  const profile = profiles.find((candidate) => candidate.name === selectedProfile());
+  $<HTMLParagraphElement>('#profile-note').textContent = profile === undefined ? '' : describeProfile(profile);
 }
 
 function selectedMode(): UploadMode {
@@ -83,8 +150,9 @@ function addUpload(file: File): void {
     return;
   }
   errorLine.textContent = '';
-  // A file with an unfinished upload resumes it, whatever mode is selected.
-  const resuming = readCheckpoint(localStorage, checkpointKey(endpointFor('multipart'), file)) !== undefined;
+  // A file with an unfinished upload (of this profile) resumes it, whatever mode is selected.
+  const profile = selectedProfile();
+  const resuming = readCheckpoint(localStorage, checkpointKey(endpointFor('multipart'), file, profile)) !== undefined;
   const mode = resuming ? 'multipart' : selectedMode();
   const item = document.createElement('li');
   const name = document.createElement('span');
@@ -120,6 +188,7 @@ function addUpload(file: File): void {
       const handle = startUpload(file, {
         endpoint: endpointFor(mode),
         mode,
+        ...(profile === undefined ? {} : { profile }),
         getToken: () => currentToken,
         signal: controller.signal,
         partSize: 100 * 1024,
@@ -157,12 +226,14 @@ function addUpload(file: File): void {
         pause.remove();
         item.dataset['state'] = 'done';
         const row = document.createElement('tr');
-        for (const text of [result.key, formatBytes(result.size), resuming ? 'MULTIPART (resumed)' : mode.toUpperCase(), 'checking…']) {
+        const how = `${resuming ? 'MULTIPART (resumed)' : mode.toUpperCase()}${profile === undefined ? '' : ` · ${profile}`}`;
+        for (const text of [result.key, formatBytes(result.size), how, 'checking…']) {
           const cell = document.createElement('td');
           cell.textContent = text;
           row.append(cell);
         }
         row.dataset['key'] = result.key;
+        if (profile !== undefined) row.dataset['profile'] = profile;
         row.dataset['size'] = String(result.size);
         $<HTMLTableSectionElement>('#uploaded tbody').append(row);
         void showVerdict(row, result.key);

@@ -40,6 +40,8 @@ export interface MultipartOptions {
   callFunction: MultipartCall;
   /** Scopes the checkpoint to one service. */
   endpoint: string;
+  /** The upload profile the file goes up with (the server's `default` when left out); scopes the checkpoint too. */
+  profile?: string | undefined;
   onProgress?: ((loaded: number, total: number) => void) | undefined;
   /** Parts done so far, of how many. */
   onParts?: ((done: number, total: number) => void) | undefined;
@@ -80,8 +82,10 @@ export interface Checkpoint {
 
 export const CHECKPOINT_PREFIX = 'oss-multipart:';
 
-export function checkpointKey(endpoint: string, file: Pick<File, 'name' | 'size' | 'lastModified'>): string {
-  return `${CHECKPOINT_PREFIX}${JSON.stringify([endpoint, file.name, file.size, file.lastModified])}`;
+/** One file's checkpoint, per service and profile (without a profile, the key it always had). */
+export function checkpointKey(endpoint: string, file: Pick<File, 'name' | 'size' | 'lastModified'>, profile?: string): string {
+  const scope = [endpoint, file.name, file.size, file.lastModified, ...(profile === undefined ? [] : [profile])];
+  return `${CHECKPOINT_PREFIX}${JSON.stringify(scope)}`;
 }
 
 export function readCheckpoint(storage: MultipartOptions['storage'], id: string): Checkpoint | undefined {
@@ -131,14 +135,14 @@ export function checkpointStore(storage: MultipartOptions['storage'], id: string
 
 export async function uploadMultipart(file: File, options: MultipartOptions): Promise<MultipartResult> {
   const control = options.control ?? uploadControl({ signal: options.signal, onStatus: options.onStatus });
-  const store = checkpointStore(options.storage, checkpointKey(options.endpoint, file));
+  const store = checkpointStore(options.storage, checkpointKey(options.endpoint, file, options.profile));
   const retrying = { control, windowMs: options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS, minRetries: options.retries };
   let point: Checkpoint | undefined;
   const partsSoFar = (): LostConnection['parts'] =>
     point === undefined ? undefined : { done: Object.keys(point.parts).length, total: point.partCount };
   const call = retryingCall({ ...retrying, callFunction: options.callFunction, endpoint: options.endpoint, parts: partsSoFar });
   try {
-    const started = await startOrResume(file, { call, store });
+    const started = await startOrResume(file, { call, store, profile: options.profile });
     point = started.point;
     const progress = progressReporter(file.size, started.point, options);
     progress.report();
@@ -223,7 +227,7 @@ const GONE = ['NoSuchUpload', 'Forbidden', 'InvalidKey', 'InvalidUploadId'];
  */
 async function startOrResume(
   file: File,
-  steps: { call: Call; store: CheckpointStore },
+  steps: { call: Call; store: CheckpointStore; profile: string | undefined },
 ): Promise<{ point: Checkpoint; signed: SignedBatch }> {
   const saved = steps.store.read();
   const resumed = saved === undefined ? undefined : await resume(saved, steps.call);
@@ -249,13 +253,17 @@ async function resume(point: Checkpoint, call: Call): Promise<{ point: Checkpoin
   }
 }
 
-async function start(file: File, steps: { call: Call; store: CheckpointStore }): Promise<{ point: Checkpoint; signed: SignedBatch }> {
+async function start(
+  file: File,
+  steps: { call: Call; store: CheckpointStore; profile: string | undefined },
+): Promise<{ point: Checkpoint; signed: SignedBatch }> {
   const requestedAt = Date.now();
   const started = await steps.call({
     method: 'MULTIPART',
     filename: file.name,
     contentType: file.type || 'application/octet-stream',
     size: file.size,
+    ...(steps.profile === undefined ? {} : { profile: steps.profile }),
   });
   const point: Checkpoint = {
     version: 1,

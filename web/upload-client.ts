@@ -44,6 +44,11 @@ export const DEFAULT_MULTIPART_THRESHOLD = 10 * 1024 * 1024;
 export interface UploadOptions {
   /** The function URL: sign-url for every mode but `sts`, sts-token for `sts`. */
   endpoint: string;
+  /**
+   * The upload profile (docs/upload-profiles.md): which kind of upload this is, with its own types, sizes, key and
+   * quota. Left out: the server's `default`.
+   */
+  profile?: string;
   /** Default `auto`. */
   mode?: UploadMode;
   /** Your app's JWT for the signed-in user. */
@@ -132,6 +137,7 @@ async function run(file: File, options: UploadOptions, control: UploadControl): 
   if (mode === 'multipart' || (mode === 'auto' && file.size > (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD))) {
     return uploadMultipart(file, {
       endpoint: options.endpoint,
+      profile: options.profile,
       callFunction: (request, signal) =>
         callFunction({ ...options, ...(signal === undefined ? { signal: undefined } : { signal }) }, request),
       onProgress: options.onProgress,
@@ -194,7 +200,12 @@ async function uploadSingle(file: File, options: UploadOptions, control: UploadC
 /** sign-url for one `PUT` or `POST`, tried again after transient failures; when its answer should be renewed. */
 function signing(file: File, options: UploadOptions, control: UploadControl, method: 'PUT' | 'POST'): () => Promise<Signed> {
   const budget = budgetFor(options);
-  const request = { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size };
+  const request = {
+    filename: file.name,
+    contentType: file.type || 'application/octet-stream',
+    size: file.size,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  };
   let reached = false;
   return async () => {
     for (;;) {
@@ -340,19 +351,20 @@ function send({ method, url, body, headers, total, options, signal, maxBytes }: 
 }
 
 /**
- * One provider per (endpoint, signed-in token): every concurrent upload of that user shares its refreshes, and
- * another user signing in (another token) never reuses them. A few at most, oldest dropped.
+ * One provider per (endpoint, signed-in token, profile): every concurrent upload of that user to that profile shares
+ * its refreshes, and another user signing in (another token) never reuses them. A few at most, oldest dropped.
  */
 const providers = new Map<string, CredentialProvider>();
 const MAX_PROVIDERS = 4;
 
 async function providerFor(options: UploadOptions): Promise<CredentialProvider> {
   const token = await options.getToken();
-  const id = `${options.endpoint}\n${token}`;
+  const id = `${options.endpoint}\n${token}\n${options.profile ?? ''}`;
   let provider = providers.get(id);
   if (provider === undefined) {
+    const request = { method: 'STS' as const, ...(options.profile === undefined ? {} : { profile: options.profile }) };
     provider = createCredentialProvider({
-      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, { method: 'STS' }),
+      fetchCredentials: () => callFunction({ ...options, getToken: () => token }, request),
     });
     providers.set(id, provider);
     for (const oldest of providers.keys()) {

@@ -45,7 +45,7 @@ export interface UppyPresigned {
 
 /** The few things of an Uppy instance the adapter reads: the files, by id and by their multipart upload. */
 export interface UppyFiles {
-  getFile(id: string): { name?: string; type?: string; size: number | null } | undefined;
+  getFile(id: string): { name?: string; type?: string; size: number | null; meta?: Record<string, unknown> } | undefined;
   getFiles(): Array<{ id: string; size: number | null; s3Multipart?: { uploadId: string; key: string } | undefined }>;
 }
 
@@ -58,6 +58,11 @@ export interface SignUrlForUppyOptions {
   single?: 'put' | 'post';
   /** Files larger than this go in parts. Default 10 MiB, as the browser client's `auto` mode. */
   multipartThreshold?: number;
+  /**
+   * The upload profile of each file (docs/upload-profiles.md): one name for every file, or one chosen per file (from
+   * its `meta`, say: `(file) => file.meta.profile`); left out or undefined, the server's `default`.
+   */
+  profile?: string | ((file: { name: string; type: string; size: number; meta: Record<string, unknown> }) => string | undefined);
 }
 
 /** The options to pass to `uppy.use(AwsS3, …)`. */
@@ -82,10 +87,12 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const uploads = new Map<string, KnownUpload>();
 
-  const fileOf = (id: string): { name: string; type: string; size: number } => {
+  const fileOf = (id: string): { name: string; type: string; size: number; profile: { profile?: string } } => {
     const file = uppy.getFile(id);
     if (file === undefined || file.size === null) throw new Error(`sign-url adapter: no file ${id} with a size in Uppy`);
-    return { name: file.name ?? 'file', type: file.type || 'application/octet-stream', size: file.size };
+    const described = { name: file.name ?? 'file', type: file.type || 'application/octet-stream', size: file.size, meta: file.meta ?? {} };
+    const profile = typeof options.profile === 'function' ? options.profile(described) : options.profile;
+    return { name: described.name, type: described.type, size: described.size, profile: profile === undefined ? {} : { profile } };
   };
   const sizeOfUpload = (uploadId: string): number | undefined =>
     uppy.getFiles().find((file) => file.s3Multipart?.uploadId === uploadId)?.size ?? undefined;
@@ -127,7 +134,7 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
       if (uploadId === undefined) {
         if (method === 'PUT') {
           const file = fileOf(key);
-          const body = { filename: file.name, contentType: request.contentType ?? file.type, size: file.size };
+          const body = { filename: file.name, contentType: request.contentType ?? file.type, size: file.size, ...file.profile };
           if (options.single === 'post') {
             const signed = await callFunction(options, { ...body, method: 'POST' });
             return { url: signed.url, key: signed.key, fields: signed.fields };
@@ -143,6 +150,7 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
             filename: file.name,
             contentType: file.type,
             size: file.size,
+            ...file.profile,
           });
           if (started.partSize !== partPlan(file.size).partSize)
             throw new Error('sign-url adapter: the server cut the file into other parts than Uppy');

@@ -68,3 +68,12 @@ test('a storage that refuses to write costs the resume, not the upload', () => {
   // No storage at all (blocked by the browser's settings, or `storage: null`): nothing to resume from.
   expect([readCheckpoint(undefined, id), checkpointStore(undefined, id).save(point)]).toEqual([undefined, undefined]);
 });
+
+test("a checkpoint is one file's per service and profile: the same file uploaded to another profile starts afresh", () => {
+  const file = { name: 'film.png', size: point.fileSize, lastModified: 1 };
+  const endpoint = 'https://fc.example/api/sign-url';
+  // Without a profile, the key a checkpoint always had (so uploads under way before profiles still resume).
+  expect(checkpointKey(endpoint, file)).toBe(`oss-multipart:${JSON.stringify([endpoint, 'film.png', point.fileSize, 1])}`);
+  const keys = [checkpointKey(endpoint, file), checkpointKey(endpoint, file, 'videos'), checkpointKey(endpoint, file, 'documents')];
+  expect(new Set(keys).size).toBe(3);
+});

@@ -166,3 +166,20 @@ test('ListParts and CompleteMultipartUpload XML: ETags as OSS gave them, without
     size: fileSize,
   });
 });
+
+test('the profile of each file goes with its MULTIPART start: one for all, or one per file from its meta', async () => {
+  version = 'v4';
+  lifetimeSeconds = 300;
+  const withMeta: UppyFiles = {
+    getFile: (id) => (id === 'file-1' ? { name: 'film.png', type: 'image/png', size: fileSize, meta: { kind: 'videos' } } : undefined),
+    getFiles: uppy.getFiles,
+  };
+  const options = { endpoint: 'https://fc.example/api/sign-url', getToken: () => 'jwt', multipartThreshold: 10 * MIB };
+  await signUrlForUppy(withMeta, { ...options, profile: 'documents' }).signRequest({ method: 'POST', key: 'file-1' });
+  await signUrlForUppy(withMeta, { ...options, profile: (file) => String(file.meta['kind']) }).signRequest({
+    method: 'POST',
+    key: 'file-1',
+  });
+  await signUrlForUppy(withMeta, options).signRequest({ method: 'POST', key: 'file-1' });
+  expect(requests.map((request) => (request as { profile?: string }).profile)).toEqual(['documents', 'videos', undefined]);
+});
