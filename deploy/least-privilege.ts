@@ -1,10 +1,14 @@
 /**
  * The template's roles held to least privilege, independently of how they were built: no wildcard action or
- * resource, OSS grants only under the upload prefix or the quarantine, each function role exactly its manifest's
- * needs, and each role trusted by exactly whom it must be (FC; sts-token's role; OSS).
+ * resource allowed (a Deny of everything is fine: the upload role when no profile allows STS), OSS grants only under
+ * the upload prefix, the quarantine or the usage records of profile quotas, listing the bucket only under the upload
+ * prefix, each function role exactly its manifest's needs, and each role trusted by exactly whom it must be (FC;
+ * sts-token's role; OSS).
  */
 import type { FunctionManifest } from '../functions/manifest';
+import { hasQuota } from '../shared/upload/quota';
 import { objectResource } from '../shared/upload/session-policy';
+import { usageFolderOf } from '../shared/upload/usage-record';
 import { allUsersPattern, functionRolePolicy, type DeploymentConfig } from './policies';
 import { logicalIds, stackRoles, type RosTemplate, type RosValue } from './ros-template';
 import { deploymentNames, type DeployOptions } from './deployment';
@@ -52,6 +56,9 @@ export function leastPrivilegeProblems(
   const problems: string[] = [];
   const allowedOss = [objectResource(config.bucket, allUsersPattern(config))];
   if (config.quarantinePrefix !== undefined) allowedOss.push(objectResource(config.bucket, `${config.quarantinePrefix}*`));
+  if (config.profiles.list.some(hasQuota)) allowedOss.push(objectResource(config.bucket, `${usageFolderOf(config.uploadPrefix)}*`));
+  // Listing the bucket, only ever the users' folders (counting a quota).
+  const usersListing = JSON.stringify({ StringLike: { 'oss:Prefix': [allUsersPattern(config)] } });
   const bucketArn = `acs:oss:*:*:${config.bucket}`;
   const within = (resource: string): boolean =>
     allowedOss.some((allowed) => resource === allowed || (resource.startsWith(allowed.slice(0, -1)) && !resource.includes('..')));
@@ -59,14 +66,19 @@ export function leastPrivilegeProblems(
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'ALIYUN::RAM::Role') continue;
     for (const statement of roleDocuments(template, id)?.statements ?? []) {
+      const allows = statement.Effect === 'Allow';
       for (const action of statement.Action) {
-        if (action === '*' || action.endsWith(':*')) problems.push(`${id}: a statement grants every action (${action})`);
+        if (allows && (action === '*' || action.endsWith(':*'))) problems.push(`${id}: a statement grants every action (${action})`);
       }
       for (const value of statement.Resource) {
         const arn = text(value);
-        if (arn === '*' || arn === '') problems.push(`${id}: a statement applies to every resource`);
-        // On the bucket itself only listing the unfinished multipart uploads (sign-url counts a user's with a prefix).
-        const bucketListing = arn === bucketArn && statement.Action.every((action) => BUCKET_ACTIONS.has(action));
+        if (allows && (arn === '*' || arn === '')) problems.push(`${id}: a statement applies to every resource`);
+        // On the bucket itself only listing the unfinished multipart uploads (sign-url counts a user's with a prefix),
+        // and listing objects under the upload prefix alone.
+        const bucketListing =
+          arn === bucketArn &&
+          (statement.Action.every((action) => BUCKET_ACTIONS.has(action)) ||
+            (statement.Action.every((action) => action === 'oss:ListObjects') && JSON.stringify(statement.Condition) === usersListing));
         if (statement.Effect === 'Allow' && arn.startsWith('acs:oss:') && !within(arn) && !bucketListing) {
           problems.push(`${id}: allows OSS actions on ${arn}, outside the upload prefix and the quarantine`);
         }

@@ -36,7 +36,7 @@ export function hasFixedKeys(profiles: UploadProfiles): boolean {
  * `acs:ram::<account>:role/<name>` → `arn:sts::<account>:assumed-role/<name>/*`.
  */
 export function assumedRolePrincipal(roleArn: string): string {
-  const match = /^acs:ram::([^:]+):role\/(.+)$/.exec(roleArn);
+  const match = /^acs:ram::(.+):role\/(.+)$/.exec(roleArn);
   if (match === null) throw new Error(`not a role ARN: ${roleArn}`);
   return `arn:sts::${match[1]}:assumed-role/${match[2]}/*`;
 }
