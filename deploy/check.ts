@@ -9,7 +9,7 @@
 import Ajv from 'ajv';
 import { FUNCTIONS } from '../functions/registry';
 import { isHttpFunction, type FunctionManifest } from '../functions/manifest';
-import { loadConfig } from '../shared/config/sections';
+import { loadConfig, type ConfigSection } from '../shared/config/sections';
 import type { Env } from '../shared/config/variables';
 import { readDeployOptions, deploymentNames, type DeployOptions } from './deployment';
 import type { DeployerScope } from './deployer-policy';
@@ -166,8 +166,11 @@ function checkSYaml(
       report(problem);
     const environment = rendered.props['environmentVariables'] as Record<string, string>;
     environments[fn.name] = environment;
-    const cold = loadConfig(environment, fn.create().config);
-    if (!cold.ok) for (const problem of cold.problems) report(`${fn.name} would not start: ${problem}`);
+    // As at cold start: the configuration, then the function's own check of it (the STS policy's size, say).
+    const definition: { config: ConfigSection<unknown>; checkConfig?(config: unknown): string[] } = fn.create();
+    const cold = loadConfig(environment, definition.config);
+    const coldProblems = cold.ok ? (definition.checkConfig?.(cold.config) ?? []) : cold.problems;
+    for (const problem of coldProblems) report(`${fn.name} would not start: ${problem}`);
     // FC's limit on all of a function's variables together.
     const size = Object.entries(environment).reduce((sum, [key, value]) => sum + key.length + value.length, 0);
     if (size > 4096) report(`${fn.name}: its environment variables take ${size} bytes; FC allows 4096`);
