@@ -51,6 +51,8 @@ export interface DevStackOptions {
   assetsDir?: string;
   /** The emulators' clock (tests move it to expire URLs and credentials); the functions keep the real one. */
   emulatorClock?: () => Date;
+  /** When the OSS emulator judges a URL's expiry: as the request arrives (default, as OSS), or after its body. */
+  ossChecksAt?: 'start' | 'end';
   /** Replaces the bucket CORS rule `npm run policies` prints (tests show what a misconfigured bucket does). */
   bucketCorsRule?: CorsRule;
   /** Waits before FC-style retries of a failed asynchronous invocation (default 0.5 s, 1 s, 2 s). */
@@ -241,6 +243,7 @@ async function startEmulators(input: {
       overwriteConfiguration: overwriteConfigurationXml([uploadOverwriteRule(deployment)]),
       port: options.ossPort ?? 9100,
       ...clock,
+      ...(options.ossChecksAt === undefined ? {} : { checksAt: options.ossChecksAt }),
       ...(options.ossDataDir === undefined ? {} : { storageDir: options.ossDataDir }),
       onObjectCreated: input.onObjectCreated,
       encodeEventKeys: options.encodeEventKeys ?? false,

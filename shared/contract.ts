@@ -274,7 +274,15 @@ export type ErrorCode =
   | 'UpstreamUnavailable';
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string } & ErrorSizes;
+}
+
+/** The exact byte counts an error about a size is about (its message says them in MiB or GiB). */
+export interface ErrorSizes {
+  /** The size the request named, or the parts add up to. */
+  size?: number;
+  /** The limit it broke. */
+  maxBytes?: number;
 }
 
 /** `upload-completed`'s webhook: what the application is told about every object that landed in a user's prefix. */

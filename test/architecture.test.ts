@@ -68,7 +68,7 @@ test('nothing deployed, and no deployment tool, imports the local stack', () => 
 });
 
 test('the browser client imports only web/, the wire contract and the dependency-free upload helpers', () => {
-  // The key layout, the part plan, URL lifetimes, ETags and XML escaping: one copy each for the server and the browser.
+  // The key layout, the part plan, URL lifetimes, ETags, XML escaping and sizes in messages: one copy each for the server and the browser.
   const allowed = new Set([
     'shared/contract',
     'shared/upload/keys',
@@ -76,6 +76,7 @@ test('the browser client imports only web/, the wire contract and the dependency
     'shared/upload/url-expiry',
     'shared/upload/etag',
     'shared/upload/xml-escape',
+    'shared/upload/byte-size',
   ]);
   expect(violations(sourceFiles('web'), (imported) => !imported.startsWith('web/') && !allowed.has(imported))).toEqual([]);
   for (const module of allowed) expect(projectImports(`${module}.ts`)).toEqual([]);

@@ -1,7 +1,7 @@
 /** The demo page: sign in with a development token, pick or drop files, watch them go straight to OSS. */
 import { fieldOf, formatBytes } from './errors';
 import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
-import { checkpointKey, upload, UPLOAD_MODES, UploadError, type UploadMode } from './upload-client';
+import { checkpointKey, startUpload, UPLOAD_MODES, UploadError, type UploadMode, type UploadStatus } from './upload-client';
 
 const $ = <T extends Element>(selector: string): T => {
   const element = document.querySelector<T>(selector);
@@ -76,7 +76,7 @@ function listResumable(): void {
 }
 listResumable();
 
-function startUpload(file: File): void {
+function addUpload(file: File): void {
   if (token === undefined) {
     errorLine.textContent = 'Sign in first.';
     $<HTMLInputElement>('#user-name').focus();
@@ -94,6 +94,11 @@ function startUpload(file: File): void {
   cancel.className = 'secondary';
   cancel.textContent = 'Cancel';
   cancel.setAttribute('aria-label', `Cancel ${file.name}`);
+  const pause = document.createElement('button');
+  pause.type = 'button';
+  pause.className = 'secondary';
+  pause.textContent = 'Pause';
+  pause.setAttribute('aria-label', `Pause ${file.name}`);
   const bar = document.createElement('progress');
   bar.max = Math.max(file.size, 1);
   bar.value = 0;
@@ -101,7 +106,7 @@ function startUpload(file: File): void {
   const state = document.createElement('span');
   state.className = 'state';
   state.textContent = 'Starting…';
-  item.append(name, cancel, bar, state);
+  item.append(name, pause, cancel, bar, state);
   $<HTMLUListElement>('#transfers').append(item);
 
   const controller = new AbortController();
@@ -109,14 +114,19 @@ function startUpload(file: File): void {
   let progressEvents = 0;
   const currentToken = token;
   let parts = '';
+  let percent = '';
   (mode === 'sts' ? loadAliOss() : Promise.resolve())
-    .then(() =>
-      upload(file, {
+    .then(() => {
+      const handle = startUpload(file, {
         endpoint: endpointFor(mode),
         mode,
         getToken: () => currentToken,
         signal: controller.signal,
         partSize: 100 * 1024,
+        onStatus: (status) => {
+          state.textContent = describeStatus(status) ?? `${percent}${parts}`;
+          item.dataset['status'] = status.state;
+        },
         onParts: (done, total) => {
           parts = ` · part ${done} of ${total} done`;
           item.dataset['partsDone'] = String(done);
@@ -126,16 +136,25 @@ function startUpload(file: File): void {
           progressEvents += 1;
           bar.max = Math.max(total, 1);
           bar.value = loaded;
-          state.textContent = `${Math.round((loaded / Math.max(total, 1)) * 100)}%${parts}`;
+          percent = `${Math.round((loaded / Math.max(total, 1)) * 100)}%`;
+          if (item.dataset['status'] !== 'waiting' && item.dataset['status'] !== 'paused') state.textContent = `${percent}${parts}`;
           item.dataset['progressEvents'] = String(progressEvents);
         },
-      }),
-    )
+      });
+      pause.addEventListener('click', () => {
+        if (handle.paused) handle.resume();
+        else handle.pause();
+        pause.textContent = handle.paused ? 'Resume' : 'Pause';
+        pause.setAttribute('aria-label', `${pause.textContent} ${file.name}`);
+      });
+      return handle.done;
+    })
     .finally(listResumable)
     .then(
       (result) => {
         state.textContent = 'Uploaded.';
         cancel.remove();
+        pause.remove();
         item.dataset['state'] = 'done';
         const row = document.createElement('tr');
         for (const text of [result.key, formatBytes(result.size), resuming ? 'MULTIPART (resumed)' : mode.toUpperCase(), 'checking…']) {
@@ -153,10 +172,25 @@ function startUpload(file: File): void {
         state.textContent = message;
         state.classList.add('failed');
         cancel.remove();
+        pause.remove();
         item.dataset['state'] = error instanceof UploadError ? error.code : 'Failed';
         errorLine.textContent = `${file.name}: ${message}`;
       },
     );
+}
+
+/** What the page says while an upload is not simply sending; undefined when it is (the percentage shows). */
+function describeStatus(status: UploadStatus): string | undefined {
+  switch (status.state) {
+    case 'uploading':
+      return undefined;
+    case 'paused':
+      return 'Paused.';
+    case 'waiting': {
+      const why = { offline: 'Offline', network: 'No answer from the network', busy: 'The service is busy' }[status.reason];
+      return `${why}: trying again in ${Math.ceil(status.retryInMs / 1000)} s, or as soon as the network is back.`;
+    }
+  }
 }
 
 /**
@@ -182,7 +216,7 @@ async function showVerdict(row: HTMLTableRowElement, key: string): Promise<void>
 
 const input = $<HTMLInputElement>('#file-input');
 input.addEventListener('change', () => {
-  for (const file of Array.from(input.files ?? [])) startUpload(file);
+  for (const file of Array.from(input.files ?? [])) addUpload(file);
   input.value = '';
 });
 
@@ -195,5 +229,5 @@ zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
 zone.addEventListener('drop', (event) => {
   event.preventDefault();
   zone.classList.remove('dragging');
-  for (const file of Array.from(event.dataTransfer?.files ?? [])) startUpload(file);
+  for (const file of Array.from(event.dataTransfer?.files ?? [])) addUpload(file);
 });

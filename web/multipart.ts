@@ -1,20 +1,33 @@
 /**
  * Multipart uploads through `sign-url`, in the browser: the function starts and completes the upload; this file
- * PUTs the parts to signed URLs, several at a time, each retried with backoff, with fresh URLs when they expire.
- * A checkpoint `{key, uploadId, partSize, done parts and their ETags}` in `localStorage`, keyed by the file's name,
- * size and modification time, lets a later `upload()` of the same file (after a failure or a page reload) send only
- * the parts OSS does not hold yet; it is removed when the upload completes or is cancelled.
+ * PUTs the parts to signed URLs, several at a time, with fresh URLs before they expire, and keeps going through bad
+ * networks (`network.ts`): a part or a call that gets no answer, a 5xx or a 429 is tried again with backoff for up
+ * to `retryWindowMs`, at once when the browser is back online; the upload can be paused and resumed. A checkpoint
+ * `{key, uploadId, partSize, done parts and their ETags}` in `localStorage`, keyed by the file's name, size and
+ * modification time, lets a later `upload()` of the same file (after a failure or a page reload) send only the parts
+ * OSS does not hold yet; it is removed when the upload completes or is cancelled.
  *
  * `uploadMultipart` runs the steps in order, each a function of its own: `startOrResume` (the resume rule),
- * `partUrls` (URLs in hand, renewed before they expire), `sendParts` (a pool of workers, one part each,
- * `sendPart` retrying it), `complete`, and on cancel `abort`; `checkpointStore` keeps the checkpoint and
- * `retryingCall` calls sign-url.
+ * `partUrls` (URLs in hand, renewed before they expire), `sendParts` (the parts in flight, as many at once as the
+ * link can send within a URL's lifetime: `linkPace`), `sendPart` (one part, tried until it is in), `complete`, and on
+ * cancel `abort`; `checkpointStore` keeps the checkpoint and `retryingCall` calls sign-url.
  */
 import type { AnswerFor, MultipartMethod, RequestFor, SignedParts } from '../shared/contract';
 import { normaliseEtag } from '../shared/upload/etag';
 import { MAX_PART_URLS_PER_ANSWER, partRange } from '../shared/upload/parts';
-import { partUrlsRenewAt } from '../shared/upload/url-expiry';
-import { UploadError, blockedMessage, fieldOf, fromOssCode, parseOssError } from './errors';
+import { partUrlsRenewAt, urlExpiresAtLocally, urlValidity } from '../shared/upload/url-expiry';
+import { UploadError, fieldOf, fromOssCode, noAnswer, parseOssError, tooSlow, type LostConnection } from './errors';
+import {
+  DEFAULT_RETRY_WINDOW_MS,
+  cancelled,
+  parseRetryAfter,
+  retryBudget,
+  uploadControl,
+  waitToRetry,
+  type RetryBudget,
+  type UploadControl,
+  type UploadStatus,
+} from './network';
 
 /** sign-url called for one multipart step: the answer its method has, or an UploadError. */
 export type MultipartCall = <M extends MultipartMethod>(request: RequestFor<M>, signal: AbortSignal | undefined) => Promise<AnswerFor<M>>;
@@ -30,11 +43,16 @@ export interface MultipartOptions {
   onProgress?: ((loaded: number, total: number) => void) | undefined;
   /** Parts done so far, of how many. */
   onParts?: ((done: number, total: number) => void) | undefined;
+  onStatus?: ((status: UploadStatus) => void) | undefined;
   signal?: AbortSignal | undefined;
-  /** Parts in flight at once. */
+  /** Pause, resume and cancel; made from `signal` when not given. */
+  control?: UploadControl | undefined;
+  /** The most parts in flight at once (fewer while the link is too slow for more). */
   concurrency: number;
-  /** Retries of one part (and of a sign-url call the service answered "busy" to). */
+  /** Tries after a failure that are made in any case, even past the retry window. */
   retries: number;
+  /** How long a run of failures (no answer, 5xx, 429) is retried before the upload stops. Default 5 minutes. */
+  retryWindowMs?: number | undefined;
   /** Where checkpoints live; none: no resume after a reload. */
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | undefined;
 }
@@ -112,24 +130,42 @@ export function checkpointStore(storage: MultipartOptions['storage'], id: string
 }
 
 export async function uploadMultipart(file: File, options: MultipartOptions): Promise<MultipartResult> {
-  const { signal } = options;
+  const control = options.control ?? uploadControl({ signal: options.signal, onStatus: options.onStatus });
   const store = checkpointStore(options.storage, checkpointKey(options.endpoint, file));
-  const call = retryingCall(options);
-  const { point, signed } = await startOrResume(file, { call, store });
-  const progress = progressReporter(file.size, point, options);
-  progress.report();
-  const queue = pendingParts(point);
-  const urls = partUrls({ call, point, upcoming: queue }, signed);
+  const retrying = { control, windowMs: options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS, minRetries: options.retries };
+  let point: Checkpoint | undefined;
+  const partsSoFar = (): LostConnection['parts'] =>
+    point === undefined ? undefined : { done: Object.keys(point.parts).length, total: point.partCount };
+  const call = retryingCall({ ...retrying, callFunction: options.callFunction, endpoint: options.endpoint, parts: partsSoFar });
   try {
-    await sendParts({ file, point, queue, urls, store, progress, signal, concurrency: options.concurrency, retries: options.retries });
-    const result = await complete(call, point, file.size);
+    const started = await startOrResume(file, { call, store });
+    point = started.point;
+    const progress = progressReporter(file.size, started.point, options);
+    progress.report();
+    const queue = pendingParts(started.point);
+    const urls = partUrls({ call, point: started.point, upcoming: queue }, started.signed);
+    const pace = linkPace({ most: options.concurrency, partBytes: started.point.partSize, lifetimeMs: () => urls.lifetimeMs() });
+    await sendParts({
+      file,
+      point: started.point,
+      queue,
+      urls,
+      store,
+      progress,
+      pace,
+      control,
+      budget: retryBudget(retrying),
+      reachedOss: false,
+      stopped: false,
+    });
+    const result = await complete(call, started.point, file.size);
     store.remove();
     options.onProgress?.(file.size, file.size);
     return result;
   } catch (error) {
-    if (signal?.aborted === true || (error instanceof UploadError && error.code === 'Cancelled')) {
+    if (control.signal.aborted || (error instanceof UploadError && error.code === 'Cancelled')) {
       store.remove();
-      await abort(options.callFunction, point);
+      if (point !== undefined) await abort(options.callFunction, point);
       throw cancelled();
     }
     if (error instanceof UploadError && ['NoSuchUpload', 'EntityTooLarge'].includes(error.serviceCode ?? '')) store.remove();
@@ -143,17 +179,36 @@ interface SignedBatch {
   requestedAt: number;
 }
 
-/** sign-url, retried a few times while it answers "busy" (503, 429); `Cancelled` once the signal is aborted. */
-function retryingCall(options: Pick<MultipartOptions, 'callFunction' | 'signal' | 'retries'>): Call {
-  const { callFunction, signal, retries } = options;
+interface Retrying {
+  control: UploadControl;
+  windowMs: number;
+  minRetries: number;
+}
+
+/** sign-url, tried again while it gets no answer or answers 5xx or 429 (`waitToRetry`); `Cancelled` once cancelled. */
+function retryingCall(
+  options: Retrying & Pick<MultipartOptions, 'callFunction' | 'endpoint'> & { parts: () => LostConnection['parts'] },
+): Call {
+  const { callFunction, control } = options;
+  const budget = retryBudget(options);
+  let reached = false;
   return async (request) => {
-    for (let attempt = 0; ; attempt += 1) {
+    for (;;) {
+      await control.running();
       try {
-        return await callFunction(request, signal);
+        const answer = await callFunction(request, control.signal);
+        reached = true;
+        budget.succeeded();
+        return answer;
       } catch (error) {
-        if (signal?.aborted === true) throw cancelled();
-        if (!(error instanceof UploadError) || error.code !== 'Unavailable' || attempt >= retries) throw error;
-        await sleep(backoffMs(attempt), signal);
+        if (control.signal.aborted) throw cancelled();
+        if (!(error instanceof UploadError) || !error.transient) throw error;
+        if (error.code !== 'Blocked') reached = true;
+        await waitToRetry(error, {
+          budget,
+          control,
+          lost: { target: 'the upload service', url: options.endpoint, reached, parts: options.parts() },
+        });
       }
     }
   };
@@ -256,10 +311,15 @@ function progressReporter(fileSize: number, point: Checkpoint, options: Pick<Mul
 }
 
 interface PartUrls {
-  /** A URL for part `n` with time left: renewed (with the next parts' URLs) when it is missing or about to expire. */
-  urlFor(n: number): Promise<string>;
+  /**
+   * A URL for part `n` with time left, at least `neededMs` when given: renewed (with the next parts' URLs) when it
+   * is missing, about to expire, or would expire before the part is in. Its expiry comes with it (this device's clock).
+   */
+  urlFor(n: number, neededMs: number | undefined): Promise<{ url: string; expiresAt: number }>;
   /** OSS said this part's URL has expired. */
   forget(n: number): void;
+  /** How long a URL lives from its signing (the rules' lifetime). */
+  lifetimeMs(): number;
 }
 
 /**
@@ -270,77 +330,220 @@ function partUrls(options: { call: Call; point: Checkpoint; upcoming: readonly n
   const { call, point, upcoming } = options;
   const urls = new Map<number, string>();
   let renewAt = 0;
+  let expiresAt = 0;
+  let lifetime = 0;
   let refreshing: Promise<void> | undefined;
   const remember = ({ answer, requestedAt }: SignedBatch): void => {
     for (const part of answer.parts) urls.set(part.partNumber, part.url);
     renewAt = partUrlsRenewAt(answer, requestedAt);
+    const url = answer.parts[0]?.url ?? '';
+    expiresAt = urlExpiresAtLocally(url, requestedAt) ?? Date.parse(answer.expiresAt);
+    const validity = urlValidity(url);
+    lifetime = validity?.signedAt === undefined ? expiresAt - requestedAt : validity.expiresAt - validity.signedAt;
   };
   remember(first);
 
   const refresh = async (n: number): Promise<void> => {
     const wanted = [n, ...upcoming.filter((m) => m !== n)].slice(0, MAX_PART_URLS_PER_ANSWER);
     const requestedAt = Date.now();
+    const answer = await call({ method: 'PARTS', key: point.key, uploadId: point.uploadId, partNumbers: wanted });
     urls.clear();
-    remember({ answer: await call({ method: 'PARTS', key: point.key, uploadId: point.uploadId, partNumbers: wanted }), requestedAt });
+    remember({ answer, requestedAt });
   };
-  const urlFor = async (n: number): Promise<string> => {
-    if (!urls.has(n) || Date.now() > renewAt) {
+  const urlFor = async (n: number, neededMs: number | undefined): Promise<{ url: string; expiresAt: number }> => {
+    const now = Date.now();
+    // A fresh URL lives the whole lifetime: asking for one more is pointless when even that is too short.
+    const needed = Math.min(neededMs ?? 0, lifetime * 0.9);
+    if (!urls.has(n) || now > renewAt || expiresAt - now < needed) {
       refreshing ??= refresh(n).finally(() => (refreshing = undefined));
       await refreshing;
     }
     // Another part's refresh may have come back without this part's URL: ask again.
-    return urls.get(n) ?? urlFor(n);
+    const url = urls.get(n);
+    return url === undefined ? urlFor(n, neededMs) : { url, expiresAt };
   };
-  return { urlFor, forget: (n) => void urls.delete(n) };
+  return { urlFor, forget: (n) => void urls.delete(n), lifetimeMs: () => lifetime };
+}
+
+/** Share of a URL's lifetime a part may take to send: the rest is margin for a link that gets slower. */
+const LIFETIME_SHARE = 0.6;
+
+/**
+ * How many parts may be in flight at once so that each is in well within its URL's lifetime: `most`, fewer on a
+ * link whose rate (all parts together) cannot send that many parts at once in time, at least one. One until the
+ * link is measured. `cap` is lowered when OSS refused a part as expired once it was in (`linkPace`).
+ */
+export function partsAtOnce(link: {
+  bytesPerSecond: number | undefined;
+  partBytes: number;
+  lifetimeMs: number;
+  most: number;
+  cap: number;
+}): number {
+  if (link.bytesPerSecond === undefined) return 1;
+  const fit = Math.floor((link.bytesPerSecond * link.lifetimeMs * LIFETIME_SHARE) / 1000 / link.partBytes);
+  return Math.max(1, Math.min(link.most, link.cap, fit));
+}
+
+/** How fast the link sends, from the parts' progress: bytes over the last few seconds, once a second has been seen. */
+interface LinkPace {
+  sent(bytes: number): void;
+  bytesPerSecond(): number | undefined;
+  partsAtOnce(): number;
+  /** Estimated time to send `bytes` with `partsAtOnce()` parts sharing the link; undefined until measured. */
+  sendMs(bytes: number): number | undefined;
+  /** OSS refused a part as expired once it was in: fewer parts at once; false when already one. */
+  slowDown(): boolean;
+  /** Resolves at the next progress (when more parts may be allowed). */
+  changed(): Promise<void>;
+}
+
+const RATE_WINDOW_MS = 8000;
+const RATE_MIN_SPAN_MS = 1000;
+
+function linkPace(options: { most: number; partBytes: number; lifetimeMs: () => number }): LinkPace {
+  const samples: Array<{ at: number; bytes: number }> = [];
+  let cap = options.most;
+  let waiting: Array<() => void> = [];
+  const bytesPerSecond = (): number | undefined => {
+    const now = Date.now();
+    while (samples.length > 0 && samples[0]!.at < now - RATE_WINDOW_MS) samples.shift();
+    const first = samples[0];
+    if (first === undefined || now - first.at < RATE_MIN_SPAN_MS) return undefined;
+    const bytes = samples.reduce((sum, sample) => sum + sample.bytes, 0);
+    return (bytes * 1000) / (now - first.at);
+  };
+  const current = (): number =>
+    partsAtOnce({
+      bytesPerSecond: bytesPerSecond(),
+      partBytes: options.partBytes,
+      lifetimeMs: options.lifetimeMs(),
+      most: options.most,
+      cap,
+    });
+  return {
+    sent(bytes) {
+      samples.push({ at: Date.now(), bytes });
+      const woken = waiting;
+      waiting = [];
+      woken.forEach((resolve) => resolve());
+    },
+    bytesPerSecond,
+    partsAtOnce: current,
+    sendMs(bytes) {
+      const rate = bytesPerSecond();
+      return rate === undefined ? undefined : (bytes * current() * 1000) / rate;
+    },
+    slowDown() {
+      if (cap <= 1 && current() <= 1) return false;
+      cap = Math.max(1, Math.min(cap, current()) >> 1);
+      return true;
+    },
+    changed: () => new Promise((resolve) => waiting.push(resolve)),
+  };
 }
 
 interface PartSending {
   file: Blob;
   point: Checkpoint;
-  /** The parts still to send, shared by the workers (and by `partUrls`, which asks URLs for the next ones). */
+  /** The parts still to send, in order (and by `partUrls`, which asks URLs for the next ones). */
   queue: number[];
   urls: PartUrls;
   store: CheckpointStore;
   progress: Progress;
-  signal: AbortSignal | undefined;
-  concurrency: number;
-  retries: number;
+  pace: LinkPace;
+  control: UploadControl;
+  /** The parts' retries: one run of failures for all of them, ended by any part that gets in. */
+  budget: RetryBudget;
+  /** Whether any part PUT of this upload got an answer from OSS (so a later silence is the network, not CORS). */
+  reachedOss: boolean;
+  /** Set when the upload stopped: the parts still in flight give up. */
+  stopped: boolean;
 }
 
-/** `concurrency` workers, each taking the next part off the queue until it is empty; the first failure stops them all. */
+/**
+ * The parts, as many in flight at once as `linkPace` allows (one until the link is measured), none started while
+ * paused; the first part that fails for good stops the upload.
+ */
 async function sendParts(sending: PartSending): Promise<void> {
-  const { queue } = sending;
-  const workers = Array.from({ length: Math.max(1, Math.min(sending.concurrency, queue.length)) }, async () => {
-    for (let n = queue.shift(); n !== undefined; n = queue.shift()) await sendPart(n, sending);
-  });
+  const { queue, pace, control } = sending;
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   try {
-    await Promise.all(workers);
-  } catch (error) {
-    queue.length = 0; // the other workers stop after their current part
-    throw error;
+    while (failure === undefined && (queue.length > 0 || running.size > 0)) {
+      await control.running();
+      const n = running.size < pace.partsAtOnce() ? queue.shift() : undefined;
+      if (n !== undefined) {
+        const task: Promise<void> = sendPart(n, sending).then(
+          () => void running.delete(task),
+          (error: unknown) => {
+            running.delete(task);
+            failure ??= { error };
+          },
+        );
+        running.add(task);
+        continue;
+      }
+      await Promise.race([...running, pace.changed()]);
+    }
+  } finally {
+    sending.stopped = true;
   }
+  if (failure !== undefined) throw failure.error;
 }
 
-/** One part, retried with backoff (a fresh URL when OSS says it expired); recorded in the checkpoint when done. */
+/**
+ * One part until it is in: a URL with time enough left for it, the PUT, then by its outcome: recorded in the
+ * checkpoint; sent again after a pause; a fresh URL after OSS said it expired (fewer parts at once when it expired
+ * while being sent); tried again after a transient failure (`waitToRetry`); or the upload's failure.
+ */
 async function sendPart(n: number, sending: PartSending): Promise<void> {
-  const { point, urls, progress, signal } = sending;
+  const { point, urls, progress, control, pace } = sending;
   const { start, end } = partRange(point, sending.file.size, n);
   const blob = sending.file.slice(start, end);
-  for (let attempt = 0; ; attempt += 1) {
-    if (signal?.aborted === true) throw cancelled();
-    const url = await urls.urlFor(n);
-    const outcome = await putPart(url, blob, signal, (loaded) => progress.sending(n, loaded));
+  const lostAt = (url: string): Omit<LostConnection, 'offline' | 'triedFor'> => ({
+    target: 'OSS',
+    url,
+    reached: sending.reachedOss,
+    parts: { done: Object.keys(point.parts).length, total: point.partCount },
+  });
+  for (;;) {
+    await control.running();
+    if (sending.stopped) return;
+    const { url, expiresAt } = await urls.urlFor(n, pace.sendMs(blob.size));
+    const sentAt = Date.now();
+    let reported = 0;
+    const outcome = await putPart(url, blob, control.attemptSignal(), (loaded) => {
+      pace.sent(loaded - reported);
+      reported = loaded;
+      progress.sending(n, loaded);
+    });
     progress.settled(n);
-    if (outcome.kind === 'done') {
-      point.parts[n] = outcome.etag;
-      sending.store.save(point);
-      progress.report();
-      return;
+    if (outcome.kind !== 'aborted' && !(outcome.kind === 'failed' && outcome.error.code === 'Blocked')) sending.reachedOss = true;
+    switch (outcome.kind) {
+      case 'done':
+        point.parts[n] = outcome.etag;
+        sending.store.save(point);
+        sending.budget.succeeded();
+        progress.report();
+        return;
+      case 'aborted':
+        if (control.signal.aborted) throw cancelled();
+        if (control.isPaused()) continue; // sent again on resume
+        // The browser went offline: the request is lost, as if it got no answer.
+        await waitToRetry(noAnswer('OSS'), { budget: sending.budget, control, lost: lostAt(url) });
+        continue;
+      case 'expired':
+        urls.forget(n);
+        // Valid when sent, refused once in: this OSS judges expiry at the end, and the part took too long.
+        if (sentAt < expiresAt - 1000 && !pace.slowDown()) {
+          throw tooSlow({ partBytes: blob.size, bytesPerSecond: pace.bytesPerSecond(), lifetimeMs: urls.lifetimeMs() });
+        }
+        continue;
+      case 'failed':
+        if (!outcome.error.transient) throw outcome.error;
+        await waitToRetry(outcome.error, { budget: sending.budget, control, lost: lostAt(url) });
     }
-    if (outcome.kind === 'cancelled') throw cancelled();
-    if (outcome.kind === 'expired') urls.forget(n);
-    if (!outcome.retryable || attempt >= sending.retries) throw outcome.error;
-    await sleep(backoffMs(attempt), signal);
   }
 }
 
@@ -358,30 +561,22 @@ async function abort(callFunction: MultipartCall, point: Checkpoint): Promise<vo
   await callFunction({ method: 'ABORT', key: point.key, uploadId: point.uploadId }, undefined).catch(() => undefined);
 }
 
-const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-const backoffMs = (attempt: number): number => Math.min(8000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
-
-function cancelled(): UploadError {
-  return new UploadError('Cancelled', 'The upload was cancelled.');
-}
-
 type PartOutcome =
-  { kind: 'done'; etag: string } | { kind: 'cancelled' } | { kind: 'expired' | 'failed'; retryable: boolean; error: UploadError };
+  | { kind: 'done'; etag: string }
+  /** `aborted`: by a pause or a cancel (the control says which). */
+  | { kind: 'aborted' | 'expired' }
+  | { kind: 'failed'; error: UploadError };
 
 /** One part PUT: no headers (the URL signs none), progress events, the ETag from the answer. */
-function putPart(url: string, blob: Blob, signal: AbortSignal | undefined, onProgress: (loaded: number) => void): Promise<PartOutcome> {
+function putPart(url: string, blob: Blob, signal: AbortSignal, onProgress: (loaded: number) => void): Promise<PartOutcome> {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', url);
     xhr.upload.onprogress = (event) => onProgress(Math.min(event.loaded, blob.size));
     const onAbort = (): void => xhr.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     const settle = (outcome: PartOutcome): void => {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
     xhr.onload = () => {
@@ -392,19 +587,20 @@ function putPart(url: string, blob: Blob, signal: AbortSignal | undefined, onPro
             'EtagNotExposed',
             'The bucket CORS rule must expose the ETag header (ExposeHeader: ETag) for multipart uploads.',
           );
-          return settle({ kind: 'failed', retryable: false, error });
+          return settle({ kind: 'failed', error });
         }
         return settle({ kind: 'done', etag });
       }
       const parsed = parseOssError(xhr.responseText);
-      const error = parsed === undefined ? new UploadError('Failed', `OSS answered ${xhr.status}.`) : fromOssCode(parsed.code);
-      if (xhr.status === 403 && parsed?.code === 'AccessDenied' && /expired/i.test(parsed.message)) {
-        return settle({ kind: 'expired', retryable: true, error });
-      }
-      settle({ kind: 'failed', retryable: xhr.status >= 500 || xhr.status === 429, error });
+      if (xhr.status === 403 && parsed?.code === 'AccessDenied' && /expired/i.test(parsed.message)) return settle({ kind: 'expired' });
+      const transient = xhr.status >= 500 || xhr.status === 429;
+      const details = { transient, retryAfterMs: parseRetryAfter(xhr.getResponseHeader('Retry-After')) };
+      const known = parsed === undefined ? undefined : fromOssCode(parsed.code);
+      const error = new UploadError(known?.code ?? 'Failed', known?.message ?? `OSS answered ${xhr.status}.`, known?.serviceCode, details);
+      settle({ kind: 'failed', error });
     };
-    xhr.onerror = () => settle({ kind: 'failed', retryable: true, error: new UploadError('Blocked', blockedMessage) });
-    xhr.onabort = () => settle({ kind: 'cancelled' });
+    xhr.onerror = () => settle({ kind: 'failed', error: noAnswer('OSS') });
+    xhr.onabort = () => settle({ kind: 'aborted' });
     xhr.send(blob);
   });
 }

@@ -1,11 +1,14 @@
 /**
- * The browser client a frontend team copies: `upload(file, options)` in one of five modes.
+ * The browser client a frontend team copies: `upload(file, options)` in one of five modes, or `startUpload(file,
+ * options)` for a handle that can also pause, resume and cancel it.
  * - `auto` (default): `put` up to `multipartThreshold`, `multipart` above it.
  * - `put`:  sign-url gives a signed PUT URL; the file goes up in one request.
  * - `post`: sign-url gives a form policy; OSS itself enforces the size limit.
  * - `multipart`: sign-url starts the upload, signs part URLs and completes it; parts go up in parallel, retried,
  *   resumable after a failure or a page reload (`multipart.ts`). No credential reaches the browser.
  * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts (native-SDK style).
+ * Every mode keeps going through bad networks (`network.ts`): no answer, 5xx and 429 are tried again with backoff
+ * for up to `retryWindowMs` (5 minutes), at once when the browser is back online.
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
 import type { AnswerFor, CallMethod, RequestFor, SignedPost, SignedPut } from '../shared/contract';
@@ -14,8 +17,21 @@ import { isAnswerTo } from './answer-shapes';
 import { createCredentialProvider, type CredentialProvider } from './sts-credentials';
 import { UploadError, blockedMessage, fieldOf, fromFunctionError, fromOssCode, parseOssError } from './errors';
 import { uploadMultipart } from './multipart';
+import {
+  DEFAULT_RETRY_WINDOW_MS,
+  cancelled,
+  parseRetryAfter,
+  retryBudget,
+  uploadControl,
+  waitToRetry,
+  type RetryBudget,
+  type UploadControl,
+  type UploadStatus,
+} from './network';
+import { partUrlsRenewAt } from '../shared/upload/url-expiry';
 
 export { UploadError } from './errors';
+export { DEFAULT_RETRY_WINDOW_MS, type UploadStatus } from './network';
 export { createCredentialProvider } from './sts-credentials';
 export { checkpointKey } from './multipart';
 
@@ -44,8 +60,18 @@ export interface UploadOptions {
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
   /** `sts` mode: part size in bytes (OSS needs at least 100 KiB). Default 1 MiB. */
   partSize?: number;
-  /** `multipart` and `sts`: retries of a failed part. Default 3. */
+  /**
+   * Tries after a failure (no answer, 5xx, 429) made in any case, even past `retryWindowMs`. Default 3. An upload
+   * whose very first request gets no answer at all (a network fault or a CORS refusal look the same) stops after these.
+   */
   retries?: number;
+  /**
+   * How long a run of failures (no answer, 5xx, 429; offline) is retried before the upload gives up, in ms; any
+   * progress starts the count again. Default 5 minutes (`DEFAULT_RETRY_WINDOW_MS`).
+   */
+  retryWindowMs?: number;
+  /** What the upload is doing: `uploading`, `paused`, or `waiting` to try again (offline, no answer, busy). */
+  onStatus?: (status: UploadStatus) => void;
   /** `sts` mode: the ali-oss browser constructor; default `window.OSS` from aliyun-oss-sdk.min.js. */
   OSS?: AliOssConstructor;
 }
@@ -68,10 +94,41 @@ export interface AliOssClient {
 }
 export type AliOssConstructor = new (options: Record<string, unknown>) => AliOssClient;
 
-export async function upload(file: File, options: UploadOptions): Promise<UploadResult> {
-  throwIfAborted(options.signal);
+/** One upload under way (`startUpload`). */
+export interface UploadHandle {
+  /** Settles as `upload()` does: the result, or an UploadError (`Cancelled` after `cancel()`). */
+  readonly done: Promise<UploadResult>;
+  /** Stops sending: requests in flight are dropped (a multipart upload keeps its finished parts); `done` waits. */
+  pause(): void;
+  /** Goes on after `pause()`: a multipart upload sends only the parts not yet at OSS, with fresh URLs if needed. */
+  resume(): void;
+  /** As aborting `options.signal`: `done` rejects with `Cancelled`, and a multipart upload is aborted at OSS. */
+  cancel(): void;
+  readonly paused: boolean;
+}
+
+/** The upload as a handle that can pause, resume and cancel it; `upload()` is `startUpload(…).done`. */
+export function startUpload(file: File, options: UploadOptions): UploadHandle {
+  const control = uploadControl({ signal: options.signal, onStatus: options.onStatus });
+  const done = control.signal.aborted ? Promise.reject(cancelled()) : run(file, options, control);
+  return {
+    done,
+    pause: () => control.pause(),
+    resume: () => control.resume(),
+    cancel: () => control.cancel(),
+    get paused() {
+      return control.isPaused();
+    },
+  };
+}
+
+export function upload(file: File, options: UploadOptions): Promise<UploadResult> {
+  return startUpload(file, options).done;
+}
+
+async function run(file: File, options: UploadOptions, control: UploadControl): Promise<UploadResult> {
   const mode = options.mode ?? 'auto';
-  if (mode === 'sts') return uploadWithSts(file, options);
+  if (mode === 'sts') return uploadWithSts(file, options, control);
   if (mode === 'multipart' || (mode === 'auto' && file.size > (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD))) {
     return uploadMultipart(file, {
       endpoint: options.endpoint,
@@ -79,15 +136,84 @@ export async function upload(file: File, options: UploadOptions): Promise<Upload
         callFunction({ ...options, ...(signal === undefined ? { signal: undefined } : { signal }) }, request),
       onProgress: options.onProgress,
       onParts: options.onParts,
-      signal: options.signal,
+      control,
       concurrency: options.concurrency ?? 4,
       retries: options.retries ?? 3,
+      retryWindowMs: options.retryWindowMs,
       storage: options.storage === null ? undefined : (options.storage ?? defaultStorage()),
     });
   }
+  return uploadSingle(file, options, control, mode === 'post' ? 'POST' : 'PUT');
+}
+
+function budgetFor(options: UploadOptions): RetryBudget {
+  return retryBudget({ windowMs: options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS, minRetries: options.retries ?? 3 });
+}
+
+/** A signed request for the file, its answer, and when that answer stops working (this device's clock). */
+interface Signed {
+  answer: SignedPut | SignedPost;
+  renewAt: number;
+}
+
+/**
+ * One `PUT` or `POST` of the whole file, tried again after a transient failure (or a pause) with the same signature
+ * while it has time left, else a new one. A try that finds its own object already there (`FileAlreadyExists`: the
+ * key is new and the URL never overwrites) means an earlier try landed and only its answer was lost.
+ */
+async function uploadSingle(file: File, options: UploadOptions, control: UploadControl, method: 'PUT' | 'POST'): Promise<UploadResult> {
+  const budget = budgetFor(options);
+  const sign = signing(file, options, control, method);
+  let signed: Signed | undefined;
+  let reached = false;
+  let tried = false;
+  for (;;) {
+    await control.running();
+    if (signed === undefined || Date.now() > signed.renewAt) signed = await sign();
+    const { answer } = signed;
+    const result = { key: answer.key, bucket: answer.bucket, size: file.size };
+    try {
+      const xhr = await (answer.method === 'POST' ? postForm(file, answer, options, control) : putFile(file, answer, options, control));
+      budget.succeeded();
+      return { ...result, etag: etagOf(xhr) };
+    } catch (error) {
+      if (control.signal.aborted) throw cancelled();
+      if (control.isPaused()) continue;
+      if (!(error instanceof UploadError)) throw error;
+      if (tried && error.serviceCode === 'FileAlreadyExists') return { ...result, etag: undefined };
+      // Aborted, neither paused nor cancelled: the browser went offline and the request is lost.
+      const failure = error.code === 'Cancelled' ? new UploadError('Blocked', blockedMessage, undefined, { transient: true }) : error;
+      if (!failure.transient) throw failure;
+      tried = true;
+      reached ||= failure.code !== 'Blocked';
+      await waitToRetry(failure, { budget, control, lost: { target: 'OSS', url: answer.url, reached } });
+    }
+  }
+}
+
+/** sign-url for one `PUT` or `POST`, tried again after transient failures; when its answer should be renewed. */
+function signing(file: File, options: UploadOptions, control: UploadControl, method: 'PUT' | 'POST'): () => Promise<Signed> {
+  const budget = budgetFor(options);
   const request = { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size };
-  if (mode === 'post') return postForm(file, await callFunction(options, { ...request, method: 'POST' }), options);
-  return putFile(file, await callFunction(options, { ...request, method: 'PUT' }), options);
+  let reached = false;
+  return async () => {
+    for (;;) {
+      await control.running();
+      const requestedAt = Date.now();
+      try {
+        const endpoint = { ...options, signal: control.signal };
+        const answer =
+          method === 'POST' ? await callFunction(endpoint, { ...request, method }) : await callFunction(endpoint, { ...request, method });
+        budget.succeeded();
+        return { answer, renewAt: partUrlsRenewAt({ parts: [{ url: answer.url }], expiresAt: answer.expiresAt }, requestedAt) };
+      } catch (error) {
+        if (control.signal.aborted) throw cancelled();
+        if (!(error instanceof UploadError) || !error.transient) throw error;
+        reached ||= error.code !== 'Blocked';
+        await waitToRetry(error, { budget, control, lost: { target: 'the upload service', url: options.endpoint, reached } });
+      }
+    }
+  };
 }
 
 function defaultStorage(): Storage | undefined {
@@ -115,15 +241,17 @@ export async function callFunction<M extends CallMethod>(options: FunctionEndpoi
       body: JSON.stringify(request),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-  } catch (error) {
+  } catch {
     throwIfAborted(options.signal);
     throw new UploadError(
       'Blocked',
-      `Could not reach the upload service at ${options.endpoint}: check the URL and its CORS settings. (${String(error)})`,
+      `The browser got no answer at all from the upload service at ${options.endpoint}: the network to it may be down, or the URL is wrong, or the service does not allow this page's origin (ALLOWED_ORIGINS).`,
+      undefined,
+      { transient: true },
     );
   }
   const answer: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-  if (!response.ok) throw fromFunctionError(response.status, answer);
+  if (!response.ok) throw fromFunctionError(response.status, answer, parseRetryAfter(response.headers.get('Retry-After')));
   if (!isAnswerTo(request.method, answer)) {
     throw new UploadError(
       'Failed',
@@ -133,49 +261,53 @@ export async function callFunction<M extends CallMethod>(options: FunctionEndpoi
   return answer;
 }
 
-function putFile(file: File, signed: SignedPut, options: UploadOptions): Promise<UploadResult> {
-  return send('PUT', signed.url, file, signed.headers, file.size, options).then((xhr) => ({
-    key: signed.key,
-    bucket: signed.bucket,
-    size: file.size,
-    etag: etagOf(xhr),
-  }));
+function putFile(file: File, signed: SignedPut, options: UploadOptions, control: UploadControl): Promise<XMLHttpRequest> {
+  return send({
+    method: 'PUT',
+    url: signed.url,
+    body: file,
+    headers: signed.headers,
+    total: file.size,
+    options,
+    signal: control.attemptSignal(),
+  });
 }
 
-function postForm(file: File, signed: SignedPost, options: UploadOptions): Promise<UploadResult> {
+function postForm(file: File, signed: SignedPost, options: UploadOptions, control: UploadControl): Promise<XMLHttpRequest> {
   if (file.size > signed.maxBytes) return Promise.reject(fromOssCode('EntityTooLarge', { maxBytes: signed.maxBytes }));
   const form = new FormData();
   for (const [name, value] of Object.entries(signed.fields)) form.append(name, value);
   form.append('file', file); // OSS reads every field before the file: it must come last
-  return send('POST', signed.url, form, {}, file.size, options, signed.maxBytes).then((xhr) => ({
-    key: signed.key,
-    bucket: signed.bucket,
-    size: file.size,
-    etag: etagOf(xhr),
-  }));
+  const signal = control.attemptSignal();
+  return send({ method: 'POST', url: signed.url, body: form, headers: {}, total: file.size, options, signal, maxBytes: signed.maxBytes });
 }
 
 function etagOf(xhr: XMLHttpRequest): string | undefined {
   return xhr.getResponseHeader('ETag') ?? undefined;
 }
 
-function send(
-  method: 'PUT' | 'POST',
-  url: string,
-  body: Blob | FormData,
-  headers: Record<string, string>,
-  total: number,
-  options: UploadOptions,
-  maxBytes?: number,
-): Promise<XMLHttpRequest> {
+interface Sending {
+  method: 'PUT' | 'POST';
+  url: string;
+  body: Blob | FormData;
+  headers: Record<string, string>;
+  total: number;
+  options: UploadOptions;
+  /** Aborted by a pause or a cancel. */
+  signal: AbortSignal;
+  maxBytes?: number;
+}
+
+/** One request to OSS: the XHR when it answers 2xx; an UploadError (`transient` for no answer, 5xx and 429) else. */
+function send({ method, url, body, headers, total, options, signal, maxBytes }: Sending): Promise<XMLHttpRequest> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => options.onProgress?.(Math.min(event.loaded, total), total);
     const onAbort = (): void => xhr.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (): void => options.signal?.removeEventListener('abort', onAbort);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => signal.removeEventListener('abort', onAbort);
     xhr.onload = () => {
       done();
       if (xhr.status >= 200 && xhr.status < 300) {
@@ -184,15 +316,20 @@ function send(
         return;
       }
       const parsed = parseOssError(xhr.responseText);
+      const known = parsed === undefined ? undefined : fromOssCode(parsed.code, maxBytes === undefined ? {} : { maxBytes });
+      const transient = xhr.status >= 500 || xhr.status === 429;
       reject(
-        parsed === undefined
-          ? new UploadError('Failed', `OSS answered ${xhr.status}.`)
-          : fromOssCode(parsed.code, maxBytes === undefined ? {} : { maxBytes }),
+        known !== undefined && !transient
+          ? known
+          : new UploadError(known?.code ?? 'Failed', known?.message ?? `OSS answered ${xhr.status}.`, known?.serviceCode, {
+              transient,
+              retryAfterMs: parseRetryAfter(xhr.getResponseHeader('Retry-After')),
+            }),
       );
     };
     xhr.onerror = () => {
       done();
-      reject(new UploadError('Blocked', blockedMessage));
+      reject(new UploadError('Blocked', blockedMessage, undefined, { transient: true }));
     };
     xhr.onabort = () => {
       done();
@@ -231,7 +368,7 @@ export function resetCredentials(): void {
   providers.clear();
 }
 
-async function uploadWithSts(file: File, options: UploadOptions): Promise<UploadResult> {
+async function uploadWithSts(file: File, options: UploadOptions, control: UploadControl): Promise<UploadResult> {
   const OSS = options.OSS ?? (globalThis as { OSS?: AliOssConstructor }).OSS;
   if (OSS === undefined) throw new UploadError('Failed', 'STS mode needs ali-oss: load aliyun-oss-sdk.min.js first, or pass options.OSS.');
   const provider = await providerFor(options);
@@ -256,37 +393,59 @@ async function uploadWithSts(file: File, options: UploadOptions): Promise<Upload
       return { accessKeyId: fresh.accessKeyId, accessKeySecret: fresh.accessKeySecret, stsToken: fresh.securityToken };
     },
   });
-  const onAbort = (): void => client.cancel();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
   let checkpoint: unknown;
   const retries = options.retries ?? 3;
-  try {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const result = await client.multipartUpload(key, file, {
-          partSize: Math.max(options.partSize ?? 1024 * 1024, 100 * 1024),
-          mime: file.type || 'application/octet-stream',
-          headers: { 'x-oss-forbid-overwrite': 'true' },
-          ...(checkpoint === undefined ? {} : { checkpoint }),
-          progress: async (fraction: number, point: unknown) => {
-            if (point !== undefined) checkpoint = point;
-            options.onProgress?.(Math.round(fraction * file.size), file.size);
-          },
+  const budget = budgetFor(options);
+  for (let attempt = 0; ; attempt += 1) {
+    await control.running();
+    // A pause or a cancel stops ali-oss; a pause goes on from the checkpoint on resume.
+    const attemptSignal = control.attemptSignal();
+    const onAbort = (): void => client.cancel();
+    attemptSignal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await client.multipartUpload(key, file, {
+        partSize: Math.max(options.partSize ?? 1024 * 1024, 100 * 1024),
+        mime: file.type || 'application/octet-stream',
+        headers: { 'x-oss-forbid-overwrite': 'true' },
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+        progress: async (fraction: number, point: unknown) => {
+          if (point !== undefined) {
+            checkpoint = point;
+            budget.succeeded();
+          }
+          options.onProgress?.(Math.round(fraction * file.size), file.size);
+        },
+      });
+      return { key, bucket: credentials.bucket, size: file.size, etag: result.etag ?? result.res?.headers?.['etag'] };
+    } catch (error) {
+      if (control.signal.aborted) throw cancelled();
+      const code = fieldOf(error, 'code') ?? fieldOf(error, 'name');
+      if (code === 'cancel' && control.isPaused()) continue;
+      if (code === 'cancel') {
+        // Neither paused nor cancelled: the browser went offline, and what was in flight is lost.
+        await waitToRetry(new UploadError('Blocked', blockedMessage, undefined, { transient: true }), {
+          budget,
+          control,
+          lost: { target: 'OSS', url: credentials.endpoint, reached: checkpoint !== undefined },
         });
-        return { key, bucket: credentials.bucket, size: file.size, etag: result.etag ?? result.res?.headers?.['etag'] };
-      } catch (error) {
-        throwIfAborted(options.signal);
-        const code = fieldOf(error, 'code') ?? fieldOf(error, 'name');
-        if (code === 'cancel') throw new UploadError('Cancelled', 'The upload was cancelled.');
-        if (code === 'SecurityTokenExpired' || code === 'InvalidAccessKeyId') provider.invalidate();
-        const retryable =
-          checkpoint !== undefined && attempt < retries && !['AccessDenied', 'FileAlreadyExists', 'EntityTooLarge'].includes(String(code));
-        if (!retryable) throw describeAliOssError(error);
+        continue;
       }
+      if (code === 'SecurityTokenExpired' || code === 'InvalidAccessKeyId') provider.invalidate();
+      const described = describeAliOssError(error);
+      if (described.transient) {
+        await waitToRetry(described, {
+          budget,
+          control,
+          lost: { target: 'OSS', url: credentials.endpoint, reached: checkpoint !== undefined },
+        });
+        continue;
+      }
+      const retryable =
+        checkpoint !== undefined && attempt < retries && !['AccessDenied', 'FileAlreadyExists', 'EntityTooLarge'].includes(String(code));
+      if (!retryable) throw described;
+    } finally {
+      attemptSignal.removeEventListener('abort', onAbort);
     }
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -299,7 +458,11 @@ function describeAliOssError(error: unknown): UploadError {
       'The bucket CORS rule must expose the ETag header (ExposeHeader: ETag) for multipart uploads.',
     );
   }
-  if (status === -1 || status === 0 || code === 'RequestError') return new UploadError('Blocked', blockedMessage);
+  if (status === -1 || status === 0 || code === 'RequestError')
+    return new UploadError('Blocked', blockedMessage, undefined, { transient: true });
+  if (typeof status === 'number' && (status >= 500 || status === 429)) {
+    return new UploadError('Failed', `OSS answered ${status}.`, undefined, { transient: true });
+  }
   return new UploadError('Failed', 'The upload failed.');
 }
 

@@ -13,6 +13,11 @@
  * completes and aborts the upload itself (so it can refuse parts over the limit), and Uppy is handed the answer
  * OSS would have given as a `data:` URL, which its request then reads. Only part PUTs go to OSS. A page with a
  * Content-Security-Policy must allow `connect-src data:` for that.
+ *
+ * Every resume of a multipart upload (Retry after a failure, resume after a pause, Golden Retriever after a reload)
+ * starts with Uppy listing the parts: the adapter then forgets the part URLs it had, so none signed before the
+ * failure (by a signer since restarted, with a key since revoked) is handed out again. Golden Retriever keeps file data
+ * for reloads only up to 10 MiB unless told otherwise: `uppy.use(GoldenRetriever, goldenRetrieverOptions())`.
  */
 import type { SignedParts } from '../shared/contract';
 import { unquoteEtag } from '../shared/upload/etag';
@@ -157,7 +162,8 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
         case 'PUT':
           return { url: await partUrl(key, uploadId, partNumber ?? 0) };
         case 'GET': {
-          // Resuming (Golden Retriever): what OSS holds, so Uppy sends only the rest.
+          // Resuming (Retry, resume, Golden Retriever): what OSS holds, so Uppy sends only the rest, with fresh URLs.
+          uploads.delete(uploadId);
           const { uploaded } = await callFunction(options, { method: 'PARTS', key, uploadId, partNumbers: [] });
           // ETags as OSS gave them, without quotes (`unquoteEtag`): what Uppy makes of a part PUT's own ETag header.
           const parts = uploaded.map(
@@ -191,5 +197,23 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
           return xml('');
       }
     },
+  };
+}
+
+/** Golden Retriever's options that keep the data of files up to `maxFileBytes` for a reload (its default: 10 MiB). */
+export interface GoldenRetrieverStoreOptions {
+  indexedDB: { name?: string; maxFileSize: number; maxTotalSize: number };
+}
+
+/**
+ * Options for `uppy.use(GoldenRetriever, goldenRetrieverOptions())`: its IndexedDB store keeps the data of files up
+ * to `maxFileBytes` (default 100 MiB, the default `MAX_UPLOAD_BYTES`), `maxTotalBytes` in all (default 300 MiB, its
+ * own), so that a multipart upload (above 10 MiB here) comes back after a reload with its data and goes on from the
+ * parts OSS holds, rather than as a placeholder to pick again. `@uppy/golden-retriever` 6 hands `indexedDB` to that
+ * store as it is (its types name only `name` and `version`).
+ */
+export function goldenRetrieverOptions(options: { maxFileBytes?: number; maxTotalBytes?: number } = {}): GoldenRetrieverStoreOptions {
+  return {
+    indexedDB: { maxFileSize: options.maxFileBytes ?? 100 * 1024 * 1024, maxTotalSize: options.maxTotalBytes ?? 300 * 1024 * 1024 },
   };
 }

@@ -12,6 +12,7 @@ import { createOssClient, OssError, type ListedPart, type OssClient } from '../.
 import type { AnswerFor, CompletedPart, SignedParts } from '../../shared/contract';
 import { HttpError, badRequest, internalError } from '../../shared/edge/errors';
 import type { HandleInput, HandleResult } from '../../shared/edge/handler';
+import { formatBytes } from '../../shared/upload/byte-size';
 import { normaliseEtag } from '../../shared/upload/etag';
 import { MAX_PART_URLS_PER_ANSWER, partPlan } from '../../shared/upload/parts';
 import type { SignUrlCommand, UploadHandle } from '../../shared/upload/requests';
@@ -190,8 +191,9 @@ async function complete(oss: OssClient, { rules, handle, plan, requested, givenS
     throw new HttpError(
       413,
       'EntityTooLarge',
-      `the parts add up to ${size} bytes, over the limit of ${rules.maxBytes}: the upload is aborted`,
+      `the parts add up to ${formatBytes(size)}, over the limit of ${formatBytes(rules.maxBytes)}: the upload is aborted`,
       {
+        sizes: { size, maxBytes: rules.maxBytes },
         ...(logDetail === undefined ? {} : { logDetail }),
       },
     );

@@ -48,6 +48,11 @@ export interface OssEmulatorOptions {
   storageDir?: string | undefined;
   /** Injectable clock for expiry and skew tests. */
   now?: (() => Date) | undefined;
+  /**
+   * When a signed URL's expiry, the credentials and a form policy are judged: `start` (default), as the request
+   * arrives, as OSS does; `end`, once the whole body is in, to show a client copes with a stricter server.
+   */
+  checksAt?: 'start' | 'end' | undefined;
   /** Default 127.0.0.1 (loopback only). */
   host?: string | undefined;
   /** Default 0: any free port. */
@@ -124,6 +129,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
     bucketSettings: new BucketSettings(options.corsRules),
     storage,
     now: options.now ?? (() => new Date()),
+    checksAt: options.checksAt ?? 'start',
     strictPostPolicy: options.strictPostPolicy ?? false,
     log: options.log,
     onObjectCreated: options.onObjectCreated,

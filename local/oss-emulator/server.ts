@@ -48,6 +48,8 @@ export interface ServerConfig {
   storage: ObjectStorage;
   overwriteProtection: OverwriteProtection;
   now: () => Date;
+  /** When signatures, credentials and policies are judged: as the request arrives (as OSS does), or once its body is in. */
+  checksAt: 'start' | 'end';
   strictPostPolicy: boolean;
   log: ((entry: OssRequestLog) => void) | undefined;
   /** Called after every operation that creates an object, asynchronously (the client has its answer first). */
@@ -55,6 +57,12 @@ export interface ServerConfig {
   /** Write keys URL-encoded in notifications. */
   encodeEventKeys: boolean;
   accountId: string;
+}
+
+/** When the request's permissions are judged (`checkedAt`) and when it takes effect (`now`, after its body). */
+interface RequestClock {
+  checkedAt: Date;
+  now: Date;
 }
 
 interface Exchange {
@@ -168,6 +176,8 @@ export class OssHttpServer {
         return;
       }
       exchange.cors = this.actualCors(request);
+      // OSS authenticates a request on its headers: a URL valid when the upload starts stays valid however long the body takes.
+      const arrivedAt = this.config.now();
       const declared = Number(req.headers['content-length'] ?? '0');
       if (Number.isFinite(declared) && declared > MAX_OBJECT_BYTES) {
         // Do not read 5 GiB only to refuse it: answer now and close the connection.
@@ -180,10 +190,11 @@ export class OssHttpServer {
       const route = routeOperation(request);
       exchange.operation = route.name;
       const now = this.config.now();
+      const clock: RequestClock = { checkedAt: this.config.checksAt === 'start' ? arrivedAt : now, now };
       const previousSize = this.config.storage.getObject(request.key)?.body.length ?? 0;
       const reply = isPostObject(route)
-        ? this.postObject(request, body, now, exchange, req)
-        : this.signedOperation(route, request, body, now, exchange, req);
+        ? this.postObject(request, body, clock, exchange, req)
+        : this.signedOperation(route, request, body, clock, exchange, req);
       this.send(res, method, exchange, path, reply);
       if (reply.status < 300) this.notifyCreated(route.name, exchange.postedKey ?? request.key, previousSize, exchange, req, now);
     } catch (error) {
@@ -280,11 +291,12 @@ export class OssHttpServer {
     operation: Operation,
     request: OssRequest,
     body: Buffer,
-    now: Date,
+    clock: RequestClock,
     exchange: Exchange,
     req: IncomingMessage,
   ): Reply {
-    const auth = authenticateRequest(request, { region: this.config.region, now });
+    const { checkedAt, now } = clock;
+    const auth = authenticateRequest(request, { region: this.config.region, now: checkedAt });
     const run = (): Reply =>
       operation.run({
         request,
@@ -301,16 +313,16 @@ export class OssHttpServer {
         'You have no right to access this object because of bucket acl: anonymous requests are refused, sign the request.',
       );
     }
-    const found = this.authorise(auth, now, exchange);
+    const found = this.authorise(auth, checkedAt, exchange);
     const resource = this.resource(operation.scope === 'bucket' ? undefined : request.key);
     const conditions = { ...operation.conditions, ...objectAclCondition(request.headers['x-oss-object-acl']) };
-    if (!found.isAllowed(operation.action, resource, this.ramContext(now, req, conditions))) {
+    if (!found.isAllowed(operation.action, resource, this.ramContext(checkedAt, req, conditions))) {
       // A public-read object is readable by everyone, signed or not, whatever the caller's own permissions.
       if (this.isPublicRead(operation, request)) return run();
       throw accessDenied(`You are not allowed to do ${operation.action} on ${resource}.`);
     }
     for (const { action, key } of operation.alsoRequires ?? []) {
-      if (!found.isAllowed(action, this.resource(key), this.ramContext(now, req, {}))) {
+      if (!found.isAllowed(action, this.resource(key), this.ramContext(checkedAt, req, {}))) {
         throw accessDenied(`You are not allowed to do ${action} on ${this.resource(key)}.`);
       }
     }
@@ -318,13 +330,14 @@ export class OssHttpServer {
     return run();
   }
 
-  private postObject(request: OssRequest, body: Buffer, now: Date, exchange: Exchange, req: IncomingMessage): Reply {
+  private postObject(request: OssRequest, body: Buffer, clock: RequestClock, exchange: Exchange, req: IncomingMessage): Reply {
+    const { checkedAt, now } = clock;
     if (boundaryOf(request.headers['content-type']) === undefined) {
       throw malformedPost('PostObject needs Content-Type: multipart/form-data with a boundary.');
     }
     const form = parseMultipartForm(body, request.headers['content-type']);
     const claim = authenticatePost(form.fields, { region: this.config.region });
-    const found = this.authorise(claim, now, exchange);
+    const found = this.authorise(claim, checkedAt, exchange);
     if (form.file === undefined) throw new OssError(400, 'InvalidArgument', 'The PostObject form has no file field (it must come last).');
     const get = (name: string): string | undefined => form.fields.get(name)?.value;
     const rawKey = get('key');
@@ -333,14 +346,14 @@ export class OssHttpServer {
       fields: form.fields,
       bucket: this.config.bucket,
       fileSize: form.file.data.length,
-      now,
+      now: checkedAt,
       strict: this.config.strictPostPolicy,
     });
 
     const key = rawKey.replace(/\$\{filename\}/g, form.file.filename);
     exchange.postedKey = key;
     const resource = this.resource(key);
-    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(now, req, objectAclCondition(get('x-oss-object-acl'))))) {
+    if (!found.isAllowed('oss:PutObject', resource, this.ramContext(checkedAt, req, objectAclCondition(get('x-oss-object-acl'))))) {
       throw accessDenied(`You are not allowed to do oss:PutObject on ${resource}.`);
     }
     checkUploadDirectives('PostObject', get);

@@ -2,7 +2,7 @@
  * The one table of errors a function answers with. 4xx explain themselves to the caller; 5xx say
  * "internal error" and keep the cause for the log (middy's `expose = status < 500`).
  */
-import type { ErrorBody, ErrorCode } from '../contract';
+import type { ErrorBody, ErrorCode, ErrorSizes } from '../contract';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -12,12 +12,14 @@ export class HttpError extends Error {
   readonly logDetail: string | undefined;
   /** A stable code for the log saying which cause it was (every 401 has one: `token_expired`, `bad_signature`, …). */
   readonly reason: string | undefined;
+  /** Exact byte counts behind a message that says them in MiB or GiB: sent with it (4xx only). */
+  readonly sizes: ErrorSizes;
 
   constructor(
     status: number,
     code: ErrorCode,
     message: string,
-    options: { headers?: Record<string, string>; logDetail?: string; reason?: string } = {},
+    options: { headers?: Record<string, string>; logDetail?: string; reason?: string; sizes?: ErrorSizes } = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -26,6 +28,7 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {};
     this.logDetail = options.logDetail;
     this.reason = options.reason;
+    this.sizes = options.sizes ?? {};
   }
 
   /** Whether the message may be shown: 4xx explain, and 503's fixed "retry shortly" tells the client what to do. */
@@ -50,7 +53,9 @@ export function toErrorResponse(error: HttpError): { status: number; headers: Re
   return {
     status: error.status,
     headers: { ...error.headers },
-    body: { error: { code: error.code, message: error.expose ? error.message : 'internal error' } },
+    body: {
+      error: error.expose ? { code: error.code, message: error.message, ...error.sizes } : { code: error.code, message: 'internal error' },
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HttpError } from './errors';
+import { formatBytes } from '../upload/byte-size';
 
 /** What a function reads of a request. */
 export interface PlainRequest {
@@ -109,7 +110,7 @@ export function maxEventBytesFor(maxBodyBytes: number): number {
 
 /** The one answer for what is too large to be read, event or body. */
 export const tooLarge = (what: 'request' | 'body', limit: number): HttpError =>
-  new HttpError(413, 'PayloadTooLarge', `${what} is larger than ${limit} bytes`);
+  new HttpError(413, 'PayloadTooLarge', `${what} is larger than ${formatBytes(limit)}`, { sizes: { maxBytes: limit } });
 
 /**
  * Accepts the Buffer FC passes, or the same JSON as a string or object (local server, tests). Sizes are checked

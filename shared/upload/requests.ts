@@ -5,6 +5,7 @@
 import type { CompletedPart, SignUrlMethod } from '../contract';
 import { HttpError, badRequest } from '../edge/errors';
 import { isIssuedKey } from './keys';
+import { formatBytes } from './byte-size';
 import { MAX_PART_URLS_PER_ANSWER, maxPartNumber } from './parts';
 import { ownField, parseFileFields, parseSize, parseUploadRequest, requestObject, type UploadRequest, type UploadRules } from './rules';
 import { parseUploadHandle, type SignedUploadHandle } from './upload-handle';
@@ -98,7 +99,7 @@ function parsePartNumbers(body: object, rules: Pick<UploadRules, 'maxBytes'>): n
   if (!numbers.every((n) => isPartNumber(n, highest))) {
     throw badRequest(
       'InvalidPartNumber',
-      `part numbers are whole numbers from 1 to ${highest} (uploads of at most ${rules.maxBytes} bytes)`,
+      `part numbers are whole numbers from 1 to ${highest} (uploads of at most ${formatBytes(rules.maxBytes)})`,
     );
   }
   if (new Set(numbers).size !== numbers.length) throw badRequest('InvalidPartNumber', 'partNumbers must not repeat a number');

@@ -7,6 +7,7 @@ import type { UploadConfig } from '../config/sections';
 import type { UploadMethod } from '../contract';
 import { HttpError, badRequest } from '../edge/errors';
 import { CONTENT_TYPE, isContentTypeAllowed } from './content-types';
+import { formatBytes } from './byte-size';
 
 export interface UploadRules {
   bucket: string;
@@ -93,7 +94,9 @@ export function parseSize(size: unknown, rules: Pick<UploadRules, 'maxBytes'>): 
     throw badRequest('InvalidSize', 'size must be a whole number of bytes, at least 1');
   }
   if (size > rules.maxBytes) {
-    throw new HttpError(413, 'EntityTooLarge', `size ${size} is over the limit of ${rules.maxBytes} bytes`);
+    throw new HttpError(413, 'EntityTooLarge', `size ${formatBytes(size)} is over the limit of ${formatBytes(rules.maxBytes)}`, {
+      sizes: { size, maxBytes: rules.maxBytes },
+    });
   }
   return size;
 }

@@ -185,3 +185,137 @@ test('V1 part URLs that live 10 s: a part Uppy signs after they expired goes up 
     await v1.close();
   }
 }, 60_000);
+
+/** Calls one of the page's functions (`uppy-page.mts`). */
+async function onPage<T>(at: Page, name: string, ...args: unknown[]): Promise<T> {
+  return (await at.evaluate(([fn, rest]) => (window as unknown as Record<string, (...given: unknown[]) => unknown>)[fn]!(...rest), [
+    name,
+    args,
+  ] as const)) as T;
+}
+
+const session = (at: Page): Promise<{ partsDone: number; failed: string[]; successful: string[] }> =>
+  at.evaluate(() => {
+    const { partsDone, failed, successful } = (
+      window as unknown as { session: { partsDone: number; failed: string[]; successful: string[] } }
+    ).session;
+    return { partsDone, failed, successful };
+  });
+
+test('the stack restarts mid-upload (new signing keys): Retry gets fresh part URLs and the upload lands intact', async () => {
+  const log: OssRequestLog[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'uppy-restart-'));
+  const options = {
+    env: { MAX_UPLOAD_BYTES: String(40 * MIB) },
+    webDir: page,
+    ossDataDir: dataDir,
+    ossLog: (entry: OssRequestLog) => void log.push(entry),
+  };
+  let running = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, ...options });
+  const ports = {
+    port: Number(new URL(running.url).port),
+    ossPort: running.oss!.port,
+    stsPort: Number(/:(\d+)$/.exec(running.sts!.endpoint)?.[1]),
+  };
+  try {
+    const uppy = await uppyPage(running);
+    const contents = samplePng(12 * MIB + 5); // three parts
+    const path = join(folder, 'restart.png');
+    writeFileSync(path, contents);
+    await uppy.setInputFiles('#file', path);
+    await onPage(uppy, 'openUppy', 10 * MIB, 'none');
+    // Part 2's URLs were signed by the first stack; it is restarted before part 2 goes, which then fails.
+    await uppy.route(
+      /[?&]partNumber=2&/,
+      async (route) => {
+        await running.close();
+        running = await startDevStack({ ...ports, ...options });
+        await route.continue();
+      },
+      { times: 1 },
+    );
+    await onPage(uppy, 'addAndUpload');
+    await uppy.waitForFunction(() => (window as unknown as { session: { failed: string[] } }).session.failed.length > 0, undefined, {
+      timeout: 60_000,
+    });
+    expect(log.filter((entry) => entry.operation === 'UploadPart').map((entry) => [entry.status, entry.code ?? null])).toContainEqual([
+      403,
+      'InvalidAccessKeyId',
+    ]);
+    const refusedBefore = log.length;
+
+    await onPage(uppy, 'retryAll');
+    await uppy.waitForFunction(
+      () => (window as unknown as { session: { successful: string[] } }).session.successful.length > 0,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    const { successful } = await session(uppy);
+    expect(md5(running.oss!.getObject(successful[0]!)!.body)).toBe(md5(contents));
+    // After Retry: no part sent with a URL of the first stack.
+    expect(
+      log
+        .slice(refusedBefore)
+        .filter((entry) => entry.operation === 'UploadPart')
+        .map((entry) => entry.status),
+    ).toEqual([200, 200]);
+    await uppy.close();
+  } finally {
+    await running.close();
+  }
+}, 120_000);
+
+test('Golden Retriever with goldenRetrieverOptions(): after a reload in the middle of a multipart upload, it goes on from the parts OSS holds', async () => {
+  // With Golden Retriever's defaults the file (over 10 MiB) comes back as a placeholder without its data.
+  const goldenRetriever = 'adapter';
+  const log: OssRequestLog[] = [];
+  const reloading = await startDevStack({
+    port: 0,
+    ossPort: 0,
+    stsPort: 0,
+    env: { MAX_UPLOAD_BYTES: String(40 * MIB) },
+    webDir: page,
+    ossLog: (entry) => void log.push(entry),
+  });
+  try {
+    const uppy = await uppyPage(reloading);
+    const contents = samplePng(12 * MIB + 5); // three parts, above Golden Retriever's default 10 MiB
+    const path = join(folder, 'reload.png');
+    writeFileSync(path, contents);
+    await uppy.setInputFiles('#file', path);
+    await onPage(uppy, 'openUppy', 10 * MIB, goldenRetriever);
+    await uppy.route(/[?&]partNumber=3&/, () => undefined); // part 3 never finishes before the reload
+    await onPage(uppy, 'addAndUpload');
+    await uppy.waitForFunction(() => (window as unknown as { session: { partsDone: number } }).session.partsDone === 2, undefined, {
+      timeout: 30_000,
+    });
+    await uppy.waitForTimeout(1500); // Golden Retriever writes its state throttled
+
+    await uppy.reload();
+    await uppy.unrouteAll({ behavior: 'ignoreErrors' });
+    await uppy.waitForFunction(() => 'openUppy' in window);
+    await onPage(uppy, 'openUppy', 10 * MIB, goldenRetriever);
+    await uppy.waitForFunction(() => (window as unknown as { restoredFiles: () => unknown[] }).restoredFiles().length > 0, undefined, {
+      timeout: 10_000,
+    });
+    expect(await onPage(uppy, 'restoredFiles')).toEqual([{ name: 'reload.png', ghost: false, multipart: true }]);
+    await onPage(uppy, 'confirmRestore');
+    await uppy.waitForFunction(
+      () => (window as unknown as { session: { successful: string[] } }).session.successful.length > 0,
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    );
+    const { successful, failed } = await session(uppy);
+    expect(failed).toEqual([]);
+    expect(md5(reloading.oss!.getObject(successful[0]!)!.body)).toBe(md5(contents));
+    // Parts 1 and 2 were at OSS before the reload and were not sent again: three part PUTs in all.
+    expect(log.filter((entry) => entry.operation === 'UploadPart' && entry.status === 200)).toHaveLength(3);
+    await uppy.close();
+  } finally {
+    await reloading.close();
+  }
+}, 90_000);

@@ -231,7 +231,7 @@ function checkWellFormed(
   const parsed = JSON.parse(response.body) as Record<string, unknown>;
   if (response.statusCode >= 400) {
     const appServerError = { StatusCode: response.statusCode, ErrorCode: expect.any(String), ErrorMessage: expect.any(String) };
-    const defaultError = { error: { code: expect.any(String), message: expect.any(String) } };
+    const defaultError = { error: { code: expect.any(String), message: expect.any(String), ...sizeFields(parsed['error']) } };
     if (expected.appServer === 'either') expect([appServerError, defaultError]).toContainEqual(parsed);
     else expect(parsed).toEqual(expected.appServer === true ? appServerError : defaultError);
     if (response.statusCode === 401) expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer /);
@@ -460,3 +460,9 @@ test('no 500 was logged for any client input', () => {
   expect(logged).toBe(2 * RUNS + 2 * EDGE_RUNS); // one log line per request, every case of every property
   expect(serverErrors).toEqual([]);
 });
+
+/** The exact byte counts a size error may carry beside its message (`size`, `maxBytes`): numbers, nothing else. */
+function sizeFields(error: unknown): Record<string, unknown> {
+  const present = ['size', 'maxBytes'].filter((name) => typeof error === 'object' && error !== null && name in error);
+  return Object.fromEntries(present.map((name) => [name, expect.any(Number)]));
+}

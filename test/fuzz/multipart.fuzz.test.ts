@@ -154,7 +154,9 @@ test(`multipart steps: ${RUNS} arbitrary requests from alice, always a documente
       registerAnswer(answer);
       for (const part of (answer['parts'] as unknown[] | undefined) ?? []) registerAnswer(part);
       if (response.statusCode >= 400)
-        return void expect(answer).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+        return void expect(answer).toEqual({
+          error: { code: expect.any(String), message: expect.any(String), ...sizeFields(answer['error']) },
+        });
       granted.count += 1;
       if (answer['key'] !== undefined) expect(String(answer['key'])).toMatch(/^users\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.(png|pdf)$/);
       if (request.method !== 'MULTIPART') expect(String(request.key)).toMatch(/^users\/alice\//);
@@ -173,3 +175,9 @@ test('the property was exercised, and no 500 was logged', () => {
   expect(logged).toBe(RUNS);
   expect(serverErrors).toEqual([]);
 });
+
+/** The exact byte counts a size error may carry beside its message (`size`, `maxBytes`): numbers, nothing else. */
+function sizeFields(error: unknown): Record<string, unknown> {
+  const present = ['size', 'maxBytes'].filter((name) => typeof error === 'object' && error !== null && name in error);
+  return Object.fromEntries(present.map((name) => [name, expect.any(Number)]));
+}

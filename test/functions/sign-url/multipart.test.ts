@@ -253,7 +253,12 @@ describe('the whole flow', () => {
     );
     expect(response.statusCode).toBe(413);
     expect(jsonOf(response)).toEqual({
-      error: { code: 'EntityTooLarge', message: expect.stringContaining(`over the limit of ${MAX_UPLOAD_BYTES}`) },
+      error: {
+        code: 'EntityTooLarge',
+        message: 'the parts add up to 21 MiB, over the limit of 20 MiB: the upload is aborted',
+        size: 21 * MIB,
+        maxBytes: MAX_UPLOAD_BYTES,
+      },
     });
     expect(oss.listUploads().some((upload) => upload.uploadId === ossUploadIdOf(started.uploadId))).toBe(false);
     expect(oss.getObject(started.key)).toBeUndefined();

@@ -245,6 +245,14 @@ describe('bad input gets the exact status and code', () => {
     expect((jsonOf(response) as { error: { code: string } }).error.code).toBe('MethodNotAllowed');
   });
 
+  test('a size over the limit is said in MiB, the exact bytes in fields of their own', async () => {
+    const response = await post({ filename: 'a.png', contentType: 'image/png', size: 105_906_176 });
+    expect([response.statusCode, jsonOf(response)]).toEqual([
+      413,
+      { error: { code: 'EntityTooLarge', message: 'size 101 MiB is over the limit of 100 MiB', size: 105_906_176, maxBytes: 104_857_600 } },
+    ]);
+  });
+
   test('__proto__ and constructor keys change nothing', async () => {
     const response = await post(
       '{"filename":"a.png","contentType":"image/png","size":1,"__proto__":{"method":"POST"},"constructor":{"prototype":{"isAdmin":true}}}',

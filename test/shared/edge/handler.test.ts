@@ -104,7 +104,7 @@ test('a body over 16 KiB is answered 413 before the token is read, with CORS hea
     {},
   )) as FcResponse;
   expect(response.statusCode).toBe(413);
-  expect(jsonOf(response)).toEqual({ error: { code: 'PayloadTooLarge', message: 'body is larger than 16384 bytes' } });
+  expect(jsonOf(response)).toEqual({ error: { code: 'PayloadTooLarge', message: 'body is larger than 16 KiB', maxBytes: 16384 } });
   expect(response.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
   expect(logs.map((line) => [line.requestId, line.status])).toEqual([['big-body', 413]]);
 });
