@@ -204,7 +204,7 @@ const session = (at: Page): Promise<{ partsDone: number; failed: string[]; succe
 
 test('the stack restarts mid-upload (new signing keys): Retry gets fresh part URLs and the upload lands intact', async () => {
   const log: OssRequestLog[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'uppy-restart-'));
+  const dataDir = tempFolder('uppy-restart-');
   const options = {
     env: { MAX_UPLOAD_BYTES: String(40 * MIB) },
     webDir: page,
