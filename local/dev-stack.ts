@@ -31,7 +31,7 @@ import { createAsyncInvoker, type AsyncInvoker } from './async-invoker';
 import { firstKnown, staticAccounts, type CredentialResolver } from './emulator-accounts';
 import { serveWithFcHandler, type FcContextCredentials } from './fc-adapter';
 import { embeddedEnvironment, type DevTokens } from './embedded-env';
-import { LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
+import { keptDevSecret, LOCAL_BUCKET, LOCAL_REGION, LOCAL_ROOT_KEY, LOCAL_UPLOAD_ROLE, localRoles } from './local-account';
 import { isLoopbackHostHeader, NOT_LOOPBACK_MESSAGE } from './loopback-host';
 import { startOssEmulator, type ObjectCreatedNotification, type OssRequestLog, type RunningOssEmulator } from './oss-emulator';
 import { startStsEmulator, type RunningStsEmulator } from './sts-emulator';
@@ -205,7 +205,9 @@ async function startEmulators(input: {
   onObjectCreated: (notification: ObjectCreatedNotification) => void;
 }): Promise<Emulators> {
   const { baseEnv, url, options } = input;
-  const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')]);
+  const local = embeddedEnvironment(baseEnv, [url, url.replace('127.0.0.1', 'localhost')], {
+    ...(options.ossDataDir === undefined ? {} : { devSecret: keptDevSecret(options.ossDataDir) }),
+  });
   // With no receiver of the user's own, verdicts go to the stack's receiver, which feeds the demo page.
   const localEnv: Record<string, string> = { ...local.env };
   let webhookReceiver: WebhookReceiver | undefined;

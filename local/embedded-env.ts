@@ -67,9 +67,9 @@ function originOf(url: string): string {
   }
 }
 
-export function embeddedEnvironment(given: Env, demoOrigins: readonly string[]): EmbeddedEnvironment {
-  // The bucket, region and upload role of the local account, a fresh development secret, the demo's origins.
-  const { AUTH_JWT_SECRET: devSecret = '', ALLOWED_ORIGINS: demo = '', ...ownedValues } = localEnv(demoOrigins);
+export function embeddedEnvironment(given: Env, demoOrigins: readonly string[], options: { devSecret?: string } = {}): EmbeddedEnvironment {
+  // The bucket, region and upload role of the local account, the development secret, the demo's origins.
+  const { AUTH_JWT_SECRET: devSecret = '', ALLOWED_ORIGINS: demo = '', ...ownedValues } = localEnv(demoOrigins, options.devSecret);
   const env: Record<string, string> = {};
   const report: string[] = [];
   const ignored: string[] = [];

@@ -4,6 +4,8 @@
  * bundling the server and the emulators.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DeploymentRoles } from '../deploy/policies';
 import type { FunctionManifest } from '../functions/manifest';
 
@@ -45,13 +47,32 @@ export const LOCAL_ROOT_KEY = { accessKeyId: 'LTAI-local-root', accessKeySecret:
 export const LOCAL_DEV_ISSUER = 'urn:oss-direct-upload:local-stack';
 export const LOCAL_DEV_AUDIENCE = 'oss-direct-upload';
 
-/** The embedded stack's configuration: a fresh development secret each start, the local roles, the given origins. */
-export function localEnv(origins: readonly string[]): Record<string, string> {
+/**
+ * The embedded stack's configuration: the development secret given (kept with the stored objects) or a fresh one
+ * each start, the local roles, the given origins.
+ */
+export function localEnv(origins: readonly string[], devSecret?: string): Record<string, string> {
   return {
     OSS_BUCKET: LOCAL_BUCKET,
     OSS_REGION: LOCAL_REGION,
-    AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
+    AUTH_JWT_SECRET: devSecret ?? randomBytes(32).toString('base64url'),
     STS_ROLE_ARN: LOCAL_UPLOAD_ROLE,
     ALLOWED_ORIGINS: origins.join(','),
   };
+}
+
+/**
+ * With a data folder, the development secret is kept in it beside the objects: development tokens, and the handles of
+ * unfinished multipart uploads (signed with a key derived from it), stay valid when the stack restarts on that folder.
+ */
+export function keptDevSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-secret');
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{43}$/.test(kept)) return kept;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

@@ -7,8 +7,7 @@
  * and the client sends fewer parts at once, each within its URL's lifetime; and Pause then Resume.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
@@ -16,10 +15,11 @@ import type { OssRequestLog } from '../../local/oss-emulator';
 import { samplePng } from '../../local/sample-files';
 import { launchChromium } from '../support/browser';
 import { registerAnswer } from '../support/log-capture';
+import { tempFolder } from '../support/temp-folder';
 
 const MIB = 1024 * 1024;
 let browser: Browser;
-const folder = mkdtempSync(join(tmpdir(), 'networks-browser-'));
+const folder = tempFolder('networks-browser-');
 
 beforeAll(async () => {
   browser = await launchChromium();

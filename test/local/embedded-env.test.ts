@@ -5,7 +5,10 @@
 import { decodeJwt } from 'jose';
 import { startDevStack } from '../../local/dev-stack';
 import { embeddedEnvironment } from '../../local/embedded-env';
-import { LOCAL_BUCKET, LOCAL_DEV_AUDIENCE, LOCAL_DEV_ISSUER, LOCAL_UPLOAD_ROLE } from '../../local/local-account';
+import { keptDevSecret, LOCAL_BUCKET, LOCAL_DEV_AUDIENCE, LOCAL_DEV_ISSUER, LOCAL_UPLOAD_ROLE } from '../../local/local-account';
+import { tempFolder } from '../support/temp-folder';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { registerAnswer } from '../support/log-capture';
 
 const DEMO = ['http://127.0.0.1:9000', 'http://localhost:9000'];
@@ -24,6 +27,20 @@ describe('embeddedEnvironment', () => {
     expect(first.env).toMatchObject({ AUTH_ISSUER: LOCAL_DEV_ISSUER, AUTH_AUDIENCE: LOCAL_DEV_AUDIENCE });
     expect(first.report).toEqual([]);
     expect(embeddedEnvironment({}, DEMO).env['AUTH_JWT_SECRET']).not.toBe(first.env['AUTH_JWT_SECRET']);
+  });
+
+  it('with a data folder, the development secret is kept there (owner-only) and the same on the next start', () => {
+    const dataDir = tempFolder('dev-secret-');
+    const first = embeddedEnvironment({}, DEMO, { devSecret: keptDevSecret(dataDir) });
+    const again = embeddedEnvironment({}, DEMO, { devSecret: keptDevSecret(dataDir) });
+    expect(again.env['AUTH_JWT_SECRET']).toBe(first.env['AUTH_JWT_SECRET']);
+    expect(Buffer.from(first.env['AUTH_JWT_SECRET']!, 'base64url')).toHaveLength(32);
+    expect(readFileSync(join(dataDir, 'dev-secret'), 'utf8').trim()).toBe(first.env['AUTH_JWT_SECRET']);
+    expect(statSync(join(dataDir, 'dev-secret')).mode & 0o777).toBe(0o600);
+    // A damaged file is replaced, never used as a secret.
+    const damaged = tempFolder('dev-secret-');
+    writeFileSync(join(damaged, 'dev-secret'), 'short\n');
+    expect(keptDevSecret(damaged)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('ALLOWED_ORIGINS adds to the demo origins; the stack-owned variables are ignored and named; blanks count as unset', () => {
