@@ -109,7 +109,7 @@ export function functionRolePolicy(
   for (const { actions, resource } of allow) {
     const arns = resourceArns(resource, config, roles);
     if (arns.length === 0) continue;
-    // Listing is an action on the bucket: confined to the users' folder by the prefix asked for (oss:Prefix, FACTS §4).
+    // Listing is an action on the bucket: confined to the users' folder by the prefix asked for (oss:Prefix, docs/oss-facts.md).
     const condition = resource === 'uploads-listing' ? { Condition: { StringLike: { 'oss:Prefix': [allUsersPattern(config)] } } } : {};
     statements.push({ Effect: 'Allow', Action: [...actions], Resource: arns, ...condition });
   }

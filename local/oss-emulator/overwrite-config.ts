@@ -1,6 +1,6 @@
 /**
  * The bucket's overwrite protection (PutBucketOverwriteConfig / GetBucketOverwriteConfig /
- * DeleteBucketOverwriteConfig at `/?overwriteConfig`, FACTS §7): rules of `Action: forbid` with an optional
+ * DeleteBucketOverwriteConfig at `/?overwriteConfig`, docs/oss-facts.md): rules of `Action: forbid` with an optional
  * literal `Prefix` and `Suffix`; a write whose key matches any rule, onto a key that exists, is refused with
  * `FileAlreadyExists` whatever its headers say, exactly as `x-oss-forbid-overwrite: true` would be. A rule binds
  * every caller, or with `Principals` only the callers it names, matched as a bucket policy's Principal is (OSS

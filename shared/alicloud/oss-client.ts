@@ -269,7 +269,7 @@ export function createOssClient(options: OssClientOptions): OssClient {
         // The bucket itself: `/` (signed as `/<bucket>/`).
         key: '',
         // URL-encoded keys: a key XML cannot carry (control characters, legal in OSS) would make the page unreadable.
-        // No empty-valued parameter: how OSS canonicalises one is not settled (FACTS §1), so the first page names no marker.
+        // No empty-valued parameter: how OSS canonicalises one is not settled (docs/oss-facts.md), so the first page names no marker.
         query: { prefix, ...(marker === '' ? {} : { marker }), 'max-keys': String(maxKeys), 'encoding-type': 'url' },
         maxAnswerBytes: MAX_LISTING_ANSWER_BYTES,
       });

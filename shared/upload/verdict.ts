@@ -13,7 +13,7 @@ import { isInStsFolder } from './sts-folder';
 import type { TypeExtensions } from './type-extensions';
 import { uploadOwnerOf, type UploadOwner } from './upload-owner';
 
-/** Every reason an object is rejected, in the order the rules are checked (README "upload-completed"). */
+/** Every reason an object is rejected, in the order the rules are checked (docs/api.md, "upload-completed"). */
 export const REJECTION_REASONS = [
   'UnknownProfile',
   'KeyNotGranted',
