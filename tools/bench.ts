@@ -99,22 +99,12 @@ async function answered200(handler: Handler, event: Buffer, context: unknown): P
 
 /** sign-url bundled as `npm run build` bundles it, but with `profilesFile` in it: into a folder of its own. */
 async function bundleWithProfiles(profilesFile: string): Promise<string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own plugin and esbuild, as tools/build.mjs uses them
-  const { uploadProfilesPlugin } = require('./upload-profiles-plugin.cjs') as { uploadProfilesPlugin(input: object): unknown };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own bundle options and esbuild, as tools/build.mjs uses them
+  const { functionBundleOptions } = require('./bundle-options.cjs') as { functionBundleOptions(input: object): object };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as { build(options: object): Promise<unknown> };
   const folder = mkdtempSync(join(tmpdir(), 'bench-profiles-'));
-  await esbuild.build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    logLevel: 'warning',
-    entryPoints: [join(root, 'functions', 'sign-url', 'index.ts')],
-    outfile: join(folder, 'index.js'),
-    plugins: [uploadProfilesPlugin({ root, file: profilesFile })],
-  });
+  await esbuild.build(functionBundleOptions({ root, name: 'sign-url', outfile: join(folder, 'index.js'), profilesFile }));
   return join(folder, 'index.js');
 }
 

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import uploadProfiles from './upload-profiles-plugin.cjs';
+import bundleOptions from './bundle-options.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const functionNames = readdirSync(join(root, 'functions'), { withFileTypes: true })
@@ -19,41 +19,12 @@ rmSync(staging, { recursive: true, force: true });
 process.on('exit', () => rmSync(staging, { recursive: true, force: true })); // also when a build fails
 
 // The profiles file goes into every bundle that reads the configuration: the functions, the dev server, the tools.
-const { profilesFileFor, uploadProfilesPlugin } = uploadProfiles;
+const { profilesFileFor, commonOptions, functionBundleOptions } = bundleOptions;
 const profilesFile = profilesFileFor(root);
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  legalComments: 'none',
-  logLevel: 'warning',
-  plugins: [uploadProfilesPlugin({ root, file: profilesFile })],
-};
+const common = commonOptions({ root, profilesFile });
 
 await Promise.all(
-  functionNames.map((name) =>
-    build({
-      ...common,
-      entryPoints: [join(root, 'functions', name, 'index.ts')],
-      outfile: join(staging, name, 'index.js'),
-      // Stand-ins for third-party internals, each kept for a measured cold-start saving of 2 ms or more (docs/internals.md,
-      // "Dependencies"): ali-oss's signing helpers need only a flat qs.stringify and two type checks (their
-      // signatures are recomputed from the specification by the tests); openapi-client needs only static credentials
-      // from @alicloud/credentials and never XML for our JSON calls. debug is kept off for safety, not speed: httpx,
-      // under the STS SDK, would print signed AssumeRole requests with DEBUG=httpx:*. The STS substitutes are tested
-      // in the built bundle against the STS emulator.
-      alias: {
-        qs: join(root, 'shared', 'alicloud', 'vendor', 'qs-flat.ts'),
-        'is-type-of': join(root, 'shared', 'alicloud', 'vendor', 'is-type-of-signutils.ts'),
-        '@alicloud/credentials': join(root, 'shared', 'alicloud', 'vendor', 'alicloud-static-credentials.ts'),
-        '@alicloud/tea-xml': join(root, 'shared', 'alicloud', 'vendor', 'tea-xml-unused.ts'),
-        debug: join(root, 'shared', 'alicloud', 'vendor', 'debug-off.ts'),
-      },
-      minify: true,
-      sourcemap: false,
-    }),
-  ),
+  functionNames.map((name) => build(functionBundleOptions({ root, name, outfile: join(staging, name, 'index.js'), profilesFile }))),
 );
 
 const localEntries = ['server'].filter((name) => existsSync(join(root, 'local', `${name}.ts`)));

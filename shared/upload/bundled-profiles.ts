@@ -1,5 +1,5 @@
 /**
- * The profiles file in the bundle: the build (tools/build.mjs, tools/upload-profiles-plugin.mjs) replaces this
+ * The profiles file in the bundle: the build (tools/build.mjs, tools/bundle-options.cjs) replaces this
  * module with upload-profiles.json, or the file UPLOAD_PROFILES_FILE names, when there is one. Run from the sources
  * (the tests), there is none unless a caller passes one (`loadConfig`'s `profilesFile`).
  */

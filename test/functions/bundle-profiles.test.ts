@@ -1,5 +1,5 @@
 /**
- * The profiles file goes into the bundle at build (tools/upload-profiles-plugin.cjs, which tools/build.mjs uses) and
+ * The profiles file goes into the bundle at build (tools/bundle-options.cjs, which tools/build.mjs uses) and
  * is checked again at cold start: bundles made here the way the build makes them, with a file of our choosing, run
  * in a bare folder as FC runs them. A bad file makes every request a generic 500 and logs the field at cold start.
  */
@@ -11,10 +11,10 @@ import { fcEvent, type FcResponse } from '../support/fc-event';
 import { tempFolder } from '../support/temp-folder';
 import { hsToken } from '../support/tokens';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own plugin, a CommonJS module of tools/
-const plugin = require('../../tools/upload-profiles-plugin.cjs') as {
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own bundle options, a CommonJS module of tools/
+const bundling = require('../../tools/bundle-options.cjs') as {
   profilesFileFor(root: string, env: Record<string, string | undefined>): string | undefined;
-  uploadProfilesPlugin(input: { root: string; file: string | undefined }): unknown;
+  functionBundleOptions(input: { root: string; name: string; outfile: string; profilesFile: string }): object;
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild's API, as tools/build.mjs calls it
 const esbuild = require('esbuild') as { build(options: object): Promise<unknown> };
@@ -27,14 +27,8 @@ async function bundleWith(profiles: string): Promise<string> {
   const file = join(folder, 'upload-profiles.json');
   writeFileSync(file, profiles);
   await esbuild.build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
+    ...bundling.functionBundleOptions({ root, name: 'sign-url', outfile: join(folder, 'fn', 'index.js'), profilesFile: file }),
     logLevel: 'silent',
-    entryPoints: [join(root, 'functions', 'sign-url', 'index.ts')],
-    outfile: join(folder, 'fn', 'index.js'),
-    plugins: [plugin.uploadProfilesPlugin({ root, file })],
   });
   return join(folder, 'fn');
 }
@@ -74,12 +68,12 @@ const request = { profile: 'documents', filename: 'r.pdf', contentType: 'applica
 
 test('the file the build finds: upload-profiles.json at the root, or the one UPLOAD_PROFILES_FILE names (which must exist)', () => {
   const folder = tempFolder('profiles-root-');
-  expect(plugin.profilesFileFor(folder, {})).toBeUndefined();
+  expect(bundling.profilesFileFor(folder, {})).toBeUndefined();
   writeFileSync(join(folder, 'upload-profiles.json'), '{}');
-  expect(plugin.profilesFileFor(folder, {})).toBe(join(folder, 'upload-profiles.json'));
+  expect(bundling.profilesFileFor(folder, {})).toBe(join(folder, 'upload-profiles.json'));
   writeFileSync(join(folder, 'other.json'), '{}');
-  expect(plugin.profilesFileFor(folder, { UPLOAD_PROFILES_FILE: 'other.json' })).toBe(join(folder, 'other.json'));
-  expect(() => plugin.profilesFileFor(folder, { UPLOAD_PROFILES_FILE: 'missing.json' })).toThrow(
+  expect(bundling.profilesFileFor(folder, { UPLOAD_PROFILES_FILE: 'other.json' })).toBe(join(folder, 'other.json'));
+  expect(() => bundling.profilesFileFor(folder, { UPLOAD_PROFILES_FILE: 'missing.json' })).toThrow(
     /^UPLOAD_PROFILES_FILE names missing\.json, which does not exist/,
   );
 });

@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { captureOutput } from '../support/log-capture';
 import { tempFolder } from '../support/temp-folder';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own plugin, a CommonJS module of tools/
-const plugin = require('../../tools/upload-profiles-plugin.cjs') as {
-  uploadProfilesPlugin(input: { root: string; file: string }): unknown;
-};
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own bundle options, a CommonJS module of tools/
+const bundling = require('../../tools/bundle-options.cjs') as { commonOptions(input: { root: string; profilesFile: string }): object };
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild's API, as tools/build.mjs calls it
 const esbuild = require('esbuild') as { build(options: object): Promise<unknown> };
 
@@ -23,14 +21,10 @@ const root = join(__dirname, '..', '..');
 async function serverWith(file: string): Promise<string> {
   const outfile = join(tempFolder('npm-start-profiles-'), 'server.js');
   await esbuild.build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
+    ...bundling.commonOptions({ root, profilesFile: file }),
     logLevel: 'silent',
     entryPoints: [join(root, 'local', 'server.ts')],
     outfile,
-    plugins: [plugin.uploadProfilesPlugin({ root, file })],
   });
   return outfile;
 }
