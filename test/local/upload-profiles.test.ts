@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import { startDevStack, type DevStack } from '../../local/dev-stack';
 import { sampleJpeg, sampleMp4, samplePdf, samplePng } from '../../local/sample-files';
 import type { MultipartStarted, SignedPost, SignedPut, StsTokenAnswer } from '../../shared/contract';
+import { devToken as devTokenOf } from '../support/local-stack-client';
 import { registerAnswer, registerIssued } from '../support/log-capture';
 
 const MIB = 1024 * 1024;
@@ -556,5 +557,65 @@ describe('quotas, counted at OSS at grant and again once an object has landed', 
     expect(keysUnder('users/zane/documents/')).toHaveLength(5);
     expect(record('zane')).toMatchObject({ objects: 6 });
     expect((await call('sign-url', 'zane', { ...pdf, size: 400 })).error.code).toBe('QuotaExceeded');
+  });
+});
+
+describe('without a profiles file, everything is as it was', () => {
+  let plain: DevStack;
+  const plainOperations: string[] = [];
+  beforeAll(async () => {
+    plain = await startDevStack({
+      port: 0,
+      ossPort: 0,
+      stsPort: 0,
+      profilesFile: null,
+      env: { MAX_UPLOAD_BYTES: '50000' },
+      ossLog: (entry) => void plainOperations.push(entry.operation ?? '-'),
+    });
+  });
+  afterAll(() => plain.close());
+
+  async function plainCall<T>(name: 'sign-url' | 'sts-token', body: unknown): Promise<T> {
+    if (plain.devTokens.kind !== 'on') throw new Error('the embedded stack signs development tokens');
+    const response = await fetch(`${plain.url}/api/${name}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await devTokenOf(plain, 'abel')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as T;
+    registerAnswer(answer);
+    expect(response.status).toBe(200);
+    return answer;
+  }
+
+  test("one profile, default: today's keys, headers, form range, STS folder and rules; no OSS call at grant", async () => {
+    const before = plainOperations.length;
+    const put = await plainCall<SignedPut>('sign-url', { filename: 'a.png', contentType: 'image/png', size: 300 });
+    expect(put).toMatchObject({ profile: 'default', headers: { 'x-oss-forbid-overwrite': 'true' } });
+    expect(put.key).toMatch(/^users\/abel\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
+    const form = await plainCall<SignedPost>('sign-url', { method: 'POST', filename: 'a.png', contentType: 'image/png' });
+    const policy = JSON.parse(Buffer.from(form.fields['policy']!, 'base64').toString()) as { conditions: unknown[] };
+    expect(policy.conditions).toContainEqual(['content-length-range', 1, 50000]);
+    expect(form.maxBytes).toBe(50000);
+    const sts = await plainCall<StsTokenAnswer>('sts-token', {});
+    expect(sts).toMatchObject({ profile: 'default', prefix: 'users/abel/sts/', maxBytes: 50000 });
+    expect(plainOperations.slice(before)).toEqual([]);
+    // A profile name means nothing more than the one profile there is.
+    const response = await fetch(`${plain.url}/api/sign-url`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await devTokenOf(plain, 'abel')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ profile: 'avatar', filename: 'a.png', contentType: 'image/png', size: 300 }),
+    });
+    expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([400, 'InvalidProfile']);
+    // Any key of the prefix is judged by the variables' rules, as before: upload-completed knows no folders.
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: new Uint8Array(samplePng(300)) })).status).toBe(200);
+    for (let attempt = 0; attempt < 200 && plain.webhookReceiver!.verdicts().every((entry) => entry.key !== put.key); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(plain.webhookReceiver!.verdicts().find((entry) => entry.key === put.key)).toMatchObject({
+      verdict: 'verified',
+      message: { data: { profile: 'default' } },
+    });
+    expect(plain.oss!.listKeys().filter((key) => key.includes('.usage/'))).toEqual([]);
   });
 });
