@@ -57,7 +57,7 @@ function requestedProfileName(body: unknown, query: Readonly<Record<string, stri
   const inQuery = query[PROFILE_PARAMETER];
   const inBody = ownField(body, 'profile');
   if (inQuery !== undefined && inBody !== undefined && inQuery !== inBody) {
-    throw badRequest('InvalidProfile', `?profile=${inQuery.slice(0, 40)} and the body's profile name different profiles: name one`);
+    throw badRequest('InvalidProfile', "?profile= and the body's profile name different profiles: name one");
   }
   const named = inQuery ?? inBody;
   return named === undefined ? {} : { profile: named };

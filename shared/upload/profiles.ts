@@ -20,8 +20,6 @@ export const DEFAULT_PROFILE = 'default';
 export const DEFAULT_METHODS: readonly ProfileMethod[] = ['PUT', 'POST', 'MULTIPART'];
 /** The one object of a fixed-key profile, in the profile's folder: `<user prefix><profile>/current`. */
 export const FIXED_KEY_NAME = 'current';
-/** The name a profiles file goes by when UPLOAD_PROFILES_FILE does not name another. */
-export const PROFILES_FILE_NAME = 'upload-profiles.json';
 
 export interface UploadProfile {
   name: string;

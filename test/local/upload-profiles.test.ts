@@ -314,6 +314,15 @@ describe('methods: a profile allows only what it lists', () => {
     const answer = (await ok.json()) as Record<string, unknown>;
     registerAnswer(answer);
     expect(answer).toMatchObject({ StatusCode: 200, AccessKeyId: expect.stringMatching(/^STS\./) });
+    const both = await fetch(`${stack.url}/api/sts-token?profile=avatar`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ profile: 'documents' }),
+    });
+    expect([both.status, await both.json()]).toEqual([
+      400,
+      { error: { code: 'InvalidProfile', message: "?profile= and the body's profile name different profiles: name one" } },
+    ]);
     const refused = await fetch(`${stack.url}/api/sts-token?format=app-server&profile=avatar`, {
       headers: { authorization: `Bearer ${token}` },
     });
