@@ -1,6 +1,6 @@
 /**
  * The template's roles held to least privilege, independently of how they were built: no wildcard action or
- * resource, OSS grants only under the upload prefix or the quarantine, each function role exactly its manifest's
+ * resource, OSS grants only under the upload prefix, the quarantine or the verdicts' folder, each function role exactly its manifest's
  * needs, and each role trusted by exactly whom it must be (FC; sts-token's role; OSS).
  */
 import type { FunctionManifest } from '../functions/manifest';
@@ -52,6 +52,7 @@ export function leastPrivilegeProblems(
   const problems: string[] = [];
   const allowedOss = [objectResource(config.bucket, allUsersPattern(config))];
   if (config.quarantinePrefix !== undefined) allowedOss.push(objectResource(config.bucket, `${config.quarantinePrefix}*`));
+  allowedOss.push(objectResource(config.bucket, `${config.verdictPrefix}*`));
   const bucketArn = `acs:oss:*:*:${config.bucket}`;
   const within = (resource: string): boolean =>
     allowedOss.some((allowed) => resource === allowed || (resource.startsWith(allowed.slice(0, -1)) && !resource.includes('..')));
@@ -68,7 +69,7 @@ export function leastPrivilegeProblems(
         // On the bucket itself only listing the unfinished multipart uploads (sign-url counts a user's with a prefix).
         const bucketListing = arn === bucketArn && statement.Action.every((action) => BUCKET_ACTIONS.has(action));
         if (statement.Effect === 'Allow' && arn.startsWith('acs:oss:') && !within(arn) && !bucketListing) {
-          problems.push(`${id}: allows OSS actions on ${arn}, outside the upload prefix and the quarantine`);
+          problems.push(`${id}: allows OSS actions on ${arn}, outside the upload prefix, the quarantine and the verdicts' folder`);
         }
       }
     }

@@ -15,8 +15,9 @@ import type { FunctionDefinition } from '../shared/edge/handler';
  * - `quarantine`: QUARANTINE_PREFIX's folder; a deployment without one has none, and a grant on it is left out.
  * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN, the stack's upload role when deployed).
  * - `bucket`: the bucket itself, for bucket-level actions (listing unfinished multipart uploads).
+ * - `verdicts`: VERDICT_PREFIX's folder, where upload-completed keeps each verdict for the uploader.
  */
-export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'bucket';
+export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'bucket' | 'verdicts';
 
 /** One Allow statement: these actions on that resource. */
 export interface Grant {

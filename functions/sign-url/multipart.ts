@@ -24,7 +24,7 @@ import { issueObjectKey } from './issue-key';
 import { answerForOssError } from './oss-failure-answer';
 import type { SignUrlConfig } from './sign-upload';
 
-type MultipartCommand = Exclude<SignUrlCommand, { method: 'PUT' } | { method: 'POST' }>;
+type MultipartCommand = Exclude<SignUrlCommand, { method: 'PUT' } | { method: 'POST' } | { method: 'VERDICT' }>;
 type Input = Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>;
 
 /** Headers of the upload OSS will enforce: the exact type we checked, and never replacing an object. */

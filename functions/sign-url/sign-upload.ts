@@ -1,6 +1,7 @@
 /**
  * The `sign-url` use case: a validated request for one upload in, a signed PUT URL or POST form out; the steps of
- * a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`.
+ * a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`, and the verdict on an upload
+ * (`VERDICT`) is `verdict.ts`.
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
 import {
@@ -12,6 +13,7 @@ import {
   signerSection,
   signingSection,
   uploadSection,
+  verdictSection,
 } from '../../shared/config/sections';
 import type { AnswerFor, UploadMethod } from '../../shared/contract';
 import type { FunctionDefinition, HandleInput } from '../../shared/edge/handler';
@@ -20,8 +22,17 @@ import { uploadRulesFromConfig, type UploadRequest, type UploadRules } from '../
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
 import { issueObjectKey } from './issue-key';
 import { runMultipartStep } from './multipart';
+import { answerVerdict } from './verdict';
 
-export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection, multipartSection);
+export const signUrlConfig = composeSections(
+  edgeSection,
+  uploadSection,
+  signingSection,
+  signerSection,
+  ossClientSection,
+  multipartSection,
+  verdictSection,
+);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
 
 export function signUpload(
@@ -54,6 +65,7 @@ export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
       const answer = signUpload(input, rules, command.upload);
       return { answer, logKey: answer.key };
     }
+    if (command.method === 'VERDICT') return answerVerdict(input, rules, command.key);
     return runMultipartStep(input, rules, command);
   },
 };

@@ -18,11 +18,13 @@ export const uploadCompletedManifest: OssFunctionManifest = {
     'oss:ObjectCreated:PutSymlink',
   ],
   // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine (when there is one):
-  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict.
+  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict. In the
+  // verdicts' folder: write each verdict for the uploader, and read it back on a retry.
   permissions: {
     allow: [
       { actions: ['oss:GetObject', 'oss:DeleteObject'], resource: 'uploads' },
       { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'quarantine' },
+      { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'verdicts' },
     ],
   },
   create: () => createUploadCompletedFunction(),

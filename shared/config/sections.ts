@@ -253,6 +253,11 @@ export const completionSection: ConfigSection<CompletionConfig> = {
     if (quarantinePrefix !== undefined && before !== '' && (quarantinePrefix.startsWith(before) || before.startsWith(quarantinePrefix))) {
       report(`QUARANTINE_PREFIX must lie outside UPLOAD_PREFIX's folder ${before}, and not contain it`);
     }
+    // The verdicts' lifecycle rule would expire quarantined objects after a day.
+    const verdictPrefix = read('VERDICT_PREFIX');
+    if (quarantinePrefix !== undefined && (quarantinePrefix.startsWith(verdictPrefix) || verdictPrefix.startsWith(quarantinePrefix))) {
+      report(`QUARANTINE_PREFIX and VERDICT_PREFIX (${verdictPrefix}) must be separate folders: verdict records expire after a day`);
+    }
     // FC runs in the bucket's region: the internal endpoint is nearer, and its traffic is free.
     const objectEndpoint = read('OSS_ENDPOINT') ?? `https://${read('OSS_BUCKET')}.oss-${read('OSS_REGION')}-internal.aliyuncs.com`;
     return {
@@ -261,6 +266,21 @@ export const completionSection: ConfigSection<CompletionConfig> = {
       objectEndpoint,
       allowedUnreadableStorageClasses: read('ALLOWED_UNREADABLE_STORAGE_CLASSES'),
     };
+  },
+};
+
+/**
+ * Where upload-completed keeps its verdicts and sign-url reads them: outside the users' folder, so that no user
+ * writes there (not even with STS credentials) and no record triggers upload-completed.
+ */
+export const verdictSection: ConfigSection<{ verdictPrefix: string }> = {
+  build(read, report) {
+    const verdictPrefix = read('VERDICT_PREFIX');
+    const before = read('UPLOAD_PREFIX').before;
+    if (before !== '' && (verdictPrefix.startsWith(before) || before.startsWith(verdictPrefix))) {
+      report(`VERDICT_PREFIX must lie outside UPLOAD_PREFIX's folder ${before}, and not contain it`);
+    }
+    return { verdictPrefix };
   },
 };
 
