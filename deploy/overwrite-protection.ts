@@ -1,5 +1,5 @@
 /**
- * The bucket's overwrite protection (OSS PutBucketOverwriteConfig, FACTS §7): a `forbid` rule over the static part
+ * The bucket's overwrite protection (OSS PutBucketOverwriteConfig, docs/oss-facts.md): a `forbid` rule over the static part
  * of UPLOAD_PREFIX, so no object under any user's prefix can be replaced by anyone, whatever the request says. It
  * is what makes "an upload never replaces an object" hold for STS credentials, which choose their own headers: OSS
  * has no RAM condition key for `x-oss-forbid-overwrite` (its documented keys are `acs:*` and `oss:x-oss-acl`,

@@ -1,5 +1,5 @@
 /**
- * A small, pure RAM policy engine for the local emulators (FACTS §4): parse a policy document once,
+ * A small, pure RAM policy engine for the local emulators (docs/oss-facts.md): parse a policy document once,
  * then ask whether an action on a resource is allowed. Nothing here is deployed, and nothing here is
  * shared with `shared/`: the emulators judge what the product builds, so they must not reuse its code.
  *

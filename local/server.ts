@@ -85,7 +85,7 @@ async function main(): Promise<void> {
         : row('verdicts', `${stack.url}/api/dev-verdicts (upload-completed's webhooks, verified by the stack's receiver)`),
       '',
       stack.fromEnvironment.length === 0
-        ? '  from your environment: nothing (README "Configuration" lists what npm start honours)'
+        ? '  from your environment: nothing (docs/local-stack.md lists what npm start honours)'
         : '  from your environment:',
       ...stack.fromEnvironment.map((line) => `    ${line}`),
       '',

@@ -310,7 +310,7 @@ export interface StsTokenAppServerError {
   ErrorMessage: string;
 }
 
-/** Every code an error body can carry: one table for every function (README "Errors"). */
+/** Every code an error body can carry: one table for every function (docs/api.md, "Errors"). */
 export type ErrorCode =
   | 'BadRequest'
   | 'InvalidJson'
@@ -362,7 +362,7 @@ export interface UploadWebhookData {
   contentType: string;
   /** Unquoted, as in OSS's events. */
   etag: string;
-  /** On `upload.rejected` only: a stable code (README "upload-completed"). */
+  /** On `upload.rejected` only: a stable code (docs/api.md, "upload-completed"). */
   reason?: string;
   /**
    * On `upload.rejected` with a quarantine configured, when the object was deleted instead of moved there:

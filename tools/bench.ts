@@ -76,7 +76,7 @@ const COLD_START_TARGETS: Readonly<Record<string, number | null>> = {
   'sts-token': 2.1,
   // Shown, not targeted: node:http(s) and one InitiateMultipartUpload round trip to OSS.
   'sign-url MULTIPART': null,
-  // Shown, not targeted: README's deployment verifies the identity provider's tokens, with one fetch of its key set.
+  // Shown, not targeted: docs/deploy.md's deployment verifies the identity provider's tokens, with one fetch of its key set.
   'sign-url with AUTH_JWKS_URL': null,
   // Includes a ranged GET of the object from the OSS emulator and a webhook delivery.
   'upload-completed': 2.0,
@@ -540,7 +540,7 @@ async function main(): Promise<void> {
       const signUrlBundle = join(root, 'dist', 'sign-url', 'index.js');
       await coldStart({ name: 'sign-url MULTIPART', bundle: signUrlBundle, event: multipartEvent, env, runs });
 
-      // As README deploys it: RS256 tokens of an identity provider, its key set fetched once (from a local server).
+      // As docs/deploy.md deploys it: RS256 tokens of an identity provider, its key set fetched once (from a local server).
       const jwksEvent = fcEvent(await fixtures.idpTokenFor('alice'), signUrlManifest.exampleRequest);
       await coldStart({ name: 'sign-url with AUTH_JWKS_URL', bundle: signUrlBundle, event: jwksEvent, env: fixtures.jwksEnv, runs });
     }

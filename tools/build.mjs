@@ -32,7 +32,7 @@ await Promise.all(
       ...common,
       entryPoints: [join(root, 'functions', name, 'index.ts')],
       outfile: join(staging, name, 'index.js'),
-      // Stand-ins for third-party internals, each kept for a measured cold-start saving of 2 ms or more (README
+      // Stand-ins for third-party internals, each kept for a measured cold-start saving of 2 ms or more (docs/internals.md,
       // "Dependencies"): ali-oss's signing helpers need only a flat qs.stringify and two type checks (their
       // signatures are recomputed from the specification by the tests); openapi-client needs only static credentials
       // from @alicloud/credentials and never XML for our JSON calls. debug is kept off for safety, not speed: httpx,

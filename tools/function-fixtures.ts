@@ -21,7 +21,7 @@ const UPLOAD_ROLE = `acs:ram::${ACCOUNT}:role/oss-upload`;
 const BUCKET = 'bench-bucket';
 export const caller = { accessKeyId: 'LTAI-bench-caller', accessKeySecret: 'bench-caller-secret' };
 export const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256';
-// As README recommends a deployment: tokens carry an issuer and an audience, which are checked.
+// As docs/deploy.md sets up a deployment: tokens carry an issuer and an audience, which are checked.
 const ISSUER = 'https://idp.bench.example';
 const AUDIENCE = 'oss-upload-bench';
 export const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -44,7 +44,7 @@ export async function startFunctionFixtures() {
   const oss = await startOssEmulator({ bucket: BUCKET, region: 'cn-hangzhou', credentials: staticAccounts([caller]) });
   const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  // An identity provider's key set, for the functions configured with AUTH_JWKS_URL (as README's deployment is).
+  // An identity provider's key set, for the functions configured with AUTH_JWKS_URL (as docs/deploy.md's deployment is).
   const idpKeys = await generateKeyPair('RS256', { extractable: true });
   const jwks = { keys: [{ ...(await exportJWK(idpKeys.publicKey)), kid: 'bench-key', alg: 'RS256', use: 'sig' }] };
   const idp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
@@ -106,7 +106,7 @@ export async function startFunctionFixtures() {
     });
   }
 
-  /** Stores an object in the local OSS with the caller's key (V1 header signature, from FACTS §1). */
+  /** Stores an object in the local OSS with the caller's key (V1 header signature, docs/oss-facts.md). */
   async function putObject(key: string, contentType: string, body: Buffer): Promise<void> {
     const date = new Date().toUTCString();
     const signature = createHmac('sha1', caller.accessKeySecret)

@@ -48,7 +48,7 @@ export class UploadError extends Error {
   /** The size the refusal is about, and the limit, in bytes (the message says them in MiB or GiB). */
   readonly size: number | undefined;
   readonly maxBytes: number | undefined;
-  /** `Rejected`: why the file was removed after it landed (`ContentMismatch`, `TooLarge`, …; docs: upload-completed). */
+  /** `Rejected`: why the file was removed after it landed (`ContentMismatch`, `TooLarge`, …: docs/api.md). */
   readonly reason: RejectionReason | undefined;
   /** `Rejected`, `VerdictTimeout`, `VerdictUnavailable`: the key the file was uploaded to. */
   readonly key: string | undefined;

@@ -1,9 +1,9 @@
 /**
- * STS allows an account 100 AssumeRole calls per second (FACTS §3), and FC runs one request per instance, so the
+ * STS allows an account 100 AssumeRole calls per second (docs/oss-facts.md), and FC runs one request per instance, so the
  * per-instance cache cannot keep a burst of new users under it. Two bounds do: s.yaml caps the instances
  * (`concurrencyConfig.reservedConcurrency`), and each instance paces its own calls here, at most
  * `ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE` starts in any one-second window. The account then sees at most
- * cap × pace calls a second (README "sts-token", test/deploy/s-yaml.test.ts checks the product).
+ * cap × pace calls a second (docs/api.md, "sts-token"; test/deploy/s-yaml.test.ts checks the product).
  */
 import { HttpError } from '../../shared/edge/errors';
 
@@ -11,7 +11,7 @@ import { HttpError } from '../../shared/edge/errors';
 export const ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE = 5;
 /** A request waits at most this long for its turn, else 429: one window, so FC's one request per instance never sees it. */
 export const ASSUME_ROLE_MAX_WAIT_MS = 1000;
-/** STS's quota: AssumeRole calls per second per account and region (FACTS §3). */
+/** STS's quota: AssumeRole calls per second per account and region (docs/oss-facts.md). */
 export const STS_ASSUME_ROLE_QUOTA_PER_SECOND = 100;
 /** Of the account's quota, what sts-token may use: the rest is left to anything else in the account. */
 export const STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND = 80;

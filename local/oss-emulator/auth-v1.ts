@@ -1,5 +1,5 @@
 /**
- * OSS signature V1 (HMAC-SHA1), written from the specification (FACTS.md §1): legacy, but ali-oss still signs
+ * OSS signature V1 (HMAC-SHA1), written from the specification (docs/oss-facts.md): legacy, but ali-oss still signs
  * with it by default, so the emulator must accept it and check it just as strictly.
  */
 import { createHmac } from 'node:crypto';

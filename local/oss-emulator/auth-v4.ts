@@ -1,5 +1,5 @@
 /**
- * OSS signature V4 (`OSS4-HMAC-SHA256`), written from the specification (FACTS.md §1), not from any SDK, so that
+ * OSS signature V4 (`OSS4-HMAC-SHA256`), written from the specification (docs/oss-facts.md), not from any SDK, so that
  * a signing bug in our own code shows up as a refusal here.
  */
 import { createHash, createHmac } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * A local OSS for one bucket: a real HTTP server on loopback that verifies V1/V4 signatures (header and URL),
- * PostObject policies, STS tokens and RAM permissions from the specification (FACTS.md), so that the tests and
+ * PostObject policies, STS tokens and RAM permissions from the specification (docs/oss-facts.md), so that the tests and
  * the dev server exercise our signing code against an independent verifier. It imports nothing from `shared/`
  * or `functions/`, and no SDK signing code: only node built-ins.
  *

@@ -1,6 +1,6 @@
 /**
  * The bucket's overwrite protection (PutBucketOverwriteConfig / GetBucketOverwriteConfig /
- * DeleteBucketOverwriteConfig at `/?overwriteConfig`, FACTS §7): rules of `Action: forbid` with an optional
+ * DeleteBucketOverwriteConfig at `/?overwriteConfig`, docs/oss-facts.md): rules of `Action: forbid` with an optional
  * literal `Prefix` and `Suffix`; a write whose key matches any rule, onto a key that exists, is refused with
  * `FileAlreadyExists` whoever sends it and whatever its headers say, exactly as `x-oss-forbid-overwrite: true`
  * would be. `Principals` (a rule that binds only some callers) is not modelled: a rule naming any is refused with

@@ -1,7 +1,7 @@
 /**
  * The two request signatures STS accepts, written from the specifications with `node:crypto` only.
  *
- * RPC (signature version 1.0, what sts20150401 1.1.x sends; FACTS §3):
+ * RPC (signature version 1.0, what sts20150401 1.1.x sends; docs/oss-facts.md):
  *   StringToSign = METHOD + "&" + enc("/") + "&" + enc(sorted `enc(k)=enc(v)` pairs joined by "&")
  *   Signature    = base64(HMAC-SHA1(secret + "&", StringToSign)), over every parameter but Signature.
  *

@@ -1,8 +1,8 @@
 /**
  * The identity provider's keys, for jose's `jwtVerify` (`identity.ts`): jose's local key set picks the key for a
  * token's `kid` and `alg` (and the keys' `use` and `key_ops`). The key set itself is fetched and kept by
- * `remote-key-set.ts` on node:http, not by jose's remote key set, whose `fetch` and `Headers` load undici (measured,
- * README "Dependencies"). A set that cannot be had is the identity provider's failure, not the caller's: a 503.
+ * `remote-key-set.ts` on node:http, not by jose's remote key set, whose `fetch` and `Headers` load undici (docs/internals.md,
+ * "Dependencies"). A set that cannot be had is the identity provider's failure, not the caller's: a 503.
  */
 import { createLocalJWKSet, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import { HttpError } from '../edge/errors';

@@ -5,7 +5,7 @@
  * the last fetch is older than 30 s; 3 s per fetch; redirects not followed. A failed fetch is remembered for those 30 s
  * too: while the provider is down, callers are refused at once with its failure rather than each waiting up to 3 s on
  * a fetch of its own (one wait per 30 s, shared by whoever arrives meanwhile). Not `fetch`: on Node 20 its first use (undici, web streams) cost a cold start ~38 ms and
- * the process ~50 ms more before it could exit (measured, README "Dependencies"). What the keys are is not this
+ * the process ~50 ms more before it could exit (docs/internals.md, "Dependencies"). What the keys are is not this
  * module's business: `prepare` turns the fetched set into what the caller verifies with (jose's local key set).
  */
 import { httpRequest } from '../net/http-request';

@@ -1,6 +1,6 @@
 /**
  * Every environment variable, declared once: its name and the parser that bounds it. The table gives the list of
- * names (s.yaml and README are checked against it) and the type of each parsed value; the sections
+ * names (s.yaml and docs/configuration.md are checked against it) and the type of each parsed value; the sections
  * (`sections.ts`) combine values into what each function needs. A parser reports a problem naming the variable
  * and never repeats a secret or a URL that might carry one.
  */

@@ -95,7 +95,7 @@ export interface FcHttpResponse {
   isBase64Encoded: false;
 }
 
-/** FC's own bounds on what surrounds the body (FACTS.md): headers 8 KB, path and query 4 KB. */
+/** FC's own bounds on what surrounds the body (docs/oss-facts.md): headers 8 KB, path and query 4 KB. */
 const FC_HEADER_BYTES = 8 * 1024;
 const FC_PATH_AND_QUERY_BYTES = 4 * 1024;
 

@@ -131,7 +131,7 @@ function candidateKeys(key: string): string[] {
 
 /**
  * What OSS takes as a key: 1 … 1023 bytes of UTF-8 (well-formed Unicode), not starting with `/` or `\`. Control
- * characters and dot segments are legal in a key (README "upload-completed"), so an object stored under one is
+ * characters and dot segments are legal in a key (docs/api.md, "upload-completed"), so an object stored under one is
  * judged like any other.
  */
 export function isValidKey(key: string): boolean {

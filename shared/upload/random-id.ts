@@ -1,7 +1,7 @@
 /**
  * The server's random part of a key: 128 bits from node:crypto (cheaper at cold start than WebCrypto), drawn from a
  * pool filled 4 KiB at a time (one call to the CSPRNG per 256 keys instead of one per key: ~3.5 µs of a warm
- * sign-url request, README "Performance"). Each byte is handed out once: the offset only moves forward, and an
+ * sign-url request, docs/performance.md). Each byte is handed out once: the offset only moves forward, and an
  * exhausted pool is replaced by fresh bytes, never reused.
  */
 import { randomFillSync } from 'node:crypto';

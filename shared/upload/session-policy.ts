@@ -7,7 +7,7 @@ import type { UploadRules } from './rules';
 import { stsUploadPrefix } from './sts-folder';
 
 export const STS_POLICY_MAX_LENGTH = 2048;
-/** PutObject covers PostObject and every multipart step but abort and list (FACTS §4). */
+/** PutObject covers PostObject and every multipart step but abort and list (docs/oss-facts.md). */
 export const SESSION_ACTIONS = ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'] as const;
 
 export interface PolicyStatement {

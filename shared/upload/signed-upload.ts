@@ -98,7 +98,7 @@ export function signPostUpload(input: SigningInput): SignedPost {
   const scheme = SIGNATURE_SCHEMES[input.version];
   const signer = { credentials, region: rules.region, now };
   // Every field that matters for security is pinned exactly, and sent: OSS ignores fields no condition names, so a
-  // field we leave out (callback, x-oss-meta-*) cannot be forbidden here (README "Security model").
+  // field we leave out (callback, x-oss-meta-*) cannot be forbidden here (docs/security.md).
   const pinned: Record<string, string> = {
     key,
     'Content-Type': input.contentType,

@@ -10,7 +10,7 @@ import { extensionOf } from './keys';
 import type { TypeExtensions } from './type-extensions';
 import { uploadOwnerOf, type UploadOwner } from './upload-owner';
 
-/** Every reason an object is rejected, in the order the rules are checked (README "upload-completed"). */
+/** Every reason an object is rejected, in the order the rules are checked (docs/api.md, "upload-completed"). */
 export const REJECTION_REASONS = [
   'UnsupportedObjectType',
   'Empty',

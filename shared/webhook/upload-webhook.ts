@@ -2,7 +2,7 @@
  * Telling the application: one POST per verdict, signed by the Standard Webhooks specification (`webhook-id`,
  * `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`), so a receiver
  * verifies it with off-the-shelf code (the `standardwebhooks` package, in the tests). Signed with node:crypto, which
- * the bundle loads anyway: the package's pure-JS SHA-256 and base64 cost ~2.5 ms of a cold start (README
+ * the bundle loads anyway: the package's pure-JS SHA-256 and base64 cost ~2.5 ms of a cold start (docs/internals.md,
  * "Dependencies").
  */
 import { createHash, createHmac } from 'node:crypto';

@@ -270,7 +270,7 @@ test.each(assumingRole)("%s: instance cap × per-instance AssumeRole pace stays 
   const props = document.resources[name]!.props;
   const cap = (props['concurrencyConfig'] as { reservedConcurrency?: unknown } | undefined)?.reservedConcurrency;
   if (typeof cap !== 'number') throw new Error(`${name} needs concurrencyConfig.reservedConcurrency in s.yaml`);
-  // The arithmetic of README "sts-token": 16 instances × 5 calls/s = 80 ≤ 80 < 100.
+  // The arithmetic of docs/api.md, "sts-token": 16 instances × 5 calls/s = 80 ≤ 80 < 100.
   expect(cap * ASSUME_ROLE_CALLS_PER_SECOND_PER_INSTANCE).toBeLessThanOrEqual(STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND);
   expect(STS_TOKEN_ASSUME_ROLE_BUDGET_PER_SECOND).toBeLessThan(STS_ASSUME_ROLE_QUOTA_PER_SECOND);
   // FC lets one function reserve at most 90% of the account's instances (100 per region by default).

@@ -1,7 +1,7 @@
 /**
- * ali-oss's `refreshSTSToken` with sts-token, on the local stack with the real ali-oss Node client: README's
+ * ali-oss's `refreshSTSToken` with sts-token, on the local stack with the real ali-oss Node client: docs/api.md's
  * snippet (the answer builds the client; the refresh returns its credentials) keeps uploading across refreshes,
- * and returning the whole answer instead breaks the client exactly as README warns (ali-oss copies every field
+ * and returning the whole answer instead breaks the client exactly as docs/api.md warns (ali-oss copies every field
  * it is given into its options, and the answer's `endpoint` string replaces the URL it parsed).
  */
 import OSS from 'ali-oss';
@@ -36,9 +36,9 @@ function answerFetcher(user: string): { fetchAnswer: () => Promise<StsTokenAnswe
   };
 }
 
-test("README's snippet: built from the answer, refreshing with the answer's credentials, the client keeps uploading", async () => {
+test("docs/api.md's snippet: built from the answer, refreshing with the answer's credentials, the client keeps uploading", async () => {
   const { fetchAnswer, calls } = answerFetcher('rita');
-  // ---- README "sts-token", ali-oss with refresh ----
+  // ---- docs/api.md, sts-token, "With ali-oss" ----
   const answer = await fetchAnswer();
   const client = new OSS({
     ...answer,
@@ -46,7 +46,7 @@ test("README's snippet: built from the answer, refreshing with the answer's cred
       const { accessKeyId, accessKeySecret, stsToken } = await fetchAnswer();
       return { accessKeyId, accessKeySecret, stsToken };
     },
-    refreshSTSTokenInterval: 0, // README says 5 minutes; 0 makes ali-oss refresh before every request
+    refreshSTSTokenInterval: 0, // docs/api.md says 5 minutes; 0 makes ali-oss refresh before every request
   });
   // ----
   for (let i = 0; i < 3; i += 1) await client.put(`${answer.prefix}2026/11/file-${i}.bin`, Buffer.from(`upload ${i}`));
@@ -56,7 +56,7 @@ test("README's snippet: built from the answer, refreshing with the answer's cred
   expect(stack.oss!.getObject(`${answer.prefix}2026/11/big.bin`)?.body.length).toBe(250 * 1024);
 });
 
-test('returning the whole answer from refreshSTSToken breaks ali-oss at its first refresh (why README says not to)', async () => {
+test('returning the whole answer from refreshSTSToken breaks ali-oss at its first refresh (why docs/api.md says not to)', async () => {
   const { fetchAnswer, calls } = answerFetcher('sam');
   const answer = await fetchAnswer();
   const client = new OSS({ ...answer, refreshSTSToken: fetchAnswer, refreshSTSTokenInterval: 0, timeout: 3000 });

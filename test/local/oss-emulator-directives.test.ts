@@ -76,7 +76,7 @@ async function anonymousGet(url: string): Promise<{ status: number; body: Buffer
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()), headers: response.headers };
 }
 
-/** PostObject form fields under a V1 policy (FACTS.md §1: Signature = base64 HMAC-SHA1(secret, base64 policy)). */
+/** PostObject form fields under a V1 policy (docs/oss-facts.md: Signature = base64 HMAC-SHA1(secret, base64 policy)). */
 function v1Form(key: string, conditions: unknown[] = []): Record<string, string> {
   const policy = Buffer.from(
     JSON.stringify({ expiration: new Date(Date.now() + 300_000).toISOString(), conditions: [{ key }, ...conditions] }),

@@ -28,7 +28,7 @@ afterAll(() => oss.close());
 
 const objectPath = (name: string): string => name.split('/').map(rfc3986).join('/');
 
-/** A part URL written from the specification (FACTS §1), as sign-url hands them out. */
+/** A part URL written from the specification (docs/oss-facts.md), as sign-url hands them out. */
 function partUrlV4(name: string, uploadId: string, partNumber: number): URL {
   const date = timestampOf(Math.floor(Date.now() / 1000));
   const query: Record<string, string> = {

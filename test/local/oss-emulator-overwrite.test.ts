@@ -36,7 +36,7 @@ beforeEach(async () => {
 });
 afterEach(() => oss.close());
 
-/** A V4 header-signed request to `/<bucket>/<key>?<query>`, built from FACTS.md with node:crypto alone. */
+/** A V4 header-signed request to `/<bucket>/<key>?<query>`, built from the rules in docs/oss-facts.md with node:crypto alone. */
 async function signed(
   method: string,
   key: string,
@@ -76,7 +76,7 @@ async function ossCode(run: () => Promise<unknown>): Promise<string> {
   return 'succeeded';
 }
 
-/** A V1 PostObject form (FACTS §1) without any x-oss-forbid-overwrite field: only the bucket rule can refuse it. */
+/** A V1 PostObject form (docs/oss-facts.md) without any x-oss-forbid-overwrite field: only the bucket rule can refuse it. */
 function postForm(key: string, content: string): FormData {
   const policy = Buffer.from(
     JSON.stringify({ expiration: new Date(Date.now() + 60_000).toISOString(), conditions: [{ bucket: BUCKET }, { key }] }),

@@ -1,5 +1,5 @@
 /**
- * PostObject over real HTTP: form policies built by hand with node:crypto from FACTS.md (V4 and V1), sent the way
+ * PostObject over real HTTP: form policies built by hand with node:crypto from the rules in docs/oss-facts.md (V4 and V1), sent the way
  * a browser sends them (`FormData` + `fetch`), and every refusal OSS would give.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -67,7 +67,7 @@ interface PolicyInput {
   skipPins?: boolean;
 }
 
-/** Form fields of a V4-signed policy, built from the specification (FACTS.md §1, PostObject). */
+/** Form fields of a V4-signed policy, built from the specification (docs/oss-facts.md, PostObject). */
 function v4Fields(input: PolicyInput): Record<string, string> {
   const datetime = v4Datetime(now);
   const credential = `${ACCESS_KEY_ID}/${datetime.slice(0, 8)}/${REGION}/oss/aliyun_v4_request`;

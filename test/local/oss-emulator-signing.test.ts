@@ -1,5 +1,5 @@
 /**
- * The emulator's verifier against the official vectors (Go SDK v2 signer tests, FACTS.md §1): if it accepts these
+ * The emulator's verifier against the official vectors (Go SDK v2 signer tests, docs/oss-facts.md): if it accepts these
  * exact requests at their own time and refuses every altered one, it is a fair judge of our own signing code.
  */
 import {
@@ -138,7 +138,7 @@ function buildV4(vector: (typeof V4_VECTORS)[number], signature: string = vector
 }
 
 describe('V4 canonical pieces', () => {
-  it('encodes the canonical URI and query exactly as FACTS.md states', () => {
+  it('encodes the canonical URI and query exactly as the official vectors give them', () => {
     expect(v4CanonicalUri('bucket', '1234+-/123/1.txt')).toBe('/bucket/1234%2B-/123/1.txt');
     expect(v4CanonicalQuery(V4_QUERY)).toBe('%2Bparam1=value3&%2Bparam2&%7Cparam1=value4&%7Cparam2&param1=value1&param2');
   });

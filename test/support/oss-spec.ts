@@ -1,6 +1,6 @@
 /**
- * OSS signatures recomputed from the rules in FACTS.md with node:crypto alone, so the tests never check our
- * signing code against itself. The official vectors (test/shared/oss-vectors.test.ts) prove this file right.
+ * OSS signatures recomputed from the rules in docs/oss-facts.md with node:crypto alone, so the tests never check our
+ * signing code against itself. The official vectors (test/shared/upload/oss-vectors.test.ts) prove this file right.
  */
 import { createHash, createHmac } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 /**
  * A client that does what a hostile STS holder can do and ali-oss cannot: send any key OSS accepts, byte for byte
- * (dot segments, `%`, control characters), with any upload header. Signed from the rules in FACTS.md by
+ * (dot segments, `%`, control characters), with any upload header. Signed from the rules in docs/oss-facts.md by
  * `oss-spec.ts`, sent with node:http (a WHATWG URL would resolve `..` and address another object).
  */
 import { request } from 'node:http';

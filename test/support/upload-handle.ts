@@ -1,5 +1,5 @@
 /**
- * sign-url's multipart upload handle recomputed from its definition with node:crypto alone (README "Multipart
+ * sign-url's multipart upload handle recomputed from its definition with node:crypto alone (docs/api.md, "Multipart
  * uploads"): `<OSS upload id>.<size>.<part size>.<mac>`, the MAC being the first 16 bytes of HMAC-SHA256 under
  * HKDF-SHA256(secret, empty salt, "multipart upload handle"), over "upload handle", the key, the OSS upload id, the
  * size and the part size, each on its own line; base64url.

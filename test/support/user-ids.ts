@@ -1,5 +1,5 @@
 /**
- * The user tag and the opaque `{user}` segment, recomputed from README's description with node:crypto (HKDF-SHA256
+ * The user tag and the opaque `{user}` segment, recomputed from docs/security.md's description with node:crypto (HKDF-SHA256
  * with an empty salt, then HMAC-SHA256), so tests compare the code against the documented derivation.
  */
 import { createHmac, hkdfSync } from 'node:crypto';

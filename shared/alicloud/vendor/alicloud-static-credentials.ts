@@ -2,7 +2,7 @@
  * Bundled in place of `@alicloud/credentials` in the function bundles (tools/build.mjs). openapi-client 0.4.15
  * builds its credential from the keys we pass (`access_key`, or `sts` with a security token) and only ever calls
  * the getters below; the real package brings its whole provider chain (ECS metadata, OIDC, URI, config files…:
- * ~65 KB and ~20 ms of sts-token's cold start, measured in README's benchmark) that a handler given keys never uses.
+ * ~65 KB and ~20 ms of sts-token's cold start, docs/internals.md, "Dependencies") that a handler given keys never uses.
  */
 
 export class Config {

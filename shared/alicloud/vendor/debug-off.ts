@@ -5,7 +5,7 @@
  *   request line carries the caller's AccessKeyId, security token and signature, which must never reach a log.
  * - file-type's zip reader (@tokenizer/inflate, in upload-completed) creates one logger and never enables it.
  * The real package (with `supports-color`, `ms`, `tty`) also probes the terminal and the environment when loaded:
- * ~1 ms of sts-token's cold start and ~3 ms of upload-completed's first sniff (README "Performance").
+ * ~1 ms of sts-token's cold start and ~3 ms of upload-completed's first sniff (docs/internals.md, "Dependencies").
  */
 
 interface Debugger {

@@ -1,8 +1,8 @@
 /**
  * The one use ali-oss's signing helpers make of `qs`: `stringify` of a flat query object for the V4 canonical
  * query. Bundled in its place (tools/build.mjs aliases `qs` here for the functions only): the real qs pulls
- * in ~45 KB (object-inspect, get-intrinsic, side-channel…) and most of sign-url's module load time (measured in
- * README's benchmark). Anything outside that flat subset throws rather than signing something different.
+ * in ~45 KB (object-inspect, get-intrinsic, side-channel…) and most of sign-url's module load time (docs/internals.md,
+ * "Dependencies"). Anything outside that flat subset throws rather than signing something different.
  *
  * Keys are sorted by UTF-16 code units, the order the OSS specification gives, whatever comparator is passed:
  * ali-oss passes `localeCompare`, whose first call loads ICU collation data (~5 ms of every cold start) and whose

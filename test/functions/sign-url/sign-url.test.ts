@@ -137,7 +137,7 @@ describe('sign-url answers', () => {
       context,
     )) as FcResponse;
     const url = new URL((jsonOf(response) as { url: string }).url);
-    // V1 has no additional headers: the length and the disposition are not bound (README "Security model").
+    // V1 has no additional headers: the length and the disposition are not bound (docs/security.md).
     expect([...url.searchParams.keys()].sort()).toEqual(['Expires', 'OSSAccessKeyId', 'Signature', 'security-token']);
   });
 });

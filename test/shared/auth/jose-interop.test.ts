@@ -1,8 +1,8 @@
 /**
  * Our verifier (jose's `jwtVerify` and our short check after it, shared/auth/identity.ts) against jose's `jwtVerify`
  * alone, with the options that mean what our configuration means: tokens jose signs verify, and every token jose
- * refuses is refused too. Where the two may differ, it is because ours is stricter on purpose (README "Security
- * model"): no `crit` at all, finite NumericDates, `sub` a non-empty well-formed string, base64url without padding.
+ * refuses is refused too. Where the two may differ, it is because ours is stricter on purpose (docs/security.md,
+ * "Who"): no `crit` at all, finite NumericDates, `sub` a non-empty well-formed string, base64url without padding.
  */
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';

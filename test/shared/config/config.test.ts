@@ -42,7 +42,7 @@ function configOf(env: Record<string, string | undefined>): ConfigOf<typeof ever
 }
 
 describe('loadConfig', () => {
-  test('defaults follow DESIGN.md', () => {
+  test('defaults are the ones docs/configuration.md gives', () => {
     const config = configOf(baseEnv({ OSS_REGION: 'oss-cn-hangzhou' }));
     expect(config).toMatchObject({
       bucket: 'uploads-bucket',

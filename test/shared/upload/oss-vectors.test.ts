@@ -1,5 +1,5 @@
 /**
- * The official vectors of FACTS.md §1 (Go SDK v2 signer tests), checked twice: against the tests' own
+ * The official signing vectors (Go SDK v2 signer tests; docs/oss-facts.md), checked twice: against the tests' own
  * spec implementation (which the other signing tests trust) and against the ali-oss helpers shared/ signs with.
  */
 import signUtils from 'ali-oss/lib/common/signUtils';
