@@ -1,10 +1,17 @@
 /**
  * The bucket settings no ROS resource applies to a bucket the stack did not create: its CORS rule and its lifecycle
- * rule (ROS sets both only through ALIYUN::OSS::Bucket, which creates the bucket). Applied after the stack, through
+ * rules (ROS sets both only through ALIYUN::OSS::Bucket, which creates the bucket). Applied after the stack, through
  * the OSS API with the deployer's key (deploy/entries/bucket-settings-plugin.ts), idempotently: each configuration
  * is read first, ours is merged in (the bucket's rules of its own are kept), and nothing is sent when ours is there.
  */
-import { LIFECYCLE_RULE_ID, ABORT_MULTIPART_AFTER_DAYS, bucketCorsRule, type DeploymentConfig } from './policies';
+import { VERDICT_RECORD_DAYS } from '../shared/upload/verdict-record';
+import {
+  LIFECYCLE_RULE_ID,
+  ABORT_MULTIPART_AFTER_DAYS,
+  VERDICT_LIFECYCLE_RULE_ID,
+  bucketCorsRule,
+  type DeploymentConfig,
+} from './policies';
 
 export interface CorsRuleSetting {
   allowedOrigin: string[];
@@ -20,6 +27,7 @@ export interface LifecycleRuleSetting {
   prefix: string;
   status: string;
   abortMultipartUpload?: { days?: number | string };
+  expiration?: { days?: number | string };
   [other: string]: unknown;
 }
 
@@ -46,13 +54,17 @@ export function desiredCorsRule(config: Pick<DeploymentConfig, 'allowedOrigins'>
   };
 }
 
-export function desiredLifecycleRule(config: Pick<DeploymentConfig, 'uploadPrefix'>): LifecycleRuleSetting {
-  return {
-    id: LIFECYCLE_RULE_ID,
-    prefix: config.uploadPrefix.before,
-    status: 'Enabled',
-    abortMultipartUpload: { days: ABORT_MULTIPART_AFTER_DAYS },
-  };
+/** Ours: unfinished multipart uploads aborted, and upload-completed's verdict records deleted, after some days. */
+export function desiredLifecycleRules(config: Pick<DeploymentConfig, 'uploadPrefix' | 'verdictPrefix'>): LifecycleRuleSetting[] {
+  return [
+    {
+      id: LIFECYCLE_RULE_ID,
+      prefix: config.uploadPrefix.before,
+      status: 'Enabled',
+      abortMultipartUpload: { days: ABORT_MULTIPART_AFTER_DAYS },
+    },
+    { id: VERDICT_LIFECYCLE_RULE_ID, prefix: config.verdictPrefix, status: 'Enabled', expiration: { days: VERDICT_RECORD_DAYS } },
+  ];
 }
 
 const list = (value: unknown): string[] =>
@@ -84,24 +96,37 @@ export function mergeCors(existing: readonly CorsRuleSetting[], ours: CorsRuleSe
   return merged;
 }
 
-/** The bucket's lifecycle rules with ours (by its ID) in place; undefined when it is there already. */
-export function mergeLifecycle(existing: readonly LifecycleRuleSetting[], ours: LifecycleRuleSetting): LifecycleRuleSetting[] | undefined {
-  const current = existing.find((rule) => rule.id === ours.id);
-  if (
-    current !== undefined &&
+const daysOf = (setting: { days?: number | string } | undefined): number | undefined =>
+  setting?.days === undefined ? undefined : Number(setting.days);
+
+/** Whether the bucket's rule is ours as it stands (the SDK reads numbers back as strings). */
+function sameLifecycle(current: LifecycleRuleSetting, ours: LifecycleRuleSetting): boolean {
+  return (
     current.prefix === ours.prefix &&
     current.status === ours.status &&
-    Number(current.abortMultipartUpload?.days) === Number(ours.abortMultipartUpload?.days)
-  ) {
-    return undefined;
-  }
-  return [...existing.filter((rule) => rule.id !== ours.id), ours];
+    daysOf(current.abortMultipartUpload) === daysOf(ours.abortMultipartUpload) &&
+    daysOf(current.expiration) === daysOf(ours.expiration)
+  );
+}
+
+/** The bucket's lifecycle rules with ours (by their IDs) in place; undefined when they are there already. */
+export function mergeLifecycle(
+  existing: readonly LifecycleRuleSetting[],
+  ours: readonly LifecycleRuleSetting[],
+): LifecycleRuleSetting[] | undefined {
+  const inPlace = ours.every((rule) => {
+    const current = existing.find((candidate) => candidate.id === rule.id);
+    return current !== undefined && sameLifecycle(current, rule);
+  });
+  if (inPlace) return undefined;
+  const ids = new Set(ours.map((rule) => rule.id));
+  return [...existing.filter((rule) => !ids.has(rule.id)), ...ours];
 }
 
 /** Applies both settings; answers what it changed, one line each (empty: everything was in place). */
 export async function applyBucketSettings(
   client: BucketSettingsClient,
-  config: Pick<DeploymentConfig, 'allowedOrigins' | 'uploadPrefix'>,
+  config: Pick<DeploymentConfig, 'allowedOrigins' | 'uploadPrefix' | 'verdictPrefix'>,
 ): Promise<string[]> {
   const changes: string[] = [];
   const cors = desiredCorsRule(config);
@@ -112,11 +137,12 @@ export async function applyBucketSettings(
       changes.push(`CORS: rule for ${cors.allowedOrigin.join(', ')} set (${merged.length - 1} rule(s) of the bucket's own kept)`);
     }
   }
-  const lifecycle = desiredLifecycleRule(config);
+  const lifecycle = desiredLifecycleRules(config);
   const mergedLifecycle = mergeLifecycle(await client.getLifecycle(), lifecycle);
   if (mergedLifecycle !== undefined) {
     await client.putLifecycle(mergedLifecycle);
-    changes.push(`lifecycle: rule ${lifecycle.id ?? ''} set (${mergedLifecycle.length - 1} rule(s) of the bucket's own kept)`);
+    const ids = lifecycle.map((rule) => rule.id ?? '').join(' and ');
+    changes.push(`lifecycle: rules ${ids} set (${mergedLifecycle.length - lifecycle.length} rule(s) of the bucket's own kept)`);
   }
   return changes;
 }

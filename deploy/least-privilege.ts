@@ -1,9 +1,9 @@
 /**
  * The template's roles held to least privilege, independently of how they were built: no wildcard action or
  * resource allowed (a Deny of everything is fine: the upload role when no profile allows STS), OSS grants only under
- * the upload prefix, the quarantine or the usage records of profile quotas, listing the bucket only under the upload
- * prefix, each function role exactly its manifest's needs, and each role trusted by exactly whom it must be (FC;
- * sts-token's role; OSS).
+ * the upload prefix, the quarantine, the verdicts' folder or the usage records of profile quotas, listing the bucket
+ * only under the upload prefix, each function role exactly its manifest's needs, and each role trusted by exactly
+ * whom it must be (FC; sts-token's role; OSS).
  */
 import type { FunctionManifest } from '../functions/manifest';
 import { hasQuota } from '../shared/upload/quota';
@@ -56,6 +56,7 @@ export function leastPrivilegeProblems(
   const problems: string[] = [];
   const allowedOss = [objectResource(config.bucket, allUsersPattern(config))];
   if (config.quarantinePrefix !== undefined) allowedOss.push(objectResource(config.bucket, `${config.quarantinePrefix}*`));
+  allowedOss.push(objectResource(config.bucket, `${config.verdictPrefix}*`));
   if (config.profiles.list.some(hasQuota)) allowedOss.push(objectResource(config.bucket, `${usageFolderOf(config.uploadPrefix)}*`));
   // Listing the bucket, only ever the users' folders (counting a quota).
   const usersListing = JSON.stringify({ StringLike: { 'oss:Prefix': [allUsersPattern(config)] } });
@@ -80,7 +81,7 @@ export function leastPrivilegeProblems(
           (statement.Action.every((action) => BUCKET_ACTIONS.has(action)) ||
             (statement.Action.every((action) => action === 'oss:ListObjects') && JSON.stringify(statement.Condition) === usersListing));
         if (statement.Effect === 'Allow' && arn.startsWith('acs:oss:') && !within(arn) && !bucketListing) {
-          problems.push(`${id}: allows OSS actions on ${arn}, outside the upload prefix and the quarantine`);
+          problems.push(`${id}: allows OSS actions on ${arn}, outside the upload prefix, the quarantine and the verdicts' folder`);
         }
       }
     }

@@ -4,6 +4,7 @@
  */
 import { isHttpFunction, type FunctionManifest } from '../functions/manifest';
 import type { Env } from '../shared/config/variables';
+import { VERDICT_RECORD_DAYS } from '../shared/upload/verdict-record';
 import { deploymentNames, type DeployOptions } from './deployment';
 import { ABORT_MULTIPART_AFTER_DAYS, bucketCorsRule, type DeploymentConfig } from './policies';
 import { logicalIds, ROLE_PROPAGATION_SECONDS, type RosTemplate, type RosValue } from './ros-template';
@@ -109,7 +110,9 @@ export function describePlan(input: PlanInput): string {
     cors.allowedOrigins.length === 0
       ? 'CORS: none (ALLOWED_ORIGINS is empty: browsers cannot upload)'
       : `CORS: origins ${cors.allowedOrigins.join(', ')}; methods ${cors.allowedMethods.join(', ')}; exposes ${cors.exposeHeaders.join(', ')}`;
-  const lifecycleLine = `lifecycle: multipart uploads left unfinished under ${config.uploadPrefix.before} are aborted after ${ABORT_MULTIPART_AFTER_DAYS} days`;
+  const lifecycleLine =
+    `lifecycle: multipart uploads left unfinished under ${config.uploadPrefix.before} are aborted after ${ABORT_MULTIPART_AFTER_DAYS} days; ` +
+    `upload-completed's verdict records under ${config.verdictPrefix} are deleted after ${VERDICT_RECORD_DAYS} day`;
   const overwriteLine = `overwrite protection: no object under ${config.uploadPrefix.before} can be replaced, by anyone`;
   if (options.createBucket) {
     lines.push(

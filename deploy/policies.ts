@@ -5,12 +5,20 @@
  * prints them; the local stack grants exactly these.
  */
 import type { FunctionManifest, Refusal, ResourceKind, RolePermissions } from '../functions/manifest';
-import { completionSection, composeSections, uploadSection, type ConfigOf, type ConfigSection } from '../shared/config/sections';
+import {
+  completionSection,
+  composeSections,
+  uploadSection,
+  verdictSection,
+  type ConfigOf,
+  type ConfigSection,
+} from '../shared/config/sections';
 import { objectResource, SESSION_ACTIONS, type PolicyDocument, type PolicyStatement } from '../shared/upload/session-policy';
 import { denyPublicObjectAcl } from '../shared/upload/stored-object';
 import { hasQuota } from '../shared/upload/quota';
 import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { usageFolderOf } from '../shared/upload/usage-record';
+import { VERDICT_RECORD_DAYS } from '../shared/upload/verdict-record';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
 
 /** The browser origins the bucket's CORS rule allows: ALLOWED_ORIGINS, as the functions read it. */
@@ -24,11 +32,12 @@ const stsDurationSection: ConfigSection<{ sts: { durationSeconds: number } }> = 
 };
 
 /**
- * What the policies are derived from: the deployment's bucket, prefix, origins, credential lifetime and quarantine.
+ * What the policies are derived from: the deployment's bucket, prefix, origins, credential lifetime, quarantine and
+ * verdicts' folder.
  * Neither the upload role's ARN nor the callers' authentication: the stack creates the one, and the other is no
  * business of RAM or the bucket.
  */
-export const deploymentConfig = composeSections(uploadSection, originsSection, stsDurationSection, completionSection);
+export const deploymentConfig = composeSections(uploadSection, originsSection, stsDurationSection, completionSection, verdictSection);
 export type DeploymentConfig = ConfigOf<typeof deploymentConfig>;
 type Config = DeploymentConfig;
 
@@ -70,7 +79,7 @@ export function uploadRolePolicy(config: Pick<Config, 'bucket' | 'uploadPrefix' 
  */
 export function resourceArns(
   kind: ResourceKind,
-  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix' | 'profiles'>,
+  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix' | 'verdictPrefix' | 'profiles'>,
   roles: Pick<DeploymentRoles, 'uploadRoleArn'>,
 ): string[] {
   switch (kind) {
@@ -87,6 +96,8 @@ export function resourceArns(
       return [roles.uploadRoleArn];
     case 'bucket':
       return [`acs:oss:*:*:${config.bucket}`];
+    case 'verdicts':
+      return [objectResource(config.bucket, `${config.verdictPrefix}*`)];
   }
 }
 
@@ -101,7 +112,7 @@ const REFUSALS: Readonly<Record<Refusal['refuse'], (resources: readonly string[]
  */
 export function functionRolePolicy(
   manifest: { permissions: RolePermissions },
-  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix' | 'profiles'>,
+  config: Pick<Config, 'bucket' | 'uploadPrefix' | 'quarantinePrefix' | 'verdictPrefix' | 'profiles'>,
   roles: Pick<DeploymentRoles, 'uploadRoleArn'> & Partial<DeploymentRoles>,
 ): PolicyDocument {
   const { allow, deny = [] } = manifest.permissions;
@@ -175,11 +186,16 @@ export const ABORT_MULTIPART_AFTER_DAYS = 3;
 /** The lifecycle rule's ID, on a bucket the stack creates and on an existing one alike. */
 export const LIFECYCLE_RULE_ID = 'abort-incomplete-multipart-uploads';
 
-export function lifecycleXml(config: Pick<Config, 'uploadPrefix'>): string {
+/** The rule that deletes upload-completed's verdict records once the uploader has had time to ask (VERDICT_RECORD_DAYS). */
+export const VERDICT_LIFECYCLE_RULE_ID = 'expire-upload-verdicts';
+
+export function lifecycleXml(config: Pick<Config, 'uploadPrefix' | 'verdictPrefix'>): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>${LIFECYCLE_RULE_ID}</ID>` +
     `<Prefix>${escapeXml(config.uploadPrefix.before)}</Prefix><Status>Enabled</Status>` +
-    `<AbortMultipartUpload><Days>${ABORT_MULTIPART_AFTER_DAYS}</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>`
+    `<AbortMultipartUpload><Days>${ABORT_MULTIPART_AFTER_DAYS}</Days></AbortMultipartUpload></Rule>` +
+    `<Rule><ID>${VERDICT_LIFECYCLE_RULE_ID}</ID><Prefix>${escapeXml(config.verdictPrefix)}</Prefix><Status>Enabled</Status>` +
+    `<Expiration><Days>${VERDICT_RECORD_DAYS}</Days></Expiration></Rule></LifecycleConfiguration>`
   );
 }
 
@@ -258,6 +274,8 @@ export function deploymentPolicies(config: Config, roles: DeploymentRoles, funct
     bucketLifecycle: {
       abortIncompleteMultipartUploadsAfterDays: ABORT_MULTIPART_AFTER_DAYS,
       prefix: config.uploadPrefix.before,
+      verdictRecordsExpireAfterDays: VERDICT_RECORD_DAYS,
+      verdictPrefix: config.verdictPrefix,
       xml: lifecycleXml(config),
     },
     bucketOverwriteProtection: {

@@ -9,6 +9,7 @@
  * whose policy names the upload role: GetAtt both ways would be a cycle).
  */
 import type { FunctionManifest } from '../functions/manifest';
+import { VERDICT_RECORD_DAYS } from '../shared/upload/verdict-record';
 import { deploymentNames, type DeployOptions, type DeploymentNames } from './deployment';
 import { uploadOverwriteRule } from './overwrite-protection';
 import {
@@ -17,6 +18,7 @@ import {
   deploymentPolicies,
   functionRoleKey,
   LIFECYCLE_RULE_ID,
+  VERDICT_LIFECYCLE_RULE_ID,
   triggerRoleKey,
   type DeploymentConfig,
   type DeploymentRoles,
@@ -237,6 +239,7 @@ function bucketResources(config: DeploymentConfig, options: DeployOptions, uploa
               Status: 'Enabled',
               AbortMultipartUpload: { Days: ABORT_MULTIPART_AFTER_DAYS },
             },
+            { ID: VERDICT_LIFECYCLE_RULE_ID, Prefix: config.verdictPrefix, Status: 'Enabled', Expiration: { Days: VERDICT_RECORD_DAYS } },
           ],
         },
       },

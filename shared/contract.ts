@@ -10,8 +10,8 @@ export type UploadMethod = 'PUT' | 'POST';
 /** The steps of a multipart upload that `sign-url` runs itself. */
 export type MultipartMethod = 'MULTIPART' | 'PARTS' | 'COMPLETE' | 'ABORT';
 
-/** Every `method` of a `sign-url` request: one upload (`PUT`, `POST`), or a step of a multipart upload. */
-export type SignUrlMethod = UploadMethod | MultipartMethod;
+/** Every `method` of a `sign-url` request: one upload (`PUT`, `POST`), a step of a multipart upload, or a verdict asked. */
+export type SignUrlMethod = UploadMethod | MultipartMethod | VerdictRequest['method'];
 
 /** `sign-url`'s request body. */
 export interface SignUrlRequest {
@@ -179,6 +179,73 @@ export interface MultipartCompleted {
 }
 
 /**
+ * The verdict on an upload, asked of `sign-url` after its last byte: the key of an object under the caller's own
+ * prefix (another's is refused with 403). `upload-completed` keeps each verdict in OSS for a day.
+ */
+export interface VerdictRequest {
+  method: 'VERDICT';
+  key: string;
+}
+
+/**
+ * Why `upload-completed` rejected (and removed) an object, in the order its rules are checked; `Removed`: the object
+ * was gone before it could be judged.
+ */
+export type RejectionReason =
+  | 'UnknownProfile'
+  | 'KeyNotGranted'
+  | 'UnsupportedObjectType'
+  | 'Empty'
+  | 'TooSmall'
+  | 'TooLarge'
+  | 'EncodedContent'
+  | 'TypeNotAllowed'
+  | 'ExtensionMismatch'
+  | 'UnreadableStorageClass'
+  | 'ActiveContent'
+  | 'ContentMismatch'
+  | 'QuotaExceeded'
+  | 'Removed';
+
+/**
+ * `pending`: the object is there and not judged yet (ask again shortly); `unknown`: no object of yours by that key and
+ * no verdict on it (never uploaded, or judged longer ago than verdicts are kept).
+ */
+export type VerdictState = 'pending' | 'accepted' | 'rejected' | 'unknown';
+
+/** The object stays: it passed every rule. */
+export interface VerdictAccepted {
+  key: string;
+  verdict: 'accepted';
+  size: number;
+  /** The stored type's essence (`image/png`). */
+  contentType: string;
+  /** Unquoted. */
+  etag: string;
+  /** When upload-completed judged it (ISO 8601). */
+  judgedAt: string;
+}
+
+/** The object broke a rule and was removed. */
+export interface VerdictRejected {
+  key: string;
+  verdict: 'rejected';
+  /** Stable: what an app branches on. */
+  reason: RejectionReason;
+  /** The reason in plain words, for the person who uploaded it. */
+  message: string;
+  judgedAt: string;
+}
+
+export interface VerdictNotYet {
+  key: string;
+  verdict: 'pending' | 'unknown';
+}
+
+/** `sign-url`'s answer to `VERDICT`. */
+export type VerdictAnswer = VerdictAccepted | VerdictRejected | VerdictNotYet;
+
+/**
  * `sts-token`'s `POST` body. The function reads nothing from it (the bearer token says who asks): `{}` does as well.
  * The browser client sends `{"method": "STS"}`, which names the call as every `sign-url` request names its own.
  */
@@ -228,6 +295,7 @@ export interface FunctionCalls {
   PARTS: { request: PartsRequest; answer: SignedParts };
   COMPLETE: { request: CompleteRequest; answer: MultipartCompleted };
   ABORT: { request: AbortRequest; answer: undefined };
+  VERDICT: { request: VerdictRequest; answer: VerdictAnswer };
   STS: { request: StsTokenRequest; answer: StsTokenAnswer };
 }
 

@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only=cold,warm,burst,load,quota]`: cold start (against the empty handler and against a
- * vendor-sample-style peer), warm cost per request, STS calls under a burst, bundle sizes, local-server throughput
- * and a mixed load, what a profile's quota costs a grant, each beside its floor measured in the same run on this machine. Writes bench/results.json and
+ * `npm run bench [-- --quick] [-- --only=cold,warm,burst,load,verdict,quota]`: cold start (against the empty handler
+ * and against a vendor-sample-style peer), warm cost per request, STS calls under a burst, bundle sizes, local-server
+ * throughput, a mixed load, how soon the uploader learns the verdict (Chromium, the packaged client, the local
+ * stack), and what a profile's quota costs a grant, each beside its floor or target measured in the same run on this
+ * machine. Writes bench/results.json and
  * prints a table. `--quick` runs every measurement briefly (npm test runs it); `--only` runs some sections (the
  * table then lacks the others).
  */
@@ -14,7 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { jwtVerify } from 'jose';
+import { chromium } from 'playwright-core';
 import { FUNCTIONS } from '../functions/registry';
+import { startDevStack } from '../local/dev-stack';
 import { signUrlManifest } from '../functions/sign-url/manifest';
 import { signUrlFunction } from '../functions/sign-url/sign-upload';
 import { samplePdf } from '../local/sample-files';
@@ -24,7 +28,7 @@ import { serialiseUsageRecord, usageRecordKey } from '../shared/upload/usage-rec
 import { caller, invocationContext, JWT_SECRET, startFunctionFixtures } from './function-fixtures';
 
 const quick = process.argv.includes('--quick');
-const SECTIONS = ['cold', 'warm', 'burst', 'load', 'quota'] as const;
+const SECTIONS = ['cold', 'warm', 'burst', 'load', 'verdict', 'quota'] as const;
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -473,6 +477,117 @@ async function throughput(seconds: number): Promise<void> {
   }
 }
 
+/** Debian's Chromium (CHROMIUM_PATH elsewhere), as the browser tests drive it. */
+const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** The most the median may be, from an upload's last byte to upload() resolving with the verdict. */
+const VERDICT_TARGET_MS = 1500;
+
+/**
+ * The page: the packaged client (dist/web/upload-client.js) uploads `count` PNGs one after another (a real header, a
+ * distinct payload each), and times each from its last byte (the first progress report of every byte sent) to
+ * upload() resolving with the verdict.
+ */
+const VERDICT_PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+  import { upload } from '/assets/upload-client.js';
+  const png = (size, seed) => {
+    const out = new Uint8Array(size);
+    out.set([0x89,0x50,0x4e,0x47,0x0d,0x0a,0x1a,0x0a,0,0,0,13,0x49,0x48,0x44,0x52,0,0,0,1,0,0,0,1,8,6,0,0,0,0,0,0,0]);
+    const length = size - 57;
+    new DataView(out.buffer).setUint32(33, length);
+    out.set([0x72,0x6e,0x44,0x6d], 37);
+    for (let i = 0; i < length; i += 1) out[41 + i] = (i * 7 + seed) % 251;
+    out.set([0,0,0,0,0x49,0x45,0x4e,0x44,0xae,0x42,0x60,0x82], size - 12);
+    return out;
+  };
+  window.measure = async (count, mode) => {
+    const token = (await (await fetch('/api/dev-token?user=bench-verdict')).json()).token;
+    const latencies = [];
+    for (let i = 0; i < count; i += 1) {
+      const file = new File([png(64 * 1024, i)], 'bench.png', { type: 'image/png' });
+      let lastByte;
+      const onProgress = (loaded, total) => { if (loaded === total && lastByte === undefined) lastByte = performance.now(); };
+      const result = await upload(file, { endpoint: '/api/sign-url', mode, getToken: () => token, onProgress });
+      if (result.verdict !== 'accepted') throw new Error('no verdict');
+      latencies.push(performance.now() - lastByte);
+    }
+    return latencies;
+  };
+  window.ready = true;
+</script>`;
+
+/**
+ * From the last byte to the verdict, as the uploader sees it: Chromium runs the packaged client against the local
+ * stack (upload-completed on every new object through the async invoker, as \`npm start\` runs it), `uploads` PUTs
+ * one after another; the median against VERDICT_TARGET_MS.
+ */
+async function verdictLatency(uploads: number): Promise<void> {
+  const measure = `verdict latency: last byte → upload() resolves with the verdict (median of ${uploads} PUTs, Chromium, local stack)`;
+  if (!existsSync(CHROMIUM_PATH)) {
+    rows.push({
+      measure,
+      value: `no Chromium at ${CHROMIUM_PATH}`,
+      floor: 0,
+      unit: 'ms',
+      ratio: null,
+      comparison: '≤',
+      target: VERDICT_TARGET_MS,
+      ok: null,
+    });
+    return;
+  }
+  const webDir = mkdtempSync(join(tmpdir(), 'bench-verdict-'));
+  writeFileSync(join(webDir, 'index.html'), VERDICT_PAGE);
+  // The embedded stack of npm start, whatever this process's environment holds (the fixtures' variables).
+  const stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, env: {}, webDir, assetsDir: join(root, 'dist', 'web') });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/`);
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    const run = (count: number): Promise<number[]> =>
+      page.evaluate(
+        ([n]) => (window as unknown as { measure: (n: number, mode: string) => Promise<number[]> }).measure(n!, 'put'),
+        [count],
+      );
+    await run(2); // warm: the functions' first requests, the sniffer's load
+    const latencies = await run(uploads);
+    const value = median(latencies);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    extras['verdict latency ms'] = {
+      uploads,
+      median: round(value),
+      p90: round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.9))]!),
+      min: round(sorted[0]!),
+      max: round(sorted.at(-1)!),
+    };
+    rows.push({
+      measure,
+      value: round(value),
+      floor: 0,
+      unit: 'ms',
+      ratio: null,
+      comparison: '≤',
+      target: VERDICT_TARGET_MS,
+      ok: value <= VERDICT_TARGET_MS,
+    });
+  } finally {
+    await browser.close();
+    await stack.close();
+    rmSync(webDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const fixtures = await startFunctionFixtures();
   const { sts, env, tokenFor } = fixtures;
@@ -615,6 +730,7 @@ async function main(): Promise<void> {
 
     if (wanted('quota')) await quotaCost(fixtures, quick ? 20 : 200);
     if (wanted('load')) await throughput(quick ? 1 : 10);
+    if (wanted('verdict')) await quiet(() => verdictLatency(quick ? 5 : 30));
   } finally {
     await fixtures.close();
   }

@@ -16,7 +16,12 @@ import type {
   SignedPut,
   StsTokenAnswer,
   UploadedPart,
+  VerdictAccepted,
+  VerdictAnswer,
+  VerdictNotYet,
+  VerdictRejected,
 } from '../shared/contract';
+import { isRejectionReason } from '../shared/upload/verdict-messages';
 
 export type Shape<T> = (value: unknown) => value is T;
 
@@ -57,6 +62,26 @@ const putHeaders = object<PutHeaders>({
   'x-oss-forbid-overwrite': (value): value is 'true' | 'false' => value === 'true' || value === 'false',
 });
 
+const verdictAccepted = object<VerdictAccepted>({
+  key: isString,
+  verdict: literal('accepted'),
+  size: isCount,
+  contentType: isString,
+  etag: isString,
+  judgedAt: isInstant,
+});
+const verdictRejected = object<VerdictRejected>({
+  key: isString,
+  verdict: literal('rejected'),
+  reason: isRejectionReason,
+  message: isString,
+  judgedAt: isInstant,
+});
+const verdictNotYet = object<VerdictNotYet>({
+  key: isString,
+  verdict: (value): value is VerdictNotYet['verdict'] => value === 'pending' || value === 'unknown',
+});
+
 /** One check per call, by the request's `method`. */
 export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } = {
   PUT: object<SignedPut>({
@@ -93,6 +118,7 @@ export const ANSWER_SHAPES: { readonly [M in CallMethod]: Shape<AnswerFor<M>> } 
   PARTS: object<SignedParts>({ parts: arrayOf(signedPart), expiresAt: isInstant, uploaded: arrayOf(uploadedPart) }),
   COMPLETE: object<MultipartCompleted>({ bucket: isString, key: isString, profile: isString, size: isCount, etag: isString }),
   ABORT: (value): value is undefined => value === undefined,
+  VERDICT: (value): value is VerdictAnswer => verdictAccepted(value) || verdictRejected(value) || verdictNotYet(value),
   STS: object<StsTokenAnswer>({
     accessKeyId: isString,
     accessKeySecret: isString,

@@ -1,6 +1,6 @@
 /**
- * The demo page: sign in with a development token, pick a profile (when the stack serves a profiles file), pick or
- * drop files, watch them go straight to OSS.
+        const modeShown = `${resuming ? 'MULTIPART (resumed)' : mode.toUpperCase()}${profile === undefined ? '' : ` · ${profile}`}`;
+        addRow({ key: result.key, size: result.size, mode: modeShown, verdict: 'accepted', words: 'accepted', profile });
  */
 import { fieldOf, formatBytes } from './errors';
 import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
@@ -187,6 +187,8 @@ function addUpload(file: File): void {
     .then(() => {
       const handle = startUpload(file, {
         endpoint: endpointFor(mode),
+        // STS mode uploads with sts-token's credentials; the verdict is sign-url's to tell.
+        verdictEndpoint: endpointFor('put'),
         mode,
         ...(profile === undefined ? {} : { profile }),
         getToken: () => currentToken,
@@ -221,22 +223,12 @@ function addUpload(file: File): void {
     .finally(listResumable)
     .then(
       (result) => {
-        state.textContent = 'Uploaded.';
+        state.textContent = 'Uploaded and accepted.';
         cancel.remove();
         pause.remove();
         item.dataset['state'] = 'done';
-        const row = document.createElement('tr');
-        const how = `${resuming ? 'MULTIPART (resumed)' : mode.toUpperCase()}${profile === undefined ? '' : ` · ${profile}`}`;
-        for (const text of [result.key, formatBytes(result.size), how, 'checking…']) {
-          const cell = document.createElement('td');
-          cell.textContent = text;
-          row.append(cell);
-        }
-        row.dataset['key'] = result.key;
-        if (profile !== undefined) row.dataset['profile'] = profile;
-        row.dataset['size'] = String(result.size);
-        $<HTMLTableSectionElement>('#uploaded tbody').append(row);
-        void showVerdict(row, result.key);
+        const modeShown = `${resuming ? 'MULTIPART (resumed)' : mode.toUpperCase()}${profile === undefined ? '' : ` · ${profile}`}`;
+        addRow({ key: result.key, size: result.size, mode: modeShown, verdict: 'accepted', words: 'accepted', profile });
       },
       (error: unknown) => {
         const message = error instanceof UploadError ? error.message : 'The upload failed.';
@@ -246,8 +238,39 @@ function addUpload(file: File): void {
         pause.remove();
         item.dataset['state'] = error instanceof UploadError ? error.code : 'Failed';
         errorLine.textContent = `${file.name}: ${message}`;
+        // Uploaded, then removed by upload-completed: listed as rejected, in words, with the code an app branches on.
+        if (error instanceof UploadError && error.code === 'Rejected' && error.key !== undefined) {
+          const modeShown = `${mode.toUpperCase()}${profile === undefined ? '' : ` · ${profile}`}`;
+          const row = addRow({ key: error.key, size: file.size, mode: modeShown, verdict: 'rejected', words: message, profile });
+          row.dataset['reason'] = error.reason ?? '';
+        }
       },
     );
+}
+
+/** A row of the Uploaded table: the verdict the uploader got, and (once it comes) what the app's webhook was told. */
+function addRow(upload: {
+  key: string;
+  size: number;
+  mode: string;
+  verdict: 'accepted' | 'rejected';
+  words: string;
+  profile: string | undefined;
+}): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  for (const text of [upload.key, formatBytes(upload.size), upload.mode, upload.words, 'waiting…']) {
+    const cell = document.createElement('td');
+    cell.textContent = text;
+    row.append(cell);
+  }
+  row.dataset['key'] = upload.key;
+  row.dataset['size'] = String(upload.size);
+  row.dataset['verdict'] = upload.verdict;
+  if (upload.profile !== undefined) row.dataset['profile'] = upload.profile;
+  if (upload.verdict === 'rejected') row.classList.add('rejected');
+  $<HTMLTableSectionElement>('#uploaded tbody').append(row);
+  void showWebhook(row, upload.key);
+  return row;
 }
 
 /** What the page says while an upload is not simply sending; undefined when it is (the percentage shows). */
@@ -257,6 +280,8 @@ function describeStatus(status: UploadStatus): string | undefined {
       return undefined;
     case 'paused':
       return 'Paused.';
+    case 'checking':
+      return 'Uploaded: checking the file…';
     case 'waiting': {
       const why = { offline: 'Offline', network: 'No answer from the network', busy: 'The service is busy' }[status.reason];
       return `${why}: trying again in ${Math.ceil(status.retryInMs / 1000)} s, or as soon as the network is back.`;
@@ -265,10 +290,10 @@ function describeStatus(status: UploadStatus): string | undefined {
 }
 
 /**
- * What upload-completed decided, as the stack's own webhook receiver verified it: `verified`, or `rejected:
- * <reason>`. Polled for a few seconds: the verdict comes asynchronously, as the OSS trigger's does.
+ * What the app was told, as the stack's own webhook receiver verified it: `verified`, or `rejected: <reason>`. Polled
+ * for a few seconds: the webhook comes asynchronously, as the OSS trigger's does.
  */
-async function showVerdict(row: HTMLTableRowElement, key: string): Promise<void> {
+async function showWebhook(row: HTMLTableRowElement, key: string): Promise<void> {
   const cell = row.lastElementChild as HTMLTableCellElement;
   for (let attempt = 0; attempt < 40; attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -278,11 +303,11 @@ async function showVerdict(row: HTMLTableRowElement, key: string): Promise<void>
     const verdict = fieldOf(Array.isArray(verdicts) ? verdicts.find((entry) => fieldOf(entry, 'key') === key) : undefined, 'verdict');
     if (typeof verdict === 'string') {
       cell.textContent = verdict;
-      row.dataset['verdict'] = verdict;
+      row.dataset['webhook'] = verdict;
       return;
     }
   }
-  cell.textContent = 'no verdict yet';
+  cell.textContent = 'no webhook yet';
 }
 
 const input = $<HTMLInputElement>('#file-input');

@@ -1,5 +1,5 @@
 /** Failures turned into messages a person can act on, never raw XML; sizes in MiB/GiB, the exact bytes in fields. */
-import type { ErrorSizes } from '../shared/contract';
+import type { ErrorSizes, RejectionReason } from '../shared/contract';
 import { formatBytes } from '../shared/upload/byte-size';
 
 export { formatBytes } from '../shared/upload/byte-size';
@@ -19,13 +19,23 @@ export type UploadErrorCode =
   | 'TooSlow'
   | 'EtagNotExposed'
   | 'Unavailable'
-  | 'Failed';
+  | 'Failed'
+  /** The file was uploaded, then judged against the rules and removed: `reason` says why, the message in words. */
+  | 'Rejected'
+  /** The file was uploaded but not judged within `verdictTimeoutMs`: it may still be accepted or removed. */
+  | 'VerdictTimeout'
+  /** The file was uploaded, but the upload service refused to say its verdict (an older service, a sign-in lost). */
+  | 'VerdictUnavailable';
 
 export interface UploadErrorDetails extends ErrorSizes {
   /** Worth another try as it is: no answer at all, a 5xx, a 429. */
   transient?: boolean;
   /** The server's `Retry-After`, in ms. */
   retryAfterMs?: number | undefined;
+  /** `Rejected`: why, as a stable code to branch on. */
+  reason?: RejectionReason | undefined;
+  /** The verdict's errors: the key the file was uploaded to. */
+  key?: string | undefined;
 }
 
 export class UploadError extends Error {
@@ -38,6 +48,10 @@ export class UploadError extends Error {
   /** The size the refusal is about, and the limit, in bytes (the message says them in MiB or GiB). */
   readonly size: number | undefined;
   readonly maxBytes: number | undefined;
+  /** `Rejected`: why the file was removed after it landed (`ContentMismatch`, `TooLarge`, …: docs/api.md). */
+  readonly reason: RejectionReason | undefined;
+  /** `Rejected`, `VerdictTimeout`, `VerdictUnavailable`: the key the file was uploaded to. */
+  readonly key: string | undefined;
 
   constructor(code: UploadErrorCode, message: string, serviceCode?: string, details: UploadErrorDetails = {}) {
     super(message);
@@ -48,6 +62,8 @@ export class UploadError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.size = details.size;
     this.maxBytes = details.maxBytes;
+    this.reason = details.reason;
+    this.key = details.key;
   }
 }
 

@@ -77,7 +77,9 @@ export type UploadStatus =
   | { state: 'uploading' }
   | { state: 'paused' }
   /** A try failed; the next one comes after `retryInMs`, or as soon as the browser is back online. */
-  | { state: 'waiting'; reason: 'offline' | 'network' | 'busy'; retryInMs: number };
+  | { state: 'waiting'; reason: 'offline' | 'network' | 'busy'; retryInMs: number }
+  /** Every byte is in: the upload waits for the verdict on the file (upload-completed's checks). */
+  | { state: 'checking' };
 
 /** The browser's own idea of whether it is online (undefined outside a browser). */
 export function browserOffline(): boolean {
@@ -208,6 +210,8 @@ export function settled(error: UploadError): UploadError {
     retryAfterMs: error.retryAfterMs,
     ...(error.size === undefined ? {} : { size: error.size }),
     ...(error.maxBytes === undefined ? {} : { maxBytes: error.maxBytes }),
+    reason: error.reason,
+    key: error.key,
   });
 }
 

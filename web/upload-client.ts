@@ -8,10 +8,12 @@
  *   resumable after a failure or a page reload (`multipart.ts`). No credential reaches the browser.
  * - `sts`:  sts-token gives credentials for the user's prefix; ali-oss uploads in parts (native-SDK style).
  * Every mode keeps going through bad networks (`network.ts`): no answer, 5xx and 429 are tried again with backoff
- * for up to `retryWindowMs` (5 minutes), at once when the browser is back online.
+ * for up to `retryWindowMs` (5 minutes), at once when the browser is back online. Once the last byte is in, the
+ * upload waits for the verdict on the file (`verdict.ts`): it resolves only when upload-completed accepted it, and
+ * rejects with `Rejected` (the reason in words) when it removed it; `waitForVerdict: false` resolves at the last byte.
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
-import type { AnswerFor, CallMethod, RequestFor, SignedPost, SignedPut } from '../shared/contract';
+import type { AnswerFor, CallMethod, RequestFor, SignedPost, SignedPut, VerdictAccepted } from '../shared/contract';
 import { objectKeyFor } from '../shared/upload/keys';
 import { isAnswerTo } from './answer-shapes';
 import { createCredentialProvider, type CredentialProvider } from './sts-credentials';
@@ -29,11 +31,14 @@ import {
   type UploadStatus,
 } from './network';
 import { partUrlsRenewAt } from '../shared/upload/url-expiry';
+import { DEFAULT_VERDICT_TIMEOUT_MS, waitForVerdict } from './verdict';
 
 export { UploadError } from './errors';
 export { DEFAULT_RETRY_WINDOW_MS, type UploadStatus } from './network';
 export { createCredentialProvider } from './sts-credentials';
 export { checkpointKey } from './multipart';
+export { DEFAULT_VERDICT_TIMEOUT_MS } from './verdict';
+export type { RejectionReason, VerdictAccepted } from '../shared/contract';
 
 export const UPLOAD_MODES = ['auto', 'put', 'post', 'multipart', 'sts'] as const;
 export type UploadMode = (typeof UPLOAD_MODES)[number];
@@ -79,6 +84,17 @@ export interface UploadOptions {
   onStatus?: (status: UploadStatus) => void;
   /** `sts` mode: the ali-oss browser constructor; default `window.OSS` from aliyun-oss-sdk.min.js. */
   OSS?: AliOssConstructor;
+  /**
+   * Wait, after the last byte, for the verdict on the file (upload-completed's checks of its size, type and bytes):
+   * resolve with `verdict: 'accepted'`, or reject with `Rejected` when the file was removed (`reason`, and the
+   * message in words). Default true; `false` resolves once the bytes are in, without a verdict. In `sts` mode only
+   * with `verdictEndpoint`.
+   */
+  waitForVerdict?: boolean;
+  /** How long to wait for the verdict before rejecting with `VerdictTimeout`, in ms. Default 30 s. */
+  verdictTimeoutMs?: number;
+  /** sign-url's URL, which answers the verdict: `endpoint` unless set (`sts` mode, whose endpoint is sts-token's). */
+  verdictEndpoint?: string;
 }
 
 export interface UploadResult {
@@ -86,6 +102,8 @@ export interface UploadResult {
   bucket: string;
   size: number;
   etag: string | undefined;
+  /** Present when the upload waited for the verdict (`waitForVerdict`): the file passed every check and stays. */
+  verdict?: 'accepted';
 }
 
 /** The slice of ali-oss's browser client this file uses. */
@@ -115,7 +133,7 @@ export interface UploadHandle {
 /** The upload as a handle that can pause, resume and cancel it; `upload()` is `startUpload(…).done`. */
 export function startUpload(file: File, options: UploadOptions): UploadHandle {
   const control = uploadControl({ signal: options.signal, onStatus: options.onStatus });
-  const done = control.signal.aborted ? Promise.reject(cancelled()) : run(file, options, control);
+  const done = control.signal.aborted ? Promise.reject(cancelled()) : runAndJudge(file, options, control);
   return {
     done,
     pause: () => control.pause(),
@@ -129,6 +147,36 @@ export function startUpload(file: File, options: UploadOptions): UploadHandle {
 
 export function upload(file: File, options: UploadOptions): Promise<UploadResult> {
   return startUpload(file, options).done;
+}
+
+/** The upload, then (unless told not to) the verdict, asked right after the last byte. */
+async function runAndJudge(file: File, options: UploadOptions, control: UploadControl): Promise<UploadResult> {
+  const result = await run(file, options, control);
+  const verdictEndpoint = options.verdictEndpoint ?? (options.mode === 'sts' ? undefined : options.endpoint);
+  if (options.waitForVerdict === false || verdictEndpoint === undefined) return result;
+  await verdictOf(result.key, { ...options, endpoint: verdictEndpoint }, control);
+  return { ...result, verdict: 'accepted' };
+}
+
+/** Where to ask, and how long to wait. */
+export type VerdictOptions = FunctionEndpoint & Pick<UploadOptions, 'verdictTimeoutMs' | 'onStatus'>;
+
+/**
+ * The verdict on an object of the signed-in user (one uploaded another way: a native app, STS credentials, before a
+ * page reload): resolves once upload-completed accepted it, rejects with an UploadError (`Rejected` with its
+ * `reason`, `VerdictTimeout`, `VerdictUnavailable`, `Cancelled`) otherwise.
+ */
+export function awaitVerdict(key: string, options: VerdictOptions): Promise<VerdictAccepted> {
+  return verdictOf(key, options, uploadControl({ signal: options.signal, onStatus: options.onStatus }));
+}
+
+function verdictOf(key: string, options: VerdictOptions, control: UploadControl): Promise<VerdictAccepted> {
+  return waitForVerdict({
+    key,
+    ask: (signal) => callFunction({ endpoint: options.endpoint, getToken: options.getToken, signal }, { method: 'VERDICT', key }),
+    control,
+    timeoutMs: options.verdictTimeoutMs ?? DEFAULT_VERDICT_TIMEOUT_MS,
+  });
 }
 
 async function run(file: File, options: UploadOptions, control: UploadControl): Promise<UploadResult> {

@@ -18,13 +18,18 @@
  * starts with Uppy listing the parts: the adapter then forgets the part URLs it had, so none signed before the
  * failure (by a signer since restarted, with a key since revoked) is handed out again. Golden Retriever keeps file data
  * for reloads only up to 10 MiB unless told otherwise: `uppy.use(GoldenRetriever, goldenRetrieverOptions())`.
+ *
+ * A file counts as uploaded only once upload-completed accepted it: from each file's last byte the adapter asks
+ * sign-url for the verdict (web/verdict.ts), and an Uppy post-processor holds the upload's result until every verdict
+ * is in; a file that was rejected (removed) is marked failed with the reason in words (`waitForVerdict: false` skips
+ * this).
  */
-import type { SignedParts } from '../shared/contract';
+import type { SignedParts, VerdictAccepted } from '../shared/contract';
 import { unquoteEtag } from '../shared/upload/etag';
 import { partNumbersFrom, partPlan } from '../shared/upload/parts';
 import { partUrlsRenewAt } from '../shared/upload/url-expiry';
 import { escapeXml } from '../shared/upload/xml-escape';
-import { callFunction, DEFAULT_MULTIPART_THRESHOLD } from './upload-client';
+import { awaitVerdict, callFunction, DEFAULT_MULTIPART_THRESHOLD, UploadError } from './upload-client';
 
 /** What `@uppy/aws-s3` hands `signRequest` (its `PresignableRequest`, which the package does not export). */
 export interface UppyS3Request {
@@ -43,10 +48,23 @@ export interface UppyPresigned {
   fields?: Record<string, string>;
 }
 
-/** The few things of an Uppy instance the adapter reads: the files, by id and by their multipart upload. */
+/** A file as the adapter hands it back to Uppy's events. */
+interface UppyFileRef {
+  id: string;
+}
+
+/**
+ * The few things of an Uppy instance the adapter uses: the files, by id and by their multipart upload; and, to hold
+ * each file's success until its verdict, the success event, a post-processor and the events that report on it.
+ */
 export interface UppyFiles {
-  getFile(id: string): { name?: string; type?: string; size: number | null; meta?: Record<string, unknown> } | undefined;
+  getFile(id: string): ({ name?: string; type?: string; size: number | null; meta?: Record<string, unknown> } & UppyFileRef) | undefined;
   getFiles(): Array<{ id: string; size: number | null; s3Multipart?: { uploadId: string; key: string } | undefined }>;
+  on(event: 'upload-success', handler: (file: UppyFileRef | undefined, response: { body?: unknown }) => void): unknown;
+  addPostProcessor(processor: (fileIDs: string[]) => Promise<void>): void;
+  emit(event: 'postprocess-progress', file: UppyFileRef, progress: { mode: 'indeterminate'; message: string }): void;
+  emit(event: 'postprocess-complete', file: UppyFileRef): void;
+  emit(event: 'upload-error', file: UppyFileRef, error: Error): void;
 }
 
 export interface SignUrlForUppyOptions {
@@ -63,6 +81,10 @@ export interface SignUrlForUppyOptions {
    * its `meta`, say: `(file) => file.meta.profile`); left out or undefined, the server's `default`.
    */
   profile?: string | ((file: { name: string; type: string; size: number; meta: Record<string, unknown> }) => string | undefined);
+  /** Hold each file's success until upload-completed accepted it; a rejected file fails with the reason. Default true. */
+  waitForVerdict?: boolean;
+  /** How long to wait for a verdict before the file fails with `VerdictTimeout`, in ms. Default 30 s. */
+  verdictTimeoutMs?: number;
 }
 
 /** The options to pass to `uppy.use(AwsS3, …)`. */
@@ -86,6 +108,7 @@ const xml = (body: string): UppyPresigned => ({ url: `data:application/xml;chars
 export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions): SignUrlUppyPluginOptions {
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const uploads = new Map<string, KnownUpload>();
+  if (options.waitForVerdict !== false) holdUntilJudged(uppy, options);
 
   const fileOf = (id: string): { name: string; type: string; size: number; profile: { profile?: string } } => {
     const file = uppy.getFile(id);
@@ -206,6 +229,42 @@ export function signUrlForUppy(uppy: UppyFiles, options: SignUrlForUppyOptions):
       }
     },
   };
+}
+
+/**
+ * From each file's last byte (Uppy's `upload-success`), its verdict is asked; the post-processor, which Uppy runs once
+ * every file of the upload is sent, waits for them: an accepted file completes, any other fails with the reason in words.
+ */
+function holdUntilJudged(uppy: UppyFiles, options: SignUrlForUppyOptions): void {
+  const verdicts = new Map<string, Promise<VerdictAccepted>>();
+  uppy.on('upload-success', (file, response) => {
+    const key = (response.body as { key?: unknown } | undefined)?.key;
+    if (file === undefined || typeof key !== 'string') return;
+    const verdict = awaitVerdict(key, {
+      endpoint: options.endpoint,
+      getToken: options.getToken,
+      ...(options.verdictTimeoutMs === undefined ? {} : { verdictTimeoutMs: options.verdictTimeoutMs }),
+    });
+    verdict.catch(() => undefined); // handled by the post-processor
+    verdicts.set(file.id, verdict);
+  });
+  uppy.addPostProcessor(async (fileIDs) => {
+    await Promise.all(
+      fileIDs.map(async (id) => {
+        const verdict = verdicts.get(id);
+        const file = uppy.getFile(id);
+        if (verdict === undefined || file === undefined) return;
+        verdicts.delete(id);
+        uppy.emit('postprocess-progress', file, { mode: 'indeterminate', message: 'Checking the file…' });
+        try {
+          await verdict;
+          uppy.emit('postprocess-complete', file);
+        } catch (error) {
+          uppy.emit('upload-error', file, error instanceof UploadError ? error : new Error('The check of the uploaded file failed.'));
+        }
+      }),
+    );
+  });
 }
 
 /** Golden Retriever's options that keep the data of files up to `maxFileBytes` for a reload (its default: 10 MiB). */

@@ -26,7 +26,7 @@ import { answerForOssError } from './oss-failure-answer';
 import { checkGrantQuota } from './quota-check';
 import type { SignUrlConfig } from './sign-upload';
 
-type MultipartCommand = Exclude<SignUrlCommand, { method: 'PUT' } | { method: 'POST' }>;
+type MultipartCommand = Exclude<SignUrlCommand, { method: 'PUT' } | { method: 'POST' } | { method: 'VERDICT' }>;
 type Input = Omit<HandleInput<SignUrlConfig>, 'request' | 'input'>;
 
 /** Headers of the upload OSS will enforce: never replacing an object (but a fixed-key profile's one key). */

@@ -35,8 +35,8 @@ export async function checkGrantQuota(oss: () => OssClient, rules: UploadRules, 
   if (!hasQuota(rules.profile)) return Infinity;
   try {
     const client = oss();
-    const recorded = await client.readStart(usageRecord, USAGE_RECORD_MAX_BYTES);
-    const record = recorded?.start === undefined ? undefined : parseUsageRecord(recorded.start);
+    const recorded = await client.getObject(usageRecord, USAGE_RECORD_MAX_BYTES);
+    const record = recorded === undefined ? undefined : parseUsageRecord(recorded);
     if (record !== undefined && grantRefusal(rules.profile, record, bytes) === undefined)
       return bytesLeft(rules.profile, record) ?? Infinity;
     // No record, or one that says there is no room (stale, perhaps: the app may have deleted objects since): count.

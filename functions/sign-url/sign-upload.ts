@@ -1,8 +1,8 @@
 /**
  * The `sign-url` use case: a validated request for one upload of one profile in, a signed PUT URL or POST form out;
- * the steps of a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`. The profile
- * decides the rules (types, sizes, key, lifetime), who may use it (claims) and how (methods); its quota is counted
- * at OSS before anything is signed (`quota-check.ts`).
+ * the steps of a multipart upload (`MULTIPART`, `PARTS`, `COMPLETE`, `ABORT`) are `multipart.ts`, and the verdict on
+ * an upload (`VERDICT`) is `verdict.ts`. The profile decides the rules (types, sizes, key, lifetime), who may use it
+ * (claims) and how (methods); its quota is counted at OSS before anything is signed (`quota-check.ts`).
  */
 import { signatureLifetimeSeconds, signerCredentials } from '../../shared/alicloud/access-key';
 import {
@@ -14,6 +14,7 @@ import {
   signerSection,
   signingSection,
   uploadSection,
+  verdictSection,
 } from '../../shared/config/sections';
 import type { AnswerFor, SignUrlMethod, UploadMethod } from '../../shared/contract';
 import { HttpError } from '../../shared/edge/errors';
@@ -28,8 +29,17 @@ import { usageRecordKey } from '../../shared/upload/usage-record';
 import { issueObjectKey } from './issue-key';
 import { runMultipartStep } from './multipart';
 import { checkGrantQuota, ossClientFor } from './quota-check';
+import { answerVerdict } from './verdict';
 
-export const signUrlConfig = composeSections(edgeSection, uploadSection, signingSection, signerSection, ossClientSection, multipartSection);
+export const signUrlConfig = composeSections(
+  edgeSection,
+  uploadSection,
+  signingSection,
+  signerSection,
+  ossClientSection,
+  multipartSection,
+  verdictSection,
+);
 export type SignUrlConfig = ConfigOf<typeof signUrlConfig>;
 
 /** OSS takes at most this much in one PUT or POST: larger files go in parts. */
@@ -55,7 +65,7 @@ export function signUpload(
 }
 
 /** What a sign-url method asks of a profile: ABORT asks nothing (it only removes what the caller started). */
-const PROFILE_METHOD: Readonly<Record<SignUrlMethod, ProfileMethod | undefined>> = {
+const PROFILE_METHOD: Readonly<Record<Exclude<SignUrlMethod, 'VERDICT'>, ProfileMethod | undefined>> = {
   PUT: 'PUT',
   POST: 'POST',
   MULTIPART: 'MULTIPART',
@@ -67,7 +77,9 @@ const PROFILE_METHOD: Readonly<Record<SignUrlMethod, ProfileMethod | undefined>>
 /** The profile method a request body asks for, when it names a method there is (else the parser refuses it). */
 function profileMethodOf(body: unknown): ProfileMethod | undefined {
   const method = ownField(body, 'method') ?? 'PUT';
-  return typeof method === 'string' && Object.hasOwn(PROFILE_METHOD, method) ? PROFILE_METHOD[method as SignUrlMethod] : undefined;
+  return typeof method === 'string' && Object.hasOwn(PROFILE_METHOD, method)
+    ? PROFILE_METHOD[method as keyof typeof PROFILE_METHOD]
+    : undefined;
 }
 
 /** What the entry point hands to the FC edge; the dev server and the tests build handlers from it too. */
@@ -76,6 +88,13 @@ export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
   config: signUrlConfig,
   handle: async (input) => {
     const { identity, config } = input;
+    // A verdict is asked of any key of the caller's own prefix, whichever profile's folder it is in (or none's): it
+    // grants nothing, so no profile is checked, and the key may lie anywhere in the user's prefix.
+    if (ownField(input.input, 'method') === 'VERDICT') {
+      const rules = { ...uploadRulesFor(identity, config, config.profiles.list[0]!), prefix: userPrefixOf(identity, config) };
+      const command = parseSignUrlRequest(input.input, rules);
+      if (command.method === 'VERDICT') return answerVerdict(input, rules, command.key);
+    }
     const profile = profileOfRequest(input.input, config.profiles, userPrefixOf(identity, config));
     const method = profileMethodOf(input.input);
     if (method !== undefined) checkProfileAccess(profile, method, identity.claims);
@@ -105,6 +124,7 @@ export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
       const answer = signUpload(input, { ...rules, maxBytes }, upload);
       return { answer, logKey: answer.key };
     }
+    if (command.method === 'VERDICT') return answerVerdict(input, rules, command.key);
     return runMultipartStep(input, rules, command);
   },
 };

@@ -31,8 +31,8 @@ export async function checkVendQuota(input: {
   });
   let refusal: HttpError | undefined;
   try {
-    const recorded = await oss.readStart(input.usageRecord, USAGE_RECORD_MAX_BYTES);
-    const record = recorded?.start === undefined ? undefined : parseUsageRecord(recorded.start);
+    const recorded = await oss.getObject(input.usageRecord, USAGE_RECORD_MAX_BYTES);
+    const record = recorded === undefined ? undefined : parseUsageRecord(recorded);
     if (record !== undefined && grantRefusal(rules.profile, record, rules.minBytes) === undefined) return;
     const usage = await countUsage((page) => oss.listObjects(page), rules.prefix, grantSettled(rules.profile, rules.minBytes));
     refusal = grantRefusal(rules.profile, usage, rules.minBytes);

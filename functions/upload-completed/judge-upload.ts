@@ -1,9 +1,9 @@
 /**
  * The use case of `upload-completed`: for each object an OSS event says was created, read its metadata and first
- * bytes (one ranged GET), judge it by the upload rules, remove it when rejected (delete, or move
- * under QUARANTINE_PREFIX), then tell the application by webhook. Every step is idempotent, so FC may deliver or
- * retry an event any number of times: the verdict on one object version is always the same, and so is its
- * webhook-id.
+ * bytes (one ranged GET), judge it by the upload rules, keep the verdict in OSS for the uploader (under
+ * VERDICT_PREFIX: `keep-verdict.ts`), remove the object when rejected (delete, or move under QUARANTINE_PREFIX), then
+ * tell the application by webhook. Every step is idempotent, so FC may deliver or retry an event any number of times:
+ * the verdict on one object version is always the same, and so is its webhook-id.
  */
 import { signerCredentials, type SignerCredentials } from '../../shared/alicloud/access-key';
 import { createOssClient, OssError, type ObjectHead, type OssClient } from '../../shared/alicloud/oss-client';
@@ -15,6 +15,7 @@ import {
   signerSection,
   uploadSection,
   usersSection,
+  verdictSection,
   type ConfigOf,
   type UsersConfig,
 } from '../../shared/config/sections';
@@ -27,10 +28,20 @@ import { profileOfKey } from '../../shared/upload/profiles';
 import { TYPE_EXTENSION_TABLE } from '../../shared/upload/type-extensions';
 import { uploadOwnerOf } from '../../shared/upload/upload-owner';
 import { judgeContent, judgeStoredObject, judgeUnreadable, type Verdict } from '../../shared/upload/verdict';
+import { isRejectionReason } from '../../shared/upload/verdict-messages';
+import type { VerdictRecord } from '../../shared/upload/verdict-record';
 import { deliverWebhook, webhookIdFor, WebhookFailure } from '../../shared/webhook/upload-webhook';
+import { keepVerdict, keptVerdict, rejectionFacts } from './keep-verdict';
 import { judgeQuota } from './landed-quota';
 
-export const uploadCompletedConfig = composeSections(uploadSection, usersSection, completionSection, signerSection, ossClientSection);
+export const uploadCompletedConfig = composeSections(
+  uploadSection,
+  usersSection,
+  completionSection,
+  verdictSection,
+  signerSection,
+  ossClientSection,
+);
 export type UploadCompletedConfig = ConfigOf<typeof uploadCompletedConfig>;
 
 /** Metadata the quarantined copy carries, so a retry after the move still knows the verdict. */
@@ -87,7 +98,9 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
   const found = await findObject(keys, item, client);
   if (found === undefined) return handleGone({ ...item, keys }, config, client, now);
   const { key, head, start } = found;
-  const verdict = await judgeQuota(await judge(key, head, start, config), { client, uploadPrefix: config.uploadPrefix, now });
+  const judged = await judge(key, head, start, config);
+  const verdict = await judgeQuota(judged.verdict, { client, uploadPrefix: config.uploadPrefix, now });
+  const { detectedType } = judged;
   if (verdict.kind === 'outside') return { outcome: 'skipped', key, reason: 'OutsideUploadPrefix' };
 
   const user = userIdsOf(config.users).tagFor(verdict.owner.userSegment);
@@ -108,6 +121,21 @@ async function handleObject(item: ObjectCreatedEvent, config: UploadCompletedCon
     eventTime: item.eventTime,
     ...(found.landed ? {} : { eventEtag: item.eTag }),
   };
+  const record: VerdictRecord = {
+    version: 1,
+    key,
+    verdict: verdict.kind,
+    etag,
+    ...(found.landed ? {} : { eventEtag: item.eTag }),
+    size: head.size,
+    contentType: verdict.contentType,
+    ...(verdict.kind === 'rejected'
+      ? rejectionFacts(verdict.reason, { detectedType, maxBytes: verdict.profile?.maxBytes ?? config.maxUploadBytes })
+      : {}),
+    judgedAt: now.toISOString(),
+  };
+  // Kept before anything else is done, so the uploader can learn it and a retry finds it once the object is gone.
+  await keepVerdict(client, config, record);
   if (verdict.kind === 'accepted') {
     const report = { key, user, ...(changed === undefined ? {} : { note: changed }) };
     const webhook = await tell(config, { type: 'upload.completed', timestamp: now.toISOString(), data }, now, report);
@@ -160,8 +188,16 @@ async function findObject(keys: readonly string[], item: ObjectCreatedEvent, cli
   return first;
 }
 
-/** The metadata and the first bytes come from one answer, so they describe the same version of the object. */
-async function judge(key: string, head: ObjectHead, start: Buffer | undefined, config: UploadCompletedConfig): Promise<Verdict> {
+/**
+ * The metadata and the first bytes come from one answer, so they describe the same version of the object; with the
+ * verdict, what the bytes were recognised as (for the uploader's words on a mismatch).
+ */
+async function judge(
+  key: string,
+  head: ObjectHead,
+  start: Buffer | undefined,
+  config: UploadCompletedConfig,
+): Promise<{ verdict: Verdict; detectedType: string | undefined }> {
   const rules = {
     uploadPrefix: config.uploadPrefix,
     profiles: config.profiles,
@@ -169,14 +205,14 @@ async function judge(key: string, head: ObjectHead, start: Buffer | undefined, c
   };
   const facts = { key, size: head.size, contentType: head.contentType, objectType: head.objectType, contentEncoding: head.contentEncoding };
   const first = judgeStoredObject(facts, rules, TYPE_EXTENSION_TABLE);
-  if (first.kind !== 'content') return first;
-  const reason =
-    start === undefined
-      ? judgeUnreadable(head.storageClass, rules)
-      : judgeContent(first.contentType, await sniffContent(start, first.contentType));
-  return reason === undefined
-    ? { kind: 'accepted', owner: first.owner, profile: first.profile, contentType: first.contentType }
-    : { kind: 'rejected', owner: first.owner, profile: first.profile, contentType: first.contentType, reason };
+  if (first.kind !== 'content') return { verdict: first, detectedType: undefined };
+  const sniffed = start === undefined ? undefined : await sniffContent(start, first.contentType);
+  const reason = sniffed === undefined ? judgeUnreadable(head.storageClass, rules) : judgeContent(first.contentType, sniffed);
+  const verdict: Verdict =
+    reason === undefined
+      ? { kind: 'accepted', owner: first.owner, profile: first.profile, contentType: first.contentType }
+      : { kind: 'rejected', owner: first.owner, profile: first.profile, contentType: first.contentType, reason };
+  return { verdict, detectedType: sniffed?.binaryType };
 }
 
 interface Rejected {
@@ -256,21 +292,20 @@ function quarantineImpossible(quarantineKey: string, head: ObjectHead, readable:
 }
 
 /**
- * The object is not there: removed by an earlier attempt at this event (whose webhook then failed), or by the
- * app. The app is told it is rejected, with the reason the quarantined copy kept, or `Removed` when there is none.
+ * The object is not there: removed by an earlier attempt at this event (whose webhook then failed), or by the app.
+ * The verdict kept for this version, when there is one, is told again as it was; otherwise the object is rejected,
+ * with the reason the quarantined copy kept, or `Removed` when there is none, and that verdict is kept for the
+ * uploader (unless a record of another version is there: nothing is known of this one).
  */
 async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfig, client: OssClient, now: Date): Promise<ItemReport> {
   const key = item.keys.find((form) => uploadOwnerOf(form, config.uploadPrefix) !== undefined);
   const owner = key === undefined ? undefined : uploadOwnerOf(key, config.uploadPrefix)?.userSegment;
-  if (key === undefined || owner === undefined || config.webhook === undefined)
-    return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
-  const quarantineKey = config.quarantinePrefix === undefined ? undefined : `${config.quarantinePrefix}${key}`;
-  // A quarantine key over OSS's limit was never written (the object was deleted instead): nothing to look up.
-  const copy =
-    quarantineKey === undefined || Buffer.byteLength(quarantineKey) > MAX_KEY_BYTES ? undefined : await client.head(quarantineKey);
-  // Only a copy of this very version (same ETag) speaks for it.
-  const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy : undefined;
-  const reason = kept?.meta['upload-reason'] ?? 'Removed';
+  if (key === undefined || owner === undefined) return { outcome: 'skipped', key: item.keys[0] ?? '', reason: 'Gone' };
+  const record = await keptVerdict(client, config, key);
+  const told = record !== undefined && (record.etag === item.eTag || record.eventEtag === item.eTag) ? record : undefined;
+  const verdict = told ?? (await removedVerdict({ item, key, config, client, now }));
+  if (told === undefined && record === undefined) await keepVerdict(client, config, verdict);
+  if (config.webhook === undefined) return { outcome: 'skipped', key, reason: 'Gone' };
   const ownerPrefix = uploadOwnerOf(key, config.uploadPrefix)?.prefix ?? '';
   const profile = profileOfKey(config.profiles, ownerPrefix, key)?.name;
   const data: UploadWebhookData = {
@@ -278,15 +313,45 @@ async function handleGone(item: ObjectCreatedEvent, config: UploadCompletedConfi
     key,
     user: owner,
     ...(profile === undefined ? {} : { profile }),
-    size: kept?.size ?? item.size,
-    contentType: kept?.meta['upload-content-type'] ?? '',
-    etag: item.eTag,
-    reason,
+    size: verdict.size,
+    contentType: verdict.contentType,
+    etag: verdict.etag,
+    ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+    ...(verdict.eventEtag === undefined ? {} : { eventEtag: verdict.eventEtag }),
     eventTime: item.eventTime,
   };
   const user = userIdsOf(config.users).tagFor(owner);
-  const webhook = await tell(config, { type: 'upload.rejected', timestamp: now.toISOString(), data }, now, { key, user, reason });
-  return { outcome: 'rejected', key, user, reason, action: 'none', webhook };
+  const type = verdict.verdict === 'accepted' ? 'upload.completed' : 'upload.rejected';
+  const report = { key, user, ...(verdict.reason === undefined ? {} : { reason: verdict.reason }) };
+  const webhook = await tell(config, { type, timestamp: now.toISOString(), data }, now, report);
+  return { outcome: verdict.verdict, ...report, action: 'none', webhook };
+}
+
+/** The rejection of an object that is gone, from its quarantined copy (of this very version, same ETag), else `Removed`. */
+async function removedVerdict(input: {
+  item: ObjectCreatedEvent;
+  key: string;
+  config: UploadCompletedConfig;
+  client: OssClient;
+  now: Date;
+}): Promise<VerdictRecord> {
+  const { item, key, config, client, now } = input;
+  const quarantineKey = config.quarantinePrefix === undefined ? undefined : `${config.quarantinePrefix}${key}`;
+  // A quarantine key over OSS's limit was never written (the object was deleted instead): nothing to look up.
+  const copy =
+    quarantineKey === undefined || Buffer.byteLength(quarantineKey) > MAX_KEY_BYTES ? undefined : await client.head(quarantineKey);
+  const kept = copy !== undefined && copy.meta['upload-etag'] === item.eTag ? copy : undefined;
+  const keptReason = kept?.meta['upload-reason'];
+  return {
+    version: 1,
+    key,
+    verdict: 'rejected',
+    etag: item.eTag,
+    size: kept?.size ?? item.size,
+    contentType: kept?.meta['upload-content-type'] ?? '',
+    reason: isRejectionReason(keptReason) ? keptReason : 'Removed',
+    judgedAt: now.toISOString(),
+  };
 }
 
 async function tell(

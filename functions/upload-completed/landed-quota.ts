@@ -19,13 +19,13 @@ import type { Verdict } from '../../shared/upload/verdict';
 /** The verdict, or QuotaExceeded for an accepted object that finds its user over the profile's quota. */
 export async function judgeQuota(
   verdict: Verdict,
-  input: { client: Pick<OssClient, 'listObjects' | 'put'>; uploadPrefix: UploadPrefix; now: Date },
+  input: { client: Pick<OssClient, 'listObjects' | 'putObject'>; uploadPrefix: UploadPrefix; now: Date },
 ): Promise<Verdict> {
   if (verdict.kind !== 'accepted' || !hasQuota(verdict.profile)) return verdict;
   const { owner, profile } = verdict;
   const { client } = input;
   const usage = await countUsage((page) => client.listObjects(page), profilePrefix(owner.prefix, profile), landingSettled(profile));
-  await client.put({
+  await client.putObject({
     key: usageRecordKey(input.uploadPrefix, owner.userSegment, profile.name),
     body: serialiseUsageRecord(usage, input.now),
     headers: { 'content-type': 'application/json' },

@@ -18,13 +18,14 @@ export const uploadCompletedManifest: OssFunctionManifest = {
     'oss:ObjectCreated:PutSymlink',
   ],
   // HEAD and ranged GET (both oss:GetObject) and delete in the users' folder. In the quarantine (when there is one):
-  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict. With a profile
-  // quota: list the user's folder of the profile once an object has landed, and write what it counted to the user's
-  // usage record.
+  // write the copy, and read its metadata back, so that a retry after the move repeats the exact verdict. In the
+  // verdicts' folder: write each verdict for the uploader, and read it back on a retry. With a profile quota: list the
+  // user's folder of the profile once an object has landed, and write what it counted to the user's usage record.
   permissions: {
     allow: [
       { actions: ['oss:GetObject', 'oss:DeleteObject'], resource: 'uploads' },
       { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'quarantine' },
+      { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'verdicts' },
       { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
       { actions: ['oss:PutObject'], resource: 'usage-records' },
     ],

@@ -108,7 +108,15 @@ export interface RunningOssEmulator {
    * should send over HTTP (over CopyObject's 1 GB, say, as a lazily zeroed `Buffer.alloc`). The ETag is the body's
    * MD5 unless given.
    */
-  seedObject(object: { key: string; body: Buffer; contentType: string; storageClass?: StorageClass; etag?: string }): void;
+  seedObject(object: {
+    key: string;
+    body: Buffer;
+    contentType: string;
+    storageClass?: StorageClass;
+    etag?: string;
+    /** When it was written (`Last-Modified`); now when left out. */
+    lastModified?: Date;
+  }): void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -169,7 +177,7 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Run
         body: object.body,
         contentType: object.contentType,
         etag: object.etag ?? md5Etag(object.body),
-        lastModified: new Date(),
+        lastModified: object.lastModified ?? new Date(),
         type: 'Normal',
         storageClass: object.storageClass ?? 'Standard',
         headers: {},

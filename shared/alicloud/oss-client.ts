@@ -34,8 +34,8 @@ export interface OssClientOptions {
 
 export type OssOperation =
   | 'ListObjects'
-  | 'PutObject'
   | 'GetObject'
+  | 'PutObject'
   | 'HeadObject'
   | 'DeleteObject'
   | 'CopyObject'
@@ -97,6 +97,8 @@ export interface ObjectHead {
   storageClass: string | undefined;
   /** `x-oss-meta-*` values, lower-case names without the prefix. */
   meta: Record<string, string>;
+  /** `Last-Modified`, when OSS sent a readable one. */
+  lastModified?: Date;
 }
 
 export interface ObjectCopy {
@@ -140,8 +142,10 @@ export interface OssClient {
   readStart(key: string, bytes: number): Promise<{ head: ObjectHead; start: Buffer | undefined } | undefined>;
   /** The object's metadata, or undefined when there is no such object. */
   head(key: string): Promise<ObjectHead | undefined>;
-  /** Writes a small object (a usage record), replacing what is there. */
-  put(input: { key: string; body: Buffer; headers: Record<string, string> }): Promise<void>;
+  /** A small object's bytes (at most `maxBytes`, else the call fails), or undefined when there is no such object. */
+  getObject(key: string, maxBytes: number): Promise<Buffer | undefined>;
+  /** Writes a small object, replacing any there: its bytes and headers (`content-type`, …). */
+  putObject(object: { key: string; body: Buffer; headers: Record<string, string> }): Promise<void>;
   /** Deletes the object; deleting what is already gone succeeds, as in OSS. */
   delete(key: string): Promise<void>;
   /** `changed` when the source is no longer the version named (or gone). */
@@ -289,6 +293,23 @@ export function createOssClient(options: OssClientOptions): OssClient {
       return { objects, nextMarker };
     },
 
+    async getObject(key, maxBytes) {
+      const answer = await call({
+        operation: 'GetObject',
+        method: 'GET',
+        key,
+        answers: [200, 404],
+        maxAnswerBytes: Math.max(maxBytes, MAX_OTHER_ANSWER_BYTES),
+      });
+      if (answer.status === 404) return undefined;
+      if (answer.body.length > maxBytes) throw malformed('GetObject', answer, `an object over the ${maxBytes} bytes expected`);
+      return answer.body;
+    },
+
+    async putObject({ key, body, headers }) {
+      await call({ operation: 'PutObject', method: 'PUT', key, headers, body, maxAnswerBytes: MAX_OTHER_ANSWER_BYTES });
+    },
+
     async readStart(key, bytes) {
       let answer: HttpAnswer;
       try {
@@ -318,10 +339,6 @@ export function createOssClient(options: OssClientOptions): OssClient {
           ? Number(/\/(\d+)$/.exec(headerOf(answer, 'content-range') ?? '')?.[1])
           : Number(headerOf(answer, 'content-length'));
       return { head: headOf('GetObject', answer, total), start: answer.body.subarray(0, bytes) };
-    },
-
-    async put({ key, body, headers }) {
-      await call({ operation: 'PutObject', method: 'PUT', key, headers, body, maxAnswerBytes: MAX_OTHER_ANSWER_BYTES });
     },
 
     async delete(key) {
@@ -534,6 +551,7 @@ function listedPart(part: XmlElement, answer: HttpAnswer): ListedPart {
 function headOf(operation: OssOperation, answer: HttpAnswer, size: number): ObjectHead {
   const etag = headerOf(answer, 'etag');
   if (!Number.isSafeInteger(size) || size < 0 || etag === undefined) throw malformed(operation, answer, 'no usable size or ETag');
+  const lastModified = Date.parse(headerOf(answer, 'last-modified') ?? '');
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers)) {
     if (name.startsWith('x-oss-meta-') && typeof value === 'string') meta[name.slice('x-oss-meta-'.length)] = value;
@@ -546,6 +564,7 @@ function headOf(operation: OssOperation, answer: HttpAnswer, size: number): Obje
     contentEncoding: headerOf(answer, 'content-encoding'),
     storageClass: headerOf(answer, 'x-oss-storage-class'),
     meta,
+    ...(Number.isNaN(lastModified) ? {} : { lastModified: new Date(lastModified) }),
   };
 }
 

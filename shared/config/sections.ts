@@ -295,6 +295,11 @@ export const completionSection: ConfigSection<CompletionConfig> = {
       // Nor may it hold the usage records beside that folder, or lie among them.
       report(`QUARANTINE_PREFIX must lie outside ${usage}, where the usage records of profile quotas are kept, and not contain it`);
     }
+    // The verdicts' lifecycle rule would expire quarantined objects after a day.
+    const verdictPrefix = read('VERDICT_PREFIX');
+    if (quarantinePrefix !== undefined && (quarantinePrefix.startsWith(verdictPrefix) || verdictPrefix.startsWith(quarantinePrefix))) {
+      report(`QUARANTINE_PREFIX and VERDICT_PREFIX (${verdictPrefix}) must be separate folders: verdict records expire after a day`);
+    }
     // FC runs in the bucket's region: the internal endpoint is nearer, and its traffic is free.
     const objectEndpoint = read('OSS_ENDPOINT') ?? `https://${read('OSS_BUCKET')}.oss-${read('OSS_REGION')}-internal.aliyuncs.com`;
     return {
@@ -303,6 +308,25 @@ export const completionSection: ConfigSection<CompletionConfig> = {
       objectEndpoint,
       allowedUnreadableStorageClasses: read('ALLOWED_UNREADABLE_STORAGE_CLASSES'),
     };
+  },
+};
+
+/**
+ * Where upload-completed keeps its verdicts and sign-url reads them: outside the users' folder, so that no user
+ * writes there (not even with STS credentials) and no record triggers upload-completed.
+ */
+export const verdictSection: ConfigSection<{ verdictPrefix: string }> = {
+  build(read, report) {
+    const verdictPrefix = read('VERDICT_PREFIX');
+    const before = read('UPLOAD_PREFIX').before;
+    const usage = usageFolderOf({ before });
+    if (before !== '' && (verdictPrefix.startsWith(before) || before.startsWith(verdictPrefix))) {
+      report(`VERDICT_PREFIX must lie outside UPLOAD_PREFIX's folder ${before}, and not contain it`);
+    } else if (before !== '' && (verdictPrefix.startsWith(usage) || usage.startsWith(verdictPrefix))) {
+      // The usage records of profile quotas are kept beside the users' folder; verdict records expire after a day.
+      report(`VERDICT_PREFIX must lie outside ${usage}, where the usage records of profile quotas are kept, and not contain it`);
+    }
+    return { verdictPrefix };
   },
 };
 

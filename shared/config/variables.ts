@@ -275,19 +275,39 @@ const webhookSecret: Parser<Uint8Array | undefined> = (raw, name, report) => {
   return key;
 };
 
-/** A folder for rejected objects: static characters only, ending in `/`, never at the bucket root. */
+/** A folder of the bucket: static characters only, ending in `/`, never at the bucket root. */
+function isFolder(raw: string): boolean {
+  return (
+    raw.endsWith('/') &&
+    !raw.startsWith('/') &&
+    PREFIX_PART.test(raw) &&
+    !raw.includes('//') &&
+    !raw.split('/').some((s) => s === '.' || s === '..') &&
+    raw.length <= MAX_PREFIX_LENGTH
+  );
+}
+
+const FOLDER_CHARACTERS = 'letters, digits and !_.()=,;:@+- between single slashes, ending in /';
+
+/** A folder for rejected objects. */
 const quarantinePrefix: Parser<string | undefined> = (raw, name, report) => {
   if (raw === undefined) return undefined;
-  if (
-    !raw.endsWith('/') ||
-    raw.startsWith('/') ||
-    !PREFIX_PART.test(raw) ||
-    raw.includes('//') ||
-    raw.split('/').some((s) => s === '.' || s === '..') ||
-    raw.length > MAX_PREFIX_LENGTH
-  ) {
-    report(`${name} must be a folder like quarantine/: letters, digits and !_.()=,;:@+- between single slashes, ending in /`);
+  if (!isFolder(raw)) {
+    report(`${name} must be a folder like quarantine/: ${FOLDER_CHARACTERS}`);
     return undefined;
+  }
+  return raw;
+};
+
+/** VERDICT_PREFIX when unset. */
+export const DEFAULT_VERDICT_PREFIX = 'upload-verdicts/';
+
+/** The folder of upload-completed's verdict records (which the bucket's lifecycle rule expires). */
+const verdictPrefix: Parser<string> = (raw, name, report) => {
+  if (raw === undefined) return DEFAULT_VERDICT_PREFIX;
+  if (!isFolder(raw)) {
+    report(`${name} must be a folder like ${DEFAULT_VERDICT_PREFIX}: ${FOLDER_CHARACTERS}`);
+    return DEFAULT_VERDICT_PREFIX;
   }
   return raw;
 };
@@ -349,6 +369,8 @@ export const VARIABLES = {
   UPLOAD_WEBHOOK_URL: secureUrl({ originOnly: false, example: 'https://app.example.com/hooks/uploads' }),
   UPLOAD_WEBHOOK_SECRET: webhookSecret,
   QUARANTINE_PREFIX: quarantinePrefix,
+  /** Where upload-completed keeps each verdict for a day, for sign-url to tell the uploader (VERDICT). */
+  VERDICT_PREFIX: verdictPrefix,
   /** Archive-type objects upload-completed accepts without reading their bytes; rejected (UnreadableStorageClass) otherwise. */
   ALLOWED_UNREADABLE_STORAGE_CLASSES: unreadableStorageClasses,
 } satisfies Record<string, Parser<unknown>>;

@@ -30,7 +30,8 @@ export type SignUrlCommand =
   | { method: 'MULTIPART'; filename: string; contentType: string; size: number }
   | { method: 'PARTS'; handle: UploadHandle; partNumbers: number[] }
   | { method: 'COMPLETE'; handle: UploadHandle; parts: CompletedPart[]; size: number | undefined }
-  | { method: 'ABORT'; handle: UploadHandle };
+  | { method: 'ABORT'; handle: UploadHandle }
+  | { method: 'VERDICT'; key: string };
 
 type Parser = (body: object, rules: UploadRules) => SignUrlCommand;
 
@@ -54,6 +55,7 @@ const PARSERS: Readonly<Record<SignUrlMethod, Parser>> = {
     return { method: 'COMPLETE', handle, parts: parseParts(body, rules), size: size === undefined ? undefined : parseSize(size, rules) };
   },
   ABORT: (body, rules) => ({ method: 'ABORT', handle: parseHandle(body, rules) }),
+  VERDICT: (body, rules) => ({ method: 'VERDICT', key: parseOwnKey(body, rules) }),
 };
 
 export const SIGN_URL_METHODS = Object.keys(PARSERS) as SignUrlMethod[];
@@ -92,6 +94,19 @@ export function parseHandle(body: object, rules: Pick<UploadRules, 'prefix' | 'p
 /** A key sign-url issues for this user and profile. */
 export function isGrantedKey(rules: Pick<UploadRules, 'prefix' | 'profile'>, key: string): boolean {
   return rules.profile.key === 'fixed' ? key === fixedObjectKey(rules.prefix) : isIssuedKey(rules.prefix, key);
+}
+
+/**
+ * Any key under the caller's own prefix (sign-url's keys and the STS folder's alike): another user's key, or one in
+ * no user's prefix, is refused, so nobody learns anything of an object that is not theirs.
+ */
+export function parseOwnKey(body: object, rules: Pick<UploadRules, 'prefix'>): string {
+  const key = ownField(body, 'key');
+  if (typeof key !== 'string' || key === '' || Buffer.byteLength(key, 'utf8') > MAX_KEY_LENGTH) {
+    throw badRequest('InvalidKey', `key must be the key of one of your uploads (a string of 1 to ${MAX_KEY_LENGTH} bytes)`);
+  }
+  if (!key.startsWith(rules.prefix)) throw new HttpError(403, 'Forbidden', 'key is not under your upload prefix');
+  return key;
 }
 
 function isPartNumber(value: unknown, highest: number): value is number {

@@ -63,8 +63,9 @@ async function upload(
   const state = await page.locator('#transfers li').nth(itemsBefore).getAttribute('data-state');
   if (state !== 'done') return { state, key: null };
   const row = page.locator('#uploaded tbody tr').nth(rowsBefore);
-  await row.and(page.locator('[data-verdict]')).waitFor({ timeout: 15_000 });
-  expect(await row.getAttribute('data-verdict')).toBe('verified');
+  await row.and(page.locator('[data-webhook]')).waitFor({ timeout: 15_000 });
+  expect(await row.getAttribute('data-verdict')).toBe('accepted');
+  expect(await row.getAttribute('data-webhook')).toBe('verified');
   expect(await row.getAttribute('data-profile')).toBe(profile);
   return { state, key: await row.getAttribute('data-key') };
 }

@@ -1,7 +1,8 @@
 /**
  * The demo page and the browser client in a real headless Chromium, against the stack `npm start` runs:
- * each upload mode lands the file intact and shows upload-completed's verdict, POST mode shows the size error,
- * multipart reports progress. Files are real PNGs and PDFs (with random payloads): upload-completed removes
+ * each upload mode lands the file intact and shows the verdict the uploader got (accepted) beside what the app's
+ * webhook was told, a file upload-completed removes is shown as rejected with the reason in words, POST mode shows
+ * the size error, multipart reports progress. Files are real PNGs and PDFs (with random payloads): upload-completed removes
  * bytes that are not what their type says.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -71,11 +72,18 @@ async function storedObject(key: string): Promise<{ size: number; md5: string; c
 
 const md5 = (buffer: Buffer): string => createHash('md5').update(buffer).digest('hex');
 
-/** The verdict cell of the uploaded row, once the page has one. */
-async function verdictShown(key: string): Promise<string | null> {
+/** The uploaded row of `key`: the verdict the uploader got, in words, and what the app's webhook was told, once it was. */
+async function rowShown(
+  key: string,
+): Promise<{ verdict: string | null; words: string | null; reason: string | null; webhook: string | null }> {
   const row = page.locator(`#uploaded tbody tr[data-key="${key}"]`);
-  await row.and(page.locator('[data-verdict]')).waitFor({ timeout: 15_000 });
-  return row.getAttribute('data-verdict');
+  await row.and(page.locator('[data-webhook]')).waitFor({ timeout: 15_000 });
+  return {
+    verdict: await row.getAttribute('data-verdict'),
+    words: await row.locator('td').nth(3).textContent(),
+    reason: await row.getAttribute('data-reason'),
+    webhook: await row.getAttribute('data-webhook'),
+  };
 }
 
 test.each(['put', 'post', 'sts'] as const)('%s mode: the file is listed and lands intact', async (mode) => {
@@ -87,18 +95,56 @@ test.each(['put', 'post', 'sts'] as const)('%s mode: the file is listed and land
   expect(result.key).toMatch(new RegExp(`^users/walter/${folder}\\d{4}/\\d{2}/[A-Za-z0-9_-]{22}\\.png$`));
   expect(result.size).toBe(String(contents.length));
   expect(await storedObject(result.key!)).toEqual({ key: result.key, size: contents.length, md5: md5(contents), contentType: 'image/png' });
-  // upload-completed judged it, and the stack's receiver verified the signed webhook.
-  await expect(verdictShown(result.key!)).resolves.toBe('verified');
+  // upload-completed judged it: the page was told before it called the file uploaded, and the stack's receiver
+  // verified the signed webhook the app got.
+  await expect(rowShown(result.key!)).resolves.toEqual({ verdict: 'accepted', words: 'accepted', reason: null, webhook: 'verified' });
   expect(await storedObject(result.key!)).toBeDefined();
   expect(pageErrors).toEqual([]);
 });
 
-test('HTML bytes named .png land, then are removed, and the page says why', async () => {
-  const html = Buffer.from('<!doctype html><html><script>alert(document.domain)</script></html>');
-  const result = await uploadThroughPage('put', 'cat.png', html);
-  expect(result.state).toBe('done');
-  await expect(verdictShown(result.key!)).resolves.toBe('rejected: ActiveContent');
-  expect(await storedObject(result.key!)).toBeUndefined();
+/** The rejected upload's row (the page lists it with its key from the error). */
+async function rejectedRow(): Promise<string> {
+  const key = await page.locator('#uploaded tbody tr[data-verdict="rejected"]').last().getAttribute('data-key');
+  if (key === null) throw new Error('no rejected row');
+  return key;
+}
+
+test.each([
+  [
+    'HTML bytes named .png',
+    'cat.png',
+    'image/png',
+    Buffer.from('<!doctype html><html><script>alert(document.domain)</script></html>'),
+    'ActiveContent',
+    'The upload was rejected: the file holds web page or script markup (HTML, SVG or XML) that a browser could run.',
+  ],
+  [
+    'a zero-filled .png',
+    'zeros.png',
+    'image/png',
+    Buffer.alloc(30 * 1024),
+    'ContentMismatch',
+    "The upload was rejected: the file's contents are not a PNG image.",
+  ],
+  [
+    'a PNG renamed .jpg',
+    'holiday.jpg',
+    'image/jpeg',
+    samplePng(30 * 1024),
+    'ContentMismatch',
+    "The upload was rejected: the file's contents are not a JPEG image (they look like a PNG image).",
+  ],
+] as const)('%s lands, is removed, and the page shows it rejected, in words', async (_name, name, type, contents, reason, words) => {
+  const result = await uploadThroughPage('put', name, contents, type);
+  expect(result.state).toBe('Rejected');
+  const item = page.locator('#transfers li').last();
+  await expect(item.locator('.state').textContent()).resolves.toBe(words);
+  await expect(page.locator('#error').textContent()).resolves.toBe(`${name}: ${words}`);
+  const key = await rejectedRow();
+  expect(key).toMatch(/^users\/walter\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.(png|jpg)$/);
+  await expect(rowShown(key)).resolves.toEqual({ verdict: 'rejected', words, reason, webhook: `rejected: ${reason}` });
+  expect(await storedObject(key)).toBeUndefined();
+  expect(pageErrors).toEqual([]);
 });
 
 test('POST mode: an over-size file shows the size error and nothing lands', async () => {

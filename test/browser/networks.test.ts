@@ -92,7 +92,7 @@ async function outcome(page: Page, timeout: number): Promise<{ state: string | n
 }
 
 test('20 s offline in the middle of a multipart upload: it waits, goes on when the browser is online, and lands intact', async () => {
-  await withStack({ env: { MAX_UPLOAD_BYTES: String(40 * MIB) }, uploadTriggers: false }, async (stack, log) => {
+  await withStack({ env: { MAX_UPLOAD_BYTES: String(40 * MIB) } }, async (stack, log) => {
     const { path, contents } = sourceFile('offline.png', 30 * MIB);
     const page = await openDemo(stack.url, 'olga');
     const network = await throttle(page, 4 * MIB); // slow enough to be half-way for a while
@@ -127,29 +127,26 @@ test('20 s offline in the middle of a multipart upload: it waits, goes on when t
 }, 120_000);
 
 test('a link too slow for four parts within a URL lifetime (20 s, expiry judged once a part is in): fewer parts at once, none refused', async () => {
-  await withStack(
-    { env: { MAX_UPLOAD_BYTES: String(40 * MIB), SIGNED_URL_TTL_SECONDS: '20' }, ossChecksAt: 'end', uploadTriggers: false },
-    async (stack, log) => {
-      const { path, contents } = sourceFile('slow.png', 12 * MIB + 5); // 5 + 5 + 2 MiB
-      const page = await openDemo(stack.url, 'pia');
-      // 600 KiB/s: one 5 MiB part takes 8.5 s; three at once would take 26 s each, past their 20 s.
-      await throttle(page, 600 * 1024);
-      await page.setInputFiles('#file-input', path);
-      const result = await outcome(page, 90_000);
-      expect(result).toEqual({ state: 'done', key: expect.stringMatching(/^users\/pia\//), error: '' });
-      expect(md5(stack.oss!.getObject(result.key!)!.body)).toBe(md5(contents));
-      expect(log.filter((entry) => entry.operation === 'UploadPart').map((entry) => [entry.status, entry.code ?? null])).toEqual([
-        [200, null],
-        [200, null],
-        [200, null],
-      ]);
-      await page.close();
-    },
-  );
+  await withStack({ env: { MAX_UPLOAD_BYTES: String(40 * MIB), SIGNED_URL_TTL_SECONDS: '20' }, ossChecksAt: 'end' }, async (stack, log) => {
+    const { path, contents } = sourceFile('slow.png', 12 * MIB + 5); // 5 + 5 + 2 MiB
+    const page = await openDemo(stack.url, 'pia');
+    // 600 KiB/s: one 5 MiB part takes 8.5 s; three at once would take 26 s each, past their 20 s.
+    await throttle(page, 600 * 1024);
+    await page.setInputFiles('#file-input', path);
+    const result = await outcome(page, 90_000);
+    expect(result).toEqual({ state: 'done', key: expect.stringMatching(/^users\/pia\//), error: '' });
+    expect(md5(stack.oss!.getObject(result.key!)!.body)).toBe(md5(contents));
+    expect(log.filter((entry) => entry.operation === 'UploadPart').map((entry) => [entry.status, entry.code ?? null])).toEqual([
+      [200, null],
+      [200, null],
+      [200, null],
+    ]);
+    await page.close();
+  });
 }, 120_000);
 
 test('Pause stops sending, Resume goes on with the parts OSS does not hold yet', async () => {
-  await withStack({ env: { MAX_UPLOAD_BYTES: String(40 * MIB) }, uploadTriggers: false }, async (stack, log) => {
+  await withStack({ env: { MAX_UPLOAD_BYTES: String(40 * MIB) } }, async (stack, log) => {
     const { path, contents } = sourceFile('paused.png', 30 * MIB);
     const page = await openDemo(stack.url, 'quinn');
     await throttle(page, 8 * MIB);

@@ -76,6 +76,16 @@ async function token(user: string, at: DevStack = stack): Promise<string> {
 
 const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
 
+/**
+ * What the page's upload itself sent to OSS: not preflights, and not what the functions do after the last byte
+ * (upload-completed's read and its verdict record, sign-url's VERDICT: the record read and the object's HEAD).
+ */
+const uploadCalls = (entry: OssRequestLog): boolean =>
+  entry.operation !== 'Preflight' &&
+  entry.operation !== 'GetObject' &&
+  entry.operation !== 'HeadObject' &&
+  !decodeURIComponent(entry.path).includes('upload-verdicts/');
+
 interface Outcome {
   successful: Array<{ key: string; uploadURL: string }>;
   failed: string[];
@@ -132,12 +142,29 @@ test.each([
   expect(
     ossLog
       .slice(from)
-      // upload-completed's own read of each new object (GetObject, its role's key) is not the browser's.
-      .filter((entry) => entry.operation !== 'Preflight' && entry.operation !== 'GetObject')
+      .filter(uploadCalls)
       .map((entry) => entry.operation),
   ).toEqual(operations);
   await page.close();
 });
+
+test.each([
+  ['a signed PUT', 'put', 100 * MIB, 20 * 1024],
+  ['a POST form', 'post', 100 * MIB, 20 * 1024],
+  ['multipart', 'put', 10 * MIB, 11 * MIB],
+] as const)(
+  'Uppy with %s: a zero-filled .png lands, is judged and removed, and Uppy marks it failed with the reason in words',
+  async (_name, single, threshold, size) => {
+    const page = await uppyPage();
+    const path = join(folder, `zeros-${single}-${size}.png`);
+    writeFileSync(path, Buffer.alloc(size));
+    await page.setInputFiles('#file', path);
+    const outcome = await runUppy(page, single, threshold, await token('yara'));
+    expect(outcome.successful).toEqual([]);
+    expect(outcome.failed).toEqual(["The upload was rejected: the file's contents are not a PNG image."]);
+    await page.close();
+  },
+);
 
 test('V1 part URLs that live 10 s: a part Uppy signs after they expired goes up with a fresh URL', async () => {
   const log: OssRequestLog[] = [];
@@ -168,7 +195,7 @@ test('V1 part URLs that live 10 s: a part Uppy signs after they expired goes up 
     expect(outcome.failed).toEqual([]);
     const key = outcome.successful[0]!.key;
     expect(md5(v1.oss!.getObject(key)!.body)).toBe(md5(contents));
-    const browserCalls = log.filter((entry) => entry.operation !== 'Preflight' && entry.operation !== 'GetObject');
+    const browserCalls = log.filter(uploadCalls);
     expect(browserCalls.map((entry) => [entry.operation, entry.status])).toEqual([
       ['ListMultipartUploads', 200], // MULTIPART: the user's unfinished uploads counted first
       ['InitiateMultipartUpload', 200],

@@ -51,7 +51,7 @@ test("merged into the bucket's own rules, answering preflights, then idempotent"
 
   expect(await applyBucketSettings(aliOssBucketSettings(sdk, BUCKET), config)).toEqual([
     "CORS: rule for https://app.example.com set (1 rule(s) of the bucket's own kept)",
-    "lifecycle: rule abort-incomplete-multipart-uploads set (1 rule(s) of the bucket's own kept)",
+    "lifecycle: rules abort-incomplete-multipart-uploads and expire-upload-verdicts set (1 rule(s) of the bucket's own kept)",
   ]);
   const cors = (await sdk.getBucketCORS(BUCKET)).rules as unknown as Array<{ allowedOrigin: unknown }>;
   expect(cors.map((rule) => rule.allowedOrigin)).toEqual(['https://app.example.com', 'https://cdn.example.com']);
@@ -64,6 +64,7 @@ test("merged into the bucket's own rules, answering preflights, then idempotent"
       status: 'Enabled',
       abortMultipartUpload: { days: '3' },
     }),
+    expect.objectContaining({ id: 'expire-upload-verdicts', prefix: 'upload-verdicts/', status: 'Enabled', expiration: { days: '1' } }),
   ]);
   const allowed = await preflight();
   expect([allowed.status, allowed.headers.get('access-control-allow-origin')]).toEqual([200, 'https://app.example.com']);

@@ -48,11 +48,12 @@ test('a bare bucket gets both rules; a second run sends nothing', async () => {
   const target = bucket();
   expect(await applyBucketSettings(target, config)).toEqual([
     "CORS: rule for https://app.example.com set (0 rule(s) of the bucket's own kept)",
-    "lifecycle: rule abort-incomplete-multipart-uploads set (0 rule(s) of the bucket's own kept)",
+    "lifecycle: rules abort-incomplete-multipart-uploads and expire-upload-verdicts set (0 rule(s) of the bucket's own kept)",
   ]);
   expect(target.cors).toEqual([ours]);
   expect(target.lifecycle).toEqual([
     { id: 'abort-incomplete-multipart-uploads', prefix: 'users/', status: 'Enabled', abortMultipartUpload: { days: 3 } },
+    { id: 'expire-upload-verdicts', prefix: 'upload-verdicts/', status: 'Enabled', expiration: { days: 1 } },
   ]);
   expect(await applyBucketSettings(target, config)).toEqual([]);
   expect(target.puts).toEqual(['cors', 'lifecycle']);
@@ -63,8 +64,32 @@ test("the bucket's own rules are kept, ours first; an older version of ours (oth
   const target = bucket({ cors: [theirs, older], lifecycle: [theirLifecycle] });
   await applyBucketSettings(target, config);
   expect(target.cors).toEqual([ours, theirs]);
-  expect(target.lifecycle).toEqual([theirLifecycle, expect.objectContaining({ id: 'abort-incomplete-multipart-uploads' })]);
+  expect(target.lifecycle).toEqual([
+    theirLifecycle,
+    expect.objectContaining({ id: 'abort-incomplete-multipart-uploads' }),
+    expect.objectContaining({ id: 'expire-upload-verdicts' }),
+  ]);
   expect(await applyBucketSettings(target, config)).toEqual([]);
+});
+
+test('a bucket with only the older rule of ours gets the verdicts rule beside it; one of ours changed is put back', async () => {
+  const target = bucket({
+    lifecycle: [
+      theirLifecycle,
+      { id: 'abort-incomplete-multipart-uploads', prefix: 'users/', status: 'Enabled', abortMultipartUpload: { days: 3 } },
+    ],
+  });
+  await applyBucketSettings(target, config);
+  expect(target.lifecycle.map((rule) => rule.id)).toEqual(['expire-logs', 'abort-incomplete-multipart-uploads', 'expire-upload-verdicts']);
+  target.lifecycle[2] = { ...target.lifecycle[2]!, expiration: { days: 30 } };
+  await applyBucketSettings(target, config);
+  expect(target.lifecycle[2]).toEqual({
+    id: 'expire-upload-verdicts',
+    prefix: 'upload-verdicts/',
+    status: 'Enabled',
+    expiration: { days: 1 },
+  });
+  expect(target.puts).toEqual(['cors', 'lifecycle', 'lifecycle']);
 });
 
 test('values as the SDK reads them back (strings for single elements, numbers as text) count as in place', () => {

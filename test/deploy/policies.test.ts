@@ -5,7 +5,7 @@ import { deploymentConfig, deploymentPolicies, type DeploymentConfig } from '../
 import { FUNCTIONS } from '../../functions/registry';
 import { loadConfig } from '../../shared/config/sections';
 import { sessionPolicyFor } from '../../shared/upload/session-policy';
-import { configFrom } from '../support/env';
+import { configFrom, problemsFrom } from '../support/env';
 
 const ACCOUNT = '1234567890123456';
 const arns = {
@@ -81,14 +81,16 @@ test('each policy, exactly', () => {
       permissionPolicy: {
         Version: '1',
         // Its own multipart uploads: PutObject (initiate, parts, complete), plus exactly listing and aborting parts,
-        // and counting a user's unfinished uploads (an action on the bucket).
+        // and counting a user's unfinished uploads (an action on the bucket). VERDICT: an object's metadata (HEAD is
+        // oss:GetObject) and upload-completed's records.
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
+            Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload', 'oss:GetObject'],
             Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
           },
           { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: ['acs:oss:*:*:uploads-bucket'] },
+          { Effect: 'Allow', Action: ['oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
           {
             Effect: 'Deny',
             Action: ['oss:PutObject'],
@@ -104,10 +106,13 @@ test('each policy, exactly', () => {
         Version: '1',
         Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
       },
-      // HEAD and ranged GET, and delete, in the users' folder; nothing else (no quarantine configured).
+      // HEAD and ranged GET, and delete, in the users' folder; its verdict records; nothing else (no quarantine configured).
       permissionPolicy: {
         Version: '1',
-        Statement: [{ Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] }],
+        Statement: [
+          { Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] },
+          { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
+        ],
       },
     },
     uploadCompletedTriggerRole: {
@@ -143,7 +148,11 @@ test('each policy, exactly', () => {
     bucketLifecycle: {
       abortIncompleteMultipartUploadsAfterDays: 3,
       prefix: 'users/',
-      xml: '<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Prefix>users/</Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>3</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>',
+      verdictRecordsExpireAfterDays: 1,
+      verdictPrefix: 'upload-verdicts/',
+      xml:
+        '<?xml version="1.0" encoding="UTF-8"?>\n<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Prefix>users/</Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>3</Days></AbortMultipartUpload></Rule>' +
+        '<Rule><ID>expire-upload-verdicts</ID><Prefix>upload-verdicts/</Prefix><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>',
     },
     bucketOverwriteProtection: {
       rule: { id: 'forbid-overwrite-user-uploads', action: 'forbid', prefix: 'users/' },
@@ -175,8 +184,32 @@ test('with QUARANTINE_PREFIX, upload-completed may also write (and read back) th
     Statement: [
       { Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/users/*'] },
       { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/quarantine/*'] },
+      { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
     ],
   });
+});
+
+test("VERDICT_PREFIX moves the records, which sign-url reads and upload-completed writes; it must stay out of the users' folder", () => {
+  const policies = deploymentPolicies(config({ VERDICT_PREFIX: 'app/verdicts/' }), roles, FUNCTIONS) as Record<
+    string,
+    { permissionPolicy: { Statement: Array<{ Action: string[]; Resource: string[] }> } }
+  >;
+  const onRecords = (role: string): string[][] =>
+    policies[role]!.permissionPolicy.Statement.filter((statement) =>
+      statement.Resource.includes('acs:oss:*:*:uploads-bucket/app/verdicts/*'),
+    ).map((statement) => statement.Action);
+  expect(onRecords('signUrlFunctionRole')).toEqual([['oss:GetObject']]);
+  expect(onRecords('uploadCompletedFunctionRole')).toEqual([['oss:PutObject', 'oss:GetObject']]);
+  expect(onRecords('stsTokenFunctionRole')).toEqual([]);
+  expect(problemsFrom(deploymentConfig, { VERDICT_PREFIX: 'users/verdicts/' })).toEqual([
+    "VERDICT_PREFIX must lie outside UPLOAD_PREFIX's folder users/, and not contain it",
+  ]);
+  expect(problemsFrom(deploymentConfig, { QUARANTINE_PREFIX: 'upload-verdicts/held/' })).toEqual([
+    'QUARANTINE_PREFIX and VERDICT_PREFIX (upload-verdicts/) must be separate folders: verdict records expire after a day',
+  ]);
+  expect(problemsFrom(deploymentConfig, { VERDICT_PREFIX: '/verdicts' })).toEqual([
+    'VERDICT_PREFIX must be a folder like upload-verdicts/: letters, digits and !_.()=,;:@+- between single slashes, ending in /',
+  ]);
 });
 
 test('every function role under a nested UPLOAD_PREFIX with a quarantine, exactly: resources follow the configuration', () => {
@@ -195,10 +228,11 @@ test('every function role under a nested UPLOAD_PREFIX with a quarantine, exactl
       Statement: [
         {
           Effect: 'Allow',
-          Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
+          Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload', 'oss:GetObject'],
           Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'],
         },
         { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: ['acs:oss:*:*:uploads-bucket'] },
+        { Effect: 'Allow', Action: ['oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
         { Effect: 'Deny', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'], Condition: publicAcl },
       ],
     },
@@ -208,6 +242,7 @@ test('every function role under a nested UPLOAD_PREFIX with a quarantine, exactl
       Statement: [
         { Effect: 'Allow', Action: ['oss:GetObject', 'oss:DeleteObject'], Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'] },
         { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/held/*'] },
+        { Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
       ],
     },
   });

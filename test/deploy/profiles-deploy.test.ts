@@ -137,7 +137,7 @@ test("the least-privilege check finds a listing of the bucket not confined to th
   statements.push({ Effect: 'Allow', Action: ['oss:*'], Resource: ['*'] });
   expect(leastPrivilegeProblems(template, { config: cfg, options, functions: FUNCTIONS })).toEqual(
     expect.arrayContaining([
-      'SignUrlFunctionRole: allows OSS actions on acs:oss:*:*:my-uploads, outside the upload prefix and the quarantine',
+      "SignUrlFunctionRole: allows OSS actions on acs:oss:*:*:my-uploads, outside the upload prefix, the quarantine and the verdicts' folder",
       'SignUrlFunctionRole: a statement grants every action (oss:*)',
       'SignUrlFunctionRole: a statement applies to every resource',
     ]),

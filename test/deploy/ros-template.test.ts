@@ -149,7 +149,11 @@ test('a bucket it creates: private, public access blocked, CORS, lifecycle, over
         ResponseVary: true,
       },
       LifecycleConfiguration: {
-        Rule: [{ ID: 'abort-incomplete-multipart-uploads', Prefix: 'users/', Status: 'Enabled', AbortMultipartUpload: { Days: 3 } }],
+        Rule: [
+          { ID: 'abort-incomplete-multipart-uploads', Prefix: 'users/', Status: 'Enabled', AbortMultipartUpload: { Days: 3 } },
+          // upload-completed's verdict records, once the uploader has had time to ask.
+          { ID: 'expire-upload-verdicts', Prefix: 'upload-verdicts/', Status: 'Enabled', Expiration: { Days: 1 } },
+        ],
       },
     },
     DeletionPolicy: 'Retain',
@@ -283,7 +287,7 @@ describe('the checker finds what it must', () => {
     [
       'the whole bucket',
       (t) => void (statementsOf(t, 'UploadCompletedFunctionRole')[0]!['Resource'] = ['acs:oss:*:*:my-uploads/*']),
-      'UploadCompletedFunctionRole: allows OSS actions on acs:oss:*:*:my-uploads/*, outside the upload prefix and the quarantine',
+      "UploadCompletedFunctionRole: allows OSS actions on acs:oss:*:*:my-uploads/*, outside the upload prefix, the quarantine and the verdicts' folder",
     ],
     [
       'a grant the manifest does not ask for',

@@ -67,6 +67,16 @@ const calls: { [M in CallMethod]: { request: RequestFor<M>; answer: AnswerFor<M>
     answer: { bucket: 'bucket', key, profile: 'default', size: 1, etag: '"5B3B8DB5F4E1C5F8E2C2E0C6F3A1B2C3-1"' },
   },
   ABORT: { request: { method: 'ABORT', key, uploadId: 'ID1' }, answer: undefined },
+  VERDICT: {
+    request: { method: 'VERDICT', key },
+    answer: {
+      key,
+      verdict: 'rejected',
+      reason: 'ContentMismatch',
+      message: "The upload was rejected: the file's contents are not a PNG image.",
+      judgedAt: '2026-11-28T10:20:01.500Z',
+    },
+  },
   STS: {
     request: { method: 'STS' },
     answer: {
@@ -158,6 +168,15 @@ const malformed: Array<[CallMethod, string, unknown]> = [
   ['COMPLETE', 'no etag', { bucket: 'bucket', key, size: 1 }],
   ['COMPLETE', 'a size as text', { bucket: 'bucket', key, size: '1', etag: '"E"' }],
   ['ABORT', 'a body where none belongs', {}],
+  ['VERDICT', 'a verdict it does not know', { key, verdict: 'maybe' }],
+  ['VERDICT', 'a reason it does not know', { ...calls.VERDICT.answer, reason: 'Ugly' }],
+  ['VERDICT', 'a rejection without its words', { ...calls.VERDICT.answer, message: undefined }],
+  [
+    'VERDICT',
+    'an acceptance without its size',
+    { key, verdict: 'accepted', contentType: 'image/png', etag: 'E', judgedAt: '2026-11-28T10:20:01Z' },
+  ],
+  ['VERDICT', 'pending without the key', { verdict: 'pending' }],
   ['STS', 'a region without oss-', { ...calls.STS.answer, region: 'cn-hangzhou' }],
   ['STS', 'cname false', { ...calls.STS.answer, cname: false }],
   ['STS', 'no serverTime', { ...calls.STS.answer, serverTime: undefined }],

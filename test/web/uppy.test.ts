@@ -3,7 +3,7 @@
  * on a fake clock: a part URL it hands Uppy always has time left, with V1 URLs (only an absolute `Expires`) as with
  * V4 ones; and the XML it hands Uppy carries ETags as OSS gave them, without their quotes.
  */
-import type { FunctionRequest, SignedParts } from '../../shared/contract';
+import type { FunctionRequest, SignedParts, VerdictAnswer } from '../../shared/contract';
 import type { SignatureVersion } from '../../shared/config/variables';
 import type { UploadRules } from '../../shared/upload/rules';
 import { signPartUrls } from '../../shared/upload/signed-parts';
@@ -31,6 +31,8 @@ let clock: number;
 let version: SignatureVersion;
 let lifetimeSeconds: number;
 let uploaded: SignedParts['uploaded'];
+/** What sign-url answers VERDICT with, in turn (the last one repeats). */
+let verdicts: VerdictAnswer[];
 const requests: FunctionRequest[] = [];
 
 function signed(partNumbers: readonly number[]): Pick<SignedParts, 'parts' | 'expiresAt'> {
@@ -56,6 +58,8 @@ function answerTo(request: FunctionRequest): unknown {
       return { ...signed(request.partNumbers), uploaded };
     case 'COMPLETE':
       return { bucket: 'bucket', key, profile: 'default', size: fileSize, etag: '"3f0a8c2e9b7d4e1fa2b3c4d5e6f70819-3"' };
+    case 'VERDICT':
+      return verdicts.length > 1 ? verdicts.shift() : verdicts[0];
     default:
       throw new Error(`the adapter sent ${request.method}`);
   }
@@ -64,6 +68,7 @@ function answerTo(request: FunctionRequest): unknown {
 beforeEach(() => {
   clock = T0;
   uploaded = [];
+  verdicts = [{ key, verdict: 'accepted', size: fileSize, contentType: 'image/png', etag: 'E-3', judgedAt: '2026-11-28T10:20:31Z' }];
   requests.length = 0;
   jest.spyOn(Date, 'now').mockImplementation(() => clock);
   jest.spyOn(globalThis, 'fetch').mockImplementation(async (_url, init) => {
@@ -74,10 +79,29 @@ beforeEach(() => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-const uppy: UppyFiles = {
-  getFile: (id) => (id === 'file-1' ? { name: 'film.png', type: 'image/png', size: fileSize } : undefined),
-  getFiles: () => [{ id: 'file-1', size: fileSize, s3Multipart: { uploadId, key } }],
-};
+/** Uppy's side as the adapter sees it: one file, the success handlers and post-processors it registers, what it emits. */
+function fakeUppy(): UppyFiles & {
+  succeed(): void;
+  postProcess(): Promise<void>;
+  emitted: Array<[string, string]>;
+} {
+  const onSuccess: Array<(file: { id: string } | undefined, response: { body?: unknown }) => void> = [];
+  const processors: Array<(fileIDs: string[]) => Promise<void>> = [];
+  const emitted: Array<[string, string]> = [];
+  return {
+    getFile: (id) => (id === 'file-1' ? { id, name: 'film.png', type: 'image/png', size: fileSize } : undefined),
+    getFiles: () => [{ id: 'file-1', size: fileSize, s3Multipart: { uploadId, key } }],
+    on: (_event, handler) => onSuccess.push(handler),
+    addPostProcessor: (processor) => void processors.push(processor),
+    emit: (event: string, _file: { id: string }, detail?: { message: string }) => void emitted.push([event, detail?.message ?? '']),
+    succeed: () => onSuccess.forEach((handler) => handler({ id: 'file-1' }, { body: { key } })),
+    postProcess: async () => {
+      for (const processor of processors) await processor(['file-1']);
+    },
+    emitted,
+  };
+}
+const uppy = fakeUppy();
 
 function adapter(): ReturnType<typeof signUrlForUppy> {
   return signUrlForUppy(uppy, { endpoint: 'https://fc.example/api/sign-url', getToken: () => 'jwt', multipartThreshold: 10 * MIB });
@@ -171,10 +195,15 @@ test('the profile of each file goes with its MULTIPART start: one for all, or on
   version = 'v4';
   lifetimeSeconds = 300;
   const withMeta: UppyFiles = {
-    getFile: (id) => (id === 'file-1' ? { name: 'film.png', type: 'image/png', size: fileSize, meta: { kind: 'videos' } } : undefined),
-    getFiles: uppy.getFiles,
+    ...fakeUppy(),
+    getFile: (id) => (id === 'file-1' ? { id, name: 'film.png', type: 'image/png', size: fileSize, meta: { kind: 'videos' } } : undefined),
   };
-  const options = { endpoint: 'https://fc.example/api/sign-url', getToken: () => 'jwt', multipartThreshold: 10 * MIB };
+  const options = {
+    endpoint: 'https://fc.example/api/sign-url',
+    getToken: () => 'jwt',
+    multipartThreshold: 10 * MIB,
+    waitForVerdict: false,
+  };
   await signUrlForUppy(withMeta, { ...options, profile: 'documents' }).signRequest({ method: 'POST', key: 'file-1' });
   await signUrlForUppy(withMeta, { ...options, profile: (file) => String(file.meta['kind']) }).signRequest({
     method: 'POST',
@@ -182,4 +211,40 @@ test('the profile of each file goes with its MULTIPART start: one for all, or on
   });
   await signUrlForUppy(withMeta, options).signRequest({ method: 'POST', key: 'file-1' });
   expect(requests.map((request) => (request as { profile?: string }).profile)).toEqual(['documents', 'videos', undefined]);
+});
+
+describe('the verdict: a file counts as uploaded once upload-completed accepted it', () => {
+  test('accepted after two pending answers: the post-processor completes the file', async () => {
+    const fake = fakeUppy();
+    signUrlForUppy(fake, { endpoint: 'https://fc.example/api/sign-url', getToken: () => 'jwt' });
+    verdicts.unshift({ key, verdict: 'pending' }, { key, verdict: 'pending' });
+    fake.succeed();
+    await fake.postProcess();
+    expect(requests).toEqual([1, 2, 3].map(() => ({ method: 'VERDICT', key })));
+    expect(fake.emitted).toEqual([
+      ['postprocess-progress', 'Checking the file…'],
+      ['postprocess-complete', ''],
+    ]);
+  });
+
+  test('rejected: the file fails with the reason in words', async () => {
+    const fake = fakeUppy();
+    signUrlForUppy(fake, { endpoint: 'https://fc.example/api/sign-url', getToken: () => 'jwt' });
+    const message = "The upload was rejected: the file's contents are not a PNG image.";
+    verdicts = [{ key, verdict: 'rejected', reason: 'ContentMismatch', message, judgedAt: '2026-11-28T10:20:31Z' }];
+    fake.succeed();
+    await fake.postProcess();
+    expect(fake.emitted).toEqual([
+      ['postprocess-progress', 'Checking the file…'],
+      ['upload-error', message],
+    ]);
+  });
+
+  test('waitForVerdict: false registers nothing and asks nothing', async () => {
+    const fake = fakeUppy();
+    signUrlForUppy(fake, { endpoint: 'https://fc.example/api/sign-url', getToken: () => 'jwt', waitForVerdict: false });
+    fake.succeed();
+    await fake.postProcess();
+    expect([requests, fake.emitted]).toEqual([[], []]);
+  });
 });

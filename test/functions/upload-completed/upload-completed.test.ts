@@ -14,6 +14,8 @@ import { samplePng } from '../../../local/sample-files';
 import type { UploadWebhook } from '../../../shared/contract';
 import { createFcEventHandler, type EventLogLine } from '../../../shared/edge/event-handler';
 import { buildOssEvent } from '../../../shared/edge/oss-event';
+import { rejectionMessage } from '../../../shared/upload/verdict-messages';
+import { decodeVerdictRecord, verdictRecordKey } from '../../../shared/upload/verdict-record';
 import { rawOssRequest } from '../../support/raw-oss';
 import {
   BUCKET,
@@ -41,6 +43,12 @@ beforeEach(() => {
 });
 
 const context = { requestId: 'req-1', credentials: ROLE_KEYS };
+
+/** The verdict record upload-completed keeps for `key`, as stored (undefined when none). */
+function recordOf(key: string, verdictPrefix = 'upload-verdicts/'): unknown {
+  const stored = storage.oss.getObject(verdictRecordKey(verdictPrefix, key));
+  return stored === undefined ? undefined : JSON.parse(stored.body.toString('utf8'));
+}
 const html = Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>');
 
 function handlerWith(env: Record<string, string> = {}, lines: EventLogLine[] = []): ReturnType<typeof createFcEventHandler> {
@@ -187,13 +195,13 @@ test('a receiver that fails makes the invocation fail; the retry delivers the sa
   expect(new Set(receiver.deliveries.map((d) => d.headers['webhook-id'])).size).toBe(1);
 });
 
-test('a rejection whose webhook failed is told on retry: the exact reason from quarantine, Removed after a delete', async () => {
+test('a rejection whose webhook failed is told on retry with the exact reason, kept with the verdict, quarantine or not', async () => {
   for (const [quarantine, expected] of [
     ['quarantine/', 'ActiveContent'],
-    ['', 'Removed'],
+    ['', 'ActiveContent'],
   ] as const) {
     receiver.deliveries.length = 0;
-    const key = `users/erin/${expected}.png`;
+    const key = `users/erin/${quarantine === '' ? 'deleted' : 'quarantined'}.png`;
     await storage.put(key, html, 'image/png');
     const handler = handlerWith({ QUARANTINE_PREFIX: quarantine });
     const event = await eventFor(key);
@@ -248,7 +256,7 @@ test('a key written URL-encoded in the event is found and judged', async () => {
   expect(JSON.parse(receiver.deliveries[0]!.body)).toMatchObject({ type: 'upload.completed', data: { key } });
 });
 
-test('an event for an object already gone does nothing without a webhook, and nothing is deleted', async () => {
+test('an event for an object already gone: nothing is deleted, and the uploader is told it was removed (no webhook here)', async () => {
   const lines: EventLogLine[] = [];
   const before = storage.requests.length;
   await handlerWith({ UPLOAD_WEBHOOK_URL: '', UPLOAD_WEBHOOK_SECRET: '' }, lines)(
@@ -256,7 +264,14 @@ test('an event for an object already gone does nothing without a webhook, and no
     context,
   );
   expect(lines).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'Gone' })]);
-  expect(storage.requests.slice(before).map((r) => r.operation)).toEqual(['GetObject']);
+  // The object, the record (none), the record written.
+  expect(storage.requests.slice(before).map((r) => r.operation)).toEqual(['GetObject', 'GetObject', 'PutObject']);
+  expect(recordOf('users/alice/never.png')).toMatchObject({
+    verdict: 'rejected',
+    reason: 'Removed',
+    etag: 'D41D8CD98F00B204E9800998ECF8427E',
+    size: 10,
+  });
 });
 
 test('the role may not delete or read outside the upload folder (its policy, enforced by the emulator)', async () => {
@@ -423,9 +438,12 @@ describe('every object is judged by its literal key, and removal never fails ope
     expect(rejected().data).toMatchObject({ key, reason: 'ActiveContent', notQuarantined: 'KeyTooLong' });
     expect(lines[0]).toMatchObject({ outcome: 'rejected', key, action: 'deleted' });
     expect(lines[0]!.note).toMatch(/^deleted, not quarantined: the quarantine key would be \d+ bytes, over OSS's 1023$/);
-    // A retry (the webhook failed, say) finds it gone and says so without looking for a copy that cannot exist.
+    // A retry (the webhook failed, say) finds it gone, and the verdict kept for the uploader says why; no copy is
+    // looked for that cannot exist.
+    const before = storage.requests.length;
     await handler(event, context);
-    expect(rejected().data).toMatchObject({ key, reason: 'Removed' });
+    expect(rejected().data).toMatchObject({ key, reason: 'ActiveContent' });
+    expect(storage.requests.slice(before).map((request) => request.operation)).toEqual(['GetObject', 'GetObject']);
   });
 
   test('an object over the 1 GB CopyObject copies: deleted, not quarantined, and said', async () => {
@@ -504,5 +522,103 @@ describe('every object is judged by its literal key, and removal never fails ope
         note: 'object key is not a valid OSS key in any encoding',
       }),
     ]);
+  });
+});
+
+describe('the verdict is kept in OSS for the uploader, before the object is removed and before the app is told', () => {
+  const operationsDuring = async (run: () => Promise<unknown>): Promise<string[]> => {
+    const before = storage.requests.length;
+    await run();
+    return storage.requests
+      .slice(before)
+      .map((request) => `${request.operation} ${request.path.includes('upload-verdicts/') ? 'record' : 'object'}`);
+  };
+
+  test('accepted: the record names the version judged; it is written after the read and before the webhook', async () => {
+    const key = 'users/yuki/2026/11/kept.png';
+    const etag = (await storage.put(key, samplePng(900), 'image/png')).replace(/"/g, '');
+    receiver.script.push(500); // the app's receiver fails: the record is there all the same
+    const event = await eventFor(key);
+    await expect(operationsDuring(() => handlerWith()(event, context))).rejects.toThrow();
+    expect(recordOf(key)).toEqual({
+      version: 1,
+      key,
+      verdict: 'accepted',
+      etag,
+      size: 900,
+      contentType: 'image/png',
+      judgedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+    expect(await operationsDuring(() => handlerWith()(event, context))).toEqual(['GetObject object', 'PutObject record']);
+    expect(receiver.deliveries.map((d) => d.status)).toEqual([500, 204]);
+  });
+
+  test('rejected: the record (with what the bytes are) is written before the object is deleted', async () => {
+    const key = 'users/yuki/2026/11/renamed.jpg';
+    await storage.put(key, samplePng(800), 'image/jpeg'); // a PNG named .jpg, declared a JPEG
+    await handlerWith()(await eventFor(key), context);
+    const record = recordOf(key);
+    expect(record).toMatchObject({ verdict: 'rejected', reason: 'ContentMismatch', contentType: 'image/jpeg', detectedType: 'image/png' });
+    expect(rejectionMessage('ContentMismatch', record as never)).toBe(
+      "The upload was rejected: the file's contents are not a JPEG image (they look like a PNG image).",
+    );
+  });
+
+  test('rejected: record, then delete, then webhook; a TooLarge record keeps the limit it broke', async () => {
+    const key = 'users/yuki/2026/11/huge.png';
+    await storage.put(key, samplePng(150 * 1024), 'image/png');
+    const event = await eventFor(key);
+    const handler = handlerWith({ QUARANTINE_PREFIX: '', MAX_UPLOAD_BYTES: String(100 * 1024) });
+    expect(await operationsDuring(() => handler(event, context))).toEqual(['GetObject object', 'PutObject record', 'DeleteObject object']);
+    expect(receiver.deliveries).toHaveLength(1);
+    expect(recordOf(key)).toMatchObject({ verdict: 'rejected', reason: 'TooLarge', size: 150 * 1024, maxBytes: 100 * 1024 });
+    expect(rejectionMessage('TooLarge', recordOf(key) as never)).toBe(
+      'The upload was rejected: the file (150 KiB) is larger than the limit of 100 KiB.',
+    );
+  });
+
+  test('a record that cannot be written fails the invocation before anything is removed or told (FC retries)', async () => {
+    const key = 'users/yuki/2026/11/unrecorded.png';
+    await storage.put(key, html, 'image/png');
+    const lines: EventLogLine[] = [];
+    // The role may write records only under the folder it was granted (upload-verdicts/).
+    const handler = handlerWith({ VERDICT_PREFIX: 'elsewhere/' }, lines);
+    await expect(handler(await eventFor(key), context)).rejects.toThrow();
+    expect(lines[0]).toMatchObject({ errorCode: 'OssRefused' });
+    expect(storage.oss.getObject(key)).toBeDefined();
+    expect(receiver.deliveries).toEqual([]);
+  });
+
+  test('accepted, the webhook failed, then the app deleted the object: the retry tells the app the same acceptance', async () => {
+    const key = 'users/yuki/2026/11/then-deleted.png';
+    await storage.put(key, samplePng(500), 'image/png');
+    const event = await eventFor(key);
+    receiver.script.push(500);
+    await expect(handlerWith()(event, context)).rejects.toThrow();
+    await storage.owner.delete(key);
+    await handlerWith()(event, context);
+    const [first, second] = receiver.deliveries.map((d) => ({ id: d.headers['webhook-id'], message: JSON.parse(d.body) as UploadWebhook }));
+    expect(second!.id).toBe(first!.id);
+    expect(second!.message).toMatchObject({ type: 'upload.completed', data: { key, size: 500, contentType: 'image/png' } });
+    expect(recordOf(key)).toMatchObject({ verdict: 'accepted' });
+  });
+
+  test("a record of another key (a stray file, a collision) is nobody's", () => {
+    const bytes = Buffer.from(
+      JSON.stringify({
+        version: 1,
+        key: 'users/a/x.png',
+        verdict: 'accepted',
+        etag: 'E',
+        size: 1,
+        contentType: 'image/png',
+        judgedAt: '2026-11-28T10:00:00Z',
+      }),
+    );
+    expect(decodeVerdictRecord(bytes, 'users/a/x.png')).toBeDefined();
+    expect(decodeVerdictRecord(bytes, 'users/b/x.png')).toBeUndefined();
+    expect(decodeVerdictRecord(Buffer.from('{"version":1'), 'users/a/x.png')).toBeUndefined();
+    const rejectedWithoutReason = { ...JSON.parse(bytes.toString()), verdict: 'rejected' };
+    expect(decodeVerdictRecord(Buffer.from(JSON.stringify(rejectedWithoutReason)), 'users/a/x.png')).toBeUndefined();
   });
 });
