@@ -16,7 +16,6 @@ import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { jwtVerify } from 'jose';
-import { chromium } from 'playwright-core';
 import { FUNCTIONS } from '../functions/registry';
 import { startDevStack } from '../local/dev-stack';
 import { signUrlManifest } from '../functions/sign-url/manifest';
@@ -25,6 +24,7 @@ import { samplePdf } from '../local/sample-files';
 import { createFcHandler } from '../shared/edge/handler';
 import { MAX_COUNTED_OBJECTS } from '../shared/upload/quota';
 import { serialiseUsageRecord, usageRecordKey } from '../shared/upload/usage-record';
+import { CHROMIUM_PATH, launchChromium } from './chromium';
 import { caller, invocationContext, JWT_SECRET, startFunctionFixtures } from './function-fixtures';
 
 const quick = process.argv.includes('--quick');
@@ -477,8 +477,6 @@ async function throughput(seconds: number): Promise<void> {
   }
 }
 
-/** Debian's Chromium (CHROMIUM_PATH elsewhere), as the browser tests drive it. */
-const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The most the median may be, from an upload's last byte to upload() resolving with the verdict. */
 const VERDICT_TARGET_MS = 1500;
 
@@ -539,18 +537,7 @@ async function verdictLatency(uploads: number): Promise<void> {
   writeFileSync(join(webDir, 'index.html'), VERDICT_PAGE);
   // The embedded stack of npm start, whatever this process's environment holds (the fixtures' variables).
   const stack = await startDevStack({ port: 0, ossPort: 0, stsPort: 0, env: {}, webDir, assetsDir: join(root, 'dist', 'web') });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${stack.url}/`);
