@@ -1,18 +1,10 @@
 /**
  * CopyObject within the one bucket: `PUT /<key>` with `x-oss-copy-source: /<bucket>/<url-encoded key>`, the
- * `x-oss-copy-source-if-match` precondition, `x-oss-metadata-directive` COPY or REPLACE, forbid-overwrite. OSS
+ * `x-oss-copy-source-if-match` precondition, `x-oss-metadata-directive` COPY or REPLACE, forbid-overwrite (the header and
+ * the bucket's overwrite configuration). OSS
  * needs oss:GetObject on the source besides oss:PutObject on the target; the other copy preconditions are refused.
  */
-import {
-  type OperationContext,
-  type Reply,
-  checkKey,
-  fileAlreadyExists,
-  forbidsOverwrite,
-  normaliseEtag,
-  storedHeaders,
-  xmlReply,
-} from './context';
+import { type OperationContext, type Reply, checkKey, fileAlreadyExists, normaliseEtag, storedHeaders, xmlReply } from './context';
 import { OssError, invalidArgument } from './errors';
 import type { OssRequest } from './request';
 import { checkReadable, requestedStorageClass } from './storage-class';
@@ -44,7 +36,7 @@ export function copySourceKey(request: OssRequest): string {
   return key;
 }
 
-export function copyObject({ request, storage, now }: OperationContext): Reply {
+export function copyObject({ request, storage, now, overwriteProtection, principal }: OperationContext): Reply {
   const unsupported = UNSUPPORTED_COPY_HEADERS.find((name) => request.headers[name] !== undefined);
   if (unsupported !== undefined) throw new OssError(501, 'NotImplemented', `${unsupported} is not emulated.`);
   const sourceKey = copySourceKey(request);
@@ -67,7 +59,9 @@ export function copyObject({ request, storage, now }: OperationContext): Reply {
   }
   const directive = (request.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') throw invalidArgument('x-oss-metadata-directive must be COPY or REPLACE.');
-  if (forbidsOverwrite(request.headers['x-oss-forbid-overwrite']) && storage.hasObject(request.key)) throw fileAlreadyExists();
+  // The bucket's overwrite configuration binds every write, a copy's included, as the request's own header does.
+  const forbidOverwrite = overwriteProtection.forbidsOverwrite(request.key, request.headers['x-oss-forbid-overwrite'], principal);
+  if (forbidOverwrite && storage.hasObject(request.key)) throw fileAlreadyExists();
   const replace = directive === 'REPLACE';
   storage.putObject({
     key: request.key,

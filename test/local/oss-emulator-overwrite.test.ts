@@ -1,7 +1,7 @@
 /**
  * The bucket's overwrite protection in the OSS emulator, over real HTTP: configured with the very XML
  * `npm run policies` prints (PUT /?overwriteConfig, signed from the specification), then enforced on every kind of
- * write (PutObject by ali-oss, PostObject by a form, multipart) whoever sends it, and refused loudly where it is
+ * write (PutObject by ali-oss, PostObject by a form, multipart, CopyObject) whoever sends it, and refused loudly where it is
  * not modelled.
  */
 import { createHmac } from 'node:crypto';
@@ -147,6 +147,13 @@ test('PUT /?overwriteConfig with the printed XML, then every write onto an exist
   );
   expect(oss.getObject('users/alice/sts/b.txt')?.body.toString()).toBe('meanwhile');
 
+  // CopyObject onto an existing key (with no forbid header of its own); a copy onto a new key is written.
+  await client().put('public/source.txt', Buffer.from('copied'));
+  expect(await ossCode(() => client().copy('users/alice/sts/a.txt', 'public/source.txt'))).toBe('FileAlreadyExists');
+  expect(oss.getObject('users/alice/sts/a.txt')?.body.toString()).toBe('first');
+  await client().copy('users/alice/sts/d.txt', 'public/source.txt');
+  expect(oss.getObject('users/alice/sts/d.txt')?.body.toString()).toBe('copied');
+
   // New keys under the prefix, and any key outside it, are written as always.
   await client().put('users/alice/sts/c.txt', Buffer.from('new'));
   await client().put('public/x.txt', Buffer.from('1'));
@@ -192,6 +199,10 @@ test('a rule with Principals binds the writes of the callers it names only (ever
   expect(await ossCode(() => client(UPLOADER).put('users/alice/sts/a.txt', Buffer.from('second')))).toBe('FileAlreadyExists');
   expect(await ossCode(() => client(UPLOADER).initMultipartUpload('users/alice/sts/a.txt'))).toBe('FileAlreadyExists');
   expect(oss.getObject('users/alice/sts/a.txt')?.body.toString()).toBe('first');
+  // A copy by someone the rule does not name replaces it (below, the same holds for PutObject).
+  await client().put('public/source.txt', Buffer.from('copied'));
+  await client().copy('users/alice/sts/a.txt', 'public/source.txt');
+  expect(oss.getObject('users/alice/sts/a.txt')?.body.toString()).toBe('copied');
 
   // Anyone else may replace it (the owner, whose principal the rule does not name; a caller of no known principal) ...
   await client().put('users/alice/avatar/current', Buffer.from('one'));
