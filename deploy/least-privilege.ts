@@ -58,7 +58,7 @@ export function leastPrivilegeProblems(
   if (config.quarantinePrefix !== undefined) allowedOss.push(objectResource(config.bucket, `${config.quarantinePrefix}*`));
   allowedOss.push(objectResource(config.bucket, `${config.verdictPrefix}*`));
   if (config.profiles.list.some(hasQuota)) allowedOss.push(objectResource(config.bucket, `${usageFolderOf(config.uploadPrefix)}*`));
-  // Listing the bucket, only ever the users' folders (counting a quota).
+  // Listing the bucket, only ever the users' folders (sign-url's VERDICT looks one key up; quotas are counted).
   const usersListing = JSON.stringify({ StringLike: { 'oss:Prefix': [allUsersPattern(config)] } });
   const bucketArn = `acs:oss:*:*:${config.bucket}`;
   const within = (resource: string): boolean =>

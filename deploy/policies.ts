@@ -86,7 +86,9 @@ export function resourceArns(
     case 'uploads':
       return [objectResource(config.bucket, allUsersPattern(config))];
     case 'uploads-listing':
-      // Quotas are counted by listing; without a quota nothing lists.
+      return [`acs:oss:*:*:${config.bucket}`];
+    case 'quota-listing':
+      // Quotas are counted by listing; without a quota nothing lists for them.
       return config.profiles.list.some(hasQuota) ? [`acs:oss:*:*:${config.bucket}`] : [];
     case 'usage-records':
       return config.profiles.list.some(hasQuota) ? [objectResource(config.bucket, `${usageFolderOf(config.uploadPrefix)}*`)] : [];
@@ -121,7 +123,10 @@ export function functionRolePolicy(
     const arns = resourceArns(resource, config, roles);
     if (arns.length === 0) continue;
     // Listing is an action on the bucket: confined to the users' folder by the prefix asked for (oss:Prefix, docs/oss-facts.md).
-    const condition = resource === 'uploads-listing' ? { Condition: { StringLike: { 'oss:Prefix': [allUsersPattern(config)] } } } : {};
+    const condition =
+      resource === 'uploads-listing' || resource === 'quota-listing'
+        ? { Condition: { StringLike: { 'oss:Prefix': [allUsersPattern(config)] } } }
+        : {};
     statements.push({ Effect: 'Allow', Action: [...actions], Resource: arns, ...condition });
   }
   for (const { refuse, resource } of deny) {

@@ -16,12 +16,15 @@ import type { FunctionDefinition } from '../shared/edge/handler';
  * - `upload-role`: the role `sts-token` assumes (STS_ROLE_ARN, the stack's upload role when deployed).
  * - `bucket`: the bucket itself, for bucket-level actions (listing unfinished multipart uploads).
  * - `verdicts`: VERDICT_PREFIX's folder, where upload-completed keeps each verdict for the uploader.
- * - `uploads-listing`: the bucket, for listing the users' folders only (`oss:Prefix` under UPLOAD_PREFIX's folder),
- *   which counting a profile's quota takes; a deployment without a quota has none, and a grant on it is left out.
+ * - `uploads-listing`: the bucket, for listing the users' folders only (`oss:Prefix` under UPLOAD_PREFIX's folder), in
+ *   every deployment (sign-url's VERDICT learns whether one key exists by listing it).
+ * - `quota-listing`: the same listing, which counting a profile's quota takes; a deployment without a quota has none,
+ *   and a grant on it is left out.
  * - `usage-records`: the folder beside the users' (`users.usage/`) where upload-completed keeps what it counted
  *   (shared/upload/usage-record.ts); likewise only with a quota.
  */
-export type ResourceKind = 'uploads' | 'quarantine' | 'upload-role' | 'bucket' | 'verdicts' | 'uploads-listing' | 'usage-records';
+export type ResourceKind =
+  'uploads' | 'quarantine' | 'upload-role' | 'bucket' | 'verdicts' | 'uploads-listing' | 'quota-listing' | 'usage-records';
 
 /** One Allow statement: these actions on that resource. */
 export interface Grant {

@@ -1,8 +1,11 @@
 import type { HttpFunctionManifest } from '../manifest';
 import { signUrlFunction } from './sign-upload';
 
-/** Exactly what sign-url's role may do on the upload prefix. */
-export const SIGN_URL_ACTIONS = ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload', 'oss:GetObject'];
+/**
+ * Exactly what sign-url's role may do on the upload prefix: write, list and abort parts. Never read: no oss:GetObject
+ * on the users' folder, so its keys cannot fetch anyone's files.
+ */
+export const SIGN_URL_ACTIONS = ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'];
 
 export const signUrlManifest: HttpFunctionManifest = {
   name: 'sign-url',
@@ -12,10 +15,10 @@ export const signUrlManifest: HttpFunctionManifest = {
   // can make an object public. It counts a user's unfinished uploads before starting one: ListMultipartUploads is
   // an action on the bucket (only ever asked with the user's prefix; OSS documents oss:Prefix for ListObjects, not
   // for it, so no condition is set that OSS might not evaluate). It answers VERDICT from upload-completed's records,
-  // and tells a pending upload from an unknown key by the object's metadata (HEAD, which OSS grants with
-  // oss:GetObject: no narrower action exists; sign-url never reads the bytes). With a profile quota, it lists the
-  // user's folder of the profile before granting an upload (ListObjects, confined by oss:Prefix), unless the user's
-  // usage record, which it reads, says there is room.
+  // and tells a pending upload from an unknown key by listing that key (ListObjects with the key as prefix, confined
+  // by oss:Prefix to the users' folder; a HEAD would need oss:GetObject, which reads every user's files). With a
+  // profile quota, the same listing counts the user's folder of the profile before granting an upload, unless the
+  // user's usage record, which it reads, says there is room.
   permissions: {
     allow: [
       { actions: SIGN_URL_ACTIONS, resource: 'uploads' },

@@ -9,7 +9,7 @@ export const stsTokenManifest: FunctionManifest = {
   permissions: {
     allow: [
       { actions: ['sts:AssumeRole'], resource: 'upload-role' },
-      { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
+      { actions: ['oss:ListObjects'], resource: 'quota-listing' },
       { actions: ['oss:GetObject'], resource: 'usage-records' },
     ],
   },

@@ -26,7 +26,7 @@ export const uploadCompletedManifest: OssFunctionManifest = {
       { actions: ['oss:GetObject', 'oss:DeleteObject'], resource: 'uploads' },
       { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'quarantine' },
       { actions: ['oss:PutObject', 'oss:GetObject'], resource: 'verdicts' },
-      { actions: ['oss:ListObjects'], resource: 'uploads-listing' },
+      { actions: ['oss:ListObjects'], resource: 'quota-listing' },
       { actions: ['oss:PutObject'], resource: 'usage-records' },
     ],
   },

@@ -124,9 +124,16 @@ export interface ListedPart {
   size: number;
 }
 
-/** One page of a listing: the objects' keys and sizes, and where the next page starts (undefined on the last). */
+/** One object of a listing: its key and size, and `LastModified` when OSS listed a readable one. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified?: Date;
+}
+
+/** One page of a listing: the objects, and where the next page starts (undefined on the last). */
 export interface ObjectPage {
-  objects: Array<{ key: string; size: number }>;
+  objects: ListedObject[];
   nextMarker: string | undefined;
 }
 
@@ -278,12 +285,14 @@ export function createOssClient(options: OssClientOptions): OssClient {
         maxAnswerBytes: MAX_LISTING_ANSWER_BYTES,
       });
       const result = xmlRoot(operation, answer, 'ListBucketResult');
-      const objects = childrenNamed(result, 'Contents').map((entry) => {
+      const objects = childrenNamed(result, 'Contents').map((entry): ListedObject => {
         const key = decodedKey(childText(entry, 'Key'));
         const size = Number(childText(entry, 'Size') ?? 'x');
         if (key === undefined || !Number.isSafeInteger(size) || size < 0)
           throw malformed(operation, answer, 'an entry without Key or Size');
-        return { key, size };
+        // ISO 8601 (`2026-11-28T10:20:00.000Z`); an unreadable one is left out, as HEAD's Last-Modified is.
+        const lastModified = Date.parse(childText(entry, 'LastModified') ?? '');
+        return Number.isNaN(lastModified) ? { key, size } : { key, size, lastModified: new Date(lastModified) };
       });
       if (childText(result, 'IsTruncated') !== 'true') return { objects, nextMarker: undefined };
       // OSS names the next marker when asked for a delimiter; otherwise the page's last key is the marker.

@@ -78,12 +78,12 @@ const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex
 
 /**
  * What the page's upload itself sent to OSS: not preflights, and not what the functions do after the last byte
- * (upload-completed's read and its verdict record, sign-url's VERDICT: the record read and the object's HEAD).
+ * (upload-completed's read and its verdict record, sign-url's VERDICT: the record read and the listing of the key).
  */
 const uploadCalls = (entry: OssRequestLog): boolean =>
   entry.operation !== 'Preflight' &&
   entry.operation !== 'GetObject' &&
-  entry.operation !== 'HeadObject' &&
+  entry.operation !== 'ListObjects' &&
   !decodeURIComponent(entry.path).includes('upload-verdicts/');
 
 interface Outcome {

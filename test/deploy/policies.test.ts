@@ -81,16 +81,22 @@ test('each policy, exactly', () => {
       permissionPolicy: {
         Version: '1',
         // Its own multipart uploads: PutObject (initiate, parts, complete), plus exactly listing and aborting parts,
-        // and counting a user's unfinished uploads (an action on the bucket). VERDICT: an object's metadata (HEAD is
-        // oss:GetObject) and upload-completed's records.
+        // and counting a user's unfinished uploads (an action on the bucket). VERDICT: upload-completed's records, and
+        // whether the key exists by listing it (confined to the users' folder), never by reading the users' objects.
         Statement: [
           {
             Effect: 'Allow',
-            Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload', 'oss:GetObject'],
+            Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
             Resource: ['acs:oss:*:*:uploads-bucket/users/*'],
           },
           { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: ['acs:oss:*:*:uploads-bucket'] },
           { Effect: 'Allow', Action: ['oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
+          {
+            Effect: 'Allow',
+            Action: ['oss:ListObjects'],
+            Resource: ['acs:oss:*:*:uploads-bucket'],
+            Condition: { StringLike: { 'oss:Prefix': ['users/*'] } },
+          },
           {
             Effect: 'Deny',
             Action: ['oss:PutObject'],
@@ -228,11 +234,17 @@ test('every function role under a nested UPLOAD_PREFIX with a quarantine, exactl
       Statement: [
         {
           Effect: 'Allow',
-          Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload', 'oss:GetObject'],
+          Action: ['oss:PutObject', 'oss:ListParts', 'oss:AbortMultipartUpload'],
           Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'],
         },
         { Effect: 'Allow', Action: ['oss:ListMultipartUploads'], Resource: ['acs:oss:*:*:uploads-bucket'] },
         { Effect: 'Allow', Action: ['oss:GetObject'], Resource: ['acs:oss:*:*:uploads-bucket/upload-verdicts/*'] },
+        {
+          Effect: 'Allow',
+          Action: ['oss:ListObjects'],
+          Resource: ['acs:oss:*:*:uploads-bucket'],
+          Condition: { StringLike: { 'oss:Prefix': ['tenant/*'] } },
+        },
         { Effect: 'Deny', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:uploads-bucket/tenant/*'], Condition: publicAcl },
       ],
     },

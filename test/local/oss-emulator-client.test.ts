@@ -146,6 +146,11 @@ describe.each([
     expect(v1.prefixes).toEqual(['list/sub/']);
     expect(v1.objects[0]?.etag).toBe(upperMd5(Buffer.from('list/a.txt')));
     expect(v1.objects[0]?.size).toBe(10);
+    // OSS's listing dates are ISO 8601 with milliseconds, in UTC (HEAD's Last-Modified is an HTTP date).
+    expect(v1.objects.map((object) => object.lastModified)).toEqual([
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+    ]);
     expect(calls[0]).toEqual({
       action: 'oss:ListObjects',
       resource: `acs:oss:*:*:${BUCKET}`,
@@ -161,6 +166,7 @@ describe.each([
 
     const v2 = await store.listV2({ prefix: 'list/', 'max-keys': '2' }, {});
     expect(v2.objects.map((object) => object.name)).toEqual(['list/a.txt', 'list/b.txt']);
+    expect(v2.objects.map((object) => object.lastModified)).toEqual(v1.objects.map((object) => object.lastModified));
     expect(v2.isTruncated).toBe(true);
     const v2next = await store.listV2({ prefix: 'list/', 'max-keys': '2', 'continuation-token': v2.nextContinuationToken ?? '' }, {});
     expect(v2next.objects.map((object) => object.name)).toEqual(['list/sub/c.txt', 'list/sub/d.txt']);

@@ -1,17 +1,21 @@
 /**
  * sign-url's VERDICT through the FC edge, against the OSS emulator over HTTP where sign-url's and upload-completed's
  * keys are each allowed exactly what their manifests grant: the four answers (pending, accepted, rejected in words,
- * unknown) from the records upload-completed itself writes, a user asking of another's key refused, and hostile
- * input with its exact status and code.
+ * unknown) from the records upload-completed itself writes, pending told from unknown by listing the one key (a
+ * neighbouring key is not it) while the same role may not read a user's object, a user asking of another's key
+ * refused, and hostile input with its exact status and code; then the same under other UPLOAD_PREFIXes, in profile
+ * folders, STS folders and fixed keys, signed V4 and V1.
  */
 import { signUrlManifest } from '../../../functions/sign-url/manifest';
 import { signUrlFunction } from '../../../functions/sign-url/sign-upload';
 import { createUploadCompletedFunction } from '../../../functions/upload-completed/judge-upload';
 import { uploadCompletedManifest } from '../../../functions/upload-completed/manifest';
 import { deploymentConfig, functionRolePolicy } from '../../../deploy/policies';
-import { staticAccounts } from '../../../local/emulator-accounts';
+import { staticAccounts, type CredentialResolver } from '../../../local/emulator-accounts';
 import { startOssEmulator, type OssRequestLog, type RunningOssEmulator } from '../../../local/oss-emulator';
 import { samplePng } from '../../../local/sample-files';
+import { createOssClient, OssError } from '../../../shared/alicloud/oss-client';
+import { loadConfig } from '../../../shared/config/sections';
 import { createFcEventHandler } from '../../../shared/edge/event-handler';
 import { createFcHandler, type FcHandler } from '../../../shared/edge/handler';
 import { buildOssEvent } from '../../../shared/edge/oss-event';
@@ -32,6 +36,45 @@ let env: Record<string, string | undefined>;
 let handler: FcHandler;
 let judge: ReturnType<typeof createFcEventHandler>;
 const requests: OssRequestLog[] = [];
+/** What the emulator asked RAM of sign-url's role: the action, the resource, the prefix a listing asked for, the answer. */
+const asked: Array<{ action: string; resource: string; prefix: string | undefined; allowed: boolean }> = [];
+
+/** `resolver`, with every question RAM is asked of sign-url's role recorded in `into`. */
+function recordingSignUrl(resolver: CredentialResolver, into: typeof asked): CredentialResolver {
+  return (accessKeyId, securityToken, now) => {
+    const found = resolver(accessKeyId, securityToken, now);
+    if (found.kind !== 'found' || accessKeyId !== signUrlRole.accessKeyId) return found;
+    return {
+      ...found,
+      isAllowed: (action, resource, context) => {
+        const allowed = found.isAllowed(action, resource, context);
+        into.push({ action, resource, prefix: context['oss:Prefix'], allowed });
+        return allowed;
+      },
+    };
+  };
+}
+
+/** An OSS client holding sign-url's role keys, as the function does. */
+const signUrlClient = (url: string) =>
+  createOssClient({
+    endpoint: url,
+    bucket: BUCKET,
+    region: 'cn-hangzhou',
+    credentials: { ...signUrlRole, expiration: undefined },
+    timeout: { ms: 3000, covers: 'each call' },
+  });
+
+/** What a promise rejected with: an OssError's operation, status and code. */
+async function refusalOf(promise: Promise<unknown>): Promise<unknown> {
+  const error = await promise.then(
+    () => undefined,
+    (rejection: unknown) => rejection,
+  );
+  expect(error).toBeInstanceOf(OssError);
+  const { operation, status, code } = error as OssError;
+  return { operation, status, code };
+}
 
 beforeAll(async () => {
   env = baseEnv({ STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload' });
@@ -40,10 +83,13 @@ beforeAll(async () => {
   oss = await startOssEmulator({
     bucket: BUCKET,
     region: 'cn-hangzhou',
-    credentials: roleResolver(
-      signUrlRole,
-      functionRolePolicy(signUrlManifest, config, roles),
-      roleResolver(judgeRole, functionRolePolicy(uploadCompletedManifest, config, roles), staticAccounts([root])),
+    credentials: recordingSignUrl(
+      roleResolver(
+        signUrlRole,
+        functionRolePolicy(signUrlManifest, config, roles),
+        roleResolver(judgeRole, functionRolePolicy(uploadCompletedManifest, config, roles), staticAccounts([root])),
+      ),
+      asked,
     ),
     log: (entry) => void requests.push(entry),
   });
@@ -133,11 +179,23 @@ test.each([
   });
 });
 
-test('one OSS read for a judged key (the record); a pending one also HEADs the object; nothing is ever written', async () => {
+test('one OSS read for a judged key (the record); a pending one also lists its key, one key; nothing is ever written', async () => {
   const key = 'users/alice/2026/11/counted.png';
   oss.seedObject({ key, body: samplePng(300), contentType: 'image/png' });
   const before = requests.length;
-  await verdictOf(key);
+  asked.splice(0);
+  await expect(verdictOf(key)).resolves.toEqual({ key, verdict: 'pending' });
+  // The record (GetObject in the verdicts' folder), then a listing of the bucket asking for the key as prefix: both
+  // allowed by the deployed policy; the object itself is never asked for.
+  expect(asked).toEqual([
+    {
+      action: 'oss:GetObject',
+      resource: `acs:oss:*:*:${BUCKET}/${verdictRecordKey('upload-verdicts/', key)}`,
+      prefix: undefined,
+      allowed: true,
+    },
+    { action: 'oss:ListObjects', resource: `acs:oss:*:*:${BUCKET}`, prefix: key, allowed: true },
+  ]);
   await judge(buildOssEvent({ bucket: BUCKET, key, size: 300, eTag: oss.getObject(key)!.etag }), {
     requestId: 'r',
     credentials: judgeRole,
@@ -149,7 +207,7 @@ test('one OSS read for a judged key (the record); a pending one also HEADs the o
       .slice(from, to)
       .filter((entry) => entry.accessKeyId === signUrlRole.accessKeyId)
       .map((entry) => entry.operation ?? '');
-  expect(byRole(before, judged)).toEqual(['GetObject', 'HeadObject']);
+  expect(byRole(before, judged)).toEqual(['GetObject', 'ListObjects']);
   expect(byRole(judged, requests.length)).toEqual(['GetObject']);
 });
 
@@ -157,6 +215,52 @@ test('a verdict older than records are kept: the object stays, and nothing says 
   const key = 'users/alice/2025/01/old.png';
   oss.seedObject({ key, body: samplePng(300), contentType: 'image/png', lastModified: new Date(Date.now() - 2 * 24 * 3600 * 1000) });
   await expect(verdictOf(key)).resolves.toEqual({ key, verdict: 'unknown' });
+});
+
+test.each([
+  ['a longer key beginning with it', '.x'],
+  ['a key continuing its name', 'x'],
+  ['a folder of its name', '/y.png'],
+])('%s is there, the key is not: unknown (the listing finds the neighbour, which is not the key)', async (_name, tail) => {
+  const key = `users/alice/2026/11/neighbour-${tail.length}.png`;
+  oss.seedObject({ key: `${key}${tail}`, body: samplePng(300), contentType: 'image/png' });
+  await expect(verdictOf(key)).resolves.toEqual({ key, verdict: 'unknown' });
+  // Once the key itself lands beside its neighbour, it is the one listed first: pending.
+  oss.seedObject({ key, body: samplePng(300), contentType: 'image/png' });
+  await expect(verdictOf(key)).resolves.toEqual({ key, verdict: 'pending' });
+});
+
+test('a recent object is pending and one older than records are kept is unknown, by the date the listing gives', async () => {
+  const recent = 'users/alice/2026/11/recent.png';
+  const hours = (count: number): Date => new Date(Date.now() - count * 3600 * 1000);
+  oss.seedObject({ key: recent, body: samplePng(300), contentType: 'image/png', lastModified: hours(23) });
+  await expect(verdictOf(recent)).resolves.toEqual({ key: recent, verdict: 'pending' });
+  const old = 'users/alice/2026/11/older.png';
+  oss.seedObject({ key: old, body: samplePng(300), contentType: 'image/png', lastModified: hours(25) });
+  await expect(verdictOf(old)).resolves.toEqual({ key: old, verdict: 'unknown' });
+});
+
+test("sign-url's role, holding exactly its deployed policy, may not read a user's object (403), nor HEAD it; VERDICT needs neither", async () => {
+  const key = 'users/alice/2026/11/private.png';
+  oss.seedObject({ key, body: samplePng(300), contentType: 'image/png' });
+  asked.splice(0);
+  const client = signUrlClient(oss.url);
+  await expect(refusalOf(client.getObject(key, 1024))).resolves.toEqual({ operation: 'GetObject', status: 403, code: 'AccessDenied' });
+  await expect(refusalOf(client.head(key))).resolves.toMatchObject({ operation: 'HeadObject', status: 403 });
+  await expect(refusalOf(client.readStart(key, 16))).resolves.toEqual({ operation: 'GetObject', status: 403, code: 'AccessDenied' });
+  expect(asked.map(({ action, allowed }) => [action, allowed])).toEqual([
+    ['oss:GetObject', false],
+    ['oss:GetObject', false],
+    ['oss:GetObject', false],
+  ]);
+  await expect(verdictOf(key)).resolves.toEqual({ key, verdict: 'pending' });
+  // Nor may it list outside the users' folder: the oss:Prefix condition holds.
+  await expect(refusalOf(client.listObjects({ prefix: 'upload-verdicts/', marker: '', maxKeys: 1 }))).resolves.toEqual({
+    operation: 'ListObjects',
+    status: 403,
+    code: 'AccessDenied',
+  });
+  await expect(refusalOf(client.listObjects({ prefix: '', marker: '', maxKeys: 1 }))).resolves.toMatchObject({ status: 403 });
 });
 
 test("a record of another key at this key's place (a stray or planted file) counts as none", async () => {
@@ -213,4 +317,80 @@ test('OSS unreachable: 503 with Retry-After (the client asks again), never a ver
     '2',
     'UpstreamUnavailable',
   ]);
+});
+
+const PROFILES = {
+  name: 'upload-profiles.json',
+  document: {
+    avatar: { contentTypes: ['image/png'], maxBytes: 100_000, key: 'fixed' },
+    documents: { contentTypes: ['image/png'], maxBytes: 1_000_000, methods: ['PUT', 'STS'] },
+  },
+};
+
+// The listing's prefix is the key, which lies under the caller's prefix: inside the policy's oss:Prefix pattern
+// (`<folder before {user}>*`) whatever follows {user}, in a profile's folder, its STS folder (any name an SDK sends)
+// and a fixed key alike, and signed either way (the prefix is a query parameter both versions sign).
+describe.each([
+  ['users/{user}/', 'v4', 'users/carl/'],
+  ['tenant/{user}/files/', 'v1', 'tenant/carl/files/'],
+  ['apps/photos/{user}/', 'v4', 'apps/photos/carl/'],
+] as const)('UPLOAD_PREFIX %s, signed %s, with profiles: sign-url holding exactly its deployed policy', (uploadPrefix, version, prefix) => {
+  let emulator: RunningOssEmulator;
+  let verdictHandler: FcHandler;
+  const questions: typeof asked = [];
+
+  beforeAll(async () => {
+    const profiledEnv = baseEnv({ STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload', UPLOAD_PREFIX: uploadPrefix });
+    const loaded = loadConfig(profiledEnv, deploymentConfig, PROFILES);
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    emulator = await startOssEmulator({
+      bucket: BUCKET,
+      region: 'cn-hangzhou',
+      credentials: recordingSignUrl(
+        roleResolver(
+          signUrlRole,
+          functionRolePolicy(signUrlManifest, loaded.config, { uploadRoleArn: '', functionRoleArns: {} }),
+          staticAccounts([root]),
+        ),
+        questions,
+      ),
+    });
+    verdictHandler = createFcHandler(signUrlFunction, {
+      env: { ...profiledEnv, OSS_ENDPOINT: emulator.url, SIGNATURE_VERSION: version },
+      profilesFile: PROFILES,
+    });
+  });
+  afterAll(() => emulator.close());
+
+  async function verdict(key: string): Promise<unknown> {
+    const token = await hsToken({ sub: 'carl' });
+    const response = await verdictHandler(
+      fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: { method: 'VERDICT', key } }),
+      fcContext(signUrlRole),
+    );
+    return [response.statusCode, jsonOf(response)];
+  }
+
+  test.each([
+    ["a profile's folder", 'documents/2026/11/AAAAAAAAAAAAAAAAAAAAAA.png'],
+    ['an STS folder, a name an SDK chose', 'documents/sts/my photo (1)+ü%&=*?.png'],
+    ['a fixed key', 'avatar/current'],
+  ])('%s: unknown, then pending once there; never a GET of it, which the role is refused', async (_name, rest) => {
+    const key = `${prefix}${rest}`;
+    questions.splice(0);
+    await expect(verdict(key)).resolves.toEqual([200, { key, verdict: 'unknown' }]);
+    emulator.seedObject({ key, body: samplePng(300), contentType: 'image/png' });
+    await expect(verdict(key)).resolves.toEqual([200, { key, verdict: 'pending' }]);
+    const listings = questions.filter((question) => question.action === 'oss:ListObjects');
+    expect(listings).toEqual([
+      { action: 'oss:ListObjects', resource: `acs:oss:*:*:${BUCKET}`, prefix: key, allowed: true },
+      { action: 'oss:ListObjects', resource: `acs:oss:*:*:${BUCKET}`, prefix: key, allowed: true },
+    ]);
+    expect(questions.filter((question) => !question.allowed)).toEqual([]);
+    await expect(refusalOf(signUrlClient(emulator.url).getObject(key, 1024))).resolves.toEqual({
+      operation: 'GetObject',
+      status: 403,
+      code: 'AccessDenied',
+    });
+  });
 });

@@ -92,6 +92,23 @@ describe('against the OSS emulator', () => {
     expect(oss.getObject('copies/seed.txt')).toBeUndefined();
   });
 
+  test("a listing: each object's key, size and LastModified, in byte order, one page of max-keys", async () => {
+    const landed = new Date('2026-11-28T10:20:00.412Z');
+    oss.seedObject({ key: 'listed/a.png', body: Buffer.from('abc'), contentType: 'image/png', lastModified: landed });
+    const later = new Date('2026-11-28T10:21:00.000Z');
+    oss.seedObject({ key: 'listed/a.png.x', body: Buffer.from('abcd'), contentType: 'image/png', lastModified: later });
+    const objects = client();
+    expect(await objects.listObjects({ prefix: 'listed/a.png', marker: '', maxKeys: 1 })).toEqual({
+      objects: [{ key: 'listed/a.png', size: 3, lastModified: landed }],
+      nextMarker: 'listed/a.png',
+    });
+    const rest = await objects.listObjects({ prefix: 'listed/a.png', marker: 'listed/a.png', maxKeys: 1 });
+    expect(rest).toEqual({
+      objects: [{ key: 'listed/a.png.x', size: 4, lastModified: later }],
+      nextMarker: undefined,
+    });
+  });
+
   test('an object OSS will not read (Archive class): its metadata from HEAD, no bytes, its class named', async () => {
     oss.seedObject({ key: 'frozen.txt', body: Buffer.from('cold bytes'), contentType: 'text/plain', storageClass: 'Archive' });
     const read = await client().readStart('frozen.txt', 4);
@@ -209,6 +226,34 @@ describe('against scripted servers', () => {
       });
       expect(server.requests).toEqual(['POST /k/x.bin?uploads']);
     }
+  });
+
+  test('a listed LastModified that cannot be read is left out, as HEAD leaves out its Last-Modified; Key and Size are required', async () => {
+    const page = (contents: string) => (_req: IncomingMessage, res: ServerResponse) =>
+      res
+        .writeHead(200, { 'content-type': 'application/xml' })
+        .end(`<ListBucketResult><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+    const server = await scripted(
+      page(
+        '<Contents><Key>k%2Fa</Key><LastModified>yesterday-ish</LastModified><Size>1</Size></Contents>' +
+          '<Contents><Key>k%2Fb</Key><Size>2</Size></Contents>' +
+          '<Contents><Key>k%2Fc</Key><LastModified>2026-11-28T10:20:00.000Z</LastModified><Size>3</Size></Contents>',
+      ),
+      page('<Contents><Key>k%2Fa</Key><LastModified>2026-11-28T10:20:00.000Z</LastModified></Contents>'),
+    );
+    expect(await against(server).listObjects({ prefix: 'k/', marker: '', maxKeys: 10 })).toEqual({
+      objects: [
+        { key: 'k/a', size: 1 },
+        { key: 'k/b', size: 2 },
+        { key: 'k/c', size: 3, lastModified: new Date('2026-11-28T10:20:00.000Z') },
+      ],
+      nextMarker: undefined,
+    });
+    expect(server.requests).toEqual(['GET /?prefix=k%2F&max-keys=10&encoding-type=url']);
+    expect(await ossErrorOf(against(server).listObjects({ prefix: 'k/', marker: '', maxKeys: 10 }))).toMatchObject({
+      code: 'MalformedAnswer',
+      message: 'OSS ListObjects: an entry without Key or Size',
+    });
   });
 
   test('a 4xx refusal is final: not retryable, sent once', async () => {
