@@ -24,6 +24,7 @@ import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
 import { loadConfig, type ConfigSection } from '../shared/config/sections';
+import { corsHeaders, isOriginAllowed, preflightHeaders } from '../shared/edge/cors';
 import type { Env } from '../shared/config/variables';
 import { BUNDLED_PROFILES_FILE } from '../shared/upload/bundled-profiles';
 import { profilesFromFile, type ProfilesFile, type UploadProfiles } from '../shared/upload/profiles';
@@ -412,6 +413,7 @@ interface ServeOptions {
 /** The dev server's routes: the functions, the development endpoints, the demo page and its scripts. */
 function serveRequests(server: Server, served: ServeOptions): void {
   const { routes, embedded, env, oss, webhookReceiver, profiles } = served;
+  const allowedOrigins = allowedOriginsOf(env);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     // Before anything else, for every route: a page that rebound its own name to 127.0.0.1 gets nothing.
     if (!isLoopbackHostHeader(request.headers.host))
@@ -439,7 +441,7 @@ function serveRequests(server: Server, served: ServeOptions): void {
         });
       // Anything else is a file of the demo page, read with GET: a function called at a wrong path is told the routes.
       if (path.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD'))
-        return sendJson(response, 404, { error: { code: 'NotFound', message: unknownRouteMessage(request.method ?? '-', path, routes) } });
+        return answerUnknownRoute(request, response, { path, routes, allowedOrigins });
       if (path.startsWith('/assets/')) return serveStatic(served.assetsDir, path.slice('/assets'.length), request, response);
       return serveStatic(served.webDir, path, request, response);
     };
@@ -449,6 +451,33 @@ function serveRequests(server: Server, served: ServeOptions): void {
       else response.destroy();
     });
   });
+}
+
+const allowedOriginsSection: ConfigSection<readonly string[]> = { build: (read) => read('ALLOWED_ORIGINS') };
+
+/** ALLOWED_ORIGINS as the functions read it (npm start refused a bad value before serving). */
+function allowedOriginsOf(env: Env): readonly string[] {
+  const loaded = loadConfig(env, allowedOriginsSection, null);
+  return loaded.ok ? loaded.config : [];
+}
+
+/**
+ * A request at no route. From a page of an allowed origin, it is answered as a function would answer it (the preflight
+ * passes, the 404 carries the CORS headers), so the page reads the routes instead of a browser's CORS error that would
+ * blame ALLOWED_ORIGINS.
+ */
+function answerUnknownRoute(
+  request: IncomingMessage,
+  response: ServerResponse,
+  input: { path: string; routes: ReadonlyMap<string, HttpRoute>; allowedOrigins: readonly string[] },
+): void {
+  const origin = request.headers.origin;
+  if (request.method === 'OPTIONS' && isOriginAllowed(origin, input.allowedOrigins)) {
+    response.writeHead(204, { ...preflightHeaders(origin, input.allowedOrigins, 'GET, POST, OPTIONS'), 'cache-control': 'no-store' }).end();
+    return;
+  }
+  const message = unknownRouteMessage(request.method ?? '-', input.path, input.routes);
+  sendJson(response, 404, { error: { code: 'NotFound', message } }, corsHeaders(origin, input.allowedOrigins));
 }
 
 /** What a request at no route is told: the routes there are, and the likely one when only a slash or `/api` differs. */
@@ -462,8 +491,10 @@ export function unknownRouteMessage(method: string, path: string, routes: Readon
   return `no route ${method} ${path}${likely === undefined ? '' : ` (did you mean ${likely}?)`}; the routes are ${listed.join(', ')}`;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response
+    .writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    .end(JSON.stringify(body));
 }
 
 const DEV_USER = /^[A-Za-z0-9._@-]{1,64}$/;

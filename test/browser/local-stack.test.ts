@@ -40,9 +40,9 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>another origin</title>
 <script type="module">
   import { upload } from '/upload-client.js';
   const bytes = ${pagePng.toString()};
-  window.uploadThrough = async (stack, token, mode, size) => {
+  window.uploadThrough = async (stack, token, mode, size, path) => {
     const file = new File([bytes(size)], 'pic.png', { type: 'image/png' });
-    const endpoint = stack + (mode === 'sts' ? '/api/sts-token' : '/api/sign-url');
+    const endpoint = stack + (path ?? (mode === 'sts' ? '/api/sts-token' : '/api/sign-url'));
     try {
       const result = await upload(file, { endpoint, mode, getToken: () => token, partSize: 100 * 1024 });
       return { ok: true, key: result.key, size: result.size };
@@ -116,6 +116,44 @@ async function storedSize(key: string): Promise<number | undefined> {
   };
   return listing.objects.find((object) => object.key === key)?.size;
 }
+
+test('a page on a listed origin calling a wrong path reads the routes, not a CORS error blaming ALLOWED_ORIGINS', async () => {
+  const page = await pageOn(`http://localhost:${pagePort}`);
+  const token = await devToken('vite');
+  const result = (await page.evaluate(
+    ([url, jwt]) =>
+      (window as unknown as { uploadThrough: (...args: unknown[]) => Promise<unknown> }).uploadThrough(
+        url,
+        jwt,
+        'put',
+        1000,
+        '/api/sign-url/',
+      ),
+    [stack.url, token] as const,
+  )) as { ok: boolean; code?: string; message?: string };
+  expect(result).toMatchObject({ ok: false, code: 'Refused' });
+  expect(result.message).toContain('no route POST /api/sign-url/ (did you mean /api/sign-url?)');
+});
+
+test('at a wrong path, only a listed origin gets CORS headers (preflight and 404 alike)', async () => {
+  const ask = (origin: string, method: string): Promise<Response> =>
+    fetch(`${stack.url}/api/sign-url/`, {
+      method,
+      headers: { origin, ...(method === 'OPTIONS' ? { 'access-control-request-method': 'POST' } : {}) },
+    });
+  const listed = `http://localhost:${pagePort}`;
+  const preflight = await ask(listed, 'OPTIONS');
+  expect(preflight.status).toBe(204);
+  expect(preflight.headers.get('access-control-allow-origin')).toBe(listed);
+  const notFound = await ask(listed, 'POST');
+  expect(notFound.status).toBe(404);
+  expect(notFound.headers.get('access-control-allow-origin')).toBe(listed);
+  for (const method of ['OPTIONS', 'POST']) {
+    const other = await ask('http://elsewhere.example', method);
+    expect(other.status).toBe(404);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  }
+});
 
 test('npm start says it took ALLOWED_ORIGINS from the environment', () => {
   expect(stack.output()).toContain(`ALLOWED_ORIGINS = http://localhost:${pagePort} (added to the demo page's origins)`);
