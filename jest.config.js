@@ -10,6 +10,9 @@ module.exports = {
       { tsconfig: { isolatedModules: true, allowJs: true, module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false } },
     ],
   },
+  // The browser client's modules write relative imports as `./x.js`, as its ES module declarations must
+  // (dist/web/types/): here they name the TypeScript file beside them (`./x`, which finds x.js first where one exists).
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // jose 6 and file-type (with its tokenizer packages) ship ES modules only: ts-jest turns them into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(jose|file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit)/)'],
   testTimeout: 20000,

@@ -14,11 +14,15 @@ function sourceFiles(folder: string): string[] {
     .map((entry) => relative(root, join(entry.parentPath, entry.name)));
 }
 
-/** Repository-relative paths of the project modules a file imports (packages and node: modules left out). */
-function projectImports(file: string): string[] {
+/** The relative specifiers a file imports, as written (packages and node: modules left out). */
+function relativeSpecifiers(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');
-  const specifiers = [...text.matchAll(/(?:from|import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => match[1]!);
-  return specifiers.map((specifier) => relative(root, resolve(root, dirname(file), specifier)));
+  return [...text.matchAll(/(?:from|import|require\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => match[1]!);
+}
+
+/** Repository-relative paths of the project modules a file imports, without extension (`./x.js` names x.ts). */
+function projectImports(file: string): string[] {
+  return relativeSpecifiers(file).map((specifier) => relative(root, resolve(root, dirname(file), specifier.replace(/\.js$/, ''))));
 }
 
 const violations = (files: string[], forbidden: (imported: string, file: string) => boolean): string[] =>
@@ -71,22 +75,39 @@ test('nothing deployed, and no deployment tool, imports the local stack', () => 
   expect(violations(['tools/policies.ts', ...accountOnly.map((name) => `${name}.ts`)], reachesFurther)).toEqual([]);
 });
 
+/**
+ * What the browser client takes from shared/: the key layout, the part plan, URL lifetimes, ETags, XML escaping, sizes in
+ * messages and the rejection messages, one copy each for the server and the browser.
+ */
+const BROWSER_SHARED = [
+  'shared/contract',
+  'shared/upload/keys',
+  'shared/upload/parts',
+  'shared/upload/url-expiry',
+  'shared/upload/etag',
+  'shared/upload/xml-escape',
+  'shared/upload/byte-size',
+  'shared/upload/verdict-messages',
+];
+
 test('the browser client imports only web/, the wire contract and the dependency-free upload helpers', () => {
-  // The key layout, the part plan, URL lifetimes, ETags, XML escaping, sizes in messages and the rejection messages: one copy
-  // each for the server and the browser.
-  const allowed = new Set([
-    'shared/contract',
-    'shared/upload/keys',
-    'shared/upload/parts',
-    'shared/upload/url-expiry',
-    'shared/upload/etag',
-    'shared/upload/xml-escape',
-    'shared/upload/byte-size',
-    'shared/upload/verdict-messages',
-  ]);
+  const allowed = new Set(BROWSER_SHARED);
   expect(violations(sourceFiles('web'), (imported) => !imported.startsWith('web/') && !allowed.has(imported))).toEqual([]);
   // Each imports nothing but the others of this list (the rejection messages: the contract and sizes).
   for (const module of allowed) expect(projectImports(`${module}.ts`).filter((imported) => !allowed.has(imported))).toEqual([]);
+});
+
+test("the browser client's modules name each relative import with its .js extension", () => {
+  // Their declarations (dist/web/types/) keep the specifiers as written, and the package is ES modules: an app compiling
+  // with moduleResolution node16 or nodenext refuses `./x` there (TS2834). test/web/package.test.ts checks such an app.
+  const files = [...sourceFiles('web'), ...BROWSER_SHARED.map((module) => `${module}.ts`)];
+  const extensionless = files.flatMap((file) =>
+    relativeSpecifiers(file)
+      .filter((specifier) => !specifier.endsWith('.js'))
+      .map((specifier) => `${file} → ${specifier}`),
+  );
+  expect(extensionless).toEqual([]);
+  expect(relativeSpecifiers('web/upload-client.ts')).toContain('./errors.js'); // the reader sees them
 });
 
 /** The parts of the repository, each with its own package.json, and which parts each may import. */

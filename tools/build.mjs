@@ -77,7 +77,7 @@ const clientImport = {
   name: 'client-import',
   setup(builder) {
     // The adapter uses the client's own module rather than a second copy of it.
-    builder.onResolve({ filter: /^\.\/upload-client$/ }, () => ({ path: './upload-client.js', external: true }));
+    builder.onResolve({ filter: /^\.\/upload-client\.js$/ }, () => ({ path: './upload-client.js', external: true }));
   },
 };
 const clientTypes = new Promise((resolve, reject) => {

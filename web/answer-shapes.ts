@@ -20,8 +20,8 @@ import type {
   VerdictAnswer,
   VerdictNotYet,
   VerdictRejected,
-} from '../shared/contract';
-import { isRejectionReason } from '../shared/upload/verdict-messages';
+} from '../shared/contract.js';
+import { isRejectionReason } from '../shared/upload/verdict-messages.js';
 
 export type Shape<T> = (value: unknown) => value is T;
 

@@ -2,9 +2,9 @@
         const modeShown = `${resuming ? 'MULTIPART (resumed)' : mode.toUpperCase()}${profile === undefined ? '' : ` · ${profile}`}`;
         addRow({ key: result.key, size: result.size, mode: modeShown, verdict: 'accepted', words: 'accepted', profile });
  */
-import { fieldOf, formatBytes } from './errors';
-import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart';
-import { checkpointKey, startUpload, UPLOAD_MODES, UploadError, type UploadMode, type UploadStatus } from './upload-client';
+import { fieldOf, formatBytes } from './errors.js';
+import { CHECKPOINT_PREFIX, readCheckpoint } from './multipart.js';
+import { checkpointKey, startUpload, UPLOAD_MODES, UploadError, type UploadMode, type UploadStatus } from './upload-client.js';
 
 const $ = <T extends Element>(selector: string): T => {
   const element = document.querySelector<T>(selector);

@@ -1,8 +1,8 @@
 /** Failures turned into messages a person can act on, never raw XML; sizes in MiB/GiB, the exact bytes in fields. */
-import type { ErrorSizes, RejectionReason } from '../shared/contract';
-import { formatBytes } from '../shared/upload/byte-size';
+import type { ErrorSizes, RejectionReason } from '../shared/contract.js';
+import { formatBytes } from '../shared/upload/byte-size.js';
 
-export { formatBytes } from '../shared/upload/byte-size';
+export { formatBytes } from '../shared/upload/byte-size.js';
 
 export type UploadErrorCode =
   | 'Cancelled'

@@ -12,11 +12,11 @@
  * link can send within a URL's lifetime: `linkPace`), `sendPart` (one part, tried until it is in), `complete`, and on
  * cancel `abort`; `checkpointStore` keeps the checkpoint and `retryingCall` calls sign-url.
  */
-import type { AnswerFor, MultipartMethod, RequestFor, SignedParts } from '../shared/contract';
-import { normaliseEtag } from '../shared/upload/etag';
-import { MAX_PART_URLS_PER_ANSWER, partRange } from '../shared/upload/parts';
-import { partUrlsRenewAt, urlExpiresAtLocally, urlValidity } from '../shared/upload/url-expiry';
-import { UploadError, fieldOf, fromOssCode, noAnswer, parseOssError, tooSlow, type LostConnection } from './errors';
+import type { AnswerFor, MultipartMethod, RequestFor, SignedParts } from '../shared/contract.js';
+import { normaliseEtag } from '../shared/upload/etag.js';
+import { MAX_PART_URLS_PER_ANSWER, partRange } from '../shared/upload/parts.js';
+import { partUrlsRenewAt, urlExpiresAtLocally, urlValidity } from '../shared/upload/url-expiry.js';
+import { UploadError, fieldOf, fromOssCode, noAnswer, parseOssError, tooSlow, type LostConnection } from './errors.js';
 import {
   DEFAULT_RETRY_WINDOW_MS,
   cancelled,
@@ -27,7 +27,7 @@ import {
   type RetryBudget,
   type UploadControl,
   type UploadStatus,
-} from './network';
+} from './network.js';
 
 /** sign-url called for one multipart step: the answer its method has, or an UploadError. */
 export type MultipartCall = <M extends MultipartMethod>(request: RequestFor<M>, signal: AbortSignal | undefined) => Promise<AnswerFor<M>>;

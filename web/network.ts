@@ -4,7 +4,7 @@
  * and the waits themselves, which end early when the browser says it is back `online` or the upload is resumed.
  * `uploadControl` is the upload's pause, resume and cancel. Pure where it can be: clocks and randomness are injected.
  */
-import { UploadError, lostConnection, type LostConnection } from './errors';
+import { UploadError, lostConnection, type LostConnection } from './errors.js';
 
 /** How long a run of failures is retried, from its first failure, unless some progress is made in between. */
 export const DEFAULT_RETRY_WINDOW_MS = 5 * 60_000;

@@ -3,7 +3,7 @@
  * server's clock, so a device whose clock is off still refreshes in time), one refresh at a time however many
  * uploads ask. Pure: the clock and the fetch are injected, so the logic is tested with a fake clock.
  */
-import type { StsTokenAnswer } from '../shared/contract';
+import type { StsTokenAnswer } from '../shared/contract.js';
 
 export interface CredentialProviderOptions {
   fetchCredentials: () => Promise<StsTokenAnswer>;

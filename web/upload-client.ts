@@ -13,12 +13,12 @@
  * rejects with `Rejected` (the reason in words) when it removed it; `waitForVerdict: false` resolves at the last byte.
  * No framework; `XMLHttpRequest` for upload progress, which `fetch` does not report.
  */
-import type { AnswerFor, CallMethod, RequestFor, SignedPost, SignedPut, VerdictAccepted } from '../shared/contract';
-import { objectKeyFor } from '../shared/upload/keys';
-import { isAnswerTo } from './answer-shapes';
-import { createCredentialProvider, type CredentialProvider } from './sts-credentials';
-import { UploadError, blockedMessage, fieldOf, fromFunctionError, fromOssCode, parseOssError } from './errors';
-import { uploadMultipart } from './multipart';
+import type { AnswerFor, CallMethod, RequestFor, SignedPost, SignedPut, VerdictAccepted } from '../shared/contract.js';
+import { objectKeyFor } from '../shared/upload/keys.js';
+import { isAnswerTo } from './answer-shapes.js';
+import { createCredentialProvider, type CredentialProvider } from './sts-credentials.js';
+import { UploadError, blockedMessage, fieldOf, fromFunctionError, fromOssCode, parseOssError } from './errors.js';
+import { uploadMultipart } from './multipart.js';
 import {
   DEFAULT_RETRY_WINDOW_MS,
   cancelled,
@@ -29,16 +29,16 @@ import {
   type RetryBudget,
   type UploadControl,
   type UploadStatus,
-} from './network';
-import { partUrlsRenewAt } from '../shared/upload/url-expiry';
-import { DEFAULT_VERDICT_TIMEOUT_MS, waitForVerdict } from './verdict';
+} from './network.js';
+import { partUrlsRenewAt } from '../shared/upload/url-expiry.js';
+import { DEFAULT_VERDICT_TIMEOUT_MS, waitForVerdict } from './verdict.js';
 
-export { UploadError } from './errors';
-export { DEFAULT_RETRY_WINDOW_MS, type UploadStatus } from './network';
-export { createCredentialProvider } from './sts-credentials';
-export { checkpointKey } from './multipart';
-export { DEFAULT_VERDICT_TIMEOUT_MS } from './verdict';
-export type { RejectionReason, VerdictAccepted } from '../shared/contract';
+export { UploadError } from './errors.js';
+export { DEFAULT_RETRY_WINDOW_MS, type UploadStatus } from './network.js';
+export { createCredentialProvider } from './sts-credentials.js';
+export { checkpointKey } from './multipart.js';
+export { DEFAULT_VERDICT_TIMEOUT_MS } from './verdict.js';
+export type { RejectionReason, VerdictAccepted } from '../shared/contract.js';
 
 export const UPLOAD_MODES = ['auto', 'put', 'post', 'multipart', 'sts'] as const;
 export type UploadMode = (typeof UPLOAD_MODES)[number];

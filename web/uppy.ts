@@ -24,12 +24,12 @@
  * is in; a file that was rejected (removed) is marked failed with the reason in words (`waitForVerdict: false` skips
  * this).
  */
-import type { SignedParts, VerdictAccepted } from '../shared/contract';
-import { unquoteEtag } from '../shared/upload/etag';
-import { partNumbersFrom, partPlan } from '../shared/upload/parts';
-import { partUrlsRenewAt } from '../shared/upload/url-expiry';
-import { escapeXml } from '../shared/upload/xml-escape';
-import { awaitVerdict, callFunction, DEFAULT_MULTIPART_THRESHOLD, UploadError } from './upload-client';
+import type { SignedParts, VerdictAccepted } from '../shared/contract.js';
+import { unquoteEtag } from '../shared/upload/etag.js';
+import { partNumbersFrom, partPlan } from '../shared/upload/parts.js';
+import { partUrlsRenewAt } from '../shared/upload/url-expiry.js';
+import { escapeXml } from '../shared/upload/xml-escape.js';
+import { awaitVerdict, callFunction, DEFAULT_MULTIPART_THRESHOLD, UploadError } from './upload-client.js';
 
 /** What `@uppy/aws-s3` hands `signRequest` (its `PresignableRequest`, which the package does not export). */
 export interface UppyS3Request {

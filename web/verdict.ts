@@ -6,9 +6,9 @@
  * 5xx, a 429) is tried again at the next ask (a wait that ends early when the browser is back online, or the upload
  * is resumed or cancelled: `network.ts`); anything else ends the wait.
  */
-import type { VerdictAccepted, VerdictAnswer } from '../shared/contract';
-import { UploadError } from './errors';
-import { cancelled, formatDuration, type UploadControl } from './network';
+import type { VerdictAccepted, VerdictAnswer } from '../shared/contract.js';
+import { UploadError } from './errors.js';
+import { cancelled, formatDuration, type UploadControl } from './network.js';
 
 /** How long the client waits for the verdict after the last byte, by default. */
 export const DEFAULT_VERDICT_TIMEOUT_MS = 30_000;

@@ -3,8 +3,8 @@
  * VERDICT answers with and the browser client bundles (it checks an answer's reason against it). Only the contract
  * and sizes are imported, so `web/` may import this file.
  */
-import type { RejectionReason } from '../contract';
-import { formatBytes } from './byte-size';
+import type { RejectionReason } from '../contract.js';
+import { formatBytes } from './byte-size.js';
 
 /** What the words may name besides the reason: the facts upload-completed kept with its verdict. */
 export interface RejectionFacts {
