@@ -209,8 +209,8 @@ export function identityWarnings(edge: Pick<EdgeConfig, 'auth' | 'users'>): stri
   }
   if (auth.kind === 'jwks' && edge.users.hashSecret === undefined) {
     warnings.push(
-      'USER_HASH_SECRET is not set: user tags in log lines and STS session names are keyed per instance and differ between instances, ' +
-        "and sign-url's multipart uploads are refused (their handles need a key every instance shares)",
+      'USER_HASH_SECRET is not set: user tags in log lines and STS session names are keyed per instance and differ between instances ' +
+        '(sign-url refuses to start without it: its multipart upload handles need a key every instance shares)',
     );
   }
   return warnings;

@@ -93,6 +93,22 @@ test('a bad variable is named, the check exits 2 and removes a template an earli
   }
 });
 
+test('followed for jwks without the secrets step, the check names USER_HASH_SECRET, which a JWKS needs', () => {
+  const parts = ['common', 'jwks'].map(guideBlock);
+  const folder = workFolder(parts.flatMap((part) => part.dotEnv));
+  try {
+    const result = run(folder, Object.assign({}, ...parts.map((part) => part.exported)) as Record<string, string>);
+    expect([result.status, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toBe(
+      'deploy check: 1 problem(s), nothing written:\n' +
+        '  - sign-url would not start: AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): ' +
+        'sign-url signs multipart upload handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)\n',
+    );
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
 test("the shell's value wins over .env, as with s; an old role variable is noted and ignored", () => {
   const { env, dotEnv } = followGuide('hs256');
   const folder = workFolder([...dotEnv, 'OSS_REGION=not a region']);

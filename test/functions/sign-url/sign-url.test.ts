@@ -370,6 +370,41 @@ describe('misconfiguration and logging', () => {
     expect(written.join('')).toContain('MAX_UPLOAD_BYTES must be a whole number');
   });
 
+  test('AUTH_JWKS_URL without USER_HASH_SECRET is refused at cold start, in one line saying what to set and why', async () => {
+    const jwks = { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks.json', AUTH_ISSUER: 'https://idp.example.com' };
+    const refused = signUrlHandler(baseEnv({ ...jwks, AUTH_AUDIENCE: 'uploads' }));
+    expect(written.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      {
+        level: 'error',
+        function: 'sign-url',
+        requestId: 'cold-start',
+        method: '-',
+        status: 500,
+        durationMs: 0,
+        errorCode: 'InternalError',
+        cause:
+          'configuration: AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): sign-url signs ' +
+          'multipart upload handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)',
+      },
+    ]);
+    // Refused whatever the request: before, a PUT went through and only the multipart steps failed, with a bare 500.
+    const token = await rsToken((await rsaKeys()).privateKey, { sub: 'alice', iss: 'https://idp.example.com', aud: 'uploads' });
+    for (const body of [
+      { filename: 'a.png', contentType: 'image/png', size: 1 },
+      { method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 20e6 },
+    ]) {
+      const response = await refused(
+        fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }),
+        context,
+      );
+      expect([response.statusCode, jsonOf(response)]).toEqual([500, { error: { code: 'InternalError', message: 'internal error' } }]);
+    }
+    // With the secret, the function starts.
+    written.length = 0;
+    signUrlHandler(baseEnv({ ...jwks, AUTH_AUDIENCE: 'uploads', USER_HASH_SECRET: 'a-user-hash-secret-of-at-least-32-bytes' }));
+    expect(written).toEqual([]);
+  });
+
   test('one JSON line per request, and no secret, signature, token or JWT ever written', async () => {
     const token = await hsToken({ sub: 'alice@example.com' });
     const handlerWithSecrets = signUrlHandler(
