@@ -52,6 +52,8 @@ export interface CheckResult {
   problems: string[];
   /** Things that are fine but worth saying (a variable that is ignored). */
   notes: string[];
+  /** What deploys but is likely a mistake, said where it cannot be missed (no CORS origins). */
+  warnings: string[];
   template: RosTemplate | undefined;
   plan: string;
   /** Each function's environment as FC will receive it (secrets included: never print it). */
@@ -75,10 +77,26 @@ export function runCheck(input: CheckInput): CheckResult {
   try {
     document = parseSYaml(input.sYaml);
   } catch (error) {
-    return { problems: [...problems, String(error)], notes, template: undefined, plan: '', environments: {}, scope: undefined };
+    return {
+      problems: [...problems, String(error)],
+      notes,
+      warnings: [],
+      template: undefined,
+      plan: '',
+      environments: {},
+      scope: undefined,
+    };
   }
-  if (!loaded.ok) return { problems, notes, template: undefined, plan: '', environments: {}, scope: undefined };
+  if (!loaded.ok) return { problems, notes, warnings: [], template: undefined, plan: '', environments: {}, scope: undefined };
   const config = loaded.config;
+  // Valid for an app-only deployment, but also what a redeploy that forgot ALLOWED_ORIGINS looks like: it removes CORS.
+  const warnings =
+    config.allowedOrigins.length === 0
+      ? [
+          'ALLOWED_ORIGINS is empty, so CORS: none: no browser can upload (native apps and servers can), and a deployment that had ' +
+            'origins loses them; set ALLOWED_ORIGINS (keep it in .env with the rest of this deployment) unless no browser uploads',
+        ]
+      : [];
 
   const template = rosTemplate({ config, options, functions });
   problems.push(...templateProblems(template), ...leastPrivilegeProblems(template, { config, options, functions }));
@@ -91,6 +109,7 @@ export function runCheck(input: CheckInput): CheckResult {
   return {
     problems,
     notes,
+    warnings,
     template,
     plan:
       problems.length > 0

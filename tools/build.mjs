@@ -19,8 +19,17 @@ rmSync(staging, { recursive: true, force: true });
 process.on('exit', () => rmSync(staging, { recursive: true, force: true })); // also when a build fails
 
 // The profiles file goes into every bundle that reads the configuration: the functions, the dev server, the tools.
-const { profilesFileFor, commonOptions, functionBundleOptions } = bundleOptions;
-const profilesFile = profilesFileFor(root);
+// A named file that does not exist, or one that is not JSON, stops the build in one line, as npm start refuses a bad
+// variable (npm start, deploy:check and s deploy build first); its schema is checked where the configuration is.
+const { profilesFileFor, readProfilesFile, commonOptions, functionBundleOptions } = bundleOptions;
+let profilesFile;
+try {
+  profilesFile = profilesFileFor(root);
+  if (profilesFile !== undefined) readProfilesFile(root, profilesFile);
+} catch (error) {
+  console.error(`could not build: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const common = commonOptions({ root, profilesFile });
 
 await Promise.all(

@@ -20,13 +20,25 @@ function profilesFileFor(root, env = process.env) {
   return path;
 }
 
+/** A profiles file as the bundles name it: as the repository names it; a file outside it by its name alone (no local path in a log). */
+function profilesFileName(root, file) {
+  const inside = relative(root, file);
+  return !inside.startsWith('..') && !isAbsolute(inside) ? inside : basename(file);
+}
+
+/** The profiles file's JSON, named; throws with one line naming the file when it is not JSON (its schema is checked at cold start). */
+function readProfilesFile(root, file) {
+  const name = profilesFileName(root, file);
+  try {
+    return { name, document: JSON.parse(readFileSync(file, 'utf8')) };
+  } catch (error) {
+    throw new Error(`${name} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** Replaces the bundled-profiles module with `file`'s content; leaves it (no profiles) when `file` is undefined. */
 function uploadProfilesPlugin({ root, file }) {
   const module = join(root, 'shared', 'upload', 'bundled-profiles.ts');
-  // Named as the repository names it; a file outside the repository by its name alone (no local path in a log).
-  const inside = file === undefined ? undefined : relative(root, file);
-  const name =
-    file === undefined ? undefined : inside !== undefined && !inside.startsWith('..') && !isAbsolute(inside) ? inside : basename(file);
   return {
     name: 'upload-profiles',
     setup(build) {
@@ -36,15 +48,14 @@ function uploadProfilesPlugin({ root, file }) {
           : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: 'upload-profiles' }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        let document;
+        let profiles;
         try {
-          document = JSON.parse(text);
+          profiles = readProfilesFile(root, args.path);
         } catch (error) {
-          return { errors: [{ text: `${name} is not JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+          return { errors: [{ text: error instanceof Error ? error.message : String(error) }] };
         }
         return {
-          contents: `export const BUNDLED_PROFILES_FILE = ${JSON.stringify({ name, document })};`,
+          contents: `export const BUNDLED_PROFILES_FILE = ${JSON.stringify(profiles)};`,
           loader: 'js',
           watchFiles: [args.path],
         };
@@ -90,4 +101,4 @@ function functionBundleOptions({ root, name, outfile, profilesFile }) {
   };
 }
 
-module.exports = { PROFILES_FILE_NAME, profilesFileFor, uploadProfilesPlugin, commonOptions, functionBundleOptions };
+module.exports = { PROFILES_FILE_NAME, profilesFileFor, readProfilesFile, uploadProfilesPlugin, commonOptions, functionBundleOptions };

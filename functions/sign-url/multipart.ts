@@ -41,12 +41,25 @@ export async function runMultipartStep(input: Input, rules: UploadRules, command
   }
 }
 
+/**
+ * sign-url's cold-start check: the handles need a key every instance shares, and a JWKS gives none, so AUTH_JWKS_URL
+ * without USER_HASH_SECRET is refused at cold start (and by `npm start` and `npm run deploy:check`, which run it),
+ * rather than every multipart step answering 500.
+ */
+export function checkMultipartConfig(config: SignUrlConfig): string[] {
+  if (uploadHandleKey(config) !== undefined) return [];
+  return [
+    'AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): sign-url signs multipart upload ' +
+      'handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)',
+  ];
+}
+
 /** The handles' key, derived once per configuration. */
 const handleKeys = new WeakMap<SignUrlConfig, Buffer | undefined>();
 function handleKeyOf(config: SignUrlConfig): Buffer {
   if (!handleKeys.has(config)) handleKeys.set(config, uploadHandleKey(config));
   const key = handleKeys.get(config);
-  // A deployment error, said at every cold start too (identityWarnings): never a key of this instance's own.
+  // Unreachable with a configuration that started: checkMultipartConfig refuses one without a key at cold start.
   if (key === undefined) throw internalError('multipart uploads need USER_HASH_SECRET (or AUTH_JWT_SECRET) to sign their handles');
   return key;
 }

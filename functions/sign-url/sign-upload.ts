@@ -27,7 +27,7 @@ import { ownField, uploadRulesFor, userPrefixOf, type UploadRequest, type Upload
 import { signPostUpload, signPutUpload } from '../../shared/upload/signed-upload';
 import { usageRecordKey } from '../../shared/upload/usage-record';
 import { issueObjectKey } from './issue-key';
-import { runMultipartStep } from './multipart';
+import { checkMultipartConfig, runMultipartStep } from './multipart';
 import { checkGrantQuota, ossClientFor } from './quota-check';
 import { answerVerdict } from './verdict';
 
@@ -86,6 +86,7 @@ function profileMethodOf(body: unknown): ProfileMethod | undefined {
 export const signUrlFunction: FunctionDefinition<SignUrlConfig> = {
   name: 'sign-url',
   config: signUrlConfig,
+  checkConfig: checkMultipartConfig,
   handle: async (input) => {
     const { identity, config } = input;
     // A verdict is asked of any key of the caller's own prefix, whichever profile's folder it is in (or none's): it

@@ -75,7 +75,7 @@ export function createTokenVerifier(edge: Pick<EdgeConfig, 'auth' | 'users'>, op
       };
       verified = await jwtVerify(token, key, { ...checks, currentDate: clock() });
     } catch (error) {
-      throw refusalOf(error, { keyLookedUp, issuer: auth.issuer });
+      throw refusalOf(error, { keyLookedUp, issuer: auth.issuer, audience: auth.audience });
     }
     const { subject, expiresAt } = checkVerified(verified.protectedHeader, verified.payload);
     const userSegment = userIds.segmentFor(subject);
@@ -115,13 +115,14 @@ function checkVerified(header: JWTHeaderParameters, claims: JWTPayload): { subje
 }
 
 /** jose's refusal as our reason code; a key set that could not be had stays a 503 (`jwks.ts`). */
-function refusalOf(error: unknown, context: { keyLookedUp: boolean; issuer: string | undefined }): HttpError {
+function refusalOf(error: unknown, context: { keyLookedUp: boolean; issuer: string | undefined; audience: string | undefined }): HttpError {
   const unavailable = keySetUnavailable(error);
   if (unavailable !== undefined) return unavailable;
   // A past `exp`; with AUTH_MAX_TOKEN_AGE_SECONDS, an `iat` too long ago.
   if (error instanceof errors.JWTExpired) return tokenRejected(error.claim === 'iat' ? 'token_too_old' : 'token_expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'iss') return tokenRejected('issuer_mismatch', issuerMismatch(context.issuer, error.payload.iss));
+    if (error.claim === 'aud') return tokenRejected('audience_mismatch', audienceMismatch(context.audience, error.payload));
     return tokenRejected(claimRejection(error.claim, error.reason));
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return tokenRejected('bad_signature');
@@ -139,8 +140,6 @@ function claimRejection(claim: string, reason: string): TokenRejectionReason {
   switch (claim) {
     case 'typ':
       return 'typ_mismatch';
-    case 'aud':
-      return 'audience_mismatch';
     case 'sub':
       return 'missing_subject';
     case 'exp':
@@ -155,17 +154,47 @@ function claimRejection(claim: string, reason: string): TokenRejectionReason {
 }
 
 /**
- * Expected against got, since the usual cause is a trailing slash. Both are issuer names, never secrets; what the
- * token claims is cut short and kept to printable ASCII (it reaches the `WWW-Authenticate` header).
+ * A claim's value as the caller and the log see it: quoted, cut short and kept to printable ASCII (it reaches the
+ * `WWW-Authenticate` header). Issuer and audience names are never secrets.
  */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value).replace(
+    /[^\x20-\x7e]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** What a token carried where a string was wanted: the string, quoted, or only the kind of value it was. */
+function claimed(got: unknown): string {
+  return got === undefined ? 'none' : typeof got === 'string' ? quoted(got) : `a ${Array.isArray(got) ? 'list' : typeof got}`;
+}
+
+/** Expected against got, since the usual cause is a trailing slash. */
 function issuerMismatch(expected: string | undefined, got: unknown): string {
-  const quoted = (value: string): string =>
-    JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value).replace(
-      /[^\x20-\x7e]/g,
-      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  const claimed = got === undefined ? 'none' : typeof got === 'string' ? quoted(got) : `a ${Array.isArray(got) ? 'list' : typeof got}`;
-  return `expected ${expected === undefined ? 'none' : quoted(expected)}, got ${claimed}`;
+  return `expected ${expected === undefined ? 'none' : quoted(expected)}, got ${claimed(got)}`;
+}
+
+/** The entries of an audience list shown; a longer list is cut, saying how long it was. */
+const MAX_AUDIENCES_SHOWN = 3;
+
+/**
+ * Expected against got, since the usual cause is the wrong token: an ID token, whose audience is the app's client
+ * id, sent where the access token for this API belongs. `aud` is a string or a list of strings (RFC 7519); the hint
+ * is added only when the token says it is an ID token (`nonce`, `at_hash` or `c_hash`, which only ID tokens carry,
+ * Cognito's `token_use: "id"`, Keycloak's `typ: "ID"`): some providers' ID tokens are what an API is meant to get.
+ */
+function audienceMismatch(expected: string | undefined, payload: JWTPayload): string {
+  const got = payload.aud;
+  const list = (values: unknown[]): string => {
+    const shown = values.slice(0, MAX_AUDIENCES_SHOWN).map(claimed).join(', ');
+    return `[${shown}${values.length > MAX_AUDIENCES_SHOWN ? `, ... (${values.length} in all)` : ''}]`;
+  };
+  const detail = `expected ${expected === undefined ? 'none' : quoted(expected)}, got ${Array.isArray(got) ? list(got) : claimed(got)}`;
+  const idToken =
+    ['nonce', 'at_hash', 'c_hash'].some((claim) => Object.hasOwn(payload, claim)) ||
+    payload['token_use'] === 'id' ||
+    payload['typ'] === 'ID';
+  return idToken ? `${detail} (an ID token's audience is the client id: send the access token)` : detail;
 }
 
 /** Configurations that work but deserve a line in the log at every cold start. */
@@ -180,8 +209,8 @@ export function identityWarnings(edge: Pick<EdgeConfig, 'auth' | 'users'>): stri
   }
   if (auth.kind === 'jwks' && edge.users.hashSecret === undefined) {
     warnings.push(
-      'USER_HASH_SECRET is not set: user tags in log lines and STS session names are keyed per instance and differ between instances, ' +
-        "and sign-url's multipart uploads are refused (their handles need a key every instance shares)",
+      'USER_HASH_SECRET is not set: user tags in log lines and STS session names are keyed per instance and differ between instances ' +
+        '(sign-url refuses to start without it: its multipart upload handles need a key every instance shares)',
     );
   }
   return warnings;

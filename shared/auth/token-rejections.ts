@@ -31,8 +31,11 @@ export type TokenRejectionReason = keyof typeof TOKEN_REJECTIONS;
 
 /**
  * A 401 with `WWW-Authenticate`, the caller's message, and the reason code for the log. `detail`, appended to the
- * message, must be printable ASCII and hold nothing secret (`identity.ts` builds the only one, for issuer_mismatch).
+ * message and written to the log line as its cause, must be printable ASCII and hold nothing secret (`identity.ts`
+ * builds the only ones, for issuer_mismatch and audience_mismatch: expected against what the token carried).
  */
 export function tokenRejected(reason: TokenRejectionReason, detail?: string): HttpError {
-  return unauthorized(detail === undefined ? TOKEN_REJECTIONS[reason] : `${TOKEN_REJECTIONS[reason]}: ${detail}`, { reason });
+  return detail === undefined
+    ? unauthorized(TOKEN_REJECTIONS[reason], { reason })
+    : unauthorized(`${TOKEN_REJECTIONS[reason]}: ${detail}`, { reason, logDetail: detail });
 }

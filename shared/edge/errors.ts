@@ -39,11 +39,15 @@ export class HttpError extends Error {
 
 export const badRequest = (code: ErrorCode, message: string): HttpError => new HttpError(400, code, message);
 
-/** Every 401 names its cause for the log (`shared/auth/token-rejections.ts` holds the codes). */
-export const unauthorized = (message: string, options: { reason: string }): HttpError =>
+/**
+ * Every 401 names its cause for the log (`shared/auth/token-rejections.ts` holds the codes), and, when its message
+ * says more than the code (what was expected, what the token carried), the log line says it too.
+ */
+export const unauthorized = (message: string, options: { reason: string; logDetail?: string }): HttpError =>
   new HttpError(401, 'Unauthorized', message, {
     headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"` },
     reason: options.reason,
+    ...(options.logDetail === undefined ? {} : { logDetail: options.logDetail }),
   });
 
 export const internalError = (logDetail: string): HttpError => new HttpError(500, 'InternalError', 'internal error', { logDetail });

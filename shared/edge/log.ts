@@ -16,7 +16,10 @@ export interface RequestLogLine {
   errorCode?: string;
   /** Which cause it was, as a stable code: every 401 has one (`token_expired`, `bad_signature`, …). */
   reason?: string;
-  /** For 5xx and configuration problems: the precise reason, which never contains secrets. */
+  /**
+   * For 5xx and configuration problems, and for a 401 that says what was expected and what the token carried (its
+   * issuer or audience): the precise reason, which never contains secrets.
+   */
   cause?: string;
 }
 

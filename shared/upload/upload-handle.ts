@@ -62,7 +62,7 @@ export function isIssuedHandle(macKey: Uint8Array, key: string, handle: SignedUp
 /**
  * The handles' key, derived (HKDF, its own use) from a secret every instance shares: USER_HASH_SECRET, else the
  * HS256 secret. Undefined with neither (a JWKS without USER_HASH_SECRET): a key of one instance's own would refuse
- * every later step that another instance serves, so multipart uploads are refused instead, said at cold start.
+ * every later step that another instance serves, so sign-url refuses that configuration at cold start instead.
  */
 export function uploadHandleKey(edge: { auth: AuthConfig; users: UsersConfig }): Buffer | undefined {
   const secret = edge.users.hashSecret ?? (edge.auth.kind === 'secret' ? edge.auth.secret : undefined);

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerIssued } from '../support/log-capture';
 
 const root = join(__dirname, '..', '..');
 const guide = readFileSync(join(root, 'docs', 'deploy.md'), 'utf8');
@@ -26,9 +27,11 @@ function guideBlock(name: string): { exported: Record<string, string>; dotEnv: s
   const dotEnv: string[] = [];
   for (const line of block.split('\n').map((text) => text.trim())) {
     const exportMatch = /^export ([A-Z0-9_]+)=(\S+)$/.exec(line);
-    const echoMatch = /^echo "([A-Z0-9_]+=.*)" >> \.env$/.exec(line);
+    // Appended only when .env has no line for the variable yet, so the block can be run again (a bare `echo >> .env`
+    // would add a second value, which the check refuses).
+    const appendMatch = /^grep -qs '\^([A-Z0-9_]+)=' \.env \|\| echo "(([A-Z0-9_]+)=.*)" >> \.env$/.exec(line);
     if (exportMatch !== null) exported[exportMatch[1]!] = expand(exportMatch[2]!);
-    else if (echoMatch !== null) dotEnv.push(expand(echoMatch[1]!));
+    else if (appendMatch !== null && appendMatch[1] === appendMatch[3]) dotEnv.push(expand(appendMatch[2]!));
     else if (line !== '') throw new Error(`docs/deploy.md, block ${name}: a line this test cannot follow: ${line}`);
   }
   return { exported, dotEnv };
@@ -88,6 +91,74 @@ test('a bad variable is named, the check exits 2 and removes a template an earli
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('ALLOWED_ORIGINS has "https://app.example.com/path", which is not an origin');
     expect(existsSync(join(folder, 'dist', 'deploy', 'ros-template.json'))).toBe(false);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('followed for jwks without the secrets step, the check names USER_HASH_SECRET, which a JWKS needs', () => {
+  const parts = ['common', 'jwks'].map(guideBlock);
+  const folder = workFolder(parts.flatMap((part) => part.dotEnv));
+  try {
+    const result = run(folder, Object.assign({}, ...parts.map((part) => part.exported)) as Record<string, string>);
+    expect([result.status, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toBe(
+      'deploy check: 1 problem(s), nothing written:\n' +
+        '  - sign-url would not start: AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): ' +
+        'sign-url signs multipart upload handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)\n',
+    );
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test("the guide's secrets block, run twice in a shell, leaves one line per secret in .env, with the first value", () => {
+  const block = /```sh\n\s*# deploy-env: secrets\n([\s\S]*?)```/.exec(guide)![1]!;
+  const folder = mkdtempSync(join(tmpdir(), 'deploy-guide-shell-'));
+  try {
+    const once = (): string => {
+      execFileSync('bash', ['-euc', block], { cwd: folder, env: { PATH: process.env['PATH'] ?? '' } });
+      return readFileSync(join(folder, '.env'), 'utf8');
+    };
+    const first = once();
+    expect(first.split('\n').map((line) => line.replace(/=.*/, ''))).toEqual(['USER_HASH_SECRET', 'UPLOAD_WEBHOOK_SECRET', '']);
+    for (const line of first.split('\n').filter((text) => text !== '')) registerIssued(line.slice(line.indexOf('=') + 1));
+    expect(once()).toBe(first);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a variable .env sets twice is refused, naming it and its lines, never a value; nothing is written', () => {
+  const { env, dotEnv } = followGuide('jwks');
+  const second = `USER_HASH_SECRET=${randomBytes(32).toString('base64')}`;
+  const folder = workFolder([...dotEnv, '# a later run of the guide', second]);
+  try {
+    const result = run(folder, env);
+    expect([result.status, result.stdout]).toEqual([2, '']);
+    expect(result.stderr).toBe(
+      'deploy check: 1 problem(s), nothing written:\n' +
+        '  - .env sets USER_HASH_SECRET more than once (lines 1 and 4), and only one value can be deployed: keep one line ' +
+        '(a secret already deployed keeps the value it was deployed with)\n',
+    );
+    for (const line of [...dotEnv, second]) expect(result.stderr).not.toContain(line.slice(line.indexOf('=') + 1));
+    expect(existsSync(join(folder, 'dist', 'deploy', 'ros-template.json'))).toBe(false);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('no ALLOWED_ORIGINS deploys (an app-only deployment), but the check warns before and after the plan: CORS: none', () => {
+  const { env, dotEnv } = followGuide('jwks');
+  const folder = workFolder(dotEnv);
+  try {
+    const result = run(folder, { ...env, ALLOWED_ORIGINS: '' });
+    const warning =
+      'warning: ALLOWED_ORIGINS is empty, so CORS: none: no browser can upload (native apps and servers can), and a deployment ' +
+      'that had origins loses them; set ALLOWED_ORIGINS (keep it in .env with the rest of this deployment) unless no browser uploads\n';
+    expect([result.status, result.stderr]).toEqual([0, `${warning}${warning}`]);
+    expect(result.stdout).toContain('CORS: none (ALLOWED_ORIGINS is empty: browsers cannot upload)');
+    expect(run(folder, env).stderr).toBe('');
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

@@ -201,6 +201,12 @@ test('the check names a missing required variable and a bad one, and writes no p
   expect(check({ ...jwksEnv, CREATE_BUCKET: 'maybe' }).problems).toContain(
     'CREATE_BUCKET must be true (the stack creates the bucket) or false (the bucket exists), got "maybe"',
   );
+  // A JWKS gives no key the instances share: sign-url's multipart upload handles need USER_HASH_SECRET.
+  const { USER_HASH_SECRET: _hashSecret, ...withoutHashSecret } = jwksEnv;
+  expect(check(withoutHashSecret).problems).toEqual([
+    'sign-url would not start: AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): sign-url signs ' +
+      'multipart upload handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)',
+  ]);
   // Both ways of authenticating at once: every HTTP function says so.
   expect(check({ ...jwksEnv, AUTH_JWT_SECRET: hs256Env['AUTH_JWT_SECRET']! }).problems).toEqual(
     expect.arrayContaining(['sign-url would not start: set only one of AUTH_JWT_SECRET and AUTH_JWKS_URL']),

@@ -98,6 +98,8 @@ const jwksEnv = (url: string, claims: { iss: string; aud: string }): Record<stri
     AUTH_JWKS_URL: url,
     AUTH_ISSUER: claims.iss,
     AUTH_AUDIENCE: claims.aud,
+    // sign-url refuses a JWKS without it (its multipart upload handles need a key every instance shares).
+    USER_HASH_SECRET: 'bundle-auth-user-hash-secret-of-32-bytes',
     STS_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
     STS_ENDPOINT: '127.0.0.1:9', // nothing listens: no call leaves this machine
     ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',

@@ -3,9 +3,10 @@
  * identity provider's JWKS) replaces the development tokens; the upload rules, TTLs and signature version are
  * the ones given; it prints what it took, never a secret; and a bad value stops it, naming the variable.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { samplePng } from '../../local/sample-files';
 import { registerAnswer, registerIssued } from '../support/log-capture';
 import { npmStart, npmStartRefusing, type StartedStack } from '../support/npm-start';
 import { hsToken, rsaKeys, rsToken } from '../support/tokens';
@@ -119,6 +120,8 @@ describe('a team secret and its own upload rules', () => {
 });
 
 describe("an identity provider's JWKS", () => {
+  const hashSecret = `user-hash-${randomBytes(24).toString('base64url')}`;
+  registerIssued(hashSecret);
   let jwksServer: Server;
   let stack: StartedStack;
   let keys: Awaited<ReturnType<typeof rsaKeys>>;
@@ -129,7 +132,12 @@ describe("an identity provider's JWKS", () => {
     );
     await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
     const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
-    stack = await npmStart({ AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'uploads' });
+    stack = await npmStart({
+      AUTH_JWKS_URL: jwksUrl,
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'uploads',
+      USER_HASH_SECRET: hashSecret,
+    });
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
@@ -144,7 +152,44 @@ describe("an identity provider's JWKS", () => {
     expect(stack.output()).toMatch(/AUTH_JWKS_URL = http:\/\/127\.0\.0\.1:\d+\/…/);
     expect(stack.output()).not.toContain('.well-known');
     expect((await fetch(`${stack.url}/api/dev-token?user=carol`)).status).toBe(403);
+    expect(stack.output()).toContain('USER_HASH_SECRET (set; value not shown)');
+    expect(stack.output()).not.toContain(hashSecret);
   });
+
+  it("a provider's token uploads a large file in parts: MULTIPART, the parts PUT to the OSS emulator, COMPLETE", async () => {
+    const token = await rsToken(keys.privateKey, { sub: 'carol', iss: 'https://idp.example', aud: 'uploads' });
+    const body = samplePng(11 * 1024 * 1024); // over the browser client's 10 MiB, where it goes multipart
+    const started = await signUrl(stack, token, { method: 'MULTIPART', filename: 'big.png', contentType: 'image/png', size: body.length });
+    expect(started.status).toBe(200);
+    const { key, uploadId, partSize } = started.answer as { key: string; uploadId: string; partSize: number };
+    const parts: Array<{ partNumber: number; etag: string }> = [];
+    for (const { partNumber, url } of started.answer['parts'] as Array<{ partNumber: number; url: string }>) {
+      const put = await fetch(url, { method: 'PUT', body: body.subarray((partNumber - 1) * partSize, partNumber * partSize) });
+      expect(put.status).toBe(200);
+      parts.push({ partNumber, etag: put.headers.get('etag')! });
+    }
+    const completed = await signUrl(stack, token, { method: 'COMPLETE', key, uploadId, parts, size: body.length });
+    expect([completed.status, completed.answer['key'], completed.answer['size']]).toEqual([200, key, body.length]);
+    const stored = await fetch(`${stack.url}/api/dev-objects?prefix=${encodeURIComponent(key)}`);
+    expect(JSON.stringify(await stored.json())).toContain(createHash('md5').update(body).digest('hex'));
+  });
+});
+
+describe('bringing your own identity provider without USER_HASH_SECRET', () => {
+  it('stops npm start with one line saying what to set and why', async () => {
+    const { exitCode, output } = await npmStartRefusing({
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'uploads',
+    });
+    expect(exitCode).not.toBe(0);
+    expect(output.split('\n').filter((line) => line.startsWith('could not start'))).toEqual([
+      'could not start: configuration: AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): ' +
+        'sign-url signs multipart upload handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)',
+    ]);
+    expect(output).not.toMatch(/^\s+at /m);
+    expect(output).not.toContain('Ctrl-C stops everything');
+  }, 60_000);
 });
 
 describe('a bad value stops npm start, naming the variable', () => {

@@ -2,12 +2,14 @@
  * `npm start` with a profiles file: `npm run build` bundles it (UPLOAD_PROFILES_FILE, else upload-profiles.json), then
  * the dev server runs. Building dist/ with another file here would change it under every other test, so the dev
  * server is bundled into a folder of its own with the build's own plugin and run as `npm start` runs it, from the
- * repository. It serves the file's profiles, and refuses to start with a file its schema refuses.
+ * repository. It serves the file's profiles, and refuses to start with a file its schema refuses. A named file that
+ * does not exist, or is not JSON, stops the build `npm start` runs (before it writes anything), in one line.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureOutput } from '../support/log-capture';
+import { npmStartRefusing } from '../support/npm-start';
 import { tempFolder } from '../support/temp-folder';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's own bundle options, a CommonJS module of tools/
@@ -85,3 +87,28 @@ test('with a profiles file its schema refuses, it refuses to start, naming the f
   expect(server.output()).toContain('could not start: upload profiles: upload-profiles.json: avatar.key must be one of "random", "fixed"');
   expect(server.output()).not.toContain('Ctrl-C stops everything');
 }, 60_000);
+
+test.each([
+  [
+    'a file that does not exist (a misspelling)',
+    (): string => 'upload-profile.example.json',
+    `could not build: UPLOAD_PROFILES_FILE names upload-profile.example.json, which does not exist (paths are relative to ${root}/)`,
+  ],
+  [
+    'a file that is not JSON',
+    (): string => {
+      const file = join(tempFolder('not-json-profiles-'), 'profiles.json');
+      writeFileSync(file, '{ "avatar": ');
+      return file;
+    },
+    'could not build: profiles.json is not JSON: Unexpected end of JSON input',
+  ],
+])(
+  'UPLOAD_PROFILES_FILE naming %s: npm start prints one line naming it, no stack trace, and exits non-zero',
+  async (_name, file, line) => {
+    const { exitCode, output } = await npmStartRefusing({ UPLOAD_PROFILES_FILE: file() });
+    expect(exitCode).not.toBe(0);
+    expect(output.split('\n').filter((text) => text.trim() !== '')).toEqual([line]);
+  },
+  60_000,
+);

@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { signUrlManifest } from '../../../functions/sign-url/manifest';
 import { signUrlFunction } from '../../../functions/sign-url/sign-upload';
@@ -19,7 +21,7 @@ import { fcContext, fcEvent, jsonOf, type FcResponse } from '../../support/fc-ev
 import { registerAnswer } from '../../support/log-capture';
 import { rfc3986, v1Signature, v4CanonicalRequest, v4Signature } from '../../support/oss-spec';
 import { roleResolver } from '../../support/role-credentials';
-import { hsToken } from '../../support/tokens';
+import { hsToken, rsaKeys, rsToken } from '../../support/tokens';
 import { handleFor, ossUploadIdOf } from '../../support/upload-handle';
 import { deploymentConfig, functionRolePolicy } from '../../../deploy/policies';
 
@@ -215,6 +217,50 @@ describe('the whole flow', () => {
     const late = await fetch(started.parts[0]!.url, { method: 'PUT', body: new Uint8Array(5 * MIB) });
     expect(late.status).toBe(404);
     expect(oss.getObject(started.key)!.etag).toBe(stored.etag);
+  });
+
+  test("with AUTH_JWKS_URL and USER_HASH_SECRET, an identity provider's RS256 token starts, signs and completes an upload", async () => {
+    const keys = await rsaKeys();
+    const idp = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(keys.jwks)),
+    );
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    try {
+      const jwksHandler = createFcHandler(signUrlFunction, {
+        env: {
+          ...env,
+          AUTH_JWT_SECRET: undefined,
+          AUTH_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`,
+          AUTH_ISSUER: 'https://idp.example.com',
+          AUTH_AUDIENCE: 'api://uploads',
+          USER_HASH_SECRET: 'a-user-hash-secret-of-at-least-32-bytes',
+        },
+      });
+      const token = await rsToken(keys.privateKey, { sub: 'carol', iss: 'https://idp.example.com', aud: 'api://uploads' });
+      const step = async <T>(body: object): Promise<T> => {
+        const response = await jwksHandler(
+          fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }),
+          context,
+        );
+        if (response.statusCode !== 200) throw new Error(`answered ${response.statusCode}: ${response.body}`);
+        const answer = jsonOf(response) as T;
+        for (const part of (answer as { parts?: unknown[] }).parts ?? []) registerAnswer(part);
+        return answer;
+      };
+      const body = randomBytes(6 * MIB);
+      const started = await step<Started>({ method: 'MULTIPART', filename: 'idp.png', contentType: 'image/png', size: body.length });
+      expect(started.key).toMatch(/^users\/carol\//);
+      const etags = await Promise.all(
+        started.parts.map(({ partNumber, url }) =>
+          putPart(url, body.subarray((partNumber - 1) * started.partSize, partNumber * started.partSize)),
+        ),
+      );
+      const parts = etags.map((etag, index) => ({ partNumber: index + 1, etag }));
+      await step({ method: 'COMPLETE', key: started.key, uploadId: started.uploadId, parts, size: body.length });
+      expect(createHash('md5').update(oss.getObject(started.key)!.body).digest('hex')).toBe(createHash('md5').update(body).digest('hex'));
+    } finally {
+      await new Promise((resolve) => idp.close(resolve));
+    }
   });
 
   test('a V4 part URL takes a part of exactly its length: another length, or none declared, is refused and nothing is parked', async () => {

@@ -195,16 +195,50 @@ describe('bad input gets the exact status and code', () => {
     expect(response.headers['WWW-Authenticate']).toMatch(/^Bearer /);
   });
 
-  test('wrong audience → 401', async () => {
-    const withAudience = signUrlHandler(baseEnv({ AUTH_AUDIENCE: 'uploads' }));
-    const token = await hsToken({ sub: 'alice', aud: 'other-app' });
-    const response = (await withAudience(
-      fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: {} }),
-      context,
-    )) as FcResponse;
-    expect(response.statusCode).toBe(401);
-    expect(jsonOf(response)).toEqual({ error: { code: 'Unauthorized', message: 'token audience is not accepted' } });
-  });
+  test.each([
+    [
+      'wrong audience: an ID token',
+      { aud: 'my-client-id', nonce: 'n-0S6_WzA2Mj' },
+      'token audience is not accepted',
+      'audience_mismatch',
+      `expected "api://uploads", got "my-client-id" (an ID token's audience is the client id: send the access token)`,
+    ],
+    [
+      'wrong audience: a list without ours',
+      { aud: ['https://idp.example.com/userinfo', 'api://other'] },
+      'token audience is not accepted',
+      'audience_mismatch',
+      'expected "api://uploads", got ["https://idp.example.com/userinfo", "api://other"]',
+    ],
+    [
+      'wrong issuer: a trailing slash',
+      { iss: 'https://idp.example.com/' },
+      'token issuer is not accepted',
+      'issuer_mismatch',
+      'expected "https://idp.example.com", got "https://idp.example.com/"',
+    ],
+  ])(
+    '%s → 401 saying what was expected and what the token carried, in the body, the header and the log line',
+    async (_name, claims, message, reason, detail) => {
+      const handler = signUrlHandler(baseEnv({ AUTH_ISSUER: 'https://idp.example.com', AUTH_AUDIENCE: 'api://uploads' }));
+      const token = await hsToken({ sub: 'alice', iss: 'https://idp.example.com', aud: 'api://uploads', ...claims });
+      const lines: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => lines.push(String(chunk)) > 0);
+      const response = await handler(
+        fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin }, body: {} }),
+        context,
+      ).finally(() => spy.mockRestore());
+      expect(response.statusCode).toBe(401);
+      expect(jsonOf(response)).toEqual({ error: { code: 'Unauthorized', message: `${message}: ${detail}` } });
+      expect(response.headers['WWW-Authenticate']).toBe(
+        `Bearer error="invalid_token", error_description="${message}: ${detail.replace(/"/g, '')}"`,
+      );
+      expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({ status: 401, errorCode: 'Unauthorized', reason, cause: detail }),
+      ]);
+      expect(lines.join('')).not.toContain(token.split('.')[1]!);
+    },
+  );
 
   const bodyCases: Array<[string, unknown, Record<string, string>, number, string]> = [
     ['non-JSON body', 'not json', {}, 400, 'InvalidJson'],
@@ -334,6 +368,41 @@ describe('misconfiguration and logging', () => {
     expect(response.statusCode).toBe(500);
     expect(jsonOf(response)).toEqual({ error: { code: 'InternalError', message: 'internal error' } });
     expect(written.join('')).toContain('MAX_UPLOAD_BYTES must be a whole number');
+  });
+
+  test('AUTH_JWKS_URL without USER_HASH_SECRET is refused at cold start, in one line saying what to set and why', async () => {
+    const jwks = { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://idp.example.com/jwks.json', AUTH_ISSUER: 'https://idp.example.com' };
+    const refused = signUrlHandler(baseEnv({ ...jwks, AUTH_AUDIENCE: 'uploads' }));
+    expect(written.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      {
+        level: 'error',
+        function: 'sign-url',
+        requestId: 'cold-start',
+        method: '-',
+        status: 500,
+        durationMs: 0,
+        errorCode: 'InternalError',
+        cause:
+          'configuration: AUTH_JWKS_URL needs USER_HASH_SECRET (at least 32 bytes, e.g. openssl rand -base64 32): sign-url signs ' +
+          'multipart upload handles with it, a key every instance must share (changing it later makes unfinished multipart uploads start over)',
+      },
+    ]);
+    // Refused whatever the request: before, a PUT went through and only the multipart steps failed, with a bare 500.
+    const token = await rsToken((await rsaKeys()).privateKey, { sub: 'alice', iss: 'https://idp.example.com', aud: 'uploads' });
+    for (const body of [
+      { filename: 'a.png', contentType: 'image/png', size: 1 },
+      { method: 'MULTIPART', filename: 'a.png', contentType: 'image/png', size: 20e6 },
+    ]) {
+      const response = await refused(
+        fcEvent({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body }),
+        context,
+      );
+      expect([response.statusCode, jsonOf(response)]).toEqual([500, { error: { code: 'InternalError', message: 'internal error' } }]);
+    }
+    // With the secret, the function starts.
+    written.length = 0;
+    signUrlHandler(baseEnv({ ...jwks, AUTH_AUDIENCE: 'uploads', USER_HASH_SECRET: 'a-user-hash-secret-of-at-least-32-bytes' }));
+    expect(written).toEqual([]);
   });
 
   test('one JSON line per request, and no secret, signature, token or JWT ever written', async () => {

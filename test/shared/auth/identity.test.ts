@@ -45,9 +45,11 @@ async function rejection(promise: Promise<unknown>): Promise<HttpError> {
 async function expectRejected(promise: Promise<unknown>, reason: TokenRejectionReason): Promise<HttpError> {
   const error = await rejection(promise);
   seen.add(String(error.reason));
-  // An issuer mismatch says which issuer was expected and which the token claims (tested below).
+  // An issuer or audience mismatch says which was expected and what the token claims (tested below).
   const message =
-    reason === 'issuer_mismatch' ? expect.stringMatching(/^token issuer is not accepted: expected /) : TOKEN_REJECTIONS[reason];
+    reason === 'issuer_mismatch' || reason === 'audience_mismatch'
+      ? expect.stringMatching(new RegExp(`^${TOKEN_REJECTIONS[reason]}: expected `))
+      : TOKEN_REJECTIONS[reason];
   expect([error.status, error.code, error.reason, error.message]).toEqual([401, 'Unauthorized', reason, message]);
   expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
   return error;
@@ -189,6 +191,55 @@ describe('HS256 verification', () => {
     );
     for (const text of [error.message, error.headers['WWW-Authenticate']!]) {
       expect(text).toMatch(/^[\x20-\x7e]+$/);
+      expect(text).not.toContain(token.split('.')[1]!.slice(0, 40));
+    }
+  });
+
+  test('an audience mismatch says which audience was expected and what the token carried, a string or a list', async () => {
+    const cases: Array<[unknown, string]> = [
+      ['my-client-id', 'expected "uploads", got "my-client-id"'],
+      [['https://idp.example.com/userinfo', 'other'], 'expected "uploads", got ["https://idp.example.com/userinfo", "other"]'],
+      [[], 'expected "uploads", got []'],
+      [['a', 'b', 'c', 'd', 'e'], 'expected "uploads", got ["a", "b", "c", ... (5 in all)]'],
+      [['a', 7], 'expected "uploads", got ["a", a number]'],
+      [undefined, 'expected "uploads", got none'],
+      [42, 'expected "uploads", got a number'],
+    ];
+    for (const [aud, detail] of cases) {
+      const token = handMade({ alg: 'HS256' }, { ...valid, aud });
+      const error = await expectRejected(verify(`Bearer ${token}`), 'audience_mismatch');
+      expect([error.message, error.logDetail]).toEqual([`token audience is not accepted: ${detail}`, detail]);
+      expect(error.headers['WWW-Authenticate']).toBe(
+        `Bearer error="invalid_token", error_description="token audience is not accepted: ${detail.replace(/"/g, '')}"`,
+      );
+    }
+  });
+
+  test("an ID token sent for the access token is told so, when it carries an ID token's claims", async () => {
+    const hint = " (an ID token's audience is the client id: send the access token)";
+    for (const extra of [{ nonce: 'n-0S6_WzA2Mj' }, { at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q' }, { token_use: 'id' }, { typ: 'ID' }]) {
+      const token = await hsToken({ ...claims, aud: 'my-client-id', ...extra });
+      const error = await expectRejected(verify(`Bearer ${token}`), 'audience_mismatch');
+      expect(error.message).toBe(`token audience is not accepted: expected "uploads", got "my-client-id"${hint}`);
+    }
+    // Without them (an access token for another API, or a provider whose ID tokens are the ones to send): no guess.
+    const other = await expectRejected(
+      verify(`Bearer ${await hsToken({ ...claims, aud: 'my-client-id', token_use: 'access' })}`),
+      'audience_mismatch',
+    );
+    expect(other.message).toBe('token audience is not accepted: expected "uploads", got "my-client-id"');
+  });
+
+  test('a hostile audience claim reaches the message cut short, as printable ASCII, and the token never does', async () => {
+    const aud = [`api://x\r\nSet-Cookie: a=b\u00e9${'y'.repeat(5000)}`, 'z'.repeat(300)];
+    const token = handMade({ alg: 'HS256' }, { ...valid, aud });
+    const error = await expectRejected(verify(`Bearer ${token}`), 'audience_mismatch');
+    expect(error.message).toBe(
+      `token audience is not accepted: expected "uploads", got ["api://x\\r\\nSet-Cookie: a=b\\u00e9${'y'.repeat(75)}...", "${'z'.repeat(100)}..."]`,
+    );
+    for (const text of [error.message, error.headers['WWW-Authenticate']!]) {
+      expect(text).toMatch(/^[\x20-\x7e]+$/);
+      expect(text.length).toBeLessThan(400);
       expect(text).not.toContain(token.split('.')[1]!.slice(0, 40));
     }
   });
