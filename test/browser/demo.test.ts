@@ -144,7 +144,7 @@ test.each([
   expect(key).toMatch(/^users\/walter\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.(png|jpg)$/);
   await expect(rowShown(key)).resolves.toEqual({ verdict: 'rejected', words, reason, webhook: `rejected: ${reason}` });
   expect(await storedObject(key)).toBeUndefined();
-  expect(pageErrors.slice(errorsBefore)).toEqual([]);
+  expect(pageErrors).toEqual([]);
 });
 
 test('POST mode: an over-size file shows the size error and nothing lands', async () => {
