@@ -71,7 +71,8 @@ async function upload(
 }
 
 test('the page offers the two profiles, saying what each takes', async () => {
-  await expect(page.locator('#profiles').isVisible()).resolves.toBe(true);
+  // The page asks /api/config for them on its own time, maybe after signing in: waited for, not read at once.
+  await page.locator('#profiles').waitFor({ state: 'visible', timeout: 10_000 });
   await expect(
     page.locator('input[name="profile"]').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value)),
   ).resolves.toEqual(['avatar', 'documents']);

@@ -188,18 +188,37 @@ test('STS multipart: a failed part is retried from the checkpoint and the upload
 });
 
 test('Cancel stops an upload in flight and says so', async () => {
-  // Parts are held back, so the upload is still running when Cancel is pressed.
-  await page.route(/[?&]partNumber=/, async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await route.continue().catch(() => undefined);
+  // The parts are held at the network until Cancel has been pressed, so the upload is in flight then however fast or
+  // slow this machine is (a fixed delay let a slow run press Cancel after the upload was over). Once pressed, the held
+  // parts go on to OSS: ali-oss does not abort the parts it has sent, and the upload must stop all the same.
+  const errorsBefore = pageErrors.length;
+  let pressed!: () => void;
+  const cancelPressed = new Promise<void>((resolve) => (pressed = resolve));
+  const partsSent: Array<Promise<void>> = [];
+  await page.route(/[?&]partNumber=/, (route) => {
+    const sent = cancelPressed.then(() => route.continue()).catch(() => undefined);
+    partsSent.push(sent);
+    return sent;
+  });
+  const firstPart = page.waitForRequest(/[?&]partNumber=/);
+  const completes: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && /[?&]uploadId=/.test(request.url())) completes.push(request.url());
   });
   await page.check('input[name="mode"][value="sts"]');
-  await page.setInputFiles('#file-input', { name: 'cancel-me.png', mimeType: 'image/png', buffer: randomBytes(600 * 1024) });
+  await page.setInputFiles('#file-input', { name: 'cancel-me.png', mimeType: 'image/png', buffer: samplePng(600 * 1024) });
+  const key = decodeURIComponent(new URL((await firstPart).url()).pathname.slice(1));
   const item = page.locator('#transfers li').last();
   await item.getByRole('button', { name: /Cancel cancel-me.png/ }).click();
+  pressed();
   await page.waitForFunction(() => document.querySelector<HTMLElement>('#transfers li:last-child')?.dataset['state'] !== undefined);
   expect(await item.getAttribute('data-state')).toBe('Cancelled');
   await expect(item.locator('.state').textContent()).resolves.toBe('The upload was cancelled.');
+  await Promise.all(partsSent);
+  expect(completes).toEqual([]);
+  expect(key).toMatch(/^users\/walter\/sts\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{22}\.png$/);
+  expect(await storedObject(key)).toBeUndefined();
+  expect(pageErrors.slice(errorsBefore)).toEqual([]);
 });
 
 test('keyboard: the controls are reachable with Tab and focus is visible', async () => {

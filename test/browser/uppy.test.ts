@@ -221,6 +221,35 @@ async function onPage<T>(at: Page, name: string, ...args: unknown[]): Promise<T>
   ] as const)) as T;
 }
 
+/**
+ * In the page: whether Golden Retriever has stored what a reload of Uppy `uppyId` restores from, in its IndexedDB
+ * (`uppy-blobs`): a file's data, and the state naming that file's multipart upload. Never creates the database.
+ */
+function storedForReload(uppyId: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const opening = indexedDB.open('uppy-blobs', 4);
+    opening.onupgradeneeded = () => opening.transaction?.abort();
+    opening.onerror = () => resolve(false);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      const reading = db.transaction(['metadata', 'files']);
+      const state = reading.objectStore('metadata').get(uppyId);
+      const blobs = reading.objectStore('files').index('store').getAll(IDBKeyRange.only(uppyId));
+      reading.oncomplete = () => {
+        db.close();
+        const { metadata } = (state.result ?? {}) as { metadata?: string };
+        const files = (JSON.parse(metadata ?? '{}') as { files?: Record<string, { s3Multipart?: { uploadId?: string } }> }).files ?? {};
+        const stored = new Set((blobs.result as Array<{ fileID: string }>).map((blob) => blob.fileID));
+        resolve(Object.entries(files).some(([id, file]) => file.s3Multipart?.uploadId !== undefined && stored.has(id)));
+      };
+      reading.onerror = () => {
+        db.close();
+        resolve(false);
+      };
+    };
+  });
+}
+
 const session = (at: Page): Promise<{ partsDone: number; failed: string[]; successful: string[] }> =>
   at.evaluate(() => {
     const { partsDone, failed, successful } = (
@@ -318,7 +347,9 @@ test('Golden Retriever with goldenRetrieverOptions(): after a reload in the midd
     await uppy.waitForFunction(() => (window as unknown as { session: { partsDone: number } }).session.partsDone === 2, undefined, {
       timeout: 30_000,
     });
-    await uppy.waitForTimeout(1500); // Golden Retriever writes its state throttled
+    // Golden Retriever writes the file's data and (throttled) its state to IndexedDB on its own time: the reload
+    // waits until both are there, the state with the multipart upload it resumes.
+    await uppy.waitForFunction(storedForReload, 'uppy-test', { timeout: 30_000 });
 
     await uppy.reload();
     await uppy.unrouteAll({ behavior: 'ignoreErrors' });

@@ -45,7 +45,8 @@ async function start(server: string): Promise<{ output: () => string; exitCode: 
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // 'close', not 'exit': after 'exit' the last of what the server wrote may still be unread.
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const started = Date.now();
   while (!output.includes('Ctrl-C stops everything') && child.exitCode === null && Date.now() - started < 30_000) {
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -8,7 +8,7 @@ export interface StartedStack {
   /** The OSS emulator's origin, as printed (embedded mode). */
   ossUrl: string | undefined;
   output: () => string;
-  /** Ctrl-C, then wait for the exit; resolves to the exit code or the signal name. */
+  /** Ctrl-C, then wait for the exit and the end of its output; resolves to the exit code or the signal name. */
   stop: () => Promise<string>;
   child: ChildProcessWithoutNullStreams;
 }
@@ -47,7 +47,9 @@ export async function npmStart(env: Record<string, string> = {}): Promise<Starte
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`${code ?? ''}${signal ?? ''}`)));
+  // 'close', not 'exit': npm can exit before the server it started (which shares its pipes) has printed its last
+  // lines or stopped serving; 'close' comes once every process holding the pipes is gone and all they wrote is read.
+  const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(`${code ?? ''}${signal ?? ''}`)));
 
   const started = Date.now();
   while (!output.includes('Ctrl-C stops everything') && child.exitCode === null && Date.now() - started < 60_000) {
