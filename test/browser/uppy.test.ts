@@ -348,8 +348,12 @@ test('Golden Retriever with goldenRetrieverOptions(): after a reload in the midd
       timeout: 30_000,
     });
     // Golden Retriever writes the file's data and (throttled) its state to IndexedDB on its own time: the reload
-    // waits until both are there, the state with the multipart upload it resumes.
-    await uppy.waitForFunction(storedForReload, 'uppy-test', { timeout: 30_000 });
+    // waits until both are there, the state with the multipart upload it resumes. (Asked with evaluate, which awaits
+    // the answer: waitForFunction would take the pending promise itself for a yes.)
+    for (const started = Date.now(); !(await uppy.evaluate(storedForReload, 'uppy-test'));) {
+      if (Date.now() - started > 30_000) throw new Error('Golden Retriever did not store the upload within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
 
     await uppy.reload();
     await uppy.unrouteAll({ behavior: 'ignoreErrors' });
