@@ -8,6 +8,7 @@ import type { FunctionManifest, Refusal, ResourceKind, RolePermissions } from '.
 import {
   completionSection,
   composeSections,
+  originsSection,
   uploadSection,
   verdictSection,
   type ConfigOf,
@@ -20,11 +21,6 @@ import { STS_FOLDER } from '../shared/upload/sts-folder';
 import { usageFolderOf } from '../shared/upload/usage-record';
 import { VERDICT_RECORD_DAYS } from '../shared/upload/verdict-record';
 import { overwriteConfigurationXml, uploadOverwriteRule } from './overwrite-protection';
-
-/** The browser origins the bucket's CORS rule allows: ALLOWED_ORIGINS, as the functions read it. */
-const originsSection: ConfigSection<{ allowedOrigins: readonly string[] }> = {
-  build: (read) => ({ allowedOrigins: read('ALLOWED_ORIGINS') }),
-};
 
 /** The lifetime of vended credentials, which bounds the upload role's maximum session. */
 const stsDurationSection: ConfigSection<{ sts: { durationSeconds: number } }> = {

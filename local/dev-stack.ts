@@ -23,7 +23,7 @@ import { isHttpFunction } from '../functions/manifest';
 import { FUNCTIONS } from '../functions/registry';
 import { CredentialCache } from '../shared/alicloud/credential-cache';
 import { assumeRoleWithSdk, type VendedCredentials } from '../shared/alicloud/sts-client';
-import { loadConfig, type ConfigSection } from '../shared/config/sections';
+import { loadConfig, originsSection, type ConfigSection } from '../shared/config/sections';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../shared/edge/cors';
 import type { Env } from '../shared/config/variables';
 import { BUNDLED_PROFILES_FILE } from '../shared/upload/bundled-profiles';
@@ -453,12 +453,10 @@ function serveRequests(server: Server, served: ServeOptions): void {
   });
 }
 
-const allowedOriginsSection: ConfigSection<readonly string[]> = { build: (read) => read('ALLOWED_ORIGINS') };
-
 /** ALLOWED_ORIGINS as the functions read it (npm start refused a bad value before serving). */
 function allowedOriginsOf(env: Env): readonly string[] {
-  const loaded = loadConfig(env, allowedOriginsSection, null);
-  return loaded.ok ? loaded.config : [];
+  const loaded = loadConfig(env, originsSection, null);
+  return loaded.ok ? loaded.config.allowedOrigins : [];
 }
 
 /**

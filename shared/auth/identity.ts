@@ -169,9 +169,14 @@ function claimed(got: unknown): string {
   return got === undefined ? 'none' : typeof got === 'string' ? quoted(got) : `a ${Array.isArray(got) ? 'list' : typeof got}`;
 }
 
+/** The configured value against what the token carried (already shown). */
+function expectedAgainst(expected: string | undefined, shownGot: string): string {
+  return `expected ${expected === undefined ? 'none' : quoted(expected)}, got ${shownGot}`;
+}
+
 /** Expected against got, since the usual cause is a trailing slash. */
 function issuerMismatch(expected: string | undefined, got: unknown): string {
-  return `expected ${expected === undefined ? 'none' : quoted(expected)}, got ${claimed(got)}`;
+  return expectedAgainst(expected, claimed(got));
 }
 
 /** The entries of an audience list shown; a longer list is cut, saying how long it was. */
@@ -189,7 +194,7 @@ function audienceMismatch(expected: string | undefined, payload: JWTPayload): st
     const shown = values.slice(0, MAX_AUDIENCES_SHOWN).map(claimed).join(', ');
     return `[${shown}${values.length > MAX_AUDIENCES_SHOWN ? `, ... (${values.length} in all)` : ''}]`;
   };
-  const detail = `expected ${expected === undefined ? 'none' : quoted(expected)}, got ${Array.isArray(got) ? list(got) : claimed(got)}`;
+  const detail = expectedAgainst(expected, Array.isArray(got) ? list(got) : claimed(got));
   const idToken =
     ['nonce', 'at_hash', 'c_hash'].some((claim) => Object.hasOwn(payload, claim)) ||
     payload['token_use'] === 'id' ||

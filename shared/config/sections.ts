@@ -107,6 +107,11 @@ export const uploadSection: ConfigSection<UploadConfig> = {
   },
 };
 
+/** The browser origins the functions answer CORS for, and the bucket's CORS rule allows: ALLOWED_ORIGINS. */
+export const originsSection: ConfigSection<{ allowedOrigins: readonly string[] }> = {
+  build: (read) => ({ allowedOrigins: read('ALLOWED_ORIGINS') }),
+};
+
 export const signingSection: ConfigSection<{ signatureVersion: SignatureVersion }> = {
   build: (read) => ({ signatureVersion: read('SIGNATURE_VERSION') }),
 };
